@@ -1,0 +1,310 @@
+//! The catalogue file format: how an operator loads the city's real catalogue
+//! (`beteiligung import <file>`), and the format of the demo catalogue compiled into the binary.
+//!
+//! JSON, described with a complete example in the README. Unknown keys are rejected so that a
+//! typo never silently drops content. [`CatalogueFile::parse`] reports the line and column of
+//! syntax errors and the path (e.g. `fields[2].measures[0].code`) of invalid values.
+
+use super::model::ImplementationStatus;
+use crate::error::FieldError;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The version of the file format this binary reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole catalogue: one concept with its fields of action and their measures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueFile {
+    /// Always 1 for this version of the format.
+    pub format_version: u32,
+    pub concept: ConceptEntry,
+    /// Fields of action (Handlungsfelder), each with its measures.
+    #[serde(default)]
+    pub fields: Vec<FieldEntry>,
+}
+
+/// The concept (Integrationskonzept) with its vision (Leitbild) and priority goals.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ConceptEntry {
+    pub title: String,
+    /// Title of the Leitbild.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vision_title: Option<String>,
+    /// Date the council decided the concept, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_on: Option<String>,
+    /// Reference of the council decision (Drucksache).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_reference: Option<String>,
+    pub summary: String,
+    /// Statements of the Leitbild, in order.
+    #[serde(default)]
+    pub vision: Vec<String>,
+    /// Commitments that put the Leitbild into practice ("Umsetzung des Leitbildes"), in order.
+    #[serde(default)]
+    pub commitments: Vec<String>,
+    /// Priority goals (Priorisierte Ziele), in order.
+    #[serde(default)]
+    pub priority_goals: Vec<String>,
+}
+
+/// One field of action (Handlungsfeld).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldEntry {
+    /// Number of the field within the concept, unique, 1…999.
+    pub number: i32,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Measures of the field, in order.
+    #[serde(default)]
+    pub measures: Vec<MeasureEntry>,
+}
+
+/// One measure (Maßnahme) with its implementation status (Stand der Umsetzung).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureEntry {
+    /// Short reference, unique in the catalogue, e.g. `1.3`.
+    pub code: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible_body: Option<String>,
+    pub implementation_status: ImplementationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_note: Option<String>,
+    /// Date of the status, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_date: Option<String>,
+}
+
+/// Why a catalogue file was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is not valid catalogue JSON: {0}")]
+    Syntax(String),
+    #[error("the catalogue is invalid: {}", describe(.0))]
+    Invalid(Vec<FieldError>),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl CatalogueFile {
+    /// Parses and validates a catalogue file.
+    pub fn parse(text: &str) -> Result<Self, FileError> {
+        let file: Self =
+            serde_json::from_str(text).map_err(|e| FileError::Syntax(e.to_string()))?;
+        let errors = file.validate();
+        if errors.is_empty() {
+            Ok(file)
+        } else {
+            Err(FileError::Invalid(errors))
+        }
+    }
+
+    /// Checks every value; returns one entry per problem, each naming its path.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut v = Validator::default();
+        if self.format_version != FORMAT_VERSION {
+            v.push(
+                "format_version",
+                "unsupported",
+                format!("must be {FORMAT_VERSION}"),
+            );
+        }
+        let c = &self.concept;
+        v.text("concept.title", &c.title, 1, 300);
+        v.opt_text("concept.vision_title", &c.vision_title, 300);
+        v.date("concept.decided_on", &c.decided_on);
+        v.opt_text("concept.decision_reference", &c.decision_reference, 200);
+        v.text("concept.summary", &c.summary, 0, 10_000);
+        for (list, name) in [
+            (&c.vision, "vision"),
+            (&c.commitments, "commitments"),
+            (&c.priority_goals, "priority_goals"),
+        ] {
+            v.count(&format!("concept.{name}"), list.len(), 100);
+            for (i, text) in list.iter().enumerate() {
+                v.text(&format!("concept.{name}[{i}]"), text, 1, 4000);
+            }
+        }
+        v.count("fields", self.fields.len(), 999);
+        let mut numbers = HashSet::new();
+        let mut codes = HashSet::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            let at = format!("fields[{i}]");
+            if !(1..=999).contains(&f.number) {
+                v.push(
+                    &format!("{at}.number"),
+                    "range",
+                    "must be between 1 and 999",
+                );
+            } else if !numbers.insert(f.number) {
+                v.push(
+                    &format!("{at}.number"),
+                    "duplicate",
+                    format!("field number {} appears twice", f.number),
+                );
+            }
+            v.text(&format!("{at}.title"), &f.title, 1, 300);
+            v.opt_text(&format!("{at}.summary"), &f.summary, 10_000);
+            v.count(&format!("{at}.measures"), f.measures.len(), 10_000);
+            for (j, m) in f.measures.iter().enumerate() {
+                let at = format!("{at}.measures[{j}]");
+                v.text(&format!("{at}.code"), &m.code, 1, 32);
+                if !m.code.is_empty() && !codes.insert(m.code.as_str()) {
+                    v.push(
+                        &format!("{at}.code"),
+                        "duplicate",
+                        format!("measure code '{}' appears twice", m.code),
+                    );
+                }
+                v.text(&format!("{at}.title"), &m.title, 1, 300);
+                v.text(&format!("{at}.description"), &m.description, 0, 10_000);
+                v.opt_text(&format!("{at}.responsible_body"), &m.responsible_body, 300);
+                v.opt_text(&format!("{at}.status_note"), &m.status_note, 4000);
+                v.date(&format!("{at}.status_date"), &m.status_date);
+            }
+        }
+        v.errors
+    }
+
+    /// Number of measures in all fields.
+    pub fn measure_count(&self) -> usize {
+        self.fields.iter().map(|f| f.measures.len()).sum()
+    }
+}
+
+#[derive(Default)]
+struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        });
+    }
+
+    fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let len = value.chars().count();
+        if min > 0 && value.trim().is_empty() {
+            self.push(field, "required", "must not be empty");
+        } else if len > max {
+            self.push(field, "length", format!("must be at most {max} characters"));
+        }
+    }
+
+    fn opt_text(&mut self, field: &str, value: &Option<String>, max: usize) {
+        if let Some(value) = value {
+            self.text(field, value, 0, max);
+        }
+    }
+
+    fn count(&mut self, field: &str, len: usize, max: usize) {
+        if len > max {
+            self.push(
+                field,
+                "too_many",
+                format!("must have at most {max} entries"),
+            );
+        }
+    }
+
+    fn date(&mut self, field: &str, value: &Option<String>) {
+        if let Some(value) = value {
+            let well_formed =
+                value.len() == 10 && NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok();
+            if !well_formed {
+                self.push(field, "date", "must be a date written YYYY-MM-DD");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> serde_json::Value {
+        serde_json::json!({
+            "format_version": 1,
+            "concept": { "title": "Konzept", "summary": "" },
+            "fields": [
+                { "number": 1, "title": "Feld", "measures": [
+                    { "code": "1.1", "title": "M", "implementation_status": "planned" }
+                ]}
+            ]
+        })
+    }
+
+    #[test]
+    fn minimal_file_is_accepted() {
+        let file = CatalogueFile::parse(&minimal().to_string()).unwrap();
+        assert_eq!(file.measure_count(), 1);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let err = CatalogueFile::parse("{\n  \"format_version\": 1,\n  oops\n}").unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let mut v = minimal();
+        v["fields"][0]["titel"] = "typo".into();
+        let err = CatalogueFile::parse(&v.to_string()).unwrap_err();
+        assert!(err.to_string().contains("titel"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_name_their_path() {
+        let mut v = minimal();
+        v["fields"][0]["measures"][0]["status_date"] = "23.09.2010".into();
+        v["fields"][0]["measures"].as_array_mut().unwrap().push(
+            serde_json::json!({"code": "1.1", "title": "", "implementation_status": "planned"}),
+        );
+        v["fields"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"number": 1, "title": "x"}));
+        let Err(FileError::Invalid(errors)) = CatalogueFile::parse(&v.to_string()) else {
+            panic!("expected invalid");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "fields[0].measures[0].status_date",
+                "fields[0].measures[1].code",
+                "fields[0].measures[1].title",
+                "fields[1].number",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_status_is_rejected() {
+        let mut v = minimal();
+        v["fields"][0]["measures"][0]["implementation_status"] = "done".into();
+        let err = CatalogueFile::parse(&v.to_string()).unwrap_err();
+        assert!(err.to_string().contains("done"), "{err}");
+    }
+}

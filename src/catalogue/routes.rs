@@ -1,0 +1,124 @@
+//! Public read endpoints of the catalogue: the concept, its fields of action and measures.
+
+use super::model::{Concept, Field, ImplementationStatus, Measure};
+use super::store;
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
+use crate::http::pagination::{Page, PageParams};
+use actix_web::{get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the catalogue routes (relative to `/api/v1`).
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(get_concept)
+        .service(list_fields)
+        .service(get_field)
+        .service(list_measures)
+        .service(get_measure);
+}
+
+/// Filters of the measure list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeasureFilter {
+    /// Only measures with this implementation status (Stand der Umsetzung).
+    pub status: Option<ImplementationStatus>,
+}
+
+/// The concept (Integrationskonzept) with its Leitbild and priority goals (Priorisierte Ziele).
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    responses(
+        (status = 200, description = "The concept", body = Concept),
+        (status = 404, description = "No catalogue has been loaded", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/concept")]
+pub async fn get_concept(db: web::Data<Db>) -> ApiResult<web::Json<Concept>> {
+    Ok(web::Json(db.run(store::concept).await?))
+}
+
+/// Fields of action (Handlungsfelder) in order of their number, each with its number of measures.
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    params(PageParams),
+    responses(
+        (status = 200, description = "One page of fields", body = Page<Field>),
+        (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/fields")]
+pub async fn list_fields(
+    db: web::Data<Db>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<Field>>> {
+    let page = page.validate()?;
+    Ok(web::Json(
+        db.run(move |conn| store::fields_page(conn, &page)).await?,
+    ))
+}
+
+/// One field of action (Handlungsfeld).
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    params(("id" = i64, Path, description = "Id of the field")),
+    responses(
+        (status = 200, description = "The field", body = Field),
+        (status = 404, description = "No field with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/fields/{id}")]
+pub async fn get_field(db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<web::Json<Field>> {
+    let id = id.into_inner();
+    Ok(web::Json(db.run(move |conn| store::field(conn, id)).await?))
+}
+
+/// Measures (Maßnahmen) of a field of action in catalogue order, optionally filtered by
+/// implementation status.
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    params(("id" = i64, Path, description = "Id of the field"), MeasureFilter, PageParams),
+    responses(
+        (status = 200, description = "One page of measures", body = Page<Measure>),
+        (status = 400, description = "Invalid `status`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No field with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/fields/{id}/measures")]
+pub async fn list_measures(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    filter: web::Query<MeasureFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<Measure>>> {
+    let page = page.validate()?;
+    let (id, status) = (id.into_inner(), filter.status);
+    Ok(web::Json(
+        db.run(move |conn| store::measures_of_field(conn, id, status, &page))
+            .await?,
+    ))
+}
+
+/// One measure (Maßnahme) with its current implementation status.
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    params(("id" = i64, Path, description = "Id of the measure")),
+    responses(
+        (status = 200, description = "The measure", body = Measure),
+        (status = 404, description = "No measure with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/measures/{id}")]
+pub async fn get_measure(db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<web::Json<Measure>> {
+    let id = id.into_inner();
+    Ok(web::Json(
+        db.run(move |conn| store::measure(conn, id)).await?,
+    ))
+}

@@ -1,0 +1,434 @@
+//! Queries of the catalogue. Each takes a connection and returns a `QueryResult`; handlers
+//! call them through [`crate::db::Db::run`].
+
+use super::file::{CatalogueFile, MeasureEntry};
+use super::model::{
+    Concept, Field, ImplementationStatus, Measure, PriorityGoal, VisionKind, VisionStatement,
+};
+use crate::db::schema::{concepts, fields, measures, priority_goals, vision_statements};
+use crate::db::{write_transaction, DbConnection};
+use crate::db_run;
+use crate::http::pagination::{Cursor, Page, PageRequest};
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = concepts)]
+struct ConceptRow {
+    id: i64,
+    title: String,
+    vision_title: Option<String>,
+    decided_on: Option<String>,
+    decision_reference: Option<String>,
+    summary: String,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = fields)]
+struct FieldRow {
+    id: i64,
+    number: i32,
+    title: String,
+    summary: Option<String>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = measures)]
+struct MeasureRow {
+    id: i64,
+    field_id: i64,
+    code: String,
+    position: i32,
+    title: String,
+    description: String,
+    responsible_body: Option<String>,
+    implementation_status: String,
+    status_note: Option<String>,
+    status_date: Option<String>,
+}
+
+impl From<MeasureRow> for Measure {
+    fn from(r: MeasureRow) -> Self {
+        Measure {
+            id: r.id,
+            field_id: r.field_id,
+            code: r.code,
+            title: r.title,
+            description: r.description,
+            responsible_body: r.responsible_body,
+            implementation_status: ImplementationStatus::from_stored(&r.implementation_status),
+            status_note: r.status_note,
+            status_date: r.status_date,
+        }
+    }
+}
+
+impl FieldRow {
+    fn with_count(self, measure_count: i64) -> Field {
+        Field {
+            id: self.id,
+            number: self.number,
+            title: self.title,
+            summary: self.summary,
+            measure_count,
+        }
+    }
+}
+
+/// The concept with its vision and priority goals. `NotFound` when no catalogue is loaded.
+pub fn concept(conn: &mut DbConnection) -> QueryResult<Concept> {
+    let row: ConceptRow = concepts::table
+        .order(concepts::id)
+        .select(ConceptRow::as_select())
+        .first(conn)?;
+    let mut vision: Vec<VisionStatement> = vision_statements::table
+        .filter(vision_statements::concept_id.eq(row.id))
+        .select((
+            vision_statements::id,
+            vision_statements::kind,
+            vision_statements::position,
+            vision_statements::text,
+        ))
+        .load::<(i64, String, i32, String)>(conn)?
+        .into_iter()
+        .map(|(id, kind, position, text)| VisionStatement {
+            id,
+            kind: VisionKind::from_stored(&kind),
+            position,
+            text,
+        })
+        .collect();
+    vision.sort_by_key(|v| (v.kind == VisionKind::Commitment, v.position));
+    let priority_goals = priority_goals::table
+        .filter(priority_goals::concept_id.eq(row.id))
+        .order(priority_goals::position)
+        .select((
+            priority_goals::id,
+            priority_goals::position,
+            priority_goals::text,
+        ))
+        .load::<(i64, i32, String)>(conn)?
+        .into_iter()
+        .map(|(id, position, text)| PriorityGoal { id, position, text })
+        .collect();
+    let field_count = fields::table
+        .filter(fields::concept_id.eq(row.id))
+        .select(count_star())
+        .first(conn)?;
+    let measure_count = measures::table
+        .inner_join(fields::table)
+        .filter(fields::concept_id.eq(row.id))
+        .select(count_star())
+        .first(conn)?;
+    Ok(Concept {
+        id: row.id,
+        title: row.title,
+        vision_title: row.vision_title,
+        decided_on: row.decided_on,
+        decision_reference: row.decision_reference,
+        summary: row.summary,
+        vision,
+        priority_goals,
+        field_count,
+        measure_count,
+    })
+}
+
+fn measure_counts(conn: &mut DbConnection, field_ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
+    Ok(measures::table
+        .filter(measures::field_id.eq_any(field_ids))
+        .group_by(measures::field_id)
+        .select((measures::field_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Fields of action in order of their number, with their measure counts.
+pub fn fields_page(conn: &mut DbConnection, page: &PageRequest) -> QueryResult<Page<Field>> {
+    let mut query = fields::table
+        .select(FieldRow::as_select())
+        .order((fields::number, fields::id))
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(Cursor { key, id }) = page.after {
+        let key = i32::try_from(key).unwrap_or(i32::MAX);
+        query = query.filter(
+            fields::number
+                .gt(key)
+                .or(fields::number.eq(key).and(fields::id.gt(id))),
+        );
+    }
+    let rows = query.load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let counts = measure_counts(conn, &ids)?;
+    Ok(page.finish(
+        rows,
+        |r| Cursor {
+            key: r.number.into(),
+            id: r.id,
+        },
+        |r| {
+            let count = counts.get(&r.id).copied().unwrap_or(0);
+            r.with_count(count)
+        },
+    ))
+}
+
+/// One field of action. `NotFound` for unknown ids.
+pub fn field(conn: &mut DbConnection, id: i64) -> QueryResult<Field> {
+    let row: FieldRow = fields::table
+        .find(id)
+        .select(FieldRow::as_select())
+        .first(conn)?;
+    let count = measures::table
+        .filter(measures::field_id.eq(id))
+        .select(count_star())
+        .first(conn)?;
+    Ok(row.with_count(count))
+}
+
+/// Measures of a field in catalogue order, optionally only those with one status.
+/// `NotFound` when the field does not exist.
+pub fn measures_of_field(
+    conn: &mut DbConnection,
+    field_id: i64,
+    status: Option<ImplementationStatus>,
+    page: &PageRequest,
+) -> QueryResult<Page<Measure>> {
+    let mut query = measures::table
+        .filter(measures::field_id.eq(field_id))
+        .select(MeasureRow::as_select())
+        .order((measures::position, measures::id))
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(status) = status {
+        query = query.filter(measures::implementation_status.eq(status.as_str()));
+    }
+    if let Some(Cursor { key, id }) = page.after {
+        let key = i32::try_from(key).unwrap_or(i32::MAX);
+        query = query.filter(
+            measures::position
+                .gt(key)
+                .or(measures::position.eq(key).and(measures::id.gt(id))),
+        );
+    }
+    let rows: Vec<MeasureRow> = query.load(conn)?;
+    if rows.is_empty() {
+        // Distinguish "no such field" (404) from "no measures on this page" (empty list).
+        fields::table
+            .find(field_id)
+            .select(fields::id)
+            .first::<i64>(conn)?;
+    }
+    Ok(page.finish(
+        rows,
+        |r| Cursor {
+            key: r.position.into(),
+            id: r.id,
+        },
+        Measure::from,
+    ))
+}
+
+/// One measure. `NotFound` for unknown ids.
+pub fn measure(conn: &mut DbConnection, id: i64) -> QueryResult<Measure> {
+    measures::table
+        .find(id)
+        .select(MeasureRow::as_select())
+        .first::<MeasureRow>(conn)
+        .map(Measure::from)
+}
+
+/// Whether a catalogue has been loaded.
+pub fn is_loaded(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(concepts::table.select(concepts::id))).get_result(conn)
+}
+
+/// What to do when the database already holds a catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Refuse: the catalogue is loaded once, into an empty database.
+    IntoEmpty,
+    /// Replace the existing catalogue in the same transaction.
+    Replace,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub fields: usize,
+    pub measures: usize,
+    pub replaced: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("a catalogue is already loaded; use --replace to replace it")]
+    AlreadyLoaded,
+    #[error("{0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = concepts)]
+struct NewConcept<'a> {
+    title: &'a str,
+    vision_title: Option<&'a str>,
+    decided_on: Option<&'a str>,
+    decision_reference: Option<&'a str>,
+    summary: &'a str,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = fields)]
+struct NewField<'a> {
+    concept_id: i64,
+    number: i32,
+    title: &'a str,
+    summary: Option<&'a str>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = measures)]
+struct NewMeasure<'a> {
+    field_id: i64,
+    code: &'a str,
+    position: i32,
+    title: &'a str,
+    description: &'a str,
+    responsible_body: Option<&'a str>,
+    implementation_status: &'static str,
+    status_note: Option<&'a str>,
+    status_date: Option<&'a str>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> NewMeasure<'a> {
+    fn new(field_id: i64, position: usize, m: &'a MeasureEntry, now: NaiveDateTime) -> Self {
+        Self {
+            field_id,
+            code: &m.code,
+            position: position as i32 + 1,
+            title: &m.title,
+            description: &m.description,
+            responsible_body: m.responsible_body.as_deref(),
+            implementation_status: m.implementation_status.as_str(),
+            status_note: m.status_note.as_deref(),
+            status_date: m.status_date.as_deref(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Loads a validated catalogue in one transaction: on any error nothing is changed.
+pub fn import(
+    conn: &mut DbConnection,
+    file: &CatalogueFile,
+    mode: ImportMode,
+) -> Result<ImportSummary, ImportError> {
+    write_transaction(conn, |conn| {
+        if let DbConnection::Postgresql(pg) = conn {
+            // Serialises imports of several nodes starting at once; readers are not blocked.
+            diesel::sql_query("LOCK TABLE concepts IN EXCLUSIVE MODE").execute(pg)?;
+        }
+        let replaced = is_loaded(conn)?;
+        if replaced {
+            if mode == ImportMode::IntoEmpty {
+                return Err(ImportError::AlreadyLoaded);
+            }
+            diesel::delete(concepts::table).execute(conn)?;
+        }
+        let now = chrono::Utc::now().naive_utc();
+        let c = &file.concept;
+        let new_concept = NewConcept {
+            title: &c.title,
+            vision_title: c.vision_title.as_deref(),
+            decided_on: c.decided_on.as_deref(),
+            decision_reference: c.decision_reference.as_deref(),
+            summary: &c.summary,
+            created_at: now,
+            updated_at: now,
+        };
+        let concept_id: i64 = db_run!(conn, |c| diesel::insert_into(concepts::table)
+            .values(&new_concept)
+            .returning(concepts::id)
+            .get_result(c))?;
+
+        let vision: Vec<_> = [
+            (VisionKind::Principle, &c.vision),
+            (VisionKind::Commitment, &c.commitments),
+        ]
+        .into_iter()
+        .flat_map(|(kind, texts)| {
+            texts.iter().enumerate().map(move |(i, text)| {
+                (
+                    vision_statements::concept_id.eq(concept_id),
+                    vision_statements::kind.eq(kind.as_str()),
+                    vision_statements::position.eq(i as i32 + 1),
+                    vision_statements::text.eq(text.as_str()),
+                )
+            })
+        })
+        .collect();
+        // Multi-row inserts need the concrete backend (the enum cannot express them).
+        db_run!(conn, |c| diesel::insert_into(vision_statements::table)
+            .values(&vision)
+            .execute(c))?;
+
+        let goals: Vec<_> = c
+            .priority_goals
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                (
+                    priority_goals::concept_id.eq(concept_id),
+                    priority_goals::position.eq(i as i32 + 1),
+                    priority_goals::text.eq(text.as_str()),
+                )
+            })
+            .collect();
+        db_run!(conn, |c| diesel::insert_into(priority_goals::table)
+            .values(&goals)
+            .execute(c))?;
+
+        for f in &file.fields {
+            let new_field = NewField {
+                concept_id,
+                number: f.number,
+                title: &f.title,
+                summary: f.summary.as_deref(),
+                created_at: now,
+                updated_at: now,
+            };
+            let field_id: i64 = db_run!(conn, |c| diesel::insert_into(fields::table)
+                .values(&new_field)
+                .returning(fields::id)
+                .get_result(c))?;
+            let rows: Vec<_> = f
+                .measures
+                .iter()
+                .enumerate()
+                .map(|(i, m)| NewMeasure::new(field_id, i, m, now))
+                .collect();
+            for chunk in rows.chunks(500) {
+                db_run!(conn, |c| diesel::insert_into(measures::table)
+                    .values(chunk)
+                    .execute(c))?;
+            }
+        }
+        Ok(ImportSummary {
+            fields: file.fields.len(),
+            measures: file.measure_count(),
+            replaced,
+        })
+    })
+}

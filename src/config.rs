@@ -1,0 +1,369 @@
+//! Typed settings read from the environment (and an optional `.env` file).
+//!
+//! Every setting has a safe default for the embedded SQLite mode, so a fresh clone runs with
+//! no configuration. An invalid value stops the program with one line naming the setting and
+//! what it accepts.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The database backend, chosen from the scheme of `DATABASE_URL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A parsed `DATABASE_URL`: the backend and what to hand to its driver.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    /// For PostgreSQL the URL as given; for SQLite the file path (or `:memory:`).
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    /// Picks the backend from the URL scheme; unknown schemes are rejected rather than guessed.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(ConfigError::new("DATABASE_URL", "is empty", ACCEPTED_DB));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target: raw.to_string(),
+            });
+        }
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(ConfigError::new(
+                    "DATABASE_URL",
+                    "has no file path after sqlite://",
+                    ACCEPTED_DB,
+                ));
+            }
+            return Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_string(),
+            });
+        }
+        if let Some((scheme, _)) = raw.split_once("://") {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                &format!("has the unsupported scheme '{scheme}://'"),
+                ACCEPTED_DB,
+            ));
+        }
+        if raw.contains(':') && raw != ":memory:" && !raw.starts_with('/') && !raw.starts_with('.')
+        {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "looks like a URL without a known scheme",
+                ACCEPTED_DB,
+            ));
+        }
+        Ok(Self {
+            backend: Backend::Sqlite,
+            target: raw.to_string(),
+        })
+    }
+
+    /// A description safe for logs: PostgreSQL credentials are removed.
+    pub fn redacted(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("SQLite file {}", self.target),
+            Backend::Postgres => {
+                let rest = self.target.split_once("://").map(|x| x.1).unwrap_or("");
+                let host = rest.rsplit_once('@').map(|x| x.1).unwrap_or(rest);
+                format!("PostgreSQL {host}")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+const ACCEPTED_DB: &str =
+    "accepted: postgres://…, postgresql://…, sqlite://<path>, or a plain file path for SQLite";
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default on a terminal).
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// All settings of the service.
+#[derive(Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Origins allowed by CORS (`*` is not accepted: frontends are named one by one).
+    pub cors_origins: Vec<String>,
+    pub log_format: LogFormat,
+    /// Maximum connections in the pool of each node.
+    pub db_pool_size: u32,
+    /// How long a request waits for a pooled connection before answering 503.
+    pub db_pool_timeout: Duration,
+    /// Whether `serve` loads the demo catalogue into an empty database.
+    pub seed_demo: bool,
+    /// Largest accepted JSON body.
+    pub json_limit_bytes: usize,
+    /// Base URL the public reaches the API under, for links in logs and later e-mails.
+    pub public_base_url: Option<String>,
+    /// Worker threads of the HTTP server (defaults to the number of cores).
+    pub workers: Option<usize>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url)
+            .field("bind", &self.bind)
+            .field("cors_origins", &self.cors_origins)
+            .field("log_format", &self.log_format)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("db_pool_timeout", &self.db_pool_timeout)
+            .field("seed_demo", &self.seed_demo)
+            .field("json_limit_bytes", &self.json_limit_bytes)
+            .field("public_base_url", &self.public_base_url)
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+/// A setting with an invalid value; `Display` gives the one line an operator needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid setting {name}: {problem} ({accepted})")]
+pub struct ConfigError {
+    pub name: String,
+    pub problem: String,
+    pub accepted: String,
+}
+
+impl ConfigError {
+    fn new(name: &str, problem: &str, accepted: &str) -> Self {
+        Self {
+            name: name.into(),
+            problem: problem.into(),
+            accepted: accepted.into(),
+        }
+    }
+}
+
+/// The default SQLite file, relative to the working directory.
+pub const DEFAULT_DATABASE: &str = "beteiligung.db";
+
+impl Settings {
+    /// Reads settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let database_url =
+            DatabaseUrl::parse(&get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE.into()))?;
+        let bind = match get("BIND") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "BIND",
+                    &format!("'{v}' is not an address"),
+                    "accepted: IP:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
+                )
+            })?,
+        };
+        let cors_origins = match get("CORS_ORIGINS") {
+            None => Vec::new(),
+            Some(v) => parse_origins(&v)?,
+        };
+        let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    &format!("'{other}' is not a log format"),
+                    "accepted: text, json",
+                ))
+            }
+        };
+        let db_pool_size = parse_number(get("DB_POOL_SIZE"), "DB_POOL_SIZE", 10, 1, 1000)?;
+        let timeout_secs = parse_number(
+            get("DB_POOL_TIMEOUT_SECS"),
+            "DB_POOL_TIMEOUT_SECS",
+            5,
+            1,
+            300,
+        )?;
+        let json_limit_bytes = parse_number(
+            get("JSON_LIMIT_BYTES"),
+            "JSON_LIMIT_BYTES",
+            64 * 1024,
+            1024,
+            16 << 20,
+        )?;
+        let seed_demo = match get("SEED_DEMO").as_deref().map(str::trim) {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "SEED_DEMO",
+                    &format!("'{other}' is not a boolean"),
+                    "accepted: true, false, 1, 0",
+                ))
+            }
+        };
+        let public_base_url = match get("PUBLIC_BASE_URL") {
+            None => None,
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+                Some(v.trim_end_matches('/').to_string())
+            }
+            Some(v) => {
+                return Err(ConfigError::new(
+                    "PUBLIC_BASE_URL",
+                    &format!("'{v}' is not an http(s) URL"),
+                    "accepted: https://host[/path]",
+                ))
+            }
+        };
+        let workers = match get("WORKERS") {
+            None => None,
+            Some(v) => Some(parse_number(Some(v), "WORKERS", 1, 1, 256)? as usize),
+        };
+        Ok(Self {
+            database_url,
+            bind,
+            cors_origins,
+            log_format,
+            db_pool_size,
+            db_pool_timeout: Duration::from_secs(timeout_secs.into()),
+            seed_demo,
+            json_limit_bytes: json_limit_bytes as usize,
+            public_base_url,
+            workers,
+        })
+    }
+}
+
+fn parse_number(
+    raw: Option<String>,
+    name: &str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(ConfigError::new(
+            name,
+            &format!("'{raw}' is out of range"),
+            &format!("accepted: a whole number from {min} to {max}"),
+        )),
+    }
+}
+
+fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for origin in raw.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+            && !origin.ends_with('/')
+            && origin.split_once("://").is_some_and(|(_, host)| {
+                !host.is_empty() && !host.contains('/') && !host.contains('*')
+            });
+        if !valid {
+            return Err(ConfigError::new(
+                "CORS_ORIGINS",
+                &format!("'{origin}' is not an origin"),
+                "accepted: comma-separated origins such as https://beteiligung.example.org, no paths, no wildcards",
+            ));
+        }
+        out.push(origin.to_string());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url.backend, Backend::Sqlite);
+        assert_eq!(s.database_url.target, DEFAULT_DATABASE);
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(s.seed_demo);
+    }
+
+    #[test]
+    fn backend_comes_from_the_scheme() {
+        let pg = DatabaseUrl::parse("postgresql://u:secret@db:5432/x").unwrap();
+        assert_eq!(pg.backend, Backend::Postgres);
+        assert!(!format!("{pg:?}").contains("secret"));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/b.db").unwrap().target,
+            "/var/lib/b.db"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("./data/b.db").unwrap().backend,
+            Backend::Sqlite
+        );
+    }
+
+    #[test]
+    fn unknown_scheme_names_the_accepted_ones() {
+        let err = settings(&[("DATABASE_URL", "mysql://localhost/db")]).unwrap_err();
+        let line = err.to_string();
+        assert!(line.contains("DATABASE_URL"), "{line}");
+        assert!(line.contains("mysql://"), "{line}");
+        assert!(line.contains("postgres://"), "{line}");
+        assert!(line.contains("sqlite://"), "{line}");
+        assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn invalid_values_name_the_setting() {
+        for (name, value) in [
+            ("BIND", "localhost"),
+            ("CORS_ORIGINS", "*"),
+            ("CORS_ORIGINS", "https://a.example/path"),
+            ("LOG_FORMAT", "xml"),
+            ("DB_POOL_SIZE", "0"),
+            ("SEED_DEMO", "maybe"),
+            ("PUBLIC_BASE_URL", "ftp://x"),
+        ] {
+            let err = settings(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{value}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_a_list() {
+        let s = settings(&[("CORS_ORIGINS", "https://a.example, http://localhost:5173")]).unwrap();
+        assert_eq!(
+            s.cors_origins,
+            vec!["https://a.example", "http://localhost:5173"]
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! Database access for both backends: the connection enum, the pool and the migrations.
+//!
+//! The backend is chosen from the scheme of `DATABASE_URL` (see [`crate::config`]); one
+//! portable schema serves both. All database work from request handlers goes through
+//! [`Db::run`], which runs it on the blocking thread pool, never on an actix worker.
+
+pub mod schema;
+
+use crate::config::{Backend, DatabaseUrl};
+use crate::error::ApiError;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+/// A connection to either backend; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection inside a [`DbConnection`], for the
+/// few queries the enum cannot run itself (upserts with `on_conflict`, `RETURNING` rows).
+#[macro_export]
+macro_rules! db_run {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Settings applied to every SQLite connection when it is opened.
+///
+/// - `journal_mode=WAL`: readers never block the writer and the writer never blocks readers.
+/// - `synchronous=FULL`: a commit is on disk before it is acknowledged, so it survives the
+///   process being killed and also a power cut (`NORMAL` would survive only the former).
+/// - `busy_timeout`: a writer waits for the lock instead of failing with "database is locked".
+/// - `foreign_keys=ON`: SQLite enforces foreign keys only when asked.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA busy_timeout = 10000;
+PRAGMA foreign_keys = ON;";
+
+/// Opens connections of the configured backend for the r2d2 pool.
+#[derive(Debug, Clone)]
+pub struct DbManager {
+    url: DatabaseUrl,
+}
+
+impl DbManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+/// Opens one connection to the configured database, with the SQLite settings applied.
+pub fn establish(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
+    match url.backend {
+        Backend::Postgres => {
+            diesel::PgConnection::establish(&url.target).map(DbConnection::Postgresql)
+        }
+        Backend::Sqlite => {
+            let mut conn = diesel::SqliteConnection::establish(&url.target)?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConnection;
+    type Error = ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        establish(&self.url)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectionError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(ConnectionError::CouldntSetupConfiguration)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+pub type PooledConnection = r2d2::PooledConnection<DbManager>;
+/// The pool could not hand out a connection in time (database down or pool exhausted).
+pub type PoolError = r2d2::PoolError;
+
+/// Either the pool or the query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database connection: {0}")]
+    Pool(#[from] PoolError),
+    #[error("query: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Builds the pool; fails when no connection can be opened within `timeout`.
+pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Pool, PoolError> {
+    let size = match url.backend {
+        // One in-memory SQLite database exists per connection; share it by using one.
+        Backend::Sqlite if url.target == ":memory:" => 1,
+        _ => size,
+    };
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .test_on_check_out(false)
+        .build(DbManager::new(url.clone()))
+}
+
+/// The database as request handlers see it: a pool plus the rule that work runs off the
+/// async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Db {
+    pub fn new(pool: Pool, backend: Backend) -> Self {
+        Self { pool, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool; both the wait for a
+    /// connection and the query happen there, never on an actix worker.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+        ApiError: From<E>,
+    {
+        let pool = self.pool.clone();
+        let outcome = actix_web::web::block(move || -> Result<Result<T, E>, PoolError> {
+            let mut conn = pool.get()?;
+            Ok(f(&mut conn))
+        })
+        .await?;
+        Ok(outcome??)
+    }
+
+    /// Checks that the database answers, waiting at most `timeout` for a connection.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), DbError> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get_timeout(timeout)?;
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+        .map_err(|_| DbError::Query(diesel::result::Error::BrokenTransactionManager))?
+    }
+}
+
+/// Runs `f` in a write transaction.
+///
+/// On SQLite the transaction starts with `BEGIN IMMEDIATE`: it takes the write lock at the
+/// start, so concurrent writers wait for each other (up to `busy_timeout`) instead of failing
+/// with "database is locked" when a deferred transaction tries to upgrade its read lock.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("the connection cannot change its backend")
+    };
+    match result {
+        Ok(value) => {
+            <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
+}
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+type MigrationError = Box<dyn std::error::Error + Send + Sync>;
+
+fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    versions.into_iter().map(|v| v.to_string()).collect()
+}
+
+/// Applies all pending migrations; returns the names of those applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    Ok(match conn {
+        DbConnection::Postgresql(c) => names(c.run_pending_migrations(POSTGRES_MIGRATIONS)?),
+        DbConnection::Sqlite(c) => names(c.run_pending_migrations(SQLITE_MIGRATIONS)?),
+    })
+}
+
+/// Reverts every applied migration (used by the migration test and by operators rolling back).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, MigrationError> {
+    Ok(match conn {
+        DbConnection::Postgresql(c) => names(c.revert_all_migrations(POSTGRES_MIGRATIONS)?),
+        DbConnection::Sqlite(c) => names(c.revert_all_migrations(SQLITE_MIGRATIONS)?),
+    })
+}

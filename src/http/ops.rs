@@ -1,0 +1,66 @@
+//! Endpoints for operators and load balancers: liveness, readiness and metrics.
+
+use super::metrics::Metrics;
+use crate::db::Db;
+use crate::error::{ApiError, Problem};
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use std::time::Duration;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers the operations routes (at the root, outside `/api/v1`).
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(metrics);
+}
+
+/// Answer of the health endpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Liveness: the process answers. Does not touch the database.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "The process is alive", body = Health))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers. 503 while it does not; no restart needed once it is back.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "The database cannot be reached", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Health>, ApiError> {
+    match db.ping(Duration::from_secs(2)).await {
+        Ok(()) => Ok(web::Json(Health { status: "ready" })),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: database unreachable");
+            Err(ApiError::unavailable())
+        }
+    }
+}
+
+/// Metrics in the Prometheus text format: request counts and latency per route and status.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain; version=0.0.4"))
+)]
+#[get("/metrics")]
+pub async fn metrics(metrics: web::Data<Metrics>, db: web::Data<Db>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render(db.pool()))
+}

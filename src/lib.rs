@@ -1,0 +1,86 @@
+//! Beteiligung: the participation and consultation API of a city revising a policy with its
+//! people. This library builds the application; `main.rs` is only the command line.
+
+pub mod catalogue;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod openapi;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App};
+use config::Settings;
+use db::Db;
+use http::metrics::Metrics;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Everything a running node shares between its workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub metrics: Metrics,
+    pub settings: Settings,
+}
+
+/// Every route of the API, registered once: the router and the OpenAPI document both come
+/// from this function.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(http::ops::routes)
+        .service(scope::scope("/api/v1").configure(catalogue::routes::routes));
+}
+
+/// The OpenAPI document as the code defines it (what `beteiligung openapi` prints).
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
+/// The OpenAPI document as pretty JSON with a trailing newline, exactly as committed in
+/// `openapi/openapi.json`.
+pub fn api_doc_json() -> String {
+    let mut json = api_doc()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}
+
+/// Builds the application for one worker (used by `serve` and by the tests).
+pub fn build_app(
+    state: &AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .app_data(http::json_config(state.settings.json_limit_bytes))
+        .app_data(http::query_config())
+        .app_data(http::path_config())
+        .app_data(web::PayloadConfig::new(state.settings.json_limit_bytes))
+        .app_data(web::Data::new(state.db.clone()))
+        .app_data(web::Data::new(state.metrics.clone()))
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    app.app_data(web::Data::new(http::RouteTable::from_openapi(&api)))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(http::fallback))
+        .wrap(http::cors(&state.settings.cors_origins))
+        .wrap(from_fn(http::observe))
+}

@@ -1,0 +1,209 @@
+//! The `beteiligung` command line: serve the API, run migrations, seed or import the catalogue,
+//! print the OpenAPI document.
+
+use actix_web::HttpServer;
+use beteiligung::catalogue::{self, file::CatalogueFile, store};
+use beteiligung::config::{Backend, LogFormat, Settings};
+use beteiligung::db::{self, Db};
+use beteiligung::http::metrics::Metrics;
+use beteiligung::AppState;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Participation and consultation API (Beteiligungsverfahren).
+///
+/// Settings come from environment variables (or a `.env` file): DATABASE_URL (default: the
+/// SQLite file beteiligung.db), BIND (default 127.0.0.1:8080), CORS_ORIGINS, LOG_FORMAT
+/// (text|json), DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS, JSON_LIMIT_BYTES, SEED_DEMO, WORKERS,
+/// PUBLIC_BASE_URL. See the README for each.
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (the default): applies pending migrations, loads the demo catalogue
+    /// into an empty database (unless SEED_DEMO=false), then serves until SIGTERM or Ctrl-C.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo catalogue if no catalogue is loaded yet; running it again changes nothing.
+    Seed,
+    /// Load a catalogue file (JSON, format in the README) in one transaction; a bad file
+    /// changes nothing.
+    Import {
+        /// Path of the catalogue file.
+        file: PathBuf,
+        /// Replace a catalogue that is already loaded (otherwise the import refuses).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Print the OpenAPI document (JSON) to standard output.
+    Openapi,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        print!("{}", beteiligung::api_doc_json());
+        return ExitCode::SUCCESS;
+    }
+    // A missing .env is normal; a broken one is reported like any other setting error.
+    if let Err(e) = dotenvy::dotenv() {
+        if !e.not_found() {
+            eprintln!("error: the .env file cannot be read: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(settings.log_format);
+    let result = match command {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings).map(|_| ()),
+        Command::Seed => seed(&settings),
+        Command::Import { file, replace } => import(&settings, &file, replace),
+        Command::Openapi => unreachable!("handled above"),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn open_pool(settings: &Settings) -> Result<db::Pool, String> {
+    db::build_pool(
+        &settings.database_url,
+        settings.db_pool_size,
+        settings.db_pool_timeout,
+    )
+    .map_err(|e| {
+        format!(
+            "cannot open the database ({}): {e}",
+            settings.database_url.redacted()
+        )
+    })
+}
+
+fn migrate(settings: &Settings) -> Result<db::Pool, String> {
+    let pool = open_pool(settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let applied = db::run_migrations(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
+    if applied.is_empty() {
+        tracing::info!("database schema is up to date");
+    } else {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    drop(conn);
+    Ok(pool)
+}
+
+fn seed(settings: &Settings) -> Result<(), String> {
+    let pool = migrate(settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match catalogue::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))? {
+        Some(s) => tracing::info!(
+            fields = s.fields,
+            measures = s.measures,
+            "loaded the demo catalogue"
+        ),
+        None => tracing::info!("a catalogue is already loaded; nothing to seed"),
+    }
+    Ok(())
+}
+
+fn import(settings: &Settings, path: &PathBuf, replace: bool) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file = CatalogueFile::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let pool = migrate(settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mode = if replace {
+        store::ImportMode::Replace
+    } else {
+        store::ImportMode::IntoEmpty
+    };
+    let summary =
+        store::import(&mut conn, &file, mode).map_err(|e| format!("import failed: {e}"))?;
+    tracing::info!(
+        fields = summary.fields,
+        measures = summary.measures,
+        replaced = summary.replaced,
+        "imported the catalogue"
+    );
+    Ok(())
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let pool = migrate(&settings)?;
+    if settings.seed_demo {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        if let Some(s) =
+            catalogue::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))?
+        {
+            tracing::info!(
+                fields = s.fields,
+                measures = s.measures,
+                "loaded the demo catalogue into the empty database"
+            );
+        }
+    }
+    let database = match settings.database_url.backend {
+        Backend::Sqlite => {
+            let path = std::path::Path::new(&settings.database_url.target);
+            let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            format!("SQLite file {}", shown.display())
+        }
+        Backend::Postgres => settings.database_url.redacted(),
+    };
+    let base = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", settings.bind));
+    tracing::info!("API:      {base}/api/v1");
+    tracing::info!("docs:     {base}/docs/");
+    tracing::info!("database: {database}");
+
+    let state = AppState {
+        db: Db::new(pool, settings.database_url.backend),
+        metrics: Metrics::new(),
+        settings: settings.clone(),
+    };
+    let mut server = HttpServer::new(move || beteiligung::build_app(&state))
+        .shutdown_timeout(30)
+        .bind(settings.bind)
+        .map_err(|e| format!("cannot listen on {} (setting BIND): {e}", settings.bind))?;
+    if let Some(workers) = settings.workers {
+        server = server.workers(workers);
+    }
+    actix_web::rt::System::new()
+        .block_on(server.run())
+        .map_err(|e| format!("server stopped: {e}"))?;
+    tracing::info!("shut down");
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! The OpenAPI document: title, description and tags. Paths and schemas are collected from the
+//! same `.service(…)` registration that builds the router (see [`crate::routes`]).
+
+use crate::error::Problem;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{Content, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Beteiligung API",
+        description = "Participation and consultation API for a city revising a policy together with its people \
+(Beteiligungsverfahren). First deployment: the revision of Bielefeld's integration concept \
+„Wir fördern Integration“.\n\n\
+Conventions: JSON with snake_case fields; every error is `application/problem+json` (RFC 9457) with a stable \
+`code`; lists take `limit` (1–100, default 20) and an opaque `cursor` and answer `{items, next_cursor}`; \
+every response carries `X-Request-Id`. The document itself is served at `/openapi.json`, Swagger UI at `/docs/`.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "catalogue", description = "Integrationskonzept: Leitbild (vision), Priorisierte Ziele (priority goals), Handlungsfelder (fields of action) and Maßnahmen (measures) with their Stand der Umsetzung (implementation status)."),
+        (name = "operations", description = "Liveness, readiness and metrics for operators."),
+    ),
+    components(schemas(Problem)),
+    modifiers(&CommonErrors)
+)]
+pub struct ApiDoc;
+
+/// Adds the errors every operation can answer, so each route lists them without repeating
+/// them by hand: 500 everywhere, and 503 where the database is used.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, api: &mut OpenApiDoc) {
+        let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
+        for (path, item) in api.paths.paths.iter_mut() {
+            let uses_db = path.starts_with("/api/") || path == "/readyz";
+            for op in operations(item) {
+                let responses = &mut op.responses.responses;
+                responses.entry("500".into()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description("Internal error; the body names no cause, the log has it under the request id")
+                        .content("application/problem+json", problem())
+                        .build()
+                        .into()
+                });
+                if uses_db {
+                    responses.entry("503".into()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("The database cannot be reached (code `database_unavailable`); retry after `Retry-After` seconds")
+                            .content("application/problem+json", problem())
+                            .build()
+                            .into()
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}

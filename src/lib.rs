@@ -37,12 +37,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document as the code defines it (what `beteiligung openapi` prints).
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    App::new()
+    let api = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts()
-        .1
+        .1;
+    openapi::complete(api)
 }
 
 /// The OpenAPI document as pretty JSON with a trailing newline, exactly as committed in
@@ -78,6 +79,7 @@ pub fn build_app(
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    let api = openapi::complete(api);
     app.app_data(web::Data::new(http::RouteTable::from_openapi(&api)))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(http::fallback))

@@ -22,13 +22,18 @@ every response carries `X-Request-Id`. The document itself is served at `/openap
         (name = "catalogue", description = "Integrationskonzept: Leitbild (vision), Priorisierte Ziele (priority goals), Handlungsfelder (fields of action) and Maßnahmen (measures) with their Stand der Umsetzung (implementation status)."),
         (name = "operations", description = "Liveness, readiness and metrics for operators."),
     ),
-    components(schemas(Problem)),
-    modifiers(&CommonErrors)
+    components(schemas(Problem))
 )]
 pub struct ApiDoc;
 
-/// Adds the errors every operation can answer, so each route lists them without repeating
-/// them by hand: 500 everywhere, and 503 where the database is used.
+/// Completes the document once the routes have added their paths: adds the errors every
+/// operation can answer, so routes do not repeat them by hand — 500 everywhere, and 503 where
+/// the database is used.
+pub fn complete(mut api: OpenApiDoc) -> OpenApiDoc {
+    CommonErrors.modify(&mut api);
+    api
+}
+
 struct CommonErrors;
 
 impl Modify for CommonErrors {

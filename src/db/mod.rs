@@ -115,7 +115,9 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Poo
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
-        .test_on_check_out(false)
+        // Checking each connection as it is handed out costs one round trip, and is what lets
+        // the pool replace connections that died with a database restart.
+        .test_on_check_out(true)
         .build(DbManager::new(url.clone()))
 }
 

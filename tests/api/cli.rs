@@ -1,0 +1,317 @@
+//! The real binary: subcommands, settings errors, import, and `serve` over loopback HTTP with
+//! a graceful shutdown on SIGTERM.
+
+use crate::common::TestDb;
+use beteiligung::config::Backend;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_beteiligung");
+
+/// The binary with a clean environment: only what the test passes.
+fn beteiligung(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn run(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    beteiligung(dir, env).args(args).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal HTTP/1.1 client: sends `head` and returns the whole answer.
+fn http(port: u16, head: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+fn http_get(port: u16, path: &str) -> String {
+    http(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+#[test]
+fn help_explains_each_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &[], &["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for sub in ["serve", "migrate", "seed", "import", "openapi"] {
+        assert!(text.contains(sub), "--help lacks {sub}: {text}");
+    }
+    assert!(text.contains("DATABASE_URL"));
+}
+
+#[test]
+fn invalid_settings_stop_with_one_line_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[("DATABASE_URL", "mysql://localhost/db")],
+        &["migrate"],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    for word in ["DATABASE_URL", "mysql://", "postgres://", "sqlite://"] {
+        assert!(err.contains(word), "{word} missing from: {err}");
+    }
+    let out = run(dir.path(), &[("BIND", "everywhere")], &["serve"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("BIND"), "{}", stderr(&out));
+}
+
+#[test]
+fn openapi_prints_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &[], &["openapi"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        beteiligung::api_doc_json()
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "printing the spec touches no database"
+    );
+}
+
+fn count_rows(url: &str, table: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn =
+        beteiligung::db::establish(&beteiligung::config::DatabaseUrl::parse(url).unwrap()).unwrap();
+    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n
+}
+
+fn import_and_seed_on(db: &TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url.target.clone();
+    let env = [("DATABASE_URL", url.as_str())];
+    let out = run(dir.path(), &env, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // A syntax error names its line; nothing is written.
+    std::fs::write(
+        dir.path().join("broken.json"),
+        "{\n  \"format_version\": 1,\n  \"concept\": {\n    \"title\": \"x\",,\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &env, &["import", "broken.json"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("line 4"), "{}", stderr(&out));
+
+    // An invalid value names its path.
+    let mut file = serde_json::to_value(beteiligung::catalogue::demo()).unwrap();
+    file["fields"][1]["measures"][0]["implementation_status"] = "finished".into();
+    std::fs::write(dir.path().join("invalid.json"), file.to_string()).unwrap();
+    let out = run(dir.path(), &env, &["import", "invalid.json"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("finished"), "{}", stderr(&out));
+    file["fields"][1]["measures"][0]["implementation_status"] = "planned".into();
+    file["fields"][1]["measures"][0]["status_date"] = "2013".into();
+    std::fs::write(dir.path().join("invalid.json"), file.to_string()).unwrap();
+    let out = run(dir.path(), &env, &["import", "invalid.json"]);
+    assert!(
+        stderr(&out).contains("fields[1].measures[0].status_date"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(count_rows(&url, "measures"), 0);
+
+    // A good file loads; seeding then changes nothing; importing again needs --replace.
+    file["fields"][1]["measures"][0]["status_date"] = "2013-12-31".into();
+    file["concept"]["title"] = "Importiertes Konzept".into();
+    std::fs::write(dir.path().join("good.json"), file.to_string()).unwrap();
+    let out = run(dir.path(), &env, &["import", "good.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count_rows(&url, "measures"), 7);
+    let out = run(dir.path(), &env, &["seed"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing to seed"), "{}", stderr(&out));
+    assert_eq!(count_rows(&url, "concepts"), 1);
+    let out = run(dir.path(), &env, &["import", "good.json"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--replace"), "{}", stderr(&out));
+    let out = run(dir.path(), &env, &["import", "--replace", "good.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count_rows(&url, "measures"), 7);
+}
+
+#[test]
+fn import_and_seed_sqlite() {
+    import_and_seed_on(&TestDb::sqlite());
+}
+
+#[test]
+fn import_and_seed_postgres() {
+    if let Some(db) = TestDb::postgres() {
+        import_and_seed_on(&db);
+    }
+}
+
+/// Starts `serve` and waits until it answers; returns the child and the log lines seen so far.
+fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Vec<String>) {
+    let bind = format!("127.0.0.1:{port}");
+    let mut all_env = env.to_vec();
+    all_env.push(("BIND", &bind));
+    all_env.push(("WORKERS", "2"));
+    let mut child = beteiligung(dir, &all_env)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("server exited early: {lines:?}");
+        }
+        lines.push(line.trim_end().to_owned());
+        if line.contains("starting service") {
+            break;
+        }
+    }
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in reader.lines() {});
+    (child, lines)
+}
+
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the server did not stop within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Runs `serve`, checks it answers over HTTP, then stops it with SIGTERM. With `hold` (a
+/// PostgreSQL database), a request is kept in flight across the SIGTERM by a table lock the
+/// test holds, and must still be answered in full.
+fn serve_end_to_end(dir: &Path, env: &[(&str, &str)], hold: Option<&TestDb>) -> Vec<String> {
+    let port = free_port();
+    let (mut child, lines) = start_server(dir, env, port);
+    let res = http_get(port, "/api/v1/concept");
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    assert!(res.contains("Bielefeld – Zusammenleben in Vielfalt"));
+    assert!(res.to_ascii_lowercase().contains("x-request-id: "));
+    let res = http_get(port, "/docs/");
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+
+    let in_flight = hold.map(|db| {
+        use diesel::prelude::*;
+        let mut locker = diesel::PgConnection::establish(&db.url.target).unwrap();
+        diesel::sql_query("BEGIN").execute(&mut locker).unwrap();
+        diesel::sql_query("LOCK TABLE fields IN ACCESS EXCLUSIVE MODE")
+            .execute(&mut locker)
+            .unwrap();
+        let request = std::thread::spawn(move || http_get(port, "/api/v1/fields"));
+        std::thread::sleep(Duration::from_millis(500));
+        (locker, request)
+    });
+    sigterm(&child);
+    if let Some((mut locker, request)) = in_flight {
+        use diesel::prelude::*;
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the server waits for the request in flight"
+        );
+        diesel::sql_query("COMMIT").execute(&mut locker).unwrap();
+        let answer = request.join().unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "in-flight request: {answer}"
+        );
+        assert!(answer.contains("\"items\""));
+    }
+    let status = wait_exit(&mut child, Duration::from_secs(35));
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no longer listening"
+    );
+    lines
+}
+
+#[test]
+fn serve_with_no_configuration_uses_a_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = serve_end_to_end(dir.path(), &[], None);
+    let log = lines.join("\n");
+    assert!(log.contains("API:"), "{log}");
+    assert!(log.contains("/docs/"), "{log}");
+    let db_file = dir.path().join("beteiligung.db");
+    assert!(db_file.exists());
+    assert!(
+        log.contains(&format!(
+            "SQLite file {}",
+            std::fs::canonicalize(&db_file).unwrap().display()
+        )),
+        "{log}"
+    );
+}
+
+#[test]
+fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
+    let Some(db) = TestDb::postgres() else { return };
+    assert_eq!(db.backend(), Backend::Postgres);
+    let dir = tempfile::tempdir().unwrap();
+    let lines = serve_end_to_end(dir.path(), &[("DATABASE_URL", &db.url.target)], Some(&db));
+    let log = lines.join("\n");
+    assert!(log.contains("database: PostgreSQL"), "{log}");
+    assert!(
+        !log.contains("postgres://"),
+        "no credentials or URL in the log: {log}"
+    );
+}

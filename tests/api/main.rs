@@ -1,0 +1,11 @@
+//! Integration tests: the real application, in-process, on a fresh database per test; every
+//! test runs on SQLite and, with `TEST_DATABASE_URL`, on PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod catalogue;
+mod cli;
+mod database;
+mod errors;
+mod operations;

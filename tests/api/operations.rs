@@ -1,0 +1,247 @@
+//! Operations: health, readiness (also while the database is away), metrics, request ids,
+//! security headers, CORS, and the OpenAPI document with Swagger UI.
+
+use crate::both_backends;
+use crate::common::{get, send, TestDb};
+use actix_web::test as web_test;
+use beteiligung::config::DatabaseUrl;
+use beteiligung::db::{self, Db};
+use beteiligung::http::metrics::Metrics;
+use beteiligung::AppState;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+both_backends! {
+    async fn health_ready_and_common_headers(db) {
+        let app = web_test::init_service(beteiligung::build_app(&db.state())).await;
+        let r = get(&app, "/healthz").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["status"], "ok");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        let id = r.header("x-request-id").unwrap();
+        assert_eq!(id.len(), 36, "a generated UUID: {id}");
+        let r = get(&app, "/readyz").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["status"], "ready");
+    }
+
+    async fn request_ids_are_kept_when_well_formed(db) {
+        let app = web_test::init_service(beteiligung::build_app(&db.state())).await;
+        let req = |id: &str| web_test::TestRequest::get().uri("/healthz").insert_header(("x-request-id", id)).to_request();
+        let r = send(&app, req("frontend-4711.a_b")).await;
+        assert_eq!(r.header("x-request-id"), Some("frontend-4711.a_b"));
+        let r = send(&app, req("bad id with spaces")).await;
+        assert_ne!(r.header("x-request-id"), Some("bad id with spaces"));
+        let r = send(&app, req(&"x".repeat(200))).await;
+        assert_eq!(r.header("x-request-id").unwrap().len(), 36);
+        // Errors carry it too.
+        let r = send(&app, web_test::TestRequest::get().uri("/nowhere").insert_header(("x-request-id", "trace-1")).to_request()).await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.header("x-request-id"), Some("trace-1"));
+    }
+
+    async fn metrics_count_requests_per_route_and_status(db) {
+        let app = web_test::init_service(beteiligung::build_app(&db.state())).await;
+        get(&app, "/api/v1/fields/1").await;
+        get(&app, "/api/v1/fields/2").await;
+        get(&app, "/api/v1/fields/999999").await;
+        get(&app, "/no/such/route").await;
+        let r = get(&app, "/metrics").await;
+        assert_eq!(r.status, 200);
+        assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+        let text = &r.text;
+        assert!(text.contains(r#"http_requests_total{method="GET",route="/api/v1/fields/{id}",status="200"} 2"#), "{text}");
+        assert!(text.contains(r#"http_requests_total{method="GET",route="/api/v1/fields/{id}",status="404"} 1"#), "{text}");
+        assert!(text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#), "{text}");
+        assert!(text.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/api/v1/fields/{id}",status="200",le="+Inf"} 2"#), "{text}");
+        assert!(text.contains("db_pool_connections "), "{text}");
+    }
+
+    async fn cors_allows_only_listed_origins(db) {
+        let state = db.state_with(&[("CORS_ORIGINS", "https://frontend.example, http://localhost:5173")]);
+        let app = web_test::init_service(beteiligung::build_app(&state)).await;
+        let preflight = |origin: &str| {
+            web_test::TestRequest::default()
+                .method(actix_web::http::Method::OPTIONS)
+                .uri("/api/v1/fields")
+                .insert_header(("origin", origin))
+                .insert_header(("access-control-request-method", "GET"))
+                .to_request()
+        };
+        let r = send(&app, preflight("https://frontend.example")).await;
+        assert!(r.status.is_success(), "{}", r.status);
+        assert_eq!(r.header("access-control-allow-origin"), Some("https://frontend.example"));
+        let r = send(&app, preflight("https://evil.example")).await;
+        assert_eq!(r.header("access-control-allow-origin"), None);
+
+        let simple = |origin: &str| web_test::TestRequest::get().uri("/api/v1/fields").insert_header(("origin", origin)).to_request();
+        let r = send(&app, simple("http://localhost:5173")).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("access-control-allow-origin"), Some("http://localhost:5173"));
+        let exposed = r.header("access-control-expose-headers").unwrap().to_ascii_lowercase();
+        assert!(exposed.contains("x-request-id"), "{exposed}");
+        let r = send(&app, simple("https://evil.example")).await;
+        assert_eq!(r.header("access-control-allow-origin"), None);
+    }
+
+    async fn openapi_and_swagger_ui_are_served(db) {
+        let app = web_test::init_service(beteiligung::build_app(&db.state())).await;
+        let r = get(&app, "/openapi.json").await;
+        assert_eq!(r.status, 200);
+        let generated: serde_json::Value = serde_json::from_str(&beteiligung::api_doc_json()).unwrap();
+        assert_eq!(r.body, generated);
+        let r = get(&app, "/docs/").await;
+        assert_eq!(r.status, 200);
+        assert!(r.text.contains("swagger-ui"), "{}", r.text);
+        let r = get(&app, "/docs/swagger-ui-bundle.js").await;
+        assert_eq!(r.status, 200, "Swagger UI is served from the binary");
+        assert!(r.text.len() > 100_000);
+    }
+}
+
+#[test]
+fn committed_openapi_document_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let generated = beteiligung::api_doc_json();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json differs from the code. Regenerate it with:\n\n    cargo run -- openapi > openapi/openapi.json\n"
+    );
+}
+
+#[test]
+fn every_operation_documents_its_errors_and_security() {
+    let doc: serde_json::Value = serde_json::from_str(&beteiligung::api_doc_json()).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/api/v1/fields/{id}/measures"));
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("500"), "{method} {path} lacks 500");
+            assert!(
+                op.get("security").is_some(),
+                "{method} {path} says nothing about security"
+            );
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        response["content"]
+                            .get("application/problem+json")
+                            .is_some(),
+                        "{method} {path} {status} is not problem+json"
+                    );
+                }
+            }
+            if path.starts_with("/api/") {
+                assert!(responses.contains_key("503"), "{method} {path} lacks 503");
+            }
+        }
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that can be switched off, to take the database away
+/// from the application without touching the server the other tests use.
+struct Proxy {
+    port: u16,
+    up: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    fn start(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let open = Arc::new(Mutex::new(Vec::<TcpStream>::new()));
+        let (up2, open2) = (up.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !up2.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                open2
+                    .lock()
+                    .unwrap()
+                    .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16384];
+                        while let Ok(n) = from.read(&mut buf) {
+                            if n == 0 || to.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                        }
+                        let _ = to.shutdown(Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Self { port, up, open }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+        if !up {
+            for s in self.open.lock().unwrap().drain(..) {
+                let _ = s.shutdown(Shutdown::Both);
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn readiness_follows_the_database_without_restart() {
+    let Some(db) = TestDb::postgres() else { return };
+    db.pool(); // migrate
+    let rest = db.url.target.split_once("://").unwrap().1;
+    let (auth_host, path) = rest.split_once('/').unwrap();
+    let (auth, host) = match auth_host.rsplit_once('@') {
+        Some((a, h)) => (format!("{a}@"), h),
+        None => (String::new(), auth_host),
+    };
+    let proxy = Proxy::start(host.to_owned());
+    let via_proxy =
+        DatabaseUrl::parse(&format!("postgres://{auth}127.0.0.1:{}/{path}", proxy.port)).unwrap();
+    let pool = db::build_pool(&via_proxy, 4, Duration::from_secs(5)).unwrap();
+    let state = AppState {
+        db: Db::new(pool, via_proxy.backend),
+        metrics: Metrics::new(),
+        settings: db.settings(&[]),
+    };
+    let app = web_test::init_service(beteiligung::build_app(&state)).await;
+    assert_eq!(get(&app, "/readyz").await.status, 200);
+
+    proxy.set_up(false);
+    let r = get(&app, "/readyz").await;
+    r.assert_problem(503, "database_unavailable");
+    assert!(r.header("retry-after").is_some());
+    get(&app, "/api/v1/fields")
+        .await
+        .assert_problem(503, "database_unavailable");
+    assert_eq!(
+        get(&app, "/healthz").await.status,
+        200,
+        "liveness does not depend on the database"
+    );
+
+    proxy.set_up(true);
+    assert_eq!(
+        get(&app, "/readyz").await.status,
+        200,
+        "ready again without a restart"
+    );
+    assert_eq!(get(&app, "/api/v1/fields").await.status, 200);
+}

@@ -1,0 +1,235 @@
+//! Shared helpers of the integration tests: a fresh database per test on either backend, the
+//! real application built in-process, and small request helpers.
+//!
+//! SQLite always; PostgreSQL when `TEST_DATABASE_URL` names a server database that may create
+//! databases (one is created per test and dropped afterwards). With `REQUIRE_POSTGRES=1` (set
+//! by `.ci/run`) a missing `TEST_DATABASE_URL` fails the PostgreSQL variants instead of
+//! skipping them.
+
+#![allow(dead_code)]
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
+use actix_web::test;
+use beteiligung::config::{Backend, DatabaseUrl, Settings};
+use beteiligung::db::{self, Db, DbConnection, Pool};
+use beteiligung::http::metrics::Metrics;
+use beteiligung::AppState;
+use diesel::prelude::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// Runs each listed test body once on SQLite and once on PostgreSQL, as `name::sqlite` and
+/// `name::postgres`. The body sees `$db: TestDb`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[actix_web::test]
+            async fn sqlite() {
+                let $db = $crate::common::TestDb::sqlite();
+                $body
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                let Some($db) = $crate::common::TestDb::postgres() else { return };
+                $body
+            }
+        }
+    )*};
+}
+
+/// A database that exists for one test only.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    /// For PostgreSQL: the server's maintenance URL and the name of the database to drop.
+    drop: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        Self {
+            url: DatabaseUrl::parse(path.to_str().unwrap()).unwrap(),
+            _dir: Some(dir),
+            drop: None,
+        }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (the test is skipped) when none is configured.
+    pub fn postgres() -> Option<Self> {
+        let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+            if std::env::var("REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
+            }
+            eprintln!("skipped: TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let name = format!(
+            "beteiligung_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap()
+        );
+        let mut conn = PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let url = with_database(&admin, &name);
+        Some(Self {
+            url: DatabaseUrl::parse(&url).unwrap(),
+            _dir: None,
+            drop: Some((admin, name)),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.url.backend
+    }
+
+    /// A pool on this database with all migrations applied.
+    pub fn pool(&self) -> Pool {
+        let pool = self.unmigrated_pool(8);
+        db::run_migrations(&mut pool.get().unwrap()).expect("migrations");
+        pool
+    }
+
+    pub fn unmigrated_pool(&self, size: u32) -> Pool {
+        db::build_pool(&self.url, size, Duration::from_secs(10)).expect("pool")
+    }
+
+    pub fn connection(&self) -> DbConnection {
+        db::establish(&self.url).expect("connection")
+    }
+
+    /// The settings a node on this database would have, with `extra` environment on top.
+    pub fn settings(&self, extra: &[(&str, &str)]) -> Settings {
+        let url = match self.url.backend {
+            Backend::Sqlite => format!("sqlite://{}", self.url.target),
+            Backend::Postgres => self.url.target.clone(),
+        };
+        Settings::from_lookup(|name| {
+            if name == "DATABASE_URL" {
+                return Some(url.clone());
+            }
+            extra
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+        .expect("test settings")
+    }
+
+    /// Application state on this database: migrated, with the demo catalogue loaded.
+    pub fn state(&self) -> AppState {
+        self.state_with(&[])
+    }
+
+    pub fn state_with(&self, extra: &[(&str, &str)]) -> AppState {
+        let pool = self.pool();
+        beteiligung::catalogue::seed_demo(&mut pool.get().unwrap()).expect("seed");
+        AppState {
+            db: Db::new(pool, self.url.backend),
+            metrics: Metrics::new(),
+            settings: self.settings(extra),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.drop {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+/// A response as tests look at it.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: serde_json::Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the response is a problem+json error with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "body: {}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert_eq!(self.body["type"], format!("urn:beteiligung:problem:{code}"));
+        assert!(self.body["title"].is_string());
+        assert!(self.body["detail"].is_string());
+        assert!(self.header("x-request-id").is_some());
+    }
+}
+
+/// Sends `req` to the in-process app and reads the whole answer.
+pub async fn send<S, B>(app: &S, req: actix_http::Request) -> Reply
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = test::call_service(app, req).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = test::read_body(res).await;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+pub async fn get<S, B>(app: &S, uri: &str) -> Reply
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    send(app, test::TestRequest::get().uri(uri).to_request()).await
+}

@@ -75,6 +75,8 @@ if u.hostname not in (None, "", "localhost", "::1") and not u.hostname.startswit
 print(urlunsplit(u._replace(path="/" + sys.argv[2])))
 PY
 )" || die "bad PG_ADMIN_URL"
+    psql "$PG_ADMIN_URL" -X -Atqc 'SELECT 1' >/dev/null 2>&1 \
+        || die "cannot connect to PostgreSQL at PG_ADMIN_URL=$PG_ADMIN_URL (is it running? e.g. pg_ctlcluster --skip-systemctl-redirect 15 main start)"
 fi
 
 for backend in $BACKENDS; do
@@ -139,7 +141,7 @@ stop_server() {
 }
 
 pg_admin() {
-    psql "$PG_ADMIN_URL" -X -q -v ON_ERROR_STOP=1 -c "$1" >/dev/null
+    PGOPTIONS="-c client_min_messages=warning" psql "$PG_ADMIN_URL" -X -q -v ON_ERROR_STOP=1 -c "$1" >/dev/null
 }
 
 drop_pg() {
@@ -237,8 +239,6 @@ run_backend() {
             DB_URL="$TMP/load-sqlite.db"
             ;;
         postgres)
-            psql "$PG_ADMIN_URL" -X -Atqc 'SELECT 1' >/dev/null 2>&1 \
-                || die "cannot connect to PostgreSQL at PG_ADMIN_URL=$PG_ADMIN_URL (is it running? e.g. pg_ctlcluster --skip-systemctl-redirect 15 main start)"
             drop_pg
             pg_admin "CREATE DATABASE $PG_LOAD_DB"
             PG_CREATED=1
@@ -299,6 +299,7 @@ PY
         else
             path="$measures_path"; label="GET /api/v1/fields/{id}/measures?limit=$PAGE_LIMIT"
         fi
+        kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited (see $RESULTS/$backend-server.log)"
         if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
             wrk -t1 -c4 -d"$WARMUP" "$BASE$path" >/dev/null
         fi

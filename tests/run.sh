@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The project's one test command (README and .ci/run):
+#   formatting, lints, the OpenAPI document against an independent validator (when installed),
+#   and the whole suite on SQLite and — when PostgreSQL is reachable — on PostgreSQL too.
+#
+# PostgreSQL: set TEST_DATABASE_URL to a database on a server where the user may create
+# databases (each test creates and drops its own); without it, a server on 127.0.0.1:5432
+# with the `postgres` user is used when one answers. REQUIRE_POSTGRES=1 makes its absence an
+# error instead of a skip (CI sets it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
+    export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  elif [ "${REQUIRE_POSTGRES:-}" = 1 ]; then
+    echo "tests/run.sh: REQUIRE_POSTGRES=1 but no PostgreSQL answers and TEST_DATABASE_URL is unset" >&2
+    exit 1
+  else
+    echo "tests/run.sh: no PostgreSQL on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL variants are skipped" >&2
+  fi
+fi
+[ -n "${TEST_DATABASE_URL:-}" ] && echo "tests/run.sh: PostgreSQL variants run against ${TEST_DATABASE_URL%%\?*}" | sed -E 's#//[^@/]*@#//…@#'
+
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+
+validator="${OPENAPI_VALIDATOR:-target/ci-venv/bin/openapi-spec-validator}"
+if [ -x "$validator" ]; then
+  "$validator" openapi/openapi.json
+elif [ "${CI:-}" = true ]; then
+  echo "tests/run.sh: the OpenAPI validator is missing ($validator); .ci/run installs it" >&2
+  exit 1
+else
+  echo "tests/run.sh: OpenAPI validator not installed (bash .ci/run installs it); skipping that check" >&2
+fi
+
+cargo test --locked

@@ -121,6 +121,8 @@ pub struct Settings {
     pub public_base_url: Option<String>,
     /// Worker threads of the HTTP server (defaults to the number of cores).
     pub workers: Option<usize>,
+    /// How long a node may answer catalogue reads from its cache; zero turns the cache off.
+    pub catalogue_cache_ttl: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -136,6 +138,7 @@ impl fmt::Debug for Settings {
             .field("json_limit_bytes", &self.json_limit_bytes)
             .field("public_base_url", &self.public_base_url)
             .field("workers", &self.workers)
+            .field("catalogue_cache_ttl", &self.catalogue_cache_ttl)
             .finish()
     }
 }
@@ -241,6 +244,13 @@ impl Settings {
             None => None,
             Some(v) => Some(parse_number(Some(v), "WORKERS", 1, 1, 256)? as usize),
         };
+        let cache_secs = parse_number(
+            get("CATALOGUE_CACHE_TTL_SECS"),
+            "CATALOGUE_CACHE_TTL_SECS",
+            5,
+            0,
+            3600,
+        )?;
         Ok(Self {
             database_url,
             bind,
@@ -252,6 +262,7 @@ impl Settings {
             json_limit_bytes: json_limit_bytes as usize,
             public_base_url,
             workers,
+            catalogue_cache_ttl: Duration::from_secs(cache_secs.into()),
         })
     }
 }

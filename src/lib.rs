@@ -18,6 +18,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App};
 use config::Settings;
 use db::Db;
+use http::cache::ResponseCache;
 use http::metrics::Metrics;
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -30,6 +31,21 @@ pub struct AppState {
     pub db: Db,
     pub metrics: Metrics,
     pub settings: Settings,
+    /// Cache of catalogue reads, shared by the workers of this node.
+    pub catalogue_cache: ResponseCache,
+}
+
+impl AppState {
+    /// The state of a node: its database, fresh metrics and caches.
+    pub fn new(db: Db, settings: Settings) -> Self {
+        let catalogue_cache = ResponseCache::new(settings.catalogue_cache_ttl, 64 << 20);
+        Self {
+            db,
+            metrics: Metrics::new(),
+            settings,
+            catalogue_cache,
+        }
+    }
 }
 
 /// Every route of the API, registered once: the router and the OpenAPI document both come
@@ -79,6 +95,7 @@ pub fn build_app(
         .app_data(web::PayloadConfig::new(state.settings.json_limit_bytes))
         .app_data(web::Data::new(state.db.clone()))
         .app_data(web::Data::new(state.metrics.clone()))
+        .app_data(web::Data::new(state.catalogue_cache.clone()))
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)

@@ -5,7 +5,6 @@ use actix_web::HttpServer;
 use beteiligung::catalogue::{self, file::CatalogueFile, store};
 use beteiligung::config::{Backend, LogFormat, Settings};
 use beteiligung::db::{self, Db};
-use beteiligung::http::metrics::Metrics;
 use beteiligung::AppState;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -189,11 +188,10 @@ fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!("docs:     {base}/docs/");
     tracing::info!("database: {database}");
 
-    let state = AppState {
-        db: Db::new(pool, settings.database_url.backend),
-        metrics: Metrics::new(),
-        settings: settings.clone(),
-    };
+    let state = AppState::new(
+        Db::new(pool, settings.database_url.backend),
+        settings.clone(),
+    );
     let mut server = HttpServer::new(move || beteiligung::build_app(&state))
         .shutdown_timeout(30)
         .bind(settings.bind)

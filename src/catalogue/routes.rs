@@ -1,11 +1,13 @@
 //! Public read endpoints of the catalogue: the concept, its fields of action and measures.
+//! Answers come from the node's catalogue cache (see [`ResponseCache`]) and carry an `ETag`.
 
 use super::model::{Concept, Field, ImplementationStatus, Measure};
 use super::store;
 use crate::db::Db;
 use crate::error::{ApiResult, Problem};
+use crate::http::cache::ResponseCache;
 use crate::http::pagination::{Page, PageParams};
-use actix_web::{get, web};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -32,13 +34,18 @@ pub struct MeasureFilter {
     tag = "catalogue",
     security(()),
     responses(
-        (status = 200, description = "The concept", body = Concept),
+        (status = 200, description = "The concept", body = Concept, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
         (status = 404, description = "No catalogue has been loaded", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/concept")]
-pub async fn get_concept(db: web::Data<Db>) -> ApiResult<web::Json<Concept>> {
-    Ok(web::Json(db.run(store::concept).await?))
+pub async fn get_concept(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+) -> ApiResult<HttpResponse> {
+    cache.json(&req, || db.run(store::concept)).await
 }
 
 /// Fields of action (Handlungsfelder) in order of their number, each with its number of measures.
@@ -47,19 +54,22 @@ pub async fn get_concept(db: web::Data<Db>) -> ApiResult<web::Json<Concept>> {
     security(()),
     params(PageParams),
     responses(
-        (status = 200, description = "One page of fields", body = Page<Field>),
+        (status = 200, description = "One page of fields", body = Page<Field>, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
         (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/fields")]
 pub async fn list_fields(
+    req: HttpRequest,
     db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
     page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<Field>>> {
+) -> ApiResult<HttpResponse> {
     let page = page.validate()?;
-    Ok(web::Json(
-        db.run(move |conn| store::fields_page(conn, &page)).await?,
-    ))
+    cache
+        .json(&req, || db.run(move |conn| store::fields_page(conn, &page)))
+        .await
 }
 
 /// One field of action (Handlungsfeld).
@@ -68,14 +78,22 @@ pub async fn list_fields(
     security(()),
     params(("id" = i64, Path, description = "Id of the field")),
     responses(
-        (status = 200, description = "The field", body = Field),
+        (status = 200, description = "The field", body = Field, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
         (status = 404, description = "No field with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/fields/{id}")]
-pub async fn get_field(db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<web::Json<Field>> {
+pub async fn get_field(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db.run(move |conn| store::field(conn, id)).await?))
+    cache
+        .json(&req, || db.run(move |conn| store::field(conn, id)))
+        .await
 }
 
 /// Measures (Maßnahmen) of a field of action in catalogue order, optionally filtered by
@@ -85,24 +103,28 @@ pub async fn get_field(db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<web::
     security(()),
     params(("id" = i64, Path, description = "Id of the field"), MeasureFilter, PageParams),
     responses(
-        (status = 200, description = "One page of measures", body = Page<Measure>),
+        (status = 200, description = "One page of measures", body = Page<Measure>, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
         (status = 400, description = "Invalid `status`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No field with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/fields/{id}/measures")]
 pub async fn list_measures(
+    req: HttpRequest,
     db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
     filter: web::Query<MeasureFilter>,
     page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<Measure>>> {
+) -> ApiResult<HttpResponse> {
     let page = page.validate()?;
     let (id, status) = (id.into_inner(), filter.status);
-    Ok(web::Json(
-        db.run(move |conn| store::measures_of_field(conn, id, status, &page))
-            .await?,
-    ))
+    cache
+        .json(&req, || {
+            db.run(move |conn| store::measures_of_field(conn, id, status, &page))
+        })
+        .await
 }
 
 /// One measure (Maßnahme) with its current implementation status.
@@ -111,7 +133,8 @@ pub async fn list_measures(
     security(()),
     params(("id" = i64, Path, description = "Id of the measure")),
     responses(
-        (status = 200, description = "The measure", body = Measure),
+        (status = 200, description = "The measure", body = Measure, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
         (status = 404, description = "No measure with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]

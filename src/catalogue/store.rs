@@ -148,20 +148,20 @@ fn measure_counts(conn: &mut DbConnection, field_ids: &[i64]) -> QueryResult<Has
 
 /// Fields of action in order of their number, with their measure counts.
 pub fn fields_page(conn: &mut DbConnection, page: &PageRequest) -> QueryResult<Page<Field>> {
-    let mut query = fields::table
-        .select(FieldRow::as_select())
-        .order((fields::number, fields::id))
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(Cursor { key, id }) = page.after {
-        let key = i32::try_from(key).unwrap_or(i32::MAX);
-        query = query.filter(
+    // Numbers start at 1, so the start cursor (0, 0) selects from the first field. One static
+    // query shape (no boxing) lets the connection reuse its prepared statement.
+    let Cursor { key, id } = page.after.unwrap_or(Cursor { key: 0, id: 0 });
+    let key = i32::try_from(key).unwrap_or(i32::MAX);
+    let rows = fields::table
+        .filter(
             fields::number
                 .gt(key)
                 .or(fields::number.eq(key).and(fields::id.gt(id))),
-        );
-    }
-    let rows = query.load(conn)?;
+        )
+        .select(FieldRow::as_select())
+        .order((fields::number, fields::id))
+        .limit(page.fetch_limit())
+        .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let counts = measure_counts(conn, &ids)?;
     Ok(page.finish(
@@ -198,24 +198,26 @@ pub fn measures_of_field(
     status: Option<ImplementationStatus>,
     page: &PageRequest,
 ) -> QueryResult<Page<Measure>> {
-    let mut query = measures::table
+    // Positions start at 1, so the start cursor (0, 0) selects from the first measure. Static
+    // query shapes (no boxing) let the connection reuse its prepared statements.
+    let Cursor { key, id } = page.after.unwrap_or(Cursor { key: 0, id: 0 });
+    let key = i32::try_from(key).unwrap_or(i32::MAX);
+    let query = measures::table
         .filter(measures::field_id.eq(field_id))
-        .select(MeasureRow::as_select())
-        .order((measures::position, measures::id))
-        .limit(page.fetch_limit())
-        .into_boxed();
-    if let Some(status) = status {
-        query = query.filter(measures::implementation_status.eq(status.as_str()));
-    }
-    if let Some(Cursor { key, id }) = page.after {
-        let key = i32::try_from(key).unwrap_or(i32::MAX);
-        query = query.filter(
+        .filter(
             measures::position
                 .gt(key)
                 .or(measures::position.eq(key).and(measures::id.gt(id))),
-        );
-    }
-    let rows: Vec<MeasureRow> = query.load(conn)?;
+        )
+        .select(MeasureRow::as_select())
+        .order((measures::position, measures::id))
+        .limit(page.fetch_limit());
+    let rows: Vec<MeasureRow> = match status {
+        Some(status) => query
+            .filter(measures::implementation_status.eq(status.as_str()))
+            .load(conn)?,
+        None => query.load(conn)?,
+    };
     if rows.is_empty() {
         // Distinguish "no such field" (404) from "no measures on this page" (empty list).
         fields::table

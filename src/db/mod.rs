@@ -12,7 +12,9 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// A connection to either backend; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -115,9 +117,10 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Poo
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
-        // Checking each connection as it is handed out costs one round trip, and is what lets
-        // the pool replace connections that died with a database restart.
-        .test_on_check_out(true)
+        // Checking each PostgreSQL connection as it is handed out costs one round trip, and is
+        // what lets the pool replace connections that died with a database restart. A SQLite
+        // connection is a file handle that cannot die that way.
+        .test_on_check_out(url.backend == Backend::Postgres)
         .build(DbManager::new(url.clone()))
 }
 
@@ -127,11 +130,20 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Poo
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    /// One permit per pooled connection: requests beyond that wait here, as cheap futures,
+    /// instead of as blocking threads parked on the pool (which costs a thread each and
+    /// context switches for all of them).
+    permits: Arc<Semaphore>,
 }
 
 impl Db {
     pub fn new(pool: Pool, backend: Backend) -> Self {
-        Self { pool, backend }
+        let permits = Arc::new(Semaphore::new(pool.max_size() as usize));
+        Self {
+            pool,
+            backend,
+            permits,
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -151,6 +163,11 @@ impl Db {
         E: Send + 'static,
         ApiError: From<E>,
     {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::unavailable())?;
         let pool = self.pool.clone();
         let outcome = actix_web::web::block(move || -> Result<Result<T, E>, PoolError> {
             let mut conn = pool.get()?;

@@ -2,6 +2,7 @@
 //! problem+json shape for errors that actix itself produces, CORS, and the fallback that
 //! answers 404 or 405.
 
+pub mod cache;
 pub mod metrics;
 pub mod ops;
 pub mod pagination;

@@ -1,7 +1,7 @@
 //! The public catalogue endpoints, on the demo catalogue and on imported ones.
 
 use crate::both_backends;
-use crate::common::get;
+use crate::common::{get, send};
 use actix_web::test;
 use beteiligung::catalogue::file::CatalogueFile;
 use beteiligung::catalogue::store::{self, ImportMode};
@@ -189,5 +189,68 @@ both_backends! {
         let r = get(&app, "/api/v1/fields/1/measures?status=done").await;
         r.assert_problem(400, "invalid_query");
         assert!(r.text.contains("in_progress"), "names the accepted values: {}", r.text);
+    }
+
+    async fn answers_carry_etags_and_revalidate(db) {
+        let app = test::init_service(beteiligung::build_app(&db.state())).await;
+        let first = get(&app, "/api/v1/fields").await;
+        assert_eq!(first.status, 200);
+        let etag = first.header("etag").expect("an ETag").to_owned();
+        assert_eq!(first.header("cache-control"), Some("no-cache"));
+        let again = send(&app, test::TestRequest::get().uri("/api/v1/fields").insert_header(("if-none-match", etag.as_str())).to_request()).await;
+        assert_eq!(again.status, 304);
+        assert!(again.text.is_empty());
+        assert_eq!(again.header("etag"), Some(etag.as_str()));
+        let other = send(&app, test::TestRequest::get().uri("/api/v1/fields").insert_header(("if-none-match", "\"stale\"")).to_request()).await;
+        assert_eq!(other.status, 200);
+        assert_eq!(other.body, first.body);
+        let page = get(&app, "/api/v1/fields?limit=2").await;
+        assert_ne!(page.header("etag"), Some(etag.as_str()), "each address has its own tag");
+    }
+
+    async fn cache_is_bounded_in_time_and_cleared_by_its_node(db) {
+        let state = db.state_with(&[("CATALOGUE_CACHE_TTL_SECS", "1")]);
+        let app = test::init_service(beteiligung::build_app(&state)).await;
+        let before = get(&app, "/api/v1/concept").await;
+        // Another node (here: a direct write) changes the catalogue.
+        {
+            use beteiligung::db::schema::concepts;
+            use diesel::prelude::*;
+            diesel::update(concepts::table)
+                .set(concepts::title.eq("Geänderter Titel"))
+                .execute(&mut db.connection())
+                .unwrap();
+        }
+        assert_eq!(get(&app, "/api/v1/concept").await.body, before.body, "served from the cache");
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(get(&app, "/api/v1/concept").await.body["title"], "Geänderter Titel", "fresh after the TTL");
+
+        {
+            use beteiligung::db::schema::concepts;
+            use diesel::prelude::*;
+            diesel::update(concepts::table)
+                .set(concepts::title.eq("Noch einmal geändert"))
+                .execute(&mut db.connection())
+                .unwrap();
+        }
+        state.catalogue_cache.clear();
+        assert_eq!(get(&app, "/api/v1/concept").await.body["title"], "Noch einmal geändert", "fresh after clear()");
+    }
+
+    async fn cache_can_be_turned_off(db) {
+        let state = db.state_with(&[("CATALOGUE_CACHE_TTL_SECS", "0")]);
+        let app = test::init_service(beteiligung::build_app(&state)).await;
+        get(&app, "/api/v1/concept").await;
+        {
+            use beteiligung::db::schema::concepts;
+            use diesel::prelude::*;
+            diesel::update(concepts::table)
+                .set(concepts::title.eq("Sofort sichtbar"))
+                .execute(&mut db.connection())
+                .unwrap();
+        }
+        let r = get(&app, "/api/v1/concept").await;
+        assert_eq!(r.body["title"], "Sofort sichtbar");
+        assert!(r.header("etag").is_some());
     }
 }

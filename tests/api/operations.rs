@@ -6,7 +6,6 @@ use crate::common::{get, send, TestDb};
 use actix_web::test as web_test;
 use beteiligung::config::DatabaseUrl;
 use beteiligung::db::{self, Db};
-use beteiligung::http::metrics::Metrics;
 use beteiligung::AppState;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -216,11 +215,7 @@ async fn readiness_follows_the_database_without_restart() {
     let via_proxy =
         DatabaseUrl::parse(&format!("postgres://{auth}127.0.0.1:{}/{path}", proxy.port)).unwrap();
     let pool = db::build_pool(&via_proxy, 4, Duration::from_secs(5)).unwrap();
-    let state = AppState {
-        db: Db::new(pool, via_proxy.backend),
-        metrics: Metrics::new(),
-        settings: db.settings(&[]),
-    };
+    let state = AppState::new(Db::new(pool, via_proxy.backend), db.settings(&[]));
     let app = web_test::init_service(beteiligung::build_app(&state)).await;
     assert_eq!(get(&app, "/readyz").await.status, 200);
 

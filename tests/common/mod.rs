@@ -15,7 +15,6 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use beteiligung::config::{Backend, DatabaseUrl, Settings};
 use beteiligung::db::{self, Db, DbConnection, Pool};
-use beteiligung::http::metrics::Metrics;
 use beteiligung::AppState;
 use diesel::prelude::*;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -138,11 +137,7 @@ impl TestDb {
     pub fn state_with(&self, extra: &[(&str, &str)]) -> AppState {
         let pool = self.pool();
         beteiligung::catalogue::seed_demo(&mut pool.get().unwrap()).expect("seed");
-        AppState {
-            db: Db::new(pool, self.url.backend),
-            metrics: Metrics::new(),
-            settings: self.settings(extra),
-        }
+        AppState::new(Db::new(pool, self.url.backend), self.settings(extra))
     }
 }
 

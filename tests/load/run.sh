@@ -24,7 +24,8 @@
 #   LOAD_BIND     address of the server under test, loopback only (default 127.0.0.1:18080)
 #   DURATION      wrk duration per endpoint (default 20s); WARMUP before each (default 2s, 0 = off)
 #   CONNECTIONS   wrk connections (default 64); THREADS wrk threads (default 2)
-#   WORKERS, DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS are passed to the server if set.
+#   WORKERS, DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS, CATALOGUE_CACHE_TTL_SECS (0 = measure without
+#                 the catalogue cache) reach the server from the environment when set.
 #
 # Needs: python3, wrk (installed with apt-get if missing), psql (for the postgres backend).
 # Everything it starts or creates is removed on exit, also on Ctrl-C or an error.
@@ -348,7 +349,7 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
     echo
     echo "- machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory; wrk runs on the same machine"
     echo "- binary: ${BIN#"$ROOT"/}, profile: $PROFILE; commit $COMMIT"
-    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, RUST_LOG=warn"
+    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, CATALOGUE_CACHE_TTL_SECS=${CATALOGUE_CACHE_TTL_SECS:-default (5)}, RUST_LOG=warn"
     echo "- wrk ${WRK_VERSION:-?}: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint (warm-up $WARMUP), no compression"
     echo "- data: ${CATALOGUE_INFO#catalogue: }"
     echo

@@ -1,0 +1,116 @@
+//! A per-node cache of public read responses, for data that changes rarely (the catalogue).
+//!
+//! Entries live at most `CATALOGUE_CACHE_TTL_SECS` and the cache is bounded in bytes, so with
+//! several nodes a change made elsewhere shows everywhere within that time, and no query string
+//! an attacker invents can grow it without bound. A node that changes cached data clears its
+//! own cache at once ([`ResponseCache::clear`]). Every cached answer carries an `ETag`; a
+//! matching `If-None-Match` gets `304 Not Modified`.
+
+use crate::error::{ApiError, ApiResult};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A serialized answer and its entity tag.
+pub struct CachedBody {
+    body: Bytes,
+    etag: String,
+}
+
+impl CachedBody {
+    fn of<T: Serialize>(value: &T) -> ApiResult<Self> {
+        let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
+        Ok(Self {
+            body: body.into(),
+            etag,
+        })
+    }
+}
+
+/// The cache; disabled when built with a zero time to live.
+#[derive(Clone)]
+pub struct ResponseCache {
+    inner: Option<moka::future::Cache<String, Arc<CachedBody>>>,
+}
+
+impl ResponseCache {
+    pub fn new(ttl: Duration, max_bytes: u64) -> Self {
+        let inner = (!ttl.is_zero()).then(|| {
+            moka::future::Cache::builder()
+                .time_to_live(ttl)
+                .max_capacity(max_bytes)
+                .weigher(|key: &String, value: &Arc<CachedBody>| {
+                    u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
+                })
+                .build()
+        });
+        Self { inner }
+    }
+
+    pub fn disabled() -> Self {
+        Self { inner: None }
+    }
+
+    /// Answers `req` with the JSON of `load()`, from the cache when a fresh entry exists.
+    /// Concurrent misses for the same address share one load. Errors are not cached.
+    pub async fn json<T, F, Fut>(&self, req: &HttpRequest, load: F) -> ApiResult<HttpResponse>
+    where
+        T: Serialize,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ApiResult<T>>,
+    {
+        let entry = match &self.inner {
+            None => Arc::new(CachedBody::of(&load().await?)?),
+            Some(cache) => cache
+                .try_get_with(req.uri().to_string(), async {
+                    Ok::<_, ApiError>(Arc::new(CachedBody::of(&load().await?)?))
+                })
+                .await
+                .map_err(|e| (*e).clone())?,
+        };
+        Ok(respond(req, &entry))
+    }
+
+    /// Forgets every entry (after this node changed cached data).
+    pub fn clear(&self) {
+        if let Some(cache) = &self.inner {
+            cache.invalidate_all();
+        }
+    }
+}
+
+fn respond(req: &HttpRequest, entry: &CachedBody) -> HttpResponse {
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == entry.etag || tag.trim() == "*")
+        });
+    let mut res = if matches {
+        HttpResponse::NotModified()
+    } else {
+        let mut ok = HttpResponse::Ok();
+        ok.content_type("application/json");
+        ok
+    };
+    if let Ok(etag) = HeaderValue::from_str(&entry.etag) {
+        res.insert_header((header::ETAG, etag));
+    }
+    // Clients may keep the answer but must revalidate it, which costs them a 304 at most.
+    res.insert_header((header::CACHE_CONTROL, "no-cache"));
+    if matches {
+        res.finish()
+    } else {
+        res.body(entry.body.clone())
+    }
+}

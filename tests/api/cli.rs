@@ -183,8 +183,12 @@ fn import_and_seed_postgres() {
     }
 }
 
-/// Starts `serve` and waits until it answers; returns the child and the log lines seen so far.
-fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Vec<String>) {
+/// The server's log, collected while it runs.
+type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// Starts `serve` and waits until it listens; returns the child and its log so far, which
+/// keeps growing until the server exits.
+fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
     let bind = format!("127.0.0.1:{port}");
     let mut all_env = env.to_vec();
     all_env.push(("BIND", &bind));
@@ -194,23 +198,28 @@ fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Vec<Stri
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = Vec::new();
+    let log = Log::default();
     let mut reader = BufReader::new(child.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut line = String::new();
     while Instant::now() < deadline {
         line.clear();
         if reader.read_line(&mut line).unwrap() == 0 {
-            panic!("server exited early: {lines:?}");
+            panic!("server exited early: {:?}", log.lock().unwrap());
         }
-        lines.push(line.trim_end().to_owned());
+        log.lock().unwrap().push(line.trim_end().to_owned());
         if line.contains("starting service") {
             break;
         }
     }
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in reader.lines() {});
-    (child, lines)
+    // Keep reading the log so the server never blocks on a full pipe.
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    (child, log)
 }
 
 fn sigterm(child: &Child) {
@@ -240,8 +249,8 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
 /// test holds, and must still be answered in full.
 fn serve_end_to_end(dir: &Path, env: &[(&str, &str)], hold: Option<&TestDb>) -> Vec<String> {
     let port = free_port();
-    let (mut child, lines) = start_server(dir, env, port);
-    let res = http_get(port, "/api/v1/concept");
+    let (mut child, log) = start_server(dir, env, port);
+    let res = http(port, "GET /api/v1/concept?email=someone@example.org HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Request-Id: e2e-request-1\r\n\r\n");
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");
     assert!(res.contains("Bielefeld – Zusammenleben in Vielfalt"));
     assert!(res.to_ascii_lowercase().contains("x-request-id: "));
@@ -281,14 +290,37 @@ fn serve_end_to_end(dir: &Path, env: &[(&str, &str)], hold: Option<&TestDb>) -> 
         TcpStream::connect(("127.0.0.1", port)).is_err(),
         "no longer listening"
     );
+    std::thread::sleep(Duration::from_millis(100));
+    let lines = log.lock().unwrap().clone();
     lines
+}
+
+/// The request log lines (one per request) of a server log in either format.
+fn request_lines(lines: &[String]) -> Vec<&String> {
+    lines
+        .iter()
+        .filter(|l| l.contains("/api/v1/concept"))
+        .collect()
 }
 
 #[test]
 fn serve_with_no_configuration_uses_a_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let lines = serve_end_to_end(dir.path(), &[], None);
+    let requests = request_lines(&lines);
+    assert_eq!(requests.len(), 1, "one log line per request: {lines:?}");
+    for part in ["e2e-request-1", "method=GET", "status=200", "latency_ms="] {
+        assert!(
+            requests[0].contains(part),
+            "{part} missing: {}",
+            requests[0]
+        );
+    }
     let log = lines.join("\n");
+    assert!(
+        !log.contains("someone@example.org"),
+        "query strings are not logged: {log}"
+    );
     assert!(log.contains("API:"), "{log}");
     assert!(log.contains("/docs/"), "{log}");
     let db_file = dir.path().join("beteiligung.db");
@@ -307,7 +339,18 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
     let Some(db) = TestDb::postgres() else { return };
     assert_eq!(db.backend(), Backend::Postgres);
     let dir = tempfile::tempdir().unwrap();
-    let lines = serve_end_to_end(dir.path(), &[("DATABASE_URL", &db.url.target)], Some(&db));
+    let lines = serve_end_to_end(
+        dir.path(),
+        &[("DATABASE_URL", &db.url.target), ("LOG_FORMAT", "json")],
+        Some(&db),
+    );
+    let requests = request_lines(&lines);
+    assert_eq!(requests.len(), 1, "one log line per request: {lines:?}");
+    let line: serde_json::Value = serde_json::from_str(requests[0]).expect("a JSON log line");
+    assert_eq!(line["status"], 200, "{line}");
+    assert_eq!(line["route"], "/api/v1/concept", "{line}");
+    assert_eq!(line["span"]["request_id"], "e2e-request-1", "{line}");
+    assert!(line["latency_ms"].is_number(), "{line}");
     let log = lines.join("\n");
     assert!(log.contains("database: PostgreSQL"), "{log}");
     assert!(

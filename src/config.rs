@@ -123,6 +123,59 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// How long a node may answer catalogue reads from its cache; zero turns the cache off.
     pub catalogue_cache_ttl: Duration,
+    /// Key for signing access tokens (HS256); at least 32 bytes. Required with PostgreSQL.
+    pub jwt_secret: Option<Secret>,
+    /// Lifetime of access tokens (at most 15 minutes).
+    pub access_token_ttl: Duration,
+    /// Lifetime of a session (its refresh tokens) without use.
+    pub session_ttl: Duration,
+    /// SMTP server for outgoing mail (`smtp://`, `smtps://`); without it mails go to the log.
+    pub smtp_url: Option<Secret>,
+    /// Sender of outgoing mail.
+    pub mail_from: String,
+    /// Version of the terms of participation a registration must accept.
+    pub terms_version: String,
+    /// Rate limits (see [`RateLimitSettings`]).
+    pub rate_limits: RateLimitSettings,
+    /// Whether the client address is taken from the last `X-Forwarded-For` entry (only behind
+    /// a reverse proxy that sets it) instead of the TCP peer.
+    pub trust_forwarded_for: bool,
+    /// Password hashes computed at the same time on this node (each takes 19 MiB).
+    pub password_hash_concurrency: usize,
+}
+
+/// Rate limits of the endpoints an attacker hammers. Each is a number of requests per window
+/// per key; bursts up to the full number are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// Sign-ins per e-mail address per 15 minutes.
+    pub login_per_address: u32,
+    /// Sign-ins per client per minute.
+    pub login_per_client: u32,
+    /// Registrations per client per hour.
+    pub register_per_client: u32,
+    /// Password-reset requests per client per hour (and verification-mail requests).
+    pub reset_per_client: u32,
+}
+
+/// A secret setting: never printed, not even by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -139,6 +192,15 @@ impl fmt::Debug for Settings {
             .field("public_base_url", &self.public_base_url)
             .field("workers", &self.workers)
             .field("catalogue_cache_ttl", &self.catalogue_cache_ttl)
+            .field("jwt_secret", &self.jwt_secret)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("session_ttl", &self.session_ttl)
+            .field("smtp_url", &self.smtp_url)
+            .field("mail_from", &self.mail_from)
+            .field("terms_version", &self.terms_version)
+            .field("rate_limits", &self.rate_limits)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("password_hash_concurrency", &self.password_hash_concurrency)
             .finish()
     }
 }
@@ -216,17 +278,7 @@ impl Settings {
             1024,
             16 << 20,
         )?;
-        let seed_demo = match get("SEED_DEMO").as_deref().map(str::trim) {
-            None | Some("true") | Some("1") => true,
-            Some("false") | Some("0") => false,
-            Some(other) => {
-                return Err(ConfigError::new(
-                    "SEED_DEMO",
-                    &format!("'{other}' is not a boolean"),
-                    "accepted: true, false, 1, 0",
-                ))
-            }
-        };
+        let seed_demo = parse_bool(get("SEED_DEMO"), "SEED_DEMO", true)?;
         let public_base_url = match get("PUBLIC_BASE_URL") {
             None => None,
             Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
@@ -251,6 +303,94 @@ impl Settings {
             0,
             3600,
         )?;
+        let jwt_secret =
+            match get("JWT_SECRET") {
+                None => None,
+                Some(v) if v.trim().len() >= 32 => Some(Secret::new(v.trim())),
+                Some(_) => return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    "is too short",
+                    "accepted: at least 32 random characters, e.g. from `openssl rand -base64 48`",
+                )),
+            };
+        let access_secs = parse_number(
+            get("ACCESS_TOKEN_TTL_SECS"),
+            "ACCESS_TOKEN_TTL_SECS",
+            900,
+            30,
+            900,
+        )?;
+        let session_days = parse_number(get("SESSION_TTL_DAYS"), "SESSION_TTL_DAYS", 30, 1, 365)?;
+        let smtp_url = match get("SMTP_URL") {
+            None => None,
+            Some(v) if v.starts_with("smtp://") || v.starts_with("smtps://") => {
+                Some(Secret::new(v.trim()))
+            }
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "SMTP_URL",
+                    "has an unsupported scheme",
+                    "accepted: smtp://[user:password@]host[:port][?tls=required] or smtps://…",
+                ))
+            }
+        };
+        let mail_from =
+            get("MAIL_FROM").unwrap_or_else(|| "Beteiligung <noreply@localhost>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::new(
+                "MAIL_FROM",
+                &format!("'{mail_from}' is not a mailbox"),
+                "accepted: Name <address@example.org> or address@example.org",
+            ));
+        }
+        let terms_version = get("TERMS_VERSION").unwrap_or_else(|| "2026-11".into());
+        if terms_version.len() > 32 {
+            return Err(ConfigError::new(
+                "TERMS_VERSION",
+                "is too long",
+                "accepted: up to 32 characters",
+            ));
+        }
+        let rate_limits = RateLimitSettings {
+            login_per_address: parse_number(
+                get("RATE_LIMIT_LOGIN_PER_ADDRESS"),
+                "RATE_LIMIT_LOGIN_PER_ADDRESS",
+                10,
+                1,
+                1_000_000,
+            )?,
+            login_per_client: parse_number(
+                get("RATE_LIMIT_LOGIN_PER_CLIENT"),
+                "RATE_LIMIT_LOGIN_PER_CLIENT",
+                30,
+                1,
+                1_000_000,
+            )?,
+            register_per_client: parse_number(
+                get("RATE_LIMIT_REGISTER_PER_CLIENT"),
+                "RATE_LIMIT_REGISTER_PER_CLIENT",
+                20,
+                1,
+                1_000_000,
+            )?,
+            reset_per_client: parse_number(
+                get("RATE_LIMIT_RESET_PER_CLIENT"),
+                "RATE_LIMIT_RESET_PER_CLIENT",
+                10,
+                1,
+                1_000_000,
+            )?,
+        };
+        let trust_forwarded_for =
+            parse_bool(get("TRUST_FORWARDED_FOR"), "TRUST_FORWARDED_FOR", false)?;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        let password_hash_concurrency = parse_number(
+            get("PASSWORD_HASH_CONCURRENCY"),
+            "PASSWORD_HASH_CONCURRENCY",
+            cores,
+            1,
+            256,
+        )? as usize;
         Ok(Self {
             database_url,
             bind,
@@ -263,6 +403,15 @@ impl Settings {
             public_base_url,
             workers,
             catalogue_cache_ttl: Duration::from_secs(cache_secs.into()),
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(access_secs.into()),
+            session_ttl: Duration::from_secs(u64::from(session_days) * 86_400),
+            smtp_url,
+            mail_from,
+            terms_version,
+            rate_limits,
+            trust_forwarded_for,
+            password_hash_concurrency,
         })
     }
 }
@@ -281,6 +430,19 @@ fn parse_number(
             name,
             &format!("'{raw}' is out of range"),
             &format!("accepted: a whole number from {min} to {max}"),
+        )),
+    }
+}
+
+fn parse_bool(raw: Option<String>, name: &str, default: bool) -> Result<bool, ConfigError> {
+    match raw.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(other) => Err(ConfigError::new(
+            name,
+            &format!("'{other}' is not a boolean"),
+            "accepted: true, false, 1, 0",
         )),
     }
 }
@@ -363,10 +525,28 @@ mod tests {
             ("DB_POOL_SIZE", "0"),
             ("SEED_DEMO", "maybe"),
             ("PUBLIC_BASE_URL", "ftp://x"),
+            ("JWT_SECRET", "short"),
+            ("ACCESS_TOKEN_TTL_SECS", "3600"),
+            ("SMTP_URL", "http://mail"),
+            ("MAIL_FROM", "not a mailbox"),
+            ("RATE_LIMIT_LOGIN_PER_CLIENT", "0"),
+            ("TRUST_FORWARDED_FOR", "yes"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{value}");
         }
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let s = settings(&[
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef-hunter2"),
+            ("SMTP_URL", "smtp://user:mailpassword@mail.example:587"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("mailpassword"), "{printed}");
     }
 
     #[test]

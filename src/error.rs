@@ -122,6 +122,33 @@ impl ApiError {
         e
     }
 
+    /// 401: no usable access token.
+    pub fn unauthorized(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, "Unauthorized", detail)
+    }
+
+    /// 403: signed in, but not allowed.
+    pub fn forbidden(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, "Forbidden", detail)
+    }
+
+    /// 409: the request conflicts with the state of the object.
+    pub fn conflict(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, "Conflict", detail)
+    }
+
+    /// 429 with the seconds after which a retry can succeed.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many requests",
+            format!("Too many attempts; try again in {retry_after_secs} seconds."),
+        );
+        e.retry_after = Some(retry_after_secs.max(1));
+        e
+    }
+
     pub fn unavailable() -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -170,7 +197,36 @@ impl ResponseError for ApiError {
         if let Some(allow) = &self.allow {
             res.insert_header((header::ALLOW, allow.clone()));
         }
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: how to authenticate.
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"beteiligung\""));
+        }
         res.json(self.body())
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut list: Vec<FieldError> = errors
+            .field_errors()
+            .into_iter()
+            .flat_map(|(field, errors)| {
+                errors.iter().map(move |e| FieldError {
+                    field: field.to_string(),
+                    code: e.code.to_string(),
+                    message: e.message.as_deref().map_or_else(
+                        || match e.code.as_ref() {
+                            "length" => "has an invalid length".to_owned(),
+                            "email" => "must be an e-mail address".to_owned(),
+                            other => format!("is invalid ({other})"),
+                        },
+                        str::to_owned,
+                    ),
+                })
+            })
+            .collect();
+        list.sort_by(|a, b| a.field.cmp(&b.field));
+        Self::validation(list)
     }
 }
 

@@ -5,11 +5,15 @@
 // costs nothing where it matters and boxing it would only add an indirection everywhere.
 #![allow(clippy::result_large_err)]
 
+pub mod admin;
+pub mod audit;
+pub mod auth;
 pub mod catalogue;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod mail;
 pub mod openapi;
 
 use actix_web::body::MessageBody;
@@ -33,26 +37,40 @@ pub struct AppState {
     pub settings: Settings,
     /// Cache of catalogue reads, shared by the workers of this node.
     pub catalogue_cache: ResponseCache,
+    /// Tokens, password hashing and rate limits.
+    pub auth: auth::Auth,
 }
 
 impl AppState {
-    /// The state of a node: its database, fresh metrics and caches.
-    pub fn new(db: Db, settings: Settings) -> Self {
+    /// The state of a node: its database, fresh metrics, caches and limits. Fails (with one
+    /// line for the operator) when no token signing key can be had.
+    pub fn new(db: Db, settings: Settings) -> Result<Self, String> {
+        let key = auth::keys::signing_key(&settings)?;
         let catalogue_cache = ResponseCache::new(settings.catalogue_cache_ttl, 64 << 20);
-        Self {
+        Ok(Self {
+            auth: auth::Auth::new(&settings, &key),
             db,
             metrics: Metrics::new(),
             settings,
             catalogue_cache,
-        }
+        })
     }
 }
 
 /// Every route of the API, registered once: the router and the OpenAPI document both come
 /// from this function.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(http::ops::routes)
-        .service(scope::scope("/api/v1").configure(catalogue::routes::routes));
+    cfg.configure(http::ops::routes).service(
+        scope::scope("/api/v1")
+            .configure(catalogue::routes::routes)
+            .configure(auth::routes::routes)
+            .configure(auth::me::routes)
+            .service(
+                scope::scope("/admin")
+                    .configure(admin::routes::routes)
+                    .configure(audit::routes::routes),
+            ),
+    );
 }
 
 /// The OpenAPI document as the code defines it (what `beteiligung openapi` prints).
@@ -96,6 +114,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.db.clone()))
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::new(state.catalogue_cache.clone()))
+        .app_data(web::Data::new(state.auth.clone()))
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)

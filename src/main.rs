@@ -43,6 +43,17 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Create the first administrator, or make an existing account an administrator. For a new
+    /// account the password is read from standard input (one line) — never from the command
+    /// line, where other users of the machine could see it.
+    CreateAdmin {
+        /// E-mail address of the administrator.
+        #[arg(long)]
+        email: String,
+        /// Display name of a new account.
+        #[arg(long, default_value = "Administration")]
+        display_name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +83,10 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&settings).map(|_| ()),
         Command::Seed => seed(&settings),
         Command::Import { file, replace } => import(&settings, &file, replace),
+        Command::CreateAdmin {
+            email,
+            display_name,
+        } => create_admin(&settings, &email, &display_name),
         Command::Openapi => unreachable!("handled above"),
     };
     match result {
@@ -161,6 +176,8 @@ fn import(settings: &Settings, path: &PathBuf, replace: bool) -> Result<(), Stri
 }
 
 fn serve(settings: Settings) -> Result<(), String> {
+    // Settings that can only be checked together fail before the database is touched.
+    beteiligung::auth::keys::signing_key(&settings)?;
     let pool = migrate(&settings)?;
     if settings.seed_demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -190,10 +207,16 @@ fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!("docs:     {base}/docs/");
     tracing::info!("database: {database}");
 
+    let mailer = beteiligung::mail::Mailer::from_settings(&settings)?;
+    if matches!(mailer, beteiligung::mail::Mailer::Log) {
+        tracing::info!("mail:     no SMTP_URL set; mails are written to this log");
+    }
+    beteiligung::mail::spawn_worker(pool.clone(), mailer, std::time::Duration::from_secs(2));
     let state = AppState::new(
         Db::new(pool, settings.database_url.backend),
         settings.clone(),
-    );
+    )?;
+    let limits = state.auth.limits.clone();
     let mut server = HttpServer::new(move || beteiligung::build_app(&state))
         .shutdown_timeout(30)
         .bind(settings.bind)
@@ -202,8 +225,83 @@ fn serve(settings: Settings) -> Result<(), String> {
         server = server.workers(workers);
     }
     actix_web::rt::System::new()
-        .block_on(server.run())
+        .block_on(async move {
+            actix_web::rt::spawn(async move {
+                loop {
+                    actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
+                    limits.forget_idle();
+                }
+            });
+            server.run().await
+        })
         .map_err(|e| format!("server stopped: {e}"))?;
     tracing::info!("shut down");
+    Ok(())
+}
+
+fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<(), String> {
+    use beteiligung::auth::model::{Language, Role};
+    use beteiligung::auth::{password, store};
+    let email = store::normalize_email(email);
+    if !validator::ValidateEmail::validate_email(&email) {
+        return Err(format!("'{email}' is not an e-mail address"));
+    }
+    let pool = migrate(settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let existing = store::user_by_email(&mut conn, &email).map_err(|e| e.to_string())?;
+    let password_hash = match existing {
+        Some(_) => None,
+        None => {
+            eprintln!("Password for the new administrator (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            password::check_policy("password", password, &email)
+                .map_err(|e| format!("the password {}", e.message))?;
+            Some(password::hash_now(password)?)
+        }
+    };
+    db::write_transaction(&mut conn, |conn| {
+        let id = match (&existing, &password_hash) {
+            (Some(user), _) => {
+                store::promote_to_admin(conn, user.id)?;
+                user.id
+            }
+            (None, Some(hash)) => store::insert_user(
+                conn,
+                &store::NewAccount {
+                    email: &email,
+                    password_hash: hash,
+                    display_name,
+                    language: Language::De,
+                    terms_version: &settings.terms_version,
+                    role: Role::Admin,
+                    verified: true,
+                },
+            )?,
+            (None, None) => unreachable!("a new account always has a password"),
+        };
+        let action = if existing.is_some() {
+            "user.promoted_to_admin"
+        } else {
+            "user.admin_created"
+        };
+        beteiligung::audit::record(
+            conn,
+            None,
+            action,
+            "user",
+            Some(id),
+            serde_json::json!({"by": "command line"}),
+        )
+    })
+    .map_err(|e: diesel::result::Error| e.to_string())?;
+    tracing::info!(
+        created = existing.is_none(),
+        "{} is an administrator",
+        beteiligung::mail::mask(&email)
+    );
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::error::Problem;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -20,6 +21,8 @@ every response carries `X-Request-Id`. The document itself is served at `/openap
     ),
     tags(
         (name = "catalogue", description = "Integrationskonzept: Leitbild (vision), Priorisierte Ziele (priority goals), Handlungsfelder (fields of action) and Maßnahmen (measures) with their Stand der Umsetzung (implementation status)."),
+        (name = "accounts", description = "Registration, e-mail verification, sign-in (access and refresh tokens), passwords and the own account (`/me`)."),
+        (name = "administration", description = "Administrators: users, roles, blocking and the audit log."),
         (name = "operations", description = "Liveness, readiness and metrics for operators."),
     ),
     components(schemas(Problem))
@@ -31,6 +34,19 @@ pub struct ApiDoc;
 /// the database is used.
 pub fn complete(mut api: OpenApiDoc) -> OpenApiDoc {
     CommonErrors.modify(&mut api);
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "Access token from `POST /api/v1/auth/login` or `/auth/refresh`; valid for at most 15 minutes.",
+                ))
+                .build(),
+        ),
+    );
     api
 }
 

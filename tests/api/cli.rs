@@ -341,7 +341,11 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let lines = serve_end_to_end(
         dir.path(),
-        &[("DATABASE_URL", &db.url.target), ("LOG_FORMAT", "json")],
+        &[
+            ("DATABASE_URL", &db.url.target),
+            ("LOG_FORMAT", "json"),
+            ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+        ],
         Some(&db),
     );
     let requests = request_lines(&lines);

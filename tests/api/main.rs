@@ -4,6 +4,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts;
+mod authorization;
 mod catalogue;
 mod cli;
 mod database;

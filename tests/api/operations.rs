@@ -215,7 +215,7 @@ async fn readiness_follows_the_database_without_restart() {
     let via_proxy =
         DatabaseUrl::parse(&format!("postgres://{auth}127.0.0.1:{}/{path}", proxy.port)).unwrap();
     let pool = db::build_pool(&via_proxy, 4, Duration::from_secs(5)).unwrap();
-    let state = AppState::new(Db::new(pool, via_proxy.backend), db.settings(&[]));
+    let state = AppState::new(Db::new(pool, via_proxy.backend), db.settings(&[])).unwrap();
     let app = web_test::init_service(beteiligung::build_app(&state)).await;
     assert_eq!(get(&app, "/readyz").await.status, 200);
 

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::HeaderMap;
@@ -53,6 +55,9 @@ pub struct TestDb {
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// The signing key of test nodes (tests only).
+pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghijklmnop";
 
 impl TestDb {
     pub fn sqlite() -> Self {
@@ -117,12 +122,23 @@ impl TestDb {
             Backend::Sqlite => format!("sqlite://{}", self.url.target),
             Backend::Postgres => self.url.target.clone(),
         };
+        // Defaults of the tests: a fixed signing key (PostgreSQL requires one) and rate limits
+        // high enough that only the tests about rate limits meet them.
+        let defaults = [
+            ("JWT_SECRET", TEST_JWT_SECRET),
+            ("RATE_LIMIT_LOGIN_PER_ADDRESS", "1000"),
+            ("RATE_LIMIT_LOGIN_PER_CLIENT", "1000"),
+            ("RATE_LIMIT_REGISTER_PER_CLIENT", "1000"),
+            ("RATE_LIMIT_RESET_PER_CLIENT", "1000"),
+            ("PUBLIC_BASE_URL", "https://beteiligung.test"),
+        ];
         Settings::from_lookup(|name| {
             if name == "DATABASE_URL" {
                 return Some(url.clone());
             }
             extra
                 .iter()
+                .chain(defaults.iter())
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         })
@@ -137,7 +153,7 @@ impl TestDb {
     pub fn state_with(&self, extra: &[(&str, &str)]) -> AppState {
         let pool = self.pool();
         beteiligung::catalogue::seed_demo(&mut pool.get().unwrap()).expect("seed");
-        AppState::new(Db::new(pool, self.url.backend), self.settings(extra))
+        AppState::new(Db::new(pool, self.url.backend), self.settings(extra)).expect("app state")
     }
 }
 
@@ -219,6 +235,23 @@ where
         body,
         text,
     }
+}
+
+/// A request with a JSON body and, optionally, an access token.
+pub fn json_request(
+    method: actix_web::http::Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> actix_http::Request {
+    let mut req = test::TestRequest::default().method(method).uri(uri);
+    if let Some(token) = token {
+        req = req.insert_header(("authorization", format!("Bearer {token}")));
+    }
+    if let Some(body) = body {
+        req = req.set_json(body);
+    }
+    req.to_request()
 }
 
 pub async fn get<S, B>(app: &S, uri: &str) -> Reply

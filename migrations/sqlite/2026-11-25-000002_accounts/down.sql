@@ -1,0 +1,6 @@
+DROP TABLE audit_log;
+DROP TABLE outbox_emails;
+DROP TABLE one_time_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE users;

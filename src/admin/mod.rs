@@ -1,0 +1,4 @@
+//! Administration of accounts: list and search users, change roles, block and unblock. Every
+//! change goes to the audit log in the same transaction.
+
+pub mod routes;

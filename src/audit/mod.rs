@@ -1,0 +1,104 @@
+//! The append-only audit log: every decision by staff (and every change to an account's
+//! standing) with who, what, when and a before/after summary. The application only inserts
+//! and reads; administrators page through it at `GET /api/v1/admin/audit-log`.
+
+pub mod routes;
+
+use crate::db::schema::audit_log;
+use crate::db::DbConnection;
+use crate::http::pagination::{Cursor, Page, PageRequest};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Who acted: a user, or the operator on the command line.
+pub type Actor = Option<i64>;
+
+/// Appends one entry. Call it in the same transaction as the change it records.
+pub fn record(
+    conn: &mut DbConnection,
+    actor: Actor,
+    action: &str,
+    object_type: &str,
+    object_id: Option<i64>,
+    details: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_id.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::object_type.eq(object_type),
+            audit_log::object_id.eq(object_id),
+            audit_log::details.eq(details.to_string()),
+            audit_log::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// The user who acted; `null` for the operator's command line or a deleted user.
+    pub actor_id: Option<i64>,
+    #[schema(example = "user.role_changed")]
+    pub action: String,
+    #[schema(example = "user")]
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    /// Before/after summary and reason, as recorded.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+struct AuditRow {
+    id: i64,
+    actor_id: Option<i64>,
+    action: String,
+    object_type: String,
+    object_id: Option<i64>,
+    details: String,
+    created_at: NaiveDateTime,
+}
+
+/// Entries newest first, optionally only for one object type or one actor.
+pub fn list(
+    conn: &mut DbConnection,
+    object_type: Option<String>,
+    actor_id: Option<i64>,
+    page: &PageRequest,
+) -> QueryResult<Page<AuditEntry>> {
+    let mut query = audit_log::table
+        .select(AuditRow::as_select())
+        .order(audit_log::id.desc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(t) = object_type {
+        query = query.filter(audit_log::object_type.eq(t));
+    }
+    if let Some(a) = actor_id {
+        query = query.filter(audit_log::actor_id.eq(a));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(audit_log::id.lt(after.id));
+    }
+    let rows = query.load(conn)?;
+    Ok(page.finish(
+        rows,
+        |r| Cursor { key: 0, id: r.id },
+        |r| AuditEntry {
+            id: r.id,
+            actor_id: r.actor_id,
+            action: r.action,
+            object_type: r.object_type,
+            object_id: r.object_id,
+            details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+            created_at: r.created_at.and_utc(),
+        },
+    ))
+}

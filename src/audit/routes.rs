@@ -1,0 +1,55 @@
+//! Administrators read the audit log.
+
+use super::{list, AuditEntry};
+use crate::auth::extract::Admin;
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
+use crate::http::pagination::{Page, PageParams};
+use actix_web::{get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(audit_log);
+}
+
+/// Filters of the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilter {
+    /// Only entries about this kind of object, e.g. `user`.
+    pub object_type: Option<String>,
+    /// Only entries by this user.
+    pub actor_id: Option<i64>,
+}
+
+/// The audit log, newest first (administrators only).
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(AuditFilter, PageParams),
+    responses(
+        (status = 200, description = "One page of entries", body = Page<AuditEntry>),
+        (status = 400, description = "Invalid filter or page parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-log")]
+pub async fn audit_log(
+    _admin: Admin,
+    db: web::Data<Db>,
+    filter: web::Query<AuditFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<AuditEntry>>> {
+    let page = page.validate()?;
+    let AuditFilter {
+        object_type,
+        actor_id,
+    } = filter.into_inner();
+    Ok(web::Json(
+        db.run(move |conn| list(conn, object_type, actor_id, &page))
+            .await?,
+    ))
+}

@@ -1,0 +1,124 @@
+//! Who is asking: the access token checked against the database on every request, and the
+//! authorisation rules as extractors, one place per rule.
+
+use super::store::{self, UserRow};
+use super::Auth;
+use crate::auth::model::Role;
+use crate::db::Db;
+use crate::error::ApiError;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A signed-in person with a live session. Rejected with 401 when the token is missing,
+/// malformed, badly signed, expired, for another audience or issuer, or when its session has
+/// ended (logout, password or role change, blocking, deletion) — checked in the database, so
+/// it holds on every node at once.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: UserRow,
+    pub session_id: i64,
+}
+
+impl CurrentUser {
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    pub fn role(&self) -> Role {
+        self.user.role()
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = bearer(req);
+        let auth = req.app_data::<web::Data<Auth>>().cloned();
+        let db = req.app_data::<web::Data<Db>>().cloned();
+        Box::pin(async move {
+            let (Some(auth), Some(db)) = (auth, db) else {
+                return Err(ApiError::internal("authentication is not configured"));
+            };
+            let token = token.ok_or_else(|| {
+                ApiError::unauthorized(
+                    "unauthorized",
+                    "Sign in and send the access token as `Authorization: Bearer <token>`.",
+                )
+            })?;
+            let invalid = || {
+                ApiError::unauthorized(
+                    "invalid_token",
+                    "The access token is invalid, expired or its session has ended.",
+                )
+            };
+            let (user_id, session_id) = auth.tokens.verify(&token).ok_or_else(invalid)?;
+            let user = db
+                .run(move |conn| store::session_user(conn, session_id, user_id))
+                .await?
+                .ok_or_else(invalid)?;
+            Ok(CurrentUser { user, session_id })
+        })
+    }
+}
+
+/// A signed-in person whose e-mail address is verified: what every contribution endpoint
+/// requires (403 `email_unverified` otherwise).
+#[derive(Debug, Clone)]
+pub struct Verified(pub CurrentUser);
+
+impl FromRequest for Verified {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.user.email_verified_at.is_none() {
+                return Err(ApiError::forbidden(
+                    "email_unverified",
+                    "Confirm your e-mail address first; the link is in the mail we sent.",
+                ));
+            }
+            Ok(Verified(user))
+        })
+    }
+}
+
+/// An administrator (403 `forbidden` for everyone else who is signed in).
+#[derive(Debug, Clone)]
+pub struct Admin(pub CurrentUser);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if user.role() != Role::Admin {
+                return Err(ApiError::forbidden(
+                    "forbidden",
+                    "Only administrators may do this.",
+                ));
+            }
+            Ok(Admin(user))
+        })
+    }
+}

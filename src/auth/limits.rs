@@ -1,0 +1,96 @@
+//! Rate limits of sign-in, registration and password reset (429 with `Retry-After`).
+//!
+//! State lives in memory, per node, and holds no addresses in clear (keys are hashed): with
+//! several nodes an attacker gets at most the limit once per node — less strict, still bounded.
+
+use super::tokens::hash_secret;
+use crate::config::RateLimitSettings;
+use crate::error::{ApiError, ApiResult};
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Limiter = Arc<DefaultKeyedRateLimiter<String>>;
+
+fn limiter(count: u32, window: Duration) -> Limiter {
+    let count = NonZeroU32::new(count.max(1)).expect("at least one");
+    let quota = Quota::with_period(window / count.get())
+        .expect("a positive period")
+        .allow_burst(count);
+    Arc::new(RateLimiter::keyed(quota))
+}
+
+fn check(limiter: &Limiter, key: String) -> ApiResult<()> {
+    limiter.check_key(&key).map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        ApiError::rate_limited(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+    })
+}
+
+/// The limiters of one node.
+#[derive(Clone)]
+pub struct RateLimits {
+    login_per_address: Limiter,
+    login_per_client: Limiter,
+    register_per_client: Limiter,
+    reset_per_client: Limiter,
+    trust_forwarded_for: bool,
+}
+
+impl RateLimits {
+    pub fn new(settings: &RateLimitSettings, trust_forwarded_for: bool) -> Self {
+        Self {
+            login_per_address: limiter(settings.login_per_address, Duration::from_secs(15 * 60)),
+            login_per_client: limiter(settings.login_per_client, Duration::from_secs(60)),
+            register_per_client: limiter(settings.register_per_client, Duration::from_secs(3600)),
+            reset_per_client: limiter(settings.reset_per_client, Duration::from_secs(3600)),
+            trust_forwarded_for,
+        }
+    }
+
+    /// The client's address as the limits see it: the TCP peer, or behind a trusted reverse
+    /// proxy the last `X-Forwarded-For` entry.
+    fn client(&self, req: &HttpRequest) -> String {
+        if self.trust_forwarded_for {
+            if let Some(last) = req
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+            {
+                return last.trim().to_owned();
+            }
+        }
+        req.peer_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    }
+
+    pub fn login(&self, req: &HttpRequest, email: &str) -> ApiResult<()> {
+        check(&self.login_per_client, self.client(req))?;
+        check(&self.login_per_address, hash_secret(email))
+    }
+
+    pub fn register(&self, req: &HttpRequest) -> ApiResult<()> {
+        check(&self.register_per_client, self.client(req))
+    }
+
+    pub fn reset(&self, req: &HttpRequest) -> ApiResult<()> {
+        check(&self.reset_per_client, self.client(req))
+    }
+
+    /// Forgets keys whose limits have recovered, so memory stays bounded.
+    pub fn forget_idle(&self) {
+        for l in [
+            &self.login_per_address,
+            &self.login_per_client,
+            &self.register_per_client,
+            &self.reset_per_client,
+        ] {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Accounts, sign-in, sessions and roles.
+//!
+//! Passwords are argon2id hashes; access tokens are short-lived JWTs tied to a session row,
+//! which every request checks, so logout, password or role change, blocking and deletion take
+//! effect at once on every node; refresh tokens are opaque, stored as hashes and rotated on
+//! every use, and a reused one ends its session.
+
+pub mod extract;
+pub mod keys;
+pub mod limits;
+pub mod me;
+pub mod model;
+pub mod password;
+pub mod routes;
+pub mod store;
+pub mod tokens;
+
+use crate::config::Settings;
+use limits::RateLimits;
+use password::Passwords;
+use std::time::Duration;
+use tokens::AccessTokens;
+
+/// How long the link in a verification mail works.
+pub const VERIFY_EMAIL_TTL: Duration = Duration::from_secs(48 * 3600);
+/// How long the link in a password-reset mail works.
+pub const RESET_PASSWORD_TTL: Duration = Duration::from_secs(3600);
+
+/// What the account endpoints share on a node.
+#[derive(Clone)]
+pub struct Auth {
+    pub tokens: AccessTokens,
+    pub passwords: Passwords,
+    pub limits: RateLimits,
+    /// Base of links in mails (the participation frontend).
+    pub link_base: String,
+    pub terms_version: String,
+    pub session_ttl: Duration,
+}
+
+impl Auth {
+    pub fn new(settings: &Settings, signing_key: &[u8]) -> Self {
+        Self {
+            tokens: AccessTokens::new(signing_key, settings.access_token_ttl),
+            passwords: Passwords::new(settings.password_hash_concurrency),
+            limits: RateLimits::new(&settings.rate_limits, settings.trust_forwarded_for),
+            link_base: settings
+                .public_base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", settings.bind)),
+            terms_version: settings.terms_version.clone(),
+            session_ttl: settings.session_ttl,
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! Request and response types of the account endpoints. Request types are separate from the
+//! stored rows and reject unknown fields, so a client can never set a role, a verification
+//! or an id.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// What a user may do. Checked against the database on every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Teilnehmende: comments, proposals, votes.
+    Participant,
+    /// Moderation: reviews contributions.
+    Moderator,
+    /// Administration: catalogue, consultations, users.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Participant => "participant",
+            Self::Moderator => "moderator",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn from_stored(value: &str) -> Self {
+        match value {
+            "admin" => Self::Admin,
+            "moderator" => Self::Moderator,
+            _ => Self::Participant,
+        }
+    }
+}
+
+/// Language of e-mails and, later, of texts the API returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    De,
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::De => "de",
+            Self::En => "en",
+        }
+    }
+
+    pub fn from_stored(value: &str) -> Self {
+        if value == "en" {
+            Self::En
+        } else {
+            Self::De
+        }
+    }
+}
+
+fn no_control_characters(value: &str) -> Result<(), validator::ValidationError> {
+    if value.chars().any(char::is_control) || value.trim() != value || value.is_empty() {
+        let mut e = validator::ValidationError::new("invalid_characters");
+        e.message = Some(
+            "must not be empty, start or end with spaces, or contain control characters".into(),
+        );
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Registration of a participant.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    /// E-mail address; compared without regard to case or surrounding spaces.
+    #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[schema(example = "lena@example.org")]
+    pub email: String,
+    /// 8–128 characters; the most common passwords are refused.
+    #[schema(example = "Teutoburger Wald im Nebel")]
+    pub password: String,
+    /// Name shown with contributions.
+    #[validate(length(min = 1, max = 80), custom(function = "no_control_characters"))]
+    #[schema(example = "Lena M.")]
+    pub display_name: String,
+    /// Version of the terms of participation the person accepted; must be the current one.
+    #[validate(length(min = 1, max = 32))]
+    #[schema(example = "2026-11")]
+    pub terms_version: String,
+    #[serde(default)]
+    pub preferred_language: Language,
+}
+
+/// Answer to a registration or another request whose outcome must not reveal whether an
+/// address has an account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    #[schema(example = "If the address can be used, an e-mail with the next step is on its way.")]
+    pub message: &'static str,
+}
+
+/// A single-use token from an e-mail.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSubmission {
+    #[validate(length(min = 1, max = 200))]
+    pub token: String,
+}
+
+/// An e-mail address for a new verification mail or a password reset.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSubmission {
+    #[validate(length(min = 1, max = 254))]
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    #[validate(length(min = 1, max = 254))]
+    pub email: String,
+    #[validate(length(min = 1, max = 1024))]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 200))]
+    pub refresh_token: String,
+}
+
+/// Tokens of a session.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenPair {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: String,
+    /// Seconds until the access token expires (at most 900).
+    pub expires_in: u64,
+    /// Opaque; exchange it at `/api/v1/auth/refresh` for a new pair. Single use.
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[validate(length(min = 1, max = 1024))]
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmation {
+    #[validate(length(min = 1, max = 200))]
+    pub token: String,
+    pub new_password: String,
+}
+
+/// The signed-in person's own account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub preferred_language: Language,
+    pub role: Role,
+    pub email_verified: bool,
+    /// Version of the terms of participation accepted.
+    pub terms_version: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Changes to the own profile; fields not listed here are rejected.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    #[validate(length(min = 1, max = 80), custom(function = "no_control_characters"))]
+    pub display_name: Option<String>,
+    pub preferred_language: Option<Language>,
+}
+
+/// Confirmation of an account deletion.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeletionConfirmation {
+    #[validate(length(min = 1, max = 1024))]
+    pub password: String,
+}
+
+pub fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}

@@ -1,0 +1,494 @@
+//! `/api/v1/auth/*`: registration, e-mail verification, sign-in, token refresh, sign-out and
+//! passwords.
+
+use super::extract::CurrentUser;
+use super::model::{
+    Accepted, Credentials, EmailSubmission, PasswordChange, PasswordResetConfirmation,
+    RefreshRequest, Registration, TokenPair, TokenSubmission,
+};
+use super::password::check_policy;
+use super::store::{self, normalize_email, NewAccount, Purpose, RefreshOutcome};
+use super::{Auth, RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL};
+use crate::auth::model::Role;
+use crate::db::{write_transaction, Db};
+use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::mail::{self, templates};
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(register)
+        .service(verify_email)
+        .service(resend_verification)
+        .service(login)
+        .service(refresh)
+        .service(logout)
+        .service(logout_all)
+        .service(change_password)
+        .service(request_password_reset)
+        .service(confirm_password_reset);
+}
+
+const ACCEPTED: Accepted = Accepted {
+    message: "If the address can be used, an e-mail with the next step is on its way.",
+};
+
+fn accepted() -> HttpResponse {
+    HttpResponse::Accepted().json(ACCEPTED)
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::bad_request(
+        "invalid_or_expired_token",
+        "The link is invalid, expired or was used already; request a new one.",
+    )
+}
+
+impl Auth {
+    fn pair(&self, user_id: i64, session_id: i64, refresh_token: String) -> TokenPair {
+        TokenPair {
+            access_token: self.tokens.issue(user_id, session_id),
+            token_type: "Bearer".into(),
+            expires_in: self.tokens.ttl_secs(),
+            refresh_token,
+        }
+    }
+}
+
+/// Register as a participant. The answer is the same whether or not the address already has
+/// an account; its owner gets an e-mail instead, and a new account a verification link.
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = Registration,
+    responses(
+        (status = 202, description = "Accepted; the next step arrives by e-mail", body = Accepted),
+        (status = 400, description = "Invalid field (`validation_failed`, e.g. password `too_common`, terms_version `outdated`) or malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this client (`rate_limited`, see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    req: HttpRequest,
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    body: web::Json<Registration>,
+) -> ApiResult<HttpResponse> {
+    auth.limits.register(&req)?;
+    let mut form = body.into_inner();
+    form.email = normalize_email(&form.email);
+    form.validate()?;
+    let mut errors = Vec::new();
+    if form.terms_version != auth.terms_version {
+        errors.push(FieldError {
+            field: "terms_version".into(),
+            code: "outdated".into(),
+            message: format!("must be the current version, {}", auth.terms_version),
+        });
+    }
+    if let Err(e) = check_policy("password", &form.password, &form.email) {
+        errors.push(e);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    // Hashed in every case, so an existing address answers as slowly as a new one.
+    let hash = auth.passwords.hash(form.password.clone()).await?;
+    let base = auth.link_base.clone();
+    db.run(move |conn| {
+        let outcome = write_transaction(conn, |conn| {
+            if let Some(existing) = store::user_by_email(conn, &form.email)? {
+                let notice =
+                    templates::already_registered(&existing.email, existing.language(), &base);
+                return mail::enqueue(conn, &notice);
+            }
+            let id = store::insert_user(
+                conn,
+                &NewAccount {
+                    email: &form.email,
+                    password_hash: &hash,
+                    display_name: &form.display_name,
+                    language: form.preferred_language,
+                    terms_version: &form.terms_version,
+                    role: Role::Participant,
+                    verified: false,
+                },
+            )?;
+            let token =
+                store::create_one_time_token(conn, id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL)?;
+            mail::enqueue(
+                conn,
+                &templates::verification(&form.email, form.preferred_language, &base, &token),
+            )
+        });
+        match outcome {
+            // A concurrent registration of the same address won the race: same answer.
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Ok(()),
+            other => other,
+        }
+    })
+    .await?;
+    Ok(accepted())
+}
+
+/// Confirm the e-mail address with the token from the verification mail.
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = TokenSubmission,
+    responses(
+        (status = 204, description = "The address is verified"),
+        (status = 400, description = "Invalid, expired or used token (`invalid_or_expired_token`) or invalid body", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/verify-email")]
+pub async fn verify_email(
+    db: web::Data<Db>,
+    body: web::Json<TokenSubmission>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let token = body.into_inner().token;
+    let verified = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let Some(user_id) =
+                    store::consume_one_time_token(conn, &token, Purpose::VerifyEmail)?
+                else {
+                    return Ok(false);
+                };
+                store::mark_verified(conn, user_id)?;
+                Ok::<_, diesel::result::Error>(true)
+            })
+        })
+        .await?;
+    if !verified {
+        return Err(invalid_token());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Send a new verification mail (if the address has an unverified account).
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = EmailSubmission,
+    responses(
+        (status = 202, description = "Accepted", body = Accepted),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/verify-email/resend")]
+pub async fn resend_verification(
+    req: HttpRequest,
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    body: web::Json<EmailSubmission>,
+) -> ApiResult<HttpResponse> {
+    auth.limits.reset(&req)?;
+    body.validate()?;
+    let email = normalize_email(&body.email);
+    let base = auth.link_base.clone();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let Some(user) = store::user_by_email(conn, &email)? else {
+                return Ok(());
+            };
+            if user.email_verified_at.is_some() {
+                return Ok(());
+            }
+            let token = store::create_one_time_token(
+                conn,
+                user.id,
+                Purpose::VerifyEmail,
+                VERIFY_EMAIL_TTL,
+            )?;
+            mail::enqueue(
+                conn,
+                &templates::verification(&user.email, user.language(), &base, &token),
+            )
+        })
+    })
+    .await?;
+    Ok(accepted())
+}
+
+/// Sign in: a short-lived access token and a refresh token. An unknown address and a wrong
+/// password get the same answer and take the same time.
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong address or password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is blocked (`account_blocked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this address or from this client", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    body: web::Json<Credentials>,
+) -> ApiResult<web::Json<TokenPair>> {
+    body.validate()?;
+    let Credentials { email, password } = body.into_inner();
+    let email = normalize_email(&email);
+    auth.limits.login(&req, &email)?;
+    let user = db
+        .run(move |conn| store::user_by_email(conn, &email))
+        .await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = auth.passwords.verify(password, stored).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        return Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "The e-mail address or the password is wrong.",
+        ));
+    };
+    if user.blocked_at.is_some() {
+        return Err(ApiError::forbidden(
+            "account_blocked",
+            "This account is blocked. Contact the moderation team of the city.",
+        ));
+    }
+    let (user_id, ttl) = (user.id, auth.session_ttl);
+    let (session_id, refresh_token) = db
+        .run(move |conn| write_transaction(conn, |conn| store::create_session(conn, user_id, ttl)))
+        .await?;
+    Ok(web::Json(auth.pair(user_id, session_id, refresh_token)))
+}
+
+/// Exchange a refresh token for a new pair. Each refresh token works once; presenting one
+/// again ends its whole session (someone else may have it).
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = TokenPair),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown or ended (`invalid_refresh_token`) or reused (`refresh_token_reused`, the session is now ended)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<web::Json<TokenPair>> {
+    body.validate()?;
+    let token = body.into_inner().refresh_token;
+    let ttl = auth.session_ttl;
+    let outcome = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| store::rotate_refresh_token(conn, &token, ttl))
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated {
+            user_id,
+            session_id,
+            refresh_token,
+        } => Ok(web::Json(auth.pair(user_id, session_id, refresh_token))),
+        RefreshOutcome::Invalid => Err(ApiError::unauthorized(
+            "invalid_refresh_token",
+            "The refresh token is unknown or its session has ended; sign in again.",
+        )),
+        RefreshOutcome::Reused => Err(ApiError::unauthorized(
+            "refresh_token_reused",
+            "This refresh token was used before; its session has been ended. Sign in again.",
+        )),
+    }
+}
+
+/// End the current session.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpResponse> {
+    let session_id = user.session_id;
+    db.run(move |conn| store::revoke_session(conn, session_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// End every session of the signed-in person, on every device.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "All sessions ended"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout-all")]
+pub async fn logout_all(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpResponse> {
+    let user_id = user.id();
+    db.run(move |conn| store::revoke_all_sessions(conn, user_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Change the password. Every session ends; the answer is a new one for this device.
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; a new session", body = TokenPair),
+        (status = 400, description = "Wrong current password or unacceptable new one (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password")]
+pub async fn change_password(
+    user: CurrentUser,
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    body: web::Json<PasswordChange>,
+) -> ApiResult<web::Json<TokenPair>> {
+    body.validate()?;
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    check_policy("new_password", &new_password, &user.user.email)
+        .map_err(|e| ApiError::validation(vec![e]))?;
+    if !auth
+        .passwords
+        .verify(current_password, Some(user.user.password_hash.clone()))
+        .await?
+    {
+        return Err(ApiError::invalid_field(
+            "current_password",
+            "incorrect",
+            "is not the current password",
+        ));
+    }
+    let hash = auth.passwords.hash(new_password).await?;
+    let (account, ttl) = (user.user.clone(), auth.session_ttl);
+    let (session_id, refresh_token) = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                store::set_password(conn, account.id, &hash)?;
+                store::revoke_all_sessions(conn, account.id)?;
+                mail::enqueue(
+                    conn,
+                    &templates::password_changed(&account.email, account.language()),
+                )?;
+                store::create_session(conn, account.id, ttl)
+            })
+        })
+        .await?;
+    Ok(web::Json(auth.pair(user.id(), session_id, refresh_token)))
+}
+
+/// Ask for a password-reset link by e-mail. The answer does not say whether the address has
+/// an account.
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = EmailSubmission,
+    responses(
+        (status = 202, description = "Accepted", body = Accepted),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    req: HttpRequest,
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    body: web::Json<EmailSubmission>,
+) -> ApiResult<HttpResponse> {
+    auth.limits.reset(&req)?;
+    body.validate()?;
+    let email = normalize_email(&body.email);
+    let base = auth.link_base.clone();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let Some(user) = store::user_by_email(conn, &email)? else {
+                return Ok(());
+            };
+            let token = store::create_one_time_token(
+                conn,
+                user.id,
+                Purpose::ResetPassword,
+                RESET_PASSWORD_TTL,
+            )?;
+            mail::enqueue(
+                conn,
+                &templates::password_reset(&user.email, user.language(), &base, &token),
+            )
+        })
+    })
+    .await?;
+    Ok(accepted())
+}
+
+/// Set a new password with the token from the reset mail (single use, one hour). Every
+/// session ends; the address counts as verified.
+#[utoipa::path(
+    tag = "accounts",
+    security(()),
+    request_body = PasswordResetConfirmation,
+    responses(
+        (status = 204, description = "The password is set"),
+        (status = 400, description = "Invalid, expired or used token (`invalid_or_expired_token`), or unacceptable password", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+pub async fn confirm_password_reset(
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    body: web::Json<PasswordResetConfirmation>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let PasswordResetConfirmation {
+        token,
+        new_password,
+    } = body.into_inner();
+    check_policy("new_password", &new_password, "").map_err(|e| ApiError::validation(vec![e]))?;
+    let hash = auth.passwords.hash(new_password).await?;
+    let done = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let Some(user_id) =
+                    store::consume_one_time_token(conn, &token, Purpose::ResetPassword)?
+                else {
+                    return Ok(false);
+                };
+                let user = store::user_by_id(conn, user_id)?;
+                store::set_password(conn, user_id, &hash)?;
+                store::mark_verified(conn, user_id)?;
+                store::revoke_all_sessions(conn, user_id)?;
+                mail::enqueue(
+                    conn,
+                    &templates::password_changed(&user.email, user.language()),
+                )?;
+                Ok::<_, diesel::result::Error>(true)
+            })
+        })
+        .await?;
+    if !done {
+        return Err(invalid_token());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

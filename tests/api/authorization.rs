@@ -1,0 +1,173 @@
+//! Access tokens an attacker might try, and the authorisation matrix: for every endpoint, what
+//! each kind of caller gets. New endpoints add their rows here.
+
+use crate::accounts::{call, login, make_admin, register, verified_user, Ctx, PASSWORD};
+use crate::both_backends;
+use crate::common::TEST_JWT_SECRET;
+use actix_web::http::Method;
+use actix_web::test;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn sign(claims: &Value, key: &[u8]) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(key),
+    )
+    .unwrap()
+}
+
+both_backends! {
+    async fn forged_and_stale_tokens_are_rejected(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let pair = verified_user(&app, &ctx, "lena@example.org").await;
+        let real = pair["access_token"].as_str().unwrap();
+        let payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(real.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        assert_eq!(payload["iss"], "beteiligung");
+        assert_eq!(payload["aud"], "beteiligung-api");
+        assert!(payload["exp"].as_u64().unwrap() - payload["iat"].as_u64().unwrap() <= 900);
+        let with = |changes: Value| {
+            let mut claims = payload.clone();
+            for (k, v) in changes.as_object().unwrap() {
+                if v.is_null() { claims.as_object_mut().unwrap().remove(k); } else { claims[k] = v.clone(); }
+            }
+            claims
+        };
+        let key = TEST_JWT_SECRET.as_bytes();
+        // The genuine token, re-signed, works: the cases below fail for the reason they name.
+        assert_eq!(call(&app, Method::GET, "/api/v1/me", Some(&sign(&payload, key)), None).await.status, 200);
+
+        let none_alg = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(payload.to_string())
+        );
+        let hs512 = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
+            &payload,
+            &jsonwebtoken::EncodingKey::from_secret(key),
+        ).unwrap();
+        let cases = [
+            ("malformed", "not.a.jwt".to_owned()),
+            ("garbage", "x".to_owned()),
+            ("alg none", none_alg),
+            ("other algorithm", hs512),
+            ("wrong signature", sign(&payload, b"an attacker's key of sufficient length")),
+            ("expired", sign(&with(json!({"iat": now() - 3600, "exp": now() - 600})), key)),
+            ("wrong audience", sign(&with(json!({"aud": "another-api"})), key)),
+            ("wrong issuer", sign(&with(json!({"iss": "someone-else"})), key)),
+            ("no exp", sign(&with(json!({"exp": null})), key)),
+            ("no iat", sign(&with(json!({"iat": null})), key)),
+            ("no sub", sign(&with(json!({"sub": null})), key)),
+            ("issued in the future", sign(&with(json!({"iat": now() + 3600, "exp": now() + 4000})), key)),
+            ("another user's session", sign(&with(json!({"sub": "999999"})), key)),
+        ];
+        for (case, token) in cases {
+            let r = call(&app, Method::GET, "/api/v1/me", Some(&token), None).await;
+            r.assert_problem(401, "invalid_token");
+            assert!(r.header("www-authenticate").is_some(), "{case}");
+        }
+        let r = call(&app, Method::GET, "/api/v1/me", None, None).await;
+        r.assert_problem(401, "unauthorized");
+        let basic = crate::common::send(&app, test::TestRequest::get().uri("/api/v1/me").insert_header(("authorization", "Basic bGVuYTpwdw==")).to_request()).await;
+        basic.assert_problem(401, "unauthorized");
+
+        // The token of a deleted user.
+        assert_eq!(call(&app, Method::DELETE, "/api/v1/me", Some(real), Some(json!({"password": PASSWORD}))).await.status, 204);
+        call(&app, Method::GET, "/api/v1/me", Some(&sign(&payload, key)), None).await.assert_problem(401, "invalid_token");
+    }
+
+    async fn authorization_matrix(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        // Callers: anonymous, unverified, participant, moderator, admin, blocked.
+        assert_eq!(register(&app, "unverified@example.org").await.status, 202);
+        let unverified = login(&app, "unverified@example.org", PASSWORD).await.body;
+        let participant = verified_user(&app, &ctx, "participant@example.org").await;
+        verified_user(&app, &ctx, "moderator@example.org").await;
+        verified_user(&app, &ctx, "admin@example.org").await;
+        let blocked = verified_user(&app, &ctx, "blocked@example.org").await;
+        verified_user(&app, &ctx, "target@example.org").await;
+        make_admin(&ctx, "admin@example.org");
+        let admin = login(&app, "admin@example.org", PASSWORD).await.body;
+        let admin_token = admin["access_token"].as_str().unwrap().to_owned();
+        let ids = call(&app, Method::GET, "/api/v1/admin/users?limit=100", Some(&admin_token), None).await.body["items"].clone();
+        let id_of = |email: &str| ids.as_array().unwrap().iter().find(|u| u["email"] == email).unwrap()["id"].as_i64().unwrap();
+        let (moderator_id, blocked_id, target) = (id_of("moderator@example.org"), id_of("blocked@example.org"), id_of("target@example.org"));
+        assert_eq!(call(&app, Method::PUT, &format!("/api/v1/admin/users/{moderator_id}/role"), Some(&admin_token), Some(json!({"role": "moderator"}))).await.status, 200);
+        let moderator = login(&app, "moderator@example.org", PASSWORD).await.body;
+        assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{blocked_id}/block"), Some(&admin_token), Some(json!({}))).await.status, 200);
+
+        let tokens: [Option<String>; 6] = [
+            None,
+            Some(unverified["access_token"].as_str().unwrap().to_owned()),
+            Some(participant["access_token"].as_str().unwrap().to_owned()),
+            Some(moderator["access_token"].as_str().unwrap().to_owned()),
+            Some(admin_token.clone()),
+            Some(blocked["access_token"].as_str().unwrap().to_owned()),
+        ];
+        let callers = ["anonymous", "unverified", "participant", "moderator", "admin", "blocked"];
+        let field = call(&app, Method::GET, "/api/v1/fields", None, None).await.body["items"][0]["id"].as_i64().unwrap();
+        let measure = call(&app, Method::GET, &format!("/api/v1/fields/{field}/measures"), None, None).await.body["items"][0]["id"].as_i64().unwrap();
+        let wrong_password = json!({"current_password": "nicht das Passwort", "new_password": "Sparrenburg bei Nacht"});
+
+        // (method, path, body, expected status for each caller in the order above)
+        let rows: Vec<(Method, String, Option<Value>, [u16; 6])> = vec![
+            (Method::GET, "/healthz".into(), None, [200; 6]),
+            (Method::GET, "/readyz".into(), None, [200; 6]),
+            (Method::GET, "/metrics".into(), None, [200; 6]),
+            (Method::GET, "/api/v1/concept".into(), None, [200; 6]),
+            (Method::GET, "/api/v1/fields".into(), None, [200; 6]),
+            (Method::GET, format!("/api/v1/fields/{field}"), None, [200; 6]),
+            (Method::GET, format!("/api/v1/fields/{field}/measures"), None, [200; 6]),
+            (Method::GET, format!("/api/v1/measures/{measure}"), None, [200; 6]),
+            (Method::POST, "/api/v1/auth/verify-email".into(), Some(json!({"token": "bogus"})), [400; 6]),
+            (Method::POST, "/api/v1/auth/verify-email/resend".into(), Some(json!({"email": "nobody@example.org"})), [202; 6]),
+            (Method::POST, "/api/v1/auth/login".into(), Some(json!({"email": "nobody@example.org", "password": "irgendein Passwort"})), [401; 6]),
+            (Method::POST, "/api/v1/auth/refresh".into(), Some(json!({"refresh_token": "bogus"})), [401; 6]),
+            (Method::POST, "/api/v1/auth/password-reset".into(), Some(json!({"email": "nobody@example.org"})), [202; 6]),
+            (Method::POST, "/api/v1/auth/password-reset/confirm".into(), Some(json!({"token": "bogus", "new_password": "Sparrenburg bei Nacht"})), [400; 6]),
+            (Method::GET, "/api/v1/me".into(), None, [401, 200, 200, 200, 200, 401]),
+            (Method::PATCH, "/api/v1/me".into(), Some(json!({"preferred_language": "de"})), [401, 403, 200, 200, 200, 401]),
+            (Method::POST, "/api/v1/auth/password".into(), Some(wrong_password), [401, 400, 400, 400, 400, 401]),
+            (Method::DELETE, "/api/v1/me".into(), Some(json!({"password": "nicht das Passwort"})), [401, 400, 400, 400, 400, 401]),
+            (Method::GET, "/api/v1/admin/users".into(), None, [401, 403, 403, 403, 200, 401]),
+            (Method::PUT, format!("/api/v1/admin/users/{target}/role"), Some(json!({"role": "participant"})), [401, 403, 403, 403, 200, 401]),
+            (Method::POST, format!("/api/v1/admin/users/{target}/block"), Some(json!({})), [401, 403, 403, 403, 200, 401]),
+            (Method::POST, format!("/api/v1/admin/users/{target}/unblock"), None, [401, 403, 403, 403, 200, 401]),
+            (Method::GET, "/api/v1/admin/audit-log".into(), None, [401, 403, 403, 403, 200, 401]),
+            // Last: these end sessions.
+            (Method::POST, "/api/v1/auth/logout".into(), None, [401, 204, 204, 204, 204, 401]),
+        ];
+        let mut mismatches = Vec::new();
+        for (method, path, body, expected) in &rows {
+            for (i, token) in tokens.iter().enumerate() {
+                let r = call(&app, method.clone(), path, token.as_deref(), body.clone()).await;
+                if r.status.as_u16() != expected[i] {
+                    mismatches.push(format!("{method} {path} as {}: expected {}, got {} {}", callers[i], expected[i], r.status, r.text));
+                }
+                if r.status.is_client_error() {
+                    assert_eq!(r.header("content-type"), Some("application/problem+json"), "{method} {path}");
+                }
+            }
+        }
+        assert!(mismatches.is_empty(), "authorisation matrix:\n{}", mismatches.join("\n"));
+        // logout-all, with fresh sessions (logout above ended the others).
+        for (i, email) in ["", "unverified@example.org", "participant@example.org", "moderator@example.org", "admin@example.org", "blocked@example.org"].iter().enumerate() {
+            let token = if email.is_empty() || i == 5 { tokens[i].clone() } else { Some(login(&app, email, PASSWORD).await.body["access_token"].as_str().unwrap().to_owned()) };
+            let expected = if i == 0 || i == 5 { 401 } else { 204 };
+            let r = call(&app, Method::POST, "/api/v1/auth/logout-all", token.as_deref(), None).await;
+            assert_eq!(r.status.as_u16(), expected, "logout-all as {}", callers[i]);
+        }
+    }
+}

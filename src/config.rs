@@ -383,11 +383,14 @@ impl Settings {
         };
         let trust_forwarded_for =
             parse_bool(get("TRUST_FORWARDED_FOR"), "TRUST_FORWARDED_FOR", false)?;
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+        // Half the cores by default: a burst of sign-ins then leaves the other half to the
+        // rest of the API.
+        let half_the_cores =
+            (std::thread::available_parallelism().map_or(2, |n| n.get()) / 2).max(1) as u32;
         let password_hash_concurrency = parse_number(
             get("PASSWORD_HASH_CONCURRENCY"),
             "PASSWORD_HASH_CONCURRENCY",
-            cores,
+            half_the_cores,
             1,
             256,
         )? as usize;

@@ -362,3 +362,139 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
         "no credentials or URL in the log: {log}"
     );
 }
+
+#[test]
+fn postgres_without_jwt_secret_stops_before_touching_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")],
+        &["serve"],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("JWT_SECRET"), "{err}");
+    assert!(
+        !err.contains("cannot open the database"),
+        "checked first: {err}"
+    );
+}
+
+/// `create-admin` reads the password from standard input.
+fn create_admin(dir: &Path, env: &[(&str, &str)], email: &str, password: &str) -> Output {
+    let mut child = beteiligung(dir, env)
+        .args(["create-admin", "--email", email])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    http(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn json_body(response: &str) -> serde_json::Value {
+    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+#[test]
+fn first_admin_from_the_command_line_and_sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = create_admin(dir.path(), &[], "Admin@Example.org", "qwertzuiop");
+    assert!(!out.status.success(), "a common password is refused");
+    assert!(stderr(&out).contains("common"), "{}", stderr(&out));
+    let out = create_admin(
+        dir.path(),
+        &[],
+        "Admin@Example.org",
+        "Sparrenburg bei Nacht",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("admin@example.org"),
+        "no address in the log: {}",
+        stderr(&out)
+    );
+
+    let port = free_port();
+    let (mut child, log) = start_server(dir.path(), &[], port);
+    let key = dir.path().join("beteiligung.db.jwt-key");
+    assert!(key.exists(), "a signing key is created beside the database");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let res = post_json(
+        port,
+        "/api/v1/auth/login",
+        None,
+        r#"{"email":"admin@example.org","password":"Sparrenburg bei Nacht"}"#,
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    let token = json_body(&res)["access_token"].as_str().unwrap().to_owned();
+    let res = http(port, &format!("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"));
+    assert!(res.contains("\"role\":\"admin\""), "{res}");
+
+    // Without SMTP_URL the verification mail is written to the log, address masked.
+    let res = post_json(
+        port,
+        "/api/v1/auth/register",
+        None,
+        r#"{"email":"lena@example.org","password":"Teutoburger Wald im Nebel","display_name":"Lena","terms_version":"2026-11"}"#,
+    );
+    assert!(res.starts_with("HTTP/1.1 202"), "{res}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !log
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("verify-email?token="))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no mail in the log: {:?}",
+            log.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(35)).success());
+    let text = log.lock().unwrap().join("\n");
+    assert!(text.contains("l***@e***"), "{text}");
+    assert!(!text.contains("lena@example.org"), "{text}");
+    assert!(!text.contains(&token), "no tokens in the log");
+
+    // After a restart the same access token still works: the key was kept.
+    let port = free_port();
+    let (mut child, _log) = start_server(dir.path(), &[], port);
+    let res = http(port, &format!("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"));
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(35)).success());
+
+    // Promoting an existing account needs no password.
+    let out = run(
+        dir.path(),
+        &[],
+        &["create-admin", "--email", "lena@example.org"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}

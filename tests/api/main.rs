@@ -11,3 +11,4 @@ mod cli;
 mod database;
 mod errors;
 mod operations;
+mod outbox;

@@ -430,14 +430,62 @@ both_backends! {
             .assert_problem(429, "rate_limited");
     }
 
-    async fn a_logout_on_one_node_holds_on_every_node(db) {
+    async fn session_ending_changes_on_one_node_hold_on_every_node(db) {
         let ctx = Ctx::new(db);
         let node_a = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        // A second node: its own state and caches, the same database and key.
         let other_state = ctx.db.state();
         let node_b = test::init_service(beteiligung::build_app(&other_state)).await;
+        verified_user(&node_a, &ctx, "admin@example.org").await;
+        make_admin(&ctx, "admin@example.org");
+        let admin = login(&node_a, "admin@example.org", PASSWORD).await.body;
         let pair = verified_user(&node_a, &ctx, "lena@example.org").await;
-        assert_eq!(call(&node_b, Method::GET, "/api/v1/me", Some(access(&pair)), None).await.status, 200);
-        assert_eq!(call(&node_a, Method::POST, "/api/v1/auth/logout", Some(access(&pair)), None).await.status, 204);
-        call(&node_b, Method::GET, "/api/v1/me", Some(access(&pair)), None).await.assert_problem(401, "invalid_token");
+        let lena_id = call(&node_a, Method::GET, "/api/v1/me", Some(access(&pair)), None).await.body["id"].as_i64().unwrap();
+        let fresh = || async { login(&node_a, "lena@example.org", PASSWORD).await.body };
+
+        // Each change is made on node A; node B must reject the tokens issued before it.
+        let cases: Vec<(&str, Method, String, bool, Option<Value>)> = vec![
+            ("logout", Method::POST, "/api/v1/auth/logout".into(), false, None),
+            ("logout-all", Method::POST, "/api/v1/auth/logout-all".into(), false, None),
+            ("role change", Method::PUT, format!("/api/v1/admin/users/{lena_id}/role"), true, Some(json!({"role": "moderator"}))),
+            ("blocking", Method::POST, format!("/api/v1/admin/users/{lena_id}/block"), true, Some(json!({}))),
+        ];
+        for (case, method, path, by_admin, body) in cases {
+            let victim = fresh().await;
+            assert_eq!(call(&node_b, Method::GET, "/api/v1/me", Some(access(&victim)), None).await.status, 200, "{case}");
+            let token = if by_admin { access(&admin) } else { access(&victim) };
+            let r = call(&node_a, method, &path, Some(token), body).await;
+            assert!(r.status.is_success(), "{case}: {}", r.text);
+            call(&node_b, Method::GET, "/api/v1/me", Some(access(&victim)), None).await.assert_problem(401, "invalid_token");
+        }
+        call(&node_a, Method::POST, &format!("/api/v1/admin/users/{lena_id}/unblock"), Some(access(&admin)), None).await;
+
+        let victim = fresh().await;
+        let r = call(&node_a, Method::POST, "/api/v1/auth/password", Some(access(&victim)), Some(json!({"current_password": PASSWORD, "new_password": "Sparrenburg bei Nacht"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        call(&node_b, Method::GET, "/api/v1/me", Some(access(&victim)), None).await.assert_problem(401, "invalid_token");
+
+        let victim = r.body;
+        assert_eq!(call(&node_b, Method::GET, "/api/v1/me", Some(access(&victim)), None).await.status, 200);
+        let r = call(&node_a, Method::DELETE, "/api/v1/me", Some(access(&victim)), Some(json!({"password": "Sparrenburg bei Nacht"}))).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        call(&node_b, Method::GET, "/api/v1/me", Some(access(&victim)), None).await.assert_problem(401, "invalid_token");
+    }
+
+    async fn rate_limits_count_per_client(db) {
+        let ctx = Ctx::with(db, &[("RATE_LIMIT_LOGIN_PER_CLIENT", "2"), ("TRUST_FORWARDED_FOR", "true")]);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let from = |client: &str, email: &str| {
+            test::TestRequest::post()
+                .uri("/api/v1/auth/login")
+                .insert_header(("x-forwarded-for", format!("203.0.113.9, {client}")))
+                .set_json(json!({"email": email, "password": "Falsches Passwort 1"}))
+                .to_request()
+        };
+        send(&app, from("198.51.100.1", "a@example.org")).await.assert_problem(401, "invalid_credentials");
+        send(&app, from("198.51.100.1", "b@example.org")).await.assert_problem(401, "invalid_credentials");
+        send(&app, from("198.51.100.1", "c@example.org")).await.assert_problem(429, "rate_limited");
+        // Another client (the proxy's last entry) has its own budget.
+        send(&app, from("198.51.100.2", "c@example.org")).await.assert_problem(401, "invalid_credentials");
     }
 }

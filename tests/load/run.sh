@@ -1,31 +1,58 @@
 #!/usr/bin/env bash
-# Load test of the read API with wrk, on SQLite and on PostgreSQL.
+# Load test of the API with wrk, on SQLite and on PostgreSQL.
 #
 # For each backend it creates a fresh database, runs `migrate`, imports a synthetic catalogue
-# of realistic size (19 fields, 400 measures; tests/load/make_catalogue.py), starts `serve` on a
-# loopback port and measures two endpoints with wrk:
+# of realistic size (19 fields, 400 measures; tests/load/make_catalogue.py) and runs the chosen
+# scenarios, each on its own start of `serve` on a loopback port (so that each scenario's peak
+# RSS is its own). Two endpoints are probed:
 #   (a) GET /healthz                                  - the HTTP stack alone, no database
 #   (b) GET /api/v1/fields/{id}/measures?limit=20     - a catalogue page (field with most measures)
-# It prints a Markdown table (req/s, p50, p99 per backend and endpoint), the server's peak RSS
-# (VmHWM) and the ratio catalogue req/s / healthz req/s, plus the machine facts. Raw wrk
-# outputs, server logs and the summary go to tests/load/results/<UTC time>/ (git-ignored).
+#
+# Scenario "read": (a) and (b) with wrk, CONNECTIONS connections each, one after the other.
+#   Table 1: req/s, p50, p99 per backend and endpoint; the server's peak RSS (VmHWM) and the
+#   ratio catalogue req/s / healthz req/s.
+#
+# Scenario "signin" - "under a burst of sign-ins, does the rest of the API keep answering fast?"
+#   `create-admin` creates a verified account (loadtest@example.org), then on a fresh server:
+#   1. no sign-in load: (a), then (b), PROBE_CONNECTIONS connections, DURATION each;
+#   2. a wrk run of SIGNIN_CONNECTIONS connections (1 thread) posting valid sign-ins
+#      (POST /api/v1/auth/login, tests/load/login.lua) for 2 x DURATION + 6 s; 2 s after its
+#      start, (a) and then (b) are probed again exactly as in 1., inside that run.
+#   Each sign-in verifies an argon2id hash (19 MiB, t=2) on the blocking pool capped by
+#   PASSWORD_HASH_CONCURRENCY, and writes a session row. Table 2: req/s, p50, p99, non-2xx
+#   and socket errors of the probes without and with the sign-in load, and of the sign-in
+#   endpoint itself (its non-2xx must be 0: every sign-in succeeds); the server's peak RSS
+#   before and after the burst (the argon2 memory shows here). The sign-in limits
+#   RATE_LIMIT_LOGIN_PER_ADDRESS and RATE_LIMIT_LOGIN_PER_CLIENT are set to their maximum
+#   (1000000) for every run of the binary, otherwise the burst would measure 429s.
+#
+# Raw wrk outputs, server logs and the summary go to tests/load/results/<UTC time>/
+# (git-ignored).
 #
 # Run from anywhere (the real numbers need the release build):
 #   tests/load/run.sh
 #   BIN=target/debug/beteiligung DURATION=3s BACKENDS=sqlite tests/load/run.sh   # quick check
+#   SCENARIOS=signin SIGNIN_CONNECTIONS=100 tests/load/run.sh
 #
 # Settings (environment):
 #   BIN           binary to test (default target/release/beteiligung; built with
 #                 `cargo build --release` if that default does not exist yet)
 #   BACKENDS      "sqlite postgres" (default), or one of them
+#   SCENARIOS     "read signin" (default), or one of them
 #   PG_ADMIN_URL  PostgreSQL admin connection, loopback only
 #                 (default postgres://postgres@127.0.0.1:5432/postgres); the database
 #                 beteiligung_load is dropped and created there, and dropped at the end
 #   LOAD_BIND     address of the server under test, loopback only (default 127.0.0.1:18080)
-#   DURATION      wrk duration per endpoint (default 20s); WARMUP before each (default 2s, 0 = off)
-#   CONNECTIONS   wrk connections (default 64); THREADS wrk threads (default 2)
+#   DURATION      wrk duration per measured endpoint (default 20s; for "signin" whole seconds,
+#                 minutes or hours: 20, 20s, 1m, 1h); WARMUP before each (default 2s, 0 = off)
+#   CONNECTIONS   wrk connections of "read" (default 64); THREADS wrk threads (default 2)
+#   SIGNIN_CONNECTIONS  connections posting sign-ins in "signin" (default 50)
+#   PROBE_CONNECTIONS   connections of the /healthz and catalogue probes in "signin", with and
+#                 without the sign-in load (default 8; few, so that the sign-ins dominate)
 #   WORKERS, DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS, CATALOGUE_CACHE_TTL_SECS (0 = measure without
-#                 the catalogue cache) reach the server from the environment when set.
+#                 the catalogue cache), PASSWORD_HASH_CONCURRENCY (default: cores) reach the
+#                 server from the environment when set.
+#   A random JWT_SECRET is generated per run and given to every run of the binary.
 #
 # Needs: python3, wrk (installed with apt-get if missing), psql (for the postgres backend).
 # Everything it starts or creates is removed on exit, also on Ctrl-C or an error.
@@ -37,6 +64,7 @@ cd "$ROOT"
 
 BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
+SCENARIOS="${SCENARIOS:-read signin}"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_LOAD_DB="beteiligung_load"
 LOAD_BIND="${LOAD_BIND:-127.0.0.1:18080}"
@@ -44,7 +72,16 @@ DURATION="${DURATION:-20s}"
 WARMUP="${WARMUP:-2s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
+SIGNIN_CONNECTIONS="${SIGNIN_CONNECTIONS:-50}"
+PROBE_CONNECTIONS="${PROBE_CONNECTIONS:-8}"
 PAGE_LIMIT=20
+# The account of the "signin" scenario (a throwaway database; the password passes the policy).
+LOGIN_EMAIL="loadtest@example.org"
+LOGIN_PASSWORD="Lasttest Sparrenburg 2026"
+# Seconds between the start of the sign-in load and the first probe under it.
+SIGNIN_RAMP_SECS=2
+# The sign-in limits at their maximum (the server accepts 1 to 1000000).
+RATE_LIMIT_MAX=1000000
 
 log() { echo "[load] $*" >&2; }
 die() { echo "[load] error: $*" >&2; exit 1; }
@@ -83,6 +120,36 @@ fi
 for backend in $BACKENDS; do
     case "$backend" in sqlite|postgres) ;; *) die "unknown backend '$backend' (sqlite, postgres)" ;; esac
 done
+[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin)"
+for scenario in $SCENARIOS; do
+    case "$scenario" in read|signin) ;; *) die "unknown scenario '$scenario' (read, signin)" ;; esac
+done
+has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+
+for setting in CONNECTIONS THREADS SIGNIN_CONNECTIONS PROBE_CONNECTIONS; do
+    [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive whole number, got '${!setting}'"
+done
+
+# Whole seconds of a wrk duration (20, 20s, 2m, 1h).
+duration_secs() {
+    local d="$1"
+    [[ "$d" =~ ^([0-9]+)(s|m|h)?$ ]] || return 1
+    case "${BASH_REMATCH[2]}" in
+        ""|s) echo "$((10#${BASH_REMATCH[1]}))" ;;
+        m) echo "$((10#${BASH_REMATCH[1]} * 60))" ;;
+        h) echo "$((10#${BASH_REMATCH[1]} * 3600))" ;;
+    esac
+}
+if has_scenario signin; then
+    DURATION_SECS="$(duration_secs "$DURATION")" \
+        || die "DURATION must be whole seconds, minutes or hours for the signin scenario (20, 20s, 1m), got '$DURATION'"
+    [[ "$DURATION_SECS" -ge 1 ]] || die "DURATION must be at least 1s"
+    # The sign-in load outlasts both probes: ramp-up, two probes, and a margin for wrk's start
+    # and stop around each probe.
+    SIGNIN_SECS=$((2 * DURATION_SECS + 6))
+    # The probes under load use the same wrk threads as without it; wrk needs threads <= connections.
+    PROBE_THREADS=$((THREADS < PROBE_CONNECTIONS ? THREADS : PROBE_CONNECTIONS))
+fi
 
 # The binary; build the release binary only when the default is asked for and missing.
 if [[ ! -x "$BIN" ]]; then
@@ -116,12 +183,26 @@ RESULTS="$ROOT/tests/load/results/$STAMP"
 mkdir -p "$RESULTS"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/beteiligung-load.XXXXXX")"
 
+# One random token signing key per run, the same for every run of the binary (required with
+# PostgreSQL; on SQLite it keeps the binary from writing a key file). Never written to results.
+LOAD_JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+[[ ${#LOAD_JWT_SECRET} -eq 64 ]] || die "could not generate JWT_SECRET"
+
 # ---------------------------------------------------------------------------------------------
 # Clean-up: stop the server, drop the PostgreSQL database, remove temporary files
 # ---------------------------------------------------------------------------------------------
 
 SERVER_PID=""
+SIGNIN_PID=""
 PG_CREATED=0
+
+# The background wrk of the sign-in load (bounded by its duration anyway).
+stop_signin() {
+    [[ -n "$SIGNIN_PID" ]] || return 0
+    kill -TERM "$SIGNIN_PID" 2>/dev/null || true
+    wait "$SIGNIN_PID" 2>/dev/null || true
+    SIGNIN_PID=""
+}
 
 stop_server() {
     [[ -n "$SERVER_PID" ]] || return 0
@@ -153,6 +234,7 @@ drop_pg() {
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    stop_signin
     stop_server
     if [[ "$PG_CREATED" == 1 ]]; then drop_pg; fi
     rm -rf "$TMP"
@@ -167,15 +249,18 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------------
 
 # Runs the binary with a clean, explicit configuration; call it in a subshell, `( run_bin … )`.
+# Every subcommand (migrate, import, create-admin, serve) gets the same environment.
 # The working directory is the temporary directory so that a developer's .env in the repository
 # is not read.
 # `exec` keeps the pid of a background run the server's own (for /proc/PID/status and SIGTERM).
-# One-shot subcommands (migrate, import) get 120 s at most.
+# One-shot subcommands (migrate, import, create-admin) get 120 s at most.
 run_bin() {
     local limit=()
     [[ "$1" == serve ]] || limit=(timeout 120)
     cd "$TMP" && exec "${limit[@]}" env DATABASE_URL="$DB_URL" SEED_DEMO=false RUST_LOG=warn \
-        LOG_FORMAT=text BIND="$LOAD_BIND" "$BIN" "$@"
+        LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" \
+        RATE_LIMIT_LOGIN_PER_ADDRESS="$RATE_LIMIT_MAX" RATE_LIMIT_LOGIN_PER_CLIENT="$RATE_LIMIT_MAX" \
+        "$BIN" "$@"
 }
 
 # HTTP status of a GET request (000 when nothing answers).
@@ -214,7 +299,52 @@ print(f"{float(rps.group(1)):.0f} {pct(50):.2f} {pct(99):.2f} {non2xx.group(1) i
 PY
 }
 
+# One sign-in with python: the account exists and the password is accepted (200 with tokens).
+check_login() {
+    LOGIN_EMAIL="$LOGIN_EMAIL" LOGIN_PASSWORD="$LOGIN_PASSWORD" python3 - "$1" <<'PY'
+import json, os, sys, urllib.request, urllib.error
+body = json.dumps({"email": os.environ["LOGIN_EMAIL"], "password": os.environ["LOGIN_PASSWORD"]}).encode()
+req = urllib.request.Request(sys.argv[1], data=body, method="POST",
+                             headers={"Content-Type": "application/json", "Accept": "application/json"})
+try:
+    with urllib.request.urlopen(req, timeout=60) as r:
+        tokens = json.load(r)
+except urllib.error.HTTPError as e:
+    sys.exit(f"sign-in answered {e.code}: {e.read()[:500]!r}")
+if not tokens.get("access_token") or not tokens.get("refresh_token"):
+    sys.exit(f"sign-in answered without tokens: {sorted(tokens)}")
+PY
+}
+
+# Peak resident memory (VmHWM) of the running server so far; its current one (VmRSS).
+server_hwm() {
+    awk '/^VmHWM:/ {printf "%.1f MiB", $2/1024}' "/proc/$SERVER_PID/status"
+}
+server_rss() {
+    awk '/^VmRSS:/ {printf "%.1f MiB", $2/1024}' "/proc/$SERVER_PID/status"
+}
+
+# Runs wrk --latency with the given arguments into the file $1 (for warnings, $2 names the
+# measurement) and parses it into W_RPS W_P50 W_P99 W_NON2XX W_ERRORS.
+measure() {
+    local out="$1" what="$2" parsed
+    shift 2
+    kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited (see $SERVER_LOG)"
+    wrk --latency "$@" >"$out"
+    parsed="$(parse_wrk "$out")"
+    read -r W_RPS W_P50 W_P99 W_NON2XX W_ERRORS <<<"$parsed"
+    [[ "$W_NON2XX" == 0 ]] || WARNINGS+=("$what: $W_NON2XX responses were not 2xx/3xx (see ${out#"$ROOT"/})")
+    [[ "$W_ERRORS" == 0 ]] || WARNINGS+=("$what: $W_ERRORS socket errors/timeouts (see ${out#"$ROOT"/})")
+}
+
+warm_up() {
+    if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
+        wrk -t1 -c4 -d"$WARMUP" "$BASE$1" >/dev/null
+    fi
+}
+
 ROWS=()
+SIGNIN_ROWS=()
 NOTES=()
 WARNINGS=()
 
@@ -226,6 +356,166 @@ CATALOGUE="$TMP/catalogue.json"
 python3 "$ROOT/tests/load/make_catalogue.py" --out "$CATALOGUE" 2>"$TMP/catalogue.txt"
 CATALOGUE_INFO="$(cat "$TMP/catalogue.txt")"
 log "$CATALOGUE_INFO"
+
+# ---------------------------------------------------------------------------------------------
+# One server run
+# ---------------------------------------------------------------------------------------------
+
+# Starts `serve` (log: $RESULTS/<$1>-server.log) and waits for /readyz (30 s at most).
+start_server() {
+    SERVER_LOG="$RESULTS/$1-server.log"
+    if [[ "$(http_status "$BASE/healthz")" != "000" ]]; then
+        die "something already listens on $LOAD_BIND; choose another LOAD_BIND"
+    fi
+    ( run_bin serve ) >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    local ready=0
+    for _ in $(seq 1 60); do
+        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$SERVER_LOG" >&2; die "the server exited"; }
+        if [[ "$(http_status "$BASE/readyz")" == "200" ]]; then ready=1; break; fi
+        sleep 0.5
+    done
+    [[ "$ready" == 1 ]] || die "the server was not ready after 30 s"
+}
+
+# Sets MEASURES_PATH and MEASURES_LABEL: a page of the field with the most measures (the same
+# for every run on one backend; noted once).
+find_page() {
+    local backend="$1" field field_id field_measures field_count page_bytes
+    field="$(python3 - "$BASE/api/v1/fields?limit=100" <<'PY'
+import json, sys, urllib.request
+items = json.load(urllib.request.urlopen(sys.argv[1], timeout=10))["items"]
+best = max(items, key=lambda f: f["measure_count"])
+print(best["id"], best["measure_count"], len(items))
+PY
+)"
+    read -r field_id field_measures field_count <<<"$field"
+    MEASURES_PATH="/api/v1/fields/$field_id/measures?limit=$PAGE_LIMIT"
+    MEASURES_LABEL="GET /api/v1/fields/{id}/measures?limit=$PAGE_LIMIT"
+    page_bytes="$(python3 - "$BASE$MEASURES_PATH" "$PAGE_LIMIT" <<'PY'
+import json, sys, urllib.request
+body = urllib.request.urlopen(sys.argv[1], timeout=10).read()
+items = json.loads(body)["items"]
+if len(items) != int(sys.argv[2]):
+    sys.exit(f"expected {sys.argv[2]} measures on the page, got {len(items)}")
+print(len(body))
+PY
+)"
+    if [[ "$PAGE_NOTED" != "$backend" ]]; then
+        NOTES+=("$backend: $field_count fields loaded; measures endpoint uses field id $field_id ($field_measures measures), page of $PAGE_LIMIT = $page_bytes bytes of JSON")
+        PAGE_NOTED="$backend"
+    fi
+}
+PAGE_NOTED=""
+
+# The endpoint of a probe: healthz or measures.
+probe_path() { if [[ "$1" == healthz ]]; then echo "/healthz"; else echo "$MEASURES_PATH"; fi; }
+probe_label() { if [[ "$1" == healthz ]]; then echo "GET /healthz"; else echo "$MEASURES_LABEL"; fi; }
+
+# ---------------------------------------------------------------------------------------------
+# Scenario "read": each endpoint alone, CONNECTIONS connections
+# ---------------------------------------------------------------------------------------------
+
+scenario_read() {
+    local backend="$1" name path out
+    local -A RPS=()
+    start_server "$backend-read"
+    find_page "$backend"
+    for name in healthz measures; do
+        path="$(probe_path "$name")"
+        warm_up "$path"
+        out="$RESULTS/$backend-$name.txt"
+        log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: $path"
+        measure "$out" "$backend read $name" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$BASE$path"
+        RPS[$name]="$W_RPS"
+        ROWS+=("| $backend | \`$(probe_label "$name")\` | $W_RPS | $W_P50 ms | $W_P99 ms |")
+    done
+
+    # Peak resident memory of the server over the whole run, read right before stopping it.
+    local hwm
+    hwm="$(server_hwm)"
+    stop_server
+
+    local ratio
+    ratio="$(awk -v a="${RPS[measures]}" -v b="${RPS[healthz]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    NOTES+=("$backend, read: peak RSS (VmHWM) of the server: $hwm; req/s catalogue page / healthz: $ratio")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenario "signin": the probes without and under a burst of valid sign-ins
+# ---------------------------------------------------------------------------------------------
+
+scenario_signin() {
+    local backend="$1" name path
+
+    # The account (verified administrator); the password is one line on standard input.
+    printf '%s\n' "$LOGIN_PASSWORD" \
+        | ( run_bin create-admin --email "$LOGIN_EMAIL" --display-name "Lasttest" ) \
+            >"$RESULTS/$backend-create-admin.log" 2>&1 \
+        || { cat "$RESULTS/$backend-create-admin.log" >&2; die "create-admin failed"; }
+
+    start_server "$backend-signin"
+    find_page "$backend"
+    check_login "$BASE/api/v1/auth/login" || die "the load-test account cannot sign in (see $SERVER_LOG)"
+
+    # 1. The probes without sign-in load (warmed up), the same connections as under load.
+    for name in healthz measures; do
+        path="$(probe_path "$name")"
+        warm_up "$path"
+        log "wrk $DURATION, $PROBE_CONNECTIONS connections, $PROBE_THREADS threads, no sign-in load: $path"
+        measure "$RESULTS/$backend-signin-idle-$name.txt" "$backend signin, no sign-in load, $name" \
+            -t"$PROBE_THREADS" -c"$PROBE_CONNECTIONS" -d"$DURATION" "$BASE$path"
+        SIGNIN_ROWS+=("| $backend | no sign-in load | \`$(probe_label "$name")\` | $PROBE_CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms | $W_NON2XX | $W_ERRORS |")
+    done
+    local hwm_before
+    hwm_before="$(server_hwm)"
+
+    # 2. The sign-in load in the background; its --timeout is its whole run, so that sign-ins
+    #    queued behind the hash pool count with their real latency instead of as wrk timeouts.
+    local login_out="$RESULTS/$backend-signin-login.txt"
+    log "wrk ${SIGNIN_SECS}s, $SIGNIN_CONNECTIONS connections, 1 thread: POST /api/v1/auth/login (sign-in load)"
+    local started="$EPOCHREALTIME"
+    LOGIN_EMAIL="$LOGIN_EMAIL" LOGIN_PASSWORD="$LOGIN_PASSWORD" \
+        wrk -t1 -c"$SIGNIN_CONNECTIONS" -d"${SIGNIN_SECS}s" --timeout "${SIGNIN_SECS}s" --latency \
+        -s "$ROOT/tests/load/login.lua" "$BASE/api/v1/auth/login" >"$login_out" 2>&1 &
+    SIGNIN_PID=$!
+    sleep "$SIGNIN_RAMP_SECS"
+    kill -0 "$SIGNIN_PID" 2>/dev/null || { cat "$login_out" >&2; die "the sign-in wrk ended early"; }
+
+    #    The same probes, inside the sign-in run.
+    for name in healthz measures; do
+        path="$(probe_path "$name")"
+        log "wrk $DURATION, $PROBE_CONNECTIONS connections, $PROBE_THREADS threads, under sign-in load: $path"
+        measure "$RESULTS/$backend-signin-load-$name.txt" "$backend signin, under sign-in load, $name" \
+            -t"$PROBE_THREADS" -c"$PROBE_CONNECTIONS" -d"$DURATION" "$BASE$path"
+        SIGNIN_ROWS+=("| $backend | under sign-in load | \`$(probe_label "$name")\` | $PROBE_CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms | $W_NON2XX | $W_ERRORS |")
+    done
+    local probes_secs
+    probes_secs="$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
+
+    local rc=0
+    wait "$SIGNIN_PID" || rc=$?
+    SIGNIN_PID=""
+    [[ "$rc" == 0 ]] || { cat "$login_out" >&2; die "the sign-in wrk failed (exit $rc)"; }
+    if awk -v p="$probes_secs" -v s="$SIGNIN_SECS" 'BEGIN { exit !(p > s) }'; then
+        WARNINGS+=("$backend signin: the probes under load ended ${probes_secs}s after the start of the sign-in load, after its ${SIGNIN_SECS}s: the last part was measured without it")
+    fi
+
+    local parsed rps p50 p99 non2xx errors statuses
+    parsed="$(parse_wrk "$login_out")"
+    read -r rps p50 p99 non2xx errors <<<"$parsed"
+    statuses="$(awk '/^status [0-9]+: [0-9]+$/ { printf "%s%s %s", sep, $2, $3; sep = ", " }' "$login_out")"
+    SIGNIN_ROWS+=("| $backend | sign-in load | \`POST /api/v1/auth/login\` | $SIGNIN_CONNECTIONS | $rps | $p50 ms | $p99 ms | $non2xx | $errors |")
+    [[ "$non2xx" == 0 ]] || WARNINGS+=("$backend signin: $non2xx sign-ins were not 2xx (statuses: ${statuses:-?}; see ${login_out#"$ROOT"/})")
+    [[ "$errors" == 0 ]] || WARNINGS+=("$backend signin: $errors socket errors/timeouts in the sign-in load (see ${login_out#"$ROOT"/})")
+    [[ -n "$statuses" ]] || WARNINGS+=("$backend signin: no status counts from login.lua (see ${login_out#"$ROOT"/})")
+
+    local hwm_after rss_after
+    hwm_after="$(server_hwm)"
+    rss_after="$(server_rss)"
+    stop_server
+    NOTES+=("$backend, signin: ${SIGNIN_SECS}s of sign-in load, statuses ${statuses:-?}; probes under load ended ${probes_secs}s after its start; peak RSS (VmHWM) of the server: $hwm_before before the sign-in load, $hwm_after with it (RSS right after it: $rss_after)")
+}
 
 # ---------------------------------------------------------------------------------------------
 # One backend
@@ -252,77 +542,9 @@ run_backend() {
     ( run_bin import "$CATALOGUE" ) >"$RESULTS/$backend-import.log" 2>&1 \
         || { cat "$RESULTS/$backend-import.log" >&2; die "import failed"; }
 
-    # Start the server.
-    if [[ "$(http_status "$BASE/healthz")" != "000" ]]; then
-        die "something already listens on $LOAD_BIND; choose another LOAD_BIND"
-    fi
-    ( run_bin serve ) >"$RESULTS/$backend-server.log" 2>&1 &
-    SERVER_PID=$!
-
-    # Wait for /readyz (30 s at most).
-    local ready=0
-    for _ in $(seq 1 60); do
-        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$RESULTS/$backend-server.log" >&2; die "the server exited"; }
-        if [[ "$(http_status "$BASE/readyz")" == "200" ]]; then ready=1; break; fi
-        sleep 0.5
-    done
-    [[ "$ready" == 1 ]] || die "the server was not ready after 30 s"
-
-    # The field with the most measures.
-    local field
-    field="$(python3 - "$BASE/api/v1/fields?limit=100" <<'PY'
-import json, sys, urllib.request
-items = json.load(urllib.request.urlopen(sys.argv[1], timeout=10))["items"]
-best = max(items, key=lambda f: f["measure_count"])
-print(best["id"], best["measure_count"], len(items))
-PY
-)"
-    local field_id field_measures field_count
-    read -r field_id field_measures field_count <<<"$field"
-    local measures_path="/api/v1/fields/$field_id/measures?limit=$PAGE_LIMIT"
-    local page_bytes
-    page_bytes="$(python3 - "$BASE$measures_path" "$PAGE_LIMIT" <<'PY'
-import json, sys, urllib.request
-body = urllib.request.urlopen(sys.argv[1], timeout=10).read()
-items = json.loads(body)["items"]
-if len(items) != int(sys.argv[2]):
-    sys.exit(f"expected {sys.argv[2]} measures on the page, got {len(items)}")
-print(len(body))
-PY
-)"
-    NOTES+=("$backend: $field_count fields loaded; measures endpoint uses field id $field_id ($field_measures measures), page of $PAGE_LIMIT = $page_bytes bytes of JSON")
-
-    local name path label out parsed rps p50 p99 non2xx errors
-    local -A RPS=()
-    for name in healthz measures; do
-        if [[ "$name" == healthz ]]; then
-            path="/healthz"; label="GET /healthz"
-        else
-            path="$measures_path"; label="GET /api/v1/fields/{id}/measures?limit=$PAGE_LIMIT"
-        fi
-        kill -0 "$SERVER_PID" 2>/dev/null || die "the server exited (see $RESULTS/$backend-server.log)"
-        if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
-            wrk -t1 -c4 -d"$WARMUP" "$BASE$path" >/dev/null
-        fi
-        out="$RESULTS/$backend-$name.txt"
-        log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: $path"
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$path" >"$out"
-        parsed="$(parse_wrk "$out")"
-        read -r rps p50 p99 non2xx errors <<<"$parsed"
-        RPS[$name]="$rps"
-        ROWS+=("| $backend | \`$label\` | $rps | $p50 ms | $p99 ms |")
-        [[ "$non2xx" == 0 ]] || WARNINGS+=("$backend $name: $non2xx responses were not 2xx/3xx (see $out)")
-        [[ "$errors" == 0 ]] || WARNINGS+=("$backend $name: $errors socket errors/timeouts (see $out)")
-    done
-
-    # Peak resident memory of the server over the whole run, read right before stopping it.
-    local hwm
-    hwm="$(awk '/^VmHWM:/ {printf "%.1f MiB", $2/1024}' "/proc/$SERVER_PID/status")"
-    stop_server
-
-    local ratio
-    ratio="$(awk -v a="${RPS[measures]}" -v b="${RPS[healthz]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
-    NOTES+=("$backend: peak RSS (VmHWM) of the server: $hwm; req/s catalogue page / healthz: $ratio")
+    # Each scenario on its own start of the server, in the order read, signin.
+    if has_scenario read; then scenario_read "$backend"; fi
+    if has_scenario signin; then scenario_signin "$backend"; fi
 
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
@@ -339,7 +561,8 @@ done
 CPU_MODEL="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
 MEM_TOTAL="$(awk '/^MemTotal:/ {printf "%.1f GiB", $2/1024/1024}' /proc/meminfo)"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if ! git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock migrations 2>/dev/null; then
+if ! git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock migrations 2>/dev/null \
+    || [[ -n "$(git -C "$ROOT" ls-files --others --exclude-standard -- src migrations 2>/dev/null)" ]]; then
     COMMIT="$COMMIT (with uncommitted changes)"
 fi
 WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits with 1
@@ -349,13 +572,30 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
     echo
     echo "- machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory; wrk runs on the same machine"
     echo "- binary: ${BIN#"$ROOT"/}, profile: $PROFILE; commit $COMMIT"
-    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, CATALOGUE_CACHE_TTL_SECS=${CATALOGUE_CACHE_TTL_SECS:-default (5)}, RUST_LOG=warn"
-    echo "- wrk ${WRK_VERSION:-?}: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint (warm-up $WARMUP), no compression"
+    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, CATALOGUE_CACHE_TTL_SECS=${CATALOGUE_CACHE_TTL_SECS:-default (5)}, PASSWORD_HASH_CONCURRENCY=${PASSWORD_HASH_CONCURRENCY:-default (cores)}, RATE_LIMIT_LOGIN_PER_ADDRESS=RATE_LIMIT_LOGIN_PER_CLIENT=$RATE_LIMIT_MAX, RUST_LOG=warn"
     echo "- data: ${CATALOGUE_INFO#catalogue: }"
-    echo
-    echo "| backend | endpoint | req/s | p50 | p99 |"
-    echo "|---|---|---:|---:|---:|"
-    printf '%s\n' "${ROWS[@]}"
+    echo "- wrk ${WRK_VERSION:-?}, no compression; each scenario on its own start of the server"
+    if [[ ${#ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### Read: each endpoint alone"
+        echo
+        echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per endpoint (warm-up $WARMUP)."
+        echo
+        echo "| backend | endpoint | req/s | p50 | p99 |"
+        echo "|---|---|---:|---:|---:|"
+        printf '%s\n' "${ROWS[@]}"
+    fi
+    if [[ ${#SIGNIN_ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### Under a burst of sign-ins"
+        echo
+        echo "Probes: wrk $PROBE_THREADS threads, $PROBE_CONNECTIONS connections, $DURATION per endpoint, first without sign-in load (warm-up $WARMUP), then under it."
+        echo "Sign-in load: wrk 1 thread, $SIGNIN_CONNECTIONS connections posting valid sign-ins (tests/load/login.lua) for ${SIGNIN_SECS:-?}s; the probes start ${SIGNIN_RAMP_SECS}s into it; its row covers its whole run."
+        echo
+        echo "| backend | scenario | endpoint | conns | req/s | p50 | p99 | non-2xx | socket errors |"
+        echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+        printf '%s\n' "${SIGNIN_ROWS[@]}"
+    fi
     echo
     printf -- '- %s\n' "${NOTES[@]}"
     if [[ ${#WARNINGS[@]} -gt 0 ]]; then

@@ -133,6 +133,9 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     /// Sender of outgoing mail.
     pub mail_from: String,
+    /// Write mails to the log when there is no `SMTP_URL`, also on PostgreSQL (where it is
+    /// refused otherwise: mails hold single-use links, and production logs travel).
+    pub mail_log: bool,
     /// Version of the terms of participation a registration must accept.
     pub terms_version: String,
     /// Rate limits (see [`RateLimitSettings`]).
@@ -197,6 +200,7 @@ impl fmt::Debug for Settings {
             .field("session_ttl", &self.session_ttl)
             .field("smtp_url", &self.smtp_url)
             .field("mail_from", &self.mail_from)
+            .field("mail_log", &self.mail_log)
             .field("terms_version", &self.terms_version)
             .field("rate_limits", &self.rate_limits)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
@@ -323,7 +327,21 @@ impl Settings {
         let session_days = parse_number(get("SESSION_TTL_DAYS"), "SESSION_TTL_DAYS", 30, 1, 365)?;
         let smtp_url = match get("SMTP_URL") {
             None => None,
-            Some(v) if v.starts_with("smtp://") || v.starts_with("smtps://") => {
+            Some(v) if v.starts_with("smtps://") => Some(Secret::new(v.trim())),
+            Some(v) if v.starts_with("smtp://") => {
+                // Plain SMTP would carry the relay's credentials and the mailed links in clear.
+                let rest = &v["smtp://".len()..];
+                let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+                let loopback = ["localhost", "127.0.0.1", "[::1]"]
+                    .iter()
+                    .any(|l| host.starts_with(l));
+                if !loopback && !v.contains("tls=required") && !v.contains("tls=opportunistic") {
+                    return Err(ConfigError::new(
+                        "SMTP_URL",
+                        "would send mail unencrypted",
+                        "accepted: smtps://…, or smtp://…?tls=required (STARTTLS); plain smtp:// only to localhost",
+                    ));
+                }
                 Some(Secret::new(v.trim()))
             }
             Some(_) => {
@@ -334,6 +352,7 @@ impl Settings {
                 ))
             }
         };
+        let mail_log = parse_bool(get("MAIL_LOG"), "MAIL_LOG", false)?;
         let mail_from =
             get("MAIL_FROM").unwrap_or_else(|| "Beteiligung <noreply@localhost>".into());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
@@ -411,6 +430,7 @@ impl Settings {
             session_ttl: Duration::from_secs(u64::from(session_days) * 86_400),
             smtp_url,
             mail_from,
+            mail_log,
             terms_version,
             rate_limits,
             trust_forwarded_for,
@@ -531,6 +551,8 @@ mod tests {
             ("JWT_SECRET", "short"),
             ("ACCESS_TOKEN_TTL_SECS", "3600"),
             ("SMTP_URL", "http://mail"),
+            ("SMTP_URL", "smtp://mail.example.org:25"),
+            ("MAIL_LOG", "maybe"),
             ("MAIL_FROM", "not a mailbox"),
             ("RATE_LIMIT_LOGIN_PER_CLIENT", "0"),
             ("TRUST_FORWARDED_FOR", "yes"),
@@ -544,7 +566,10 @@ mod tests {
     fn secrets_are_not_printed() {
         let s = settings(&[
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef-hunter2"),
-            ("SMTP_URL", "smtp://user:mailpassword@mail.example:587"),
+            (
+                "SMTP_URL",
+                "smtp://user:mailpassword@mail.example:587?tls=required",
+            ),
         ])
         .unwrap();
         let printed = format!("{s:?}");

@@ -184,6 +184,7 @@ fn import(settings: &Settings, path: &PathBuf, replace: bool) -> Result<(), Stri
 fn serve(settings: Settings) -> Result<(), String> {
     // Settings that can only be checked together fail before the database is touched.
     beteiligung::auth::keys::signing_key(&settings)?;
+    let mailer = beteiligung::mail::Mailer::from_settings(&settings)?;
     let pool = migrate(&settings)?;
     if settings.seed_demo {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -213,7 +214,6 @@ fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!("docs:     {base}/docs/");
     tracing::info!("database: {database}");
 
-    let mailer = beteiligung::mail::Mailer::from_settings(&settings)?;
     if matches!(mailer, beteiligung::mail::Mailer::Log) {
         tracing::info!("mail:     no SMTP_URL set; mails are written to this log");
     }

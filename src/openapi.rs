@@ -30,8 +30,8 @@ every response carries `X-Request-Id`. The document itself is served at `/openap
 pub struct ApiDoc;
 
 /// Completes the document once the routes have added their paths: adds the errors every
-/// operation can answer, so routes do not repeat them by hand — 500 everywhere, and 503 where
-/// the database is used.
+/// operation can answer, so routes do not repeat them by hand — 500 everywhere, 503 where the
+/// database is used, and 413 and 415 wherever a JSON body is read.
 pub fn complete(mut api: OpenApiDoc) -> OpenApiDoc {
     CommonErrors.modify(&mut api);
     let components = api.components.get_or_insert_with(Default::default);
@@ -58,6 +58,7 @@ impl Modify for CommonErrors {
         for (path, item) in api.paths.paths.iter_mut() {
             let uses_db = path.starts_with("/api/") || path == "/readyz";
             for op in operations(item) {
+                let reads_body = op.request_body.is_some();
                 let responses = &mut op.responses.responses;
                 responses.entry("500".into()).or_insert_with(|| {
                     ResponseBuilder::new()
@@ -66,6 +67,26 @@ impl Modify for CommonErrors {
                         .build()
                         .into()
                 });
+                if reads_body {
+                    for (status, description) in [
+                        (
+                            "413",
+                            "The body is larger than the limit (`payload_too_large`)",
+                        ),
+                        (
+                            "415",
+                            "The body is not `application/json` (`unsupported_media_type`)",
+                        ),
+                    ] {
+                        responses.entry(status.into()).or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content("application/problem+json", problem())
+                                .build()
+                                .into()
+                        });
+                    }
+                }
                 if uses_db {
                     responses.entry("503".into()).or_insert_with(|| {
                         ResponseBuilder::new()

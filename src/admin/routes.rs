@@ -9,7 +9,6 @@ use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::pagination::{Cursor, Page, PageParams};
 use actix_web::{get, post, put, web};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -144,21 +143,13 @@ pub struct BlockRequest {
     pub reason: Option<String>,
 }
 
-/// Administrators who could still sign in.
-fn active_admins(conn: &mut DbConnection) -> QueryResult<i64> {
-    users::table
-        .filter(users::role.eq(Role::Admin.as_str()))
-        .filter(users::blocked_at.is_null())
-        .filter(users::deleted_at.is_null())
-        .select(count_star())
-        .first(conn)
-}
-
 /// What can go wrong changing another account, besides the database.
 enum Refusal {
     NotFound,
     LastAdmin,
     OwnAccount,
+    /// The acting administrator lost the role while the request was on its way.
+    NoLongerAdmin,
 }
 
 impl From<Refusal> for ApiError {
@@ -173,11 +164,21 @@ impl From<Refusal> for ApiError {
                 "own_account",
                 "Administrators cannot block their own account.",
             ),
+            Refusal::NoLongerAdmin => {
+                ApiError::forbidden("forbidden", "Only administrators may do this.")
+            }
         }
     }
 }
 
 type Change = Result<Result<UserRow, Refusal>, diesel::result::Error>;
+
+/// The acting administrator, checked again inside the transaction of the change.
+fn still_admin(conn: &mut DbConnection, actor: i64) -> QueryResult<bool> {
+    Ok(store::lock_user(conn, actor)?.is_some_and(|u| {
+        u.role() == Role::Admin && u.blocked_at.is_none() && u.deleted_at.is_none()
+    }))
+}
 
 fn live_user(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
     users::table
@@ -214,6 +215,9 @@ pub async fn set_role(
     let outcome: Result<UserRow, Refusal> = db
         .run(move |conn| -> Change {
             write_transaction(conn, |conn| {
+                if !still_admin(conn, actor)? {
+                    return Ok(Err(Refusal::NoLongerAdmin));
+                }
                 let Some(user) = live_user(conn, id)? else {
                     return Ok(Err(Refusal::NotFound));
                 };
@@ -221,7 +225,10 @@ pub async fn set_role(
                 if before == role {
                     return Ok(Ok(user));
                 }
-                if before == Role::Admin && user.blocked_at.is_none() && active_admins(conn)? <= 1 {
+                if before == Role::Admin
+                    && user.blocked_at.is_none()
+                    && store::active_admins(conn)? <= 1
+                {
                     return Ok(Err(Refusal::LastAdmin));
                 }
                 diesel::update(users::table.find(id))
@@ -276,13 +283,16 @@ pub async fn block_user(
     let outcome = db
         .run(move |conn| -> Change {
             write_transaction(conn, |conn| {
+                if !still_admin(conn, actor)? {
+                    return Ok(Err(Refusal::NoLongerAdmin));
+                }
                 let Some(user) = live_user(conn, id)? else {
                     return Ok(Err(Refusal::NotFound));
                 };
                 if user.blocked_at.is_some() {
                     return Ok(Ok(user));
                 }
-                if user.role() == Role::Admin && active_admins(conn)? <= 1 {
+                if user.role() == Role::Admin && store::active_admins(conn)? <= 1 {
                     return Ok(Err(Refusal::LastAdmin));
                 }
                 diesel::update(users::table.find(id))
@@ -326,6 +336,9 @@ pub async fn unblock_user(
     let outcome = db
         .run(move |conn| -> Change {
             write_transaction(conn, |conn| {
+                if !still_admin(conn, actor)? {
+                    return Ok(Err(Refusal::NoLongerAdmin));
+                }
                 let Some(user) = live_user(conn, id)? else {
                     return Ok(Err(Refusal::NotFound));
                 };

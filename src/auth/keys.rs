@@ -43,27 +43,44 @@ pub fn signing_key(settings: &Settings) -> Result<Vec<u8>, String> {
         }
         Err(_) => {}
     }
+    // Written completely under a temporary name, then published with a hard link, which fails
+    // if the name exists: another process starting at the same moment sees either no file or
+    // a whole key, never a partial one.
     let key = format!(
         "{}{}",
         super::tokens::random_secret(),
         super::tokens::random_secret()
     );
+    let temporary = path.with_extension(format!("jwt-key.{}", super::tokens::random_secret()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(&path) {
-        Ok(mut file) => {
-            file.write_all(key.as_bytes())
-                .and_then(|()| file.sync_all())
-                .map_err(|e| format!("cannot write the key file {}: {e}", path.display()))?;
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(key.as_bytes())
+            .and_then(|()| file.sync_all())
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(format!("cannot write the key file {}: {e}", path.display()));
+    }
+    let published = std::fs::hard_link(&temporary, &path);
+    let _ = std::fs::remove_file(&temporary);
+    match published {
+        Ok(()) => {
             tracing::info!(file = %path.display(), "created the token signing key (no JWT_SECRET set)");
             Ok(key.into_bytes())
         }
-        // Another process created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read_to_string(&path)
-            .map(|k| k.trim().as_bytes().to_vec())
-            .map_err(|e| format!("cannot read the key file {}: {e}", path.display())),
+        // Another process published its key first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            match std::fs::read_to_string(&path) {
+                Ok(theirs) if theirs.trim().len() >= 32 => Ok(theirs.trim().as_bytes().to_vec()),
+                _ => Err(format!(
+                    "the key file {} is damaged; delete it to create a new one (all sessions end)",
+                    path.display()
+                )),
+            }
+        }
         Err(e) => Err(format!(
             "cannot create the key file {}: {e}",
             path.display()

@@ -1,7 +1,9 @@
 //! Rate limits of sign-in, registration and password reset (429 with `Retry-After`).
 //!
-//! State lives in memory, per node, and holds no addresses in clear (keys are hashed): with
-//! several nodes an attacker gets at most the limit once per node — less strict, still bounded.
+//! State lives in memory only, per node (never in the database): with several nodes an
+//! attacker gets at most the limit once per node — less strict, still bounded. E-mail
+//! addresses and user ids are kept as hashes; client addresses as they are (IPv6 by /64, the
+//! block one subscriber usually has).
 
 use super::tokens::hash_secret;
 use crate::config::RateLimitSettings;
@@ -28,6 +30,18 @@ fn check(limiter: &Limiter, key: String) -> ApiResult<()> {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         ApiError::rate_limited(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
     })
+}
+
+/// IPv4 addresses as they are; IPv6 addresses by their /64 prefix, since one subscriber
+/// usually holds a whole /64.
+fn client_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 /// The limiters of one node.
@@ -61,11 +75,23 @@ impl RateLimits {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.rsplit(',').next())
             {
-                return last.trim().to_owned();
+                let last = last.trim();
+                return last
+                    .parse::<std::net::IpAddr>()
+                    .map_or_else(|_| last.to_owned(), client_key);
             }
         }
         req.peer_addr()
-            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+            .map_or_else(|| "unknown".to_owned(), |a| client_key(a.ip()))
+    }
+
+    /// Checks of a signed-in person's current password (change, deletion), per account: a
+    /// stolen session must not become an unlimited password oracle.
+    pub fn password_check(&self, user_id: i64) -> ApiResult<()> {
+        check(
+            &self.login_per_address,
+            hash_secret(&format!("user:{user_id}")),
+        )
     }
 
     pub fn login(&self, req: &HttpRequest, email: &str) -> ApiResult<()> {
@@ -92,5 +118,20 @@ impl RateLimits {
             l.retain_recent();
             l.shrink_to_fit();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_key;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_prefix() {
+        let a = client_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = client_key("2001:db8:1:2:bbbb:cccc::9".parse().unwrap());
+        let c = client_key("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(client_key("198.51.100.7".parse().unwrap()), "198.51.100.7");
     }
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/me`: the signed-in person's own account.
 
 use super::extract::{CurrentUser, Verified};
-use super::model::{DeletionConfirmation, Me, ProfileUpdate};
+use super::model::{DeletionConfirmation, Me, ProfileUpdate, Role};
 use super::{store, Auth};
 use crate::audit;
 use crate::db::{write_transaction, Db};
@@ -74,6 +74,8 @@ pub async fn update_me(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Wrong password or invalid body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last active administrator (`last_admin`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/me")]
@@ -84,6 +86,7 @@ pub async fn delete_me(
     body: web::Json<DeletionConfirmation>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
+    auth.limits.password_check(user.id())?;
     let password = body.into_inner().password;
     if !auth
         .passwords
@@ -97,19 +100,30 @@ pub async fn delete_me(
         ));
     }
     let account = user.user.clone();
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            store::anonymise_user(conn, &account)?;
-            audit::record(
-                conn,
-                Some(account.id),
-                "user.deleted",
-                "user",
-                Some(account.id),
-                serde_json::json!({}),
-            )
+    let deleted = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                if account.role() == Role::Admin && store::active_admins(conn)? <= 1 {
+                    return Ok(false);
+                }
+                store::anonymise_user(conn, &account)?;
+                audit::record(
+                    conn,
+                    Some(account.id),
+                    "user.deleted",
+                    "user",
+                    Some(account.id),
+                    serde_json::json!({}),
+                )?;
+                Ok::<_, diesel::result::Error>(true)
+            })
         })
-    })
-    .await?;
+        .await?;
+    if !deleted {
+        return Err(ApiError::conflict(
+            "last_admin",
+            "This is the last active administrator; name another one before deleting this account.",
+        ));
+    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -63,11 +63,23 @@ impl Language {
     }
 }
 
+/// Characters that change how text around them is shown without being visible themselves:
+/// direction overrides and isolates, zero-width characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 fn no_control_characters(value: &str) -> Result<(), validator::ValidationError> {
-    if value.chars().any(char::is_control) || value.trim() != value || value.is_empty() {
+    if value
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+        || value.trim() != value
+        || value.is_empty()
+    {
         let mut e = validator::ValidationError::new("invalid_characters");
         e.message = Some(
-            "must not be empty, start or end with spaces, or contain control characters".into(),
+            "must not be empty, start or end with spaces, or contain control or invisible formatting characters"
+                .into(),
         );
         return Err(e);
     }

@@ -25,6 +25,9 @@ pub fn hash_now(password: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Longest wait for a hashing slot.
+pub const QUEUE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;
 
@@ -49,9 +52,27 @@ impl Passwords {
         }
     }
 
+    /// Waits for a hashing slot, at most [`QUEUE_TIMEOUT`]; then answers 503 rather than
+    /// letting a queue of sign-ins grow without bound.
+    async fn slot(&self) -> ApiResult<tokio::sync::SemaphorePermit<'_>> {
+        match actix_web::rt::time::timeout(QUEUE_TIMEOUT, self.permits.acquire()).await {
+            Ok(permit) => permit.map_err(ApiError::internal),
+            Err(_) => {
+                let mut busy = ApiError::new(
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "server_busy",
+                    "Service unavailable",
+                    "Too many sign-ins are being checked right now; try again in a few seconds.",
+                );
+                busy.retry_after = Some(5);
+                Err(busy)
+            }
+        }
+    }
+
     /// The PHC string of a new hash of `password`.
     pub async fn hash(&self, password: String) -> ApiResult<String> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.slot().await?;
         actix_web::web::block(move || hash_now(&password))
             .await?
             .map_err(ApiError::internal)
@@ -60,7 +81,7 @@ impl Passwords {
     /// Whether `password` matches `stored`; with `None` it checks the dummy hash and answers
     /// `false`, taking as long as a real check.
     pub async fn verify(&self, password: String, stored: Option<String>) -> ApiResult<bool> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let _permit = self.slot().await?;
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.dummy_hash.as_str().to_owned());
         let matches = actix_web::web::block(move || {
@@ -107,10 +128,17 @@ pub fn check_policy(field: &str, password: &str, email: &str) -> Result<(), Fiel
     let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
     let list = common_passwords();
     let distinct = lower.chars().collect::<HashSet<_>>().len();
-    if list.contains(lower.as_str()) || list.contains(stem) || distinct < 3 {
+    let only_digits = lower.chars().all(|c| c.is_ascii_digit());
+    if list.contains(lower.as_str())
+        || list.contains(stem)
+        || distinct < 3
+        || (only_digits && length < 12)
+        || is_repetition(&lower)
+        || is_keyboard_walk(&lower)
+    {
         return Err(error(
             "too_common",
-            "is one of the most common passwords; choose another",
+            "is one of the most common passwords or an easy pattern; choose another",
         ));
     }
     let local = email.split('@').next().unwrap_or_default();
@@ -121,6 +149,41 @@ pub fn check_policy(field: &str, password: &str, email: &str) -> Result<(), Fiel
         ));
     }
     Ok(())
+}
+
+/// `abcabc`, `12341234`: a shorter piece repeated.
+fn is_repetition(p: &str) -> bool {
+    let chars: Vec<char> = p.chars().collect();
+    (1..=chars.len() / 2)
+        .any(|unit| chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit]))
+}
+
+/// Rows of German (QWERTZ) and English (QWERTY) keyboards, as typed.
+const KEYBOARD_ROWS: [[&str; 4]; 2] = [
+    ["1234567890ß", "qwertzuiopü", "asdfghjklöä", "<yxcvbnm,.-"],
+    ["1234567890-", "qwertyuiop[", "asdfghjkl;'", "\\zxcvbnm,./"],
+];
+
+/// Whether most steps between neighbouring characters move to a neighbouring key (same row,
+/// row above or below): `qwertzuiop`, `poiuztrewq`, `1qay2wsx3edc`, `q1w2e3r4`, `asdf1234`.
+fn is_keyboard_walk(p: &str) -> bool {
+    let chars: Vec<char> = p.chars().collect();
+    if chars.len() < 6 {
+        return false;
+    }
+    KEYBOARD_ROWS.iter().any(|layout| {
+        let position = |c: char| {
+            layout
+                .iter()
+                .enumerate()
+                .find_map(|(row, keys)| keys.chars().position(|k| k == c).map(|col| (row as i32, col as i32)))
+        };
+        let steps = chars.windows(2).filter(|w| {
+            matches!((position(w[0]), position(w[1])),
+                (Some((r1, c1)), Some((r2, c2))) if (r1 - r2).abs() <= 1 && (c1 - c2).abs() <= 1 && (r1, c1) != (r2, c2))
+        });
+        steps.count() * 4 >= (chars.len() - 1) * 3
+    })
 }
 
 #[cfg(test)]
@@ -143,11 +206,32 @@ mod tests {
             "ichliebedich!",
             "aaaaaaaaaa",
             "Schalke04",
+            "1qay2wsx3edc",
+            "poiuztrewq",
+            "1q2w3e4r5t6z",
+            "q1w2e3r4",
+            "asdf1234",
+            "asdfasdf",
+            "12341234",
+            "87654321",
+            "11223344",
+            "01011990",
+            "qwertzuiopü",
+            "yxcvbnm,.-",
         ] {
             assert_eq!(code(common), Some("too_common".into()), "{common}");
         }
         assert_eq!(code("lena.meier-2026"), Some("contains_email".into()));
-        assert_eq!(code("Teutoburger Wald im Nebel"), None);
+        for fine in [
+            "Teutoburger Wald im Nebel",
+            "Sparrenburg bei Nacht",
+            "Lasttest Sparrenburg 2026",
+            "correct horse battery staple",
+            "Bielefelder Alm 1905!",
+            "894512367034",
+        ] {
+            assert_eq!(code(fine), None, "{fine}");
+        }
         assert_eq!(code("ü∂ñ¢ødé pässwörd"), None);
     }
 

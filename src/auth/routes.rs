@@ -38,6 +38,17 @@ fn accepted() -> HttpResponse {
     HttpResponse::Accepted().json(ACCEPTED)
 }
 
+/// Answers of requests that must not tell by their duration whether an address has an
+/// account (a known one costs a few writes and a durable commit) take at least this long.
+const UNIFORM_ANSWER: std::time::Duration = std::time::Duration::from_millis(250);
+
+async fn after(started: std::time::Instant) -> HttpResponse {
+    if let Some(rest) = UNIFORM_ANSWER.checked_sub(started.elapsed()) {
+        actix_web::rt::time::sleep(rest).await;
+    }
+    accepted()
+}
+
 fn invalid_token() -> ApiError {
     ApiError::bad_request(
         "invalid_or_expired_token",
@@ -65,8 +76,6 @@ impl Auth {
     responses(
         (status = 202, description = "Accepted; the next step arrives by e-mail", body = Accepted),
         (status = 400, description = "Invalid field (`validation_failed`, e.g. password `too_common`, terms_version `outdated`) or malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many registrations from this client (`rate_limited`, see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -193,6 +202,7 @@ pub async fn resend_verification(
 ) -> ApiResult<HttpResponse> {
     auth.limits.reset(&req)?;
     body.validate()?;
+    let started = std::time::Instant::now();
     let email = normalize_email(&body.email);
     let base = auth.link_base.clone();
     db.run(move |conn| {
@@ -216,7 +226,7 @@ pub async fn resend_verification(
         })
     })
     .await?;
-    Ok(accepted())
+    Ok(after(started).await)
 }
 
 /// Sign in: a short-lived access token and a refresh token. An unknown address and a wrong
@@ -261,10 +271,22 @@ pub async fn login(
             "This account is blocked. Contact the moderation team of the city.",
         ));
     }
-    let (user_id, ttl) = (user.id, auth.session_ttl);
-    let (session_id, refresh_token) = db
-        .run(move |conn| write_transaction(conn, |conn| store::create_session(conn, user_id, ttl)))
+    let (user_id, ttl, checked_hash) = (user.id, auth.session_ttl, user.password_hash);
+    // The session opens only if the account is as it was when the password was checked: a
+    // reset, password change or block that happened meanwhile wins.
+    let session = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                store::open_session(conn, user_id, &checked_hash, ttl)
+            })
+        })
         .await?;
+    let Some((session_id, refresh_token)) = session else {
+        return Err(ApiError::unauthorized(
+            "invalid_credentials",
+            "The e-mail address or the password is wrong.",
+        ));
+    };
     Ok(web::Json(auth.pair(user_id, session_id, refresh_token)))
 }
 
@@ -354,6 +376,7 @@ pub async fn logout_all(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpR
         (status = 200, description = "Changed; a new session", body = TokenPair),
         (status = 400, description = "Wrong current password or unacceptable new one (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password")]
@@ -368,6 +391,7 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body.into_inner();
+    auth.limits.password_check(user.id())?;
     check_policy("new_password", &new_password, &user.user.email)
         .map_err(|e| ApiError::validation(vec![e]))?;
     if !auth
@@ -420,6 +444,7 @@ pub async fn request_password_reset(
 ) -> ApiResult<HttpResponse> {
     auth.limits.reset(&req)?;
     body.validate()?;
+    let started = std::time::Instant::now();
     let email = normalize_email(&body.email);
     let base = auth.link_base.clone();
     db.run(move |conn| {
@@ -440,7 +465,7 @@ pub async fn request_password_reset(
         })
     })
     .await?;
-    Ok(accepted())
+    Ok(after(started).await)
 }
 
 /// Set a new password with the token from the reset mail (single use, one hour). Every
@@ -452,20 +477,31 @@ pub async fn request_password_reset(
     responses(
         (status = 204, description = "The password is set"),
         (status = 400, description = "Invalid, expired or used token (`invalid_or_expired_token`), or unacceptable password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password-reset/confirm")]
 pub async fn confirm_password_reset(
+    req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<PasswordResetConfirmation>,
 ) -> ApiResult<HttpResponse> {
+    auth.limits.reset(&req)?;
     body.validate()?;
     let PasswordResetConfirmation {
         token,
         new_password,
     } = body.into_inner();
     check_policy("new_password", &new_password, "").map_err(|e| ApiError::validation(vec![e]))?;
+    // A made-up token costs a lookup, not a password hash.
+    let probe = token.clone();
+    if !db
+        .run(move |conn| store::one_time_token_is_valid(conn, &probe, Purpose::ResetPassword))
+        .await?
+    {
+        return Err(invalid_token());
+    }
     let hash = auth.passwords.hash(new_password).await?;
     let done = db
         .run(move |conn| {

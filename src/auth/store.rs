@@ -110,6 +110,45 @@ pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>) -> QueryRe
         .get_result(c))
 }
 
+/// The account's row, locked until the end of the transaction on PostgreSQL (SQLite's write
+/// transaction holds the whole database already).
+pub fn lock_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<UserRow>> {
+    match conn {
+        DbConnection::Postgresql(pg) => users::table
+            .find(user_id)
+            .select(UserRow::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        DbConnection::Sqlite(_) => users::table
+            .find(user_id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional(),
+    }
+}
+
+/// Opens a session for a sign-in whose password was checked against `checked_hash` — unless
+/// the account changed meanwhile (password reset or change, blocking, deletion), which
+/// answers `None`. Call inside a write transaction.
+pub fn open_session(
+    conn: &mut DbConnection,
+    user_id: i64,
+    checked_hash: &str,
+    ttl: Duration,
+) -> QueryResult<Option<(i64, String)>> {
+    match lock_user(conn, user_id)? {
+        Some(u)
+            if u.password_hash == checked_hash
+                && u.blocked_at.is_none()
+                && u.deleted_at.is_none() =>
+        {
+            create_session(conn, user_id, ttl).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Opens a session; returns its id and its first refresh token.
 pub fn create_session(
     conn: &mut DbConnection,
@@ -236,7 +275,13 @@ pub fn revoke_session(conn: &mut DbConnection, session_id: i64) -> QueryResult<(
 }
 
 /// Ends every session of a user: every access and refresh token issued so far stops working.
+///
+/// It first writes the user's row, taking its lock, so a sign-in that checked the password
+/// before and opens its session after (see [`open_session`]) waits and then sees the change.
 pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set(users::updated_at.eq(now()))
+        .execute(conn)?;
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
@@ -311,6 +356,22 @@ pub fn create_one_time_token(
     Ok(token)
 }
 
+/// Whether a single-use token would be accepted, without using it up.
+pub fn one_time_token_is_valid(
+    conn: &mut DbConnection,
+    token: &str,
+    purpose: Purpose,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        one_time_tokens::table
+            .filter(one_time_tokens::token_hash.eq(hash_secret(token)))
+            .filter(one_time_tokens::purpose.eq(purpose.as_str()))
+            .filter(one_time_tokens::used_at.is_null())
+            .filter(one_time_tokens::expires_at.gt(now())),
+    ))
+    .get_result(conn)
+}
+
 /// Uses up a single-use token; returns its user when it was valid, unused and not expired.
 pub fn consume_one_time_token(
     conn: &mut DbConnection,
@@ -355,8 +416,9 @@ pub fn mark_verified(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// Makes an account an administrator with a verified address (the operator's command line);
-/// its sessions end so the new role applies at once.
+/// Makes an account an administrator with a verified address, and unblocks it (the
+/// operator's command line, also for recovery); its sessions end so the new role applies at
+/// once.
 pub fn promote_to_admin(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
     let now = now();
     diesel::update(users::table.find(user_id))
@@ -370,10 +432,19 @@ pub fn promote_to_admin(conn: &mut DbConnection, user_id: i64) -> QueryResult<()
     Ok(())
 }
 
+/// Sets a new password hash; reset links still open stop working.
 pub fn set_password(conn: &mut DbConnection, user_id: i64, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(now())))
         .execute(conn)?;
+    diesel::update(
+        one_time_tokens::table
+            .filter(one_time_tokens::user_id.eq(user_id))
+            .filter(one_time_tokens::purpose.eq(Purpose::ResetPassword.as_str()))
+            .filter(one_time_tokens::used_at.is_null()),
+    )
+    .set(one_time_tokens::used_at.eq(Some(now())))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -397,6 +468,25 @@ pub fn update_profile(
         .set(users::updated_at.eq(now()))
         .execute(conn)?;
     Ok(())
+}
+
+/// Administrators who could still sign in. On PostgreSQL their rows are locked first, so two
+/// administrators demoting or blocking each other at once cannot both succeed and leave none.
+pub fn active_admins(conn: &mut DbConnection) -> QueryResult<usize> {
+    macro_rules! admins {
+        () => {
+            users::table
+                .filter(users::role.eq(Role::Admin.as_str()))
+                .filter(users::blocked_at.is_null())
+                .filter(users::deleted_at.is_null())
+                .select(users::id)
+        };
+    }
+    let ids: Vec<i64> = match conn {
+        DbConnection::Postgresql(pg) => admins!().for_update().load(pg)?,
+        DbConnection::Sqlite(_) => admins!().load(conn)?,
+    };
+    Ok(ids.len())
 }
 
 /// Deletes an account: the row stays (so contributions can stay, anonymised) but keeps no

@@ -3,15 +3,17 @@
 //! A change that causes a mail writes it to `outbox_emails` in its own transaction
 //! ([`enqueue`]); a background worker ([`spawn_worker`]) sends pending mails and retries with
 //! back-off. On PostgreSQL the worker claims mails with `FOR UPDATE SKIP LOCKED`, so several
-//! nodes never send the same mail twice; on SQLite the write lock does the same. Without
+//! nodes never send the same mail twice; on SQLite the write lock does the same. No lock is
+//! held while a mail is being sent. Without
 //! `SMTP_URL` mails are written to the log, so someone trying the service locally can follow
-//! the link. A sent mail's body (which holds single-use links) is erased.
+//! the link (only with `MAIL_LOG=true` on PostgreSQL, where logs usually travel further). A
+//! sent mail's body (which holds single-use links) is erased.
 
 pub mod templates;
 
 use crate::db::schema::outbox_emails;
 use crate::db::{write_transaction, DbConnection, Pool};
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use lettre::message::Mailbox;
 use lettre::{Message, SmtpTransport, Transport};
@@ -58,6 +60,11 @@ impl Mailer {
     /// The mailer the settings describe.
     pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
         let Some(url) = &settings.smtp_url else {
+            if settings.database_url.backend == crate::config::Backend::Postgres
+                && !settings.mail_log
+            {
+                return Err("invalid setting SMTP_URL: it is required with PostgreSQL, since mails hold single-use links that must not reach shared logs (accepted: smtps://… or smtp://…?tls=required; or set MAIL_LOG=true to write mails to the log anyway)".into());
+            }
             return Ok(Self::Log);
         };
         let transport = SmtpTransport::from_url(url.expose())
@@ -86,19 +93,39 @@ impl Mailer {
                 Ok(())
             }
             Self::Smtp { transport, from } => {
-                let to: Mailbox = mail.to.parse().map_err(|e| format!("recipient: {e}"))?;
+                let to: Mailbox = mail
+                    .to
+                    .parse()
+                    .map_err(|_| "the recipient is not a valid address".to_owned())?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)
                     .subject(&mail.subject)
                     .body(mail.body.clone())
-                    .map_err(|e| format!("message: {e}"))?;
-                transport
-                    .send(&message)
-                    .map(|_| ())
-                    .map_err(|e| format!("smtp: {e}"))
+                    .map_err(|_| "the message could not be built".to_owned())?;
+                transport.send(&message).map(|_| ()).map_err(describe)
             }
         }
+    }
+}
+
+/// What went wrong sending, without the server's reply text (which often repeats the
+/// recipient's address): kind and status code only.
+fn describe(e: lettre::transport::smtp::Error) -> String {
+    let kind = if e.is_permanent() {
+        "permanent failure"
+    } else if e.is_transient() {
+        "transient failure"
+    } else if e.is_timeout() {
+        "timeout"
+    } else if e.is_tls() {
+        "TLS error"
+    } else {
+        "connection or protocol error"
+    };
+    match e.status() {
+        Some(code) => format!("smtp {kind}, status {code}"),
+        None => format!("smtp {kind}"),
     }
 }
 
@@ -119,11 +146,17 @@ struct Pending {
     attempts: i32,
 }
 
-/// Sends up to `batch` due mails; returns how many were sent.
-pub fn process_due(conn: &mut DbConnection, mailer: &Mailer, batch: i64) -> QueryResult<usize> {
+/// How long a claimed mail is left to the worker that claimed it before another may retry it
+/// (should that worker die while sending). One send takes at most about a minute (lettre's
+/// timeouts), far less than this.
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+
+/// Claims the oldest due mail: in one short transaction its attempt is counted and its next
+/// attempt pushed past the lease, so no other worker takes it meanwhile.
+fn claim_next(conn: &mut DbConnection) -> QueryResult<Option<(Pending, NaiveDateTime)>> {
     write_transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
-        // The due mails, oldest first; the same query on both backends.
+        // The oldest due mail; the same query on both backends.
         macro_rules! due {
             () => {
                 outbox_emails::table
@@ -135,52 +168,76 @@ pub fn process_due(conn: &mut DbConnection, mailer: &Mailer, batch: i64) -> Quer
                     )
                     .select(Pending::as_select())
                     .order(outbox_emails::id)
-                    .limit(batch)
             };
         }
-        let pending: Vec<Pending> = match conn {
-            // Rows another node is sending are skipped, not waited for or sent twice.
-            DbConnection::Postgresql(pg) => due!().for_update().skip_locked().load(pg)?,
+        let next: Option<Pending> = match conn {
+            // A row another node is claiming is skipped, not waited for or claimed twice.
+            DbConnection::Postgresql(pg) => {
+                due!().for_update().skip_locked().first(pg).optional()?
+            }
             // SQLite has one writer at a time: the write transaction is the claim.
-            DbConnection::Sqlite(_) => due!().load(conn)?,
+            DbConnection::Sqlite(_) => due!().first(conn).optional()?,
         };
-        let mut sent = 0;
-        for mail in pending {
-            let outcome = mailer.send(&Mail {
-                to: mail.recipient.clone(),
-                subject: mail.subject.clone(),
-                body: mail.body.clone(),
-            });
-            let target = outbox_emails::table.find(mail.id);
-            match outcome {
-                Ok(()) => {
-                    diesel::update(target)
-                        .set((
-                            outbox_emails::sent_at.eq(Some(now)),
-                            outbox_emails::body.eq(""),
-                            outbox_emails::attempts.eq(mail.attempts + 1),
-                        ))
-                        .execute(conn)?;
-                    sent += 1;
-                }
-                Err(error) => {
-                    let attempts = mail.attempts + 1;
-                    let wait = 30_i64 << attempts.min(10);
-                    tracing::warn!(mail_id = mail.id, attempts, error = %error, "sending a mail failed; will retry");
-                    diesel::update(target)
-                        .set((
-                            outbox_emails::attempts.eq(attempts),
-                            outbox_emails::next_attempt_at
-                                .eq(now + chrono::Duration::seconds(wait)),
-                            outbox_emails::last_error
-                                .eq(Some(error.chars().take(500).collect::<String>())),
-                        ))
-                        .execute(conn)?;
-                }
+        let Some(mut mail) = next else {
+            return Ok(None);
+        };
+        let lease_until = now + LEASE;
+        mail.attempts += 1;
+        diesel::update(outbox_emails::table.find(mail.id))
+            .set((
+                outbox_emails::next_attempt_at.eq(lease_until),
+                outbox_emails::attempts.eq(mail.attempts),
+            ))
+            .execute(conn)?;
+        Ok(Some((mail, lease_until)))
+    })
+}
+
+/// Sends up to `batch` due mails, one claim at a time; returns how many were sent.
+///
+/// No transaction or lock is held while a mail is with the SMTP server, so a slow server never
+/// holds up the database. The outcome is recorded only while the claim is still this
+/// worker's. Delivery is at least once: a worker that dies after handing a mail over and
+/// before recording it leaves it to be sent again when the lease runs out.
+pub fn process_due(conn: &mut DbConnection, mailer: &Mailer, batch: i64) -> QueryResult<usize> {
+    let mut sent = 0;
+    for _ in 0..batch {
+        let Some((mail, lease_until)) = claim_next(conn)? else {
+            break;
+        };
+        let outcome = mailer.send(&Mail {
+            to: mail.recipient,
+            subject: mail.subject,
+            body: mail.body,
+        });
+        let now = Utc::now().naive_utc();
+        let ours = outbox_emails::table
+            .find(mail.id)
+            .filter(outbox_emails::next_attempt_at.eq(lease_until))
+            .filter(outbox_emails::sent_at.is_null());
+        match outcome {
+            Ok(()) => {
+                diesel::update(ours)
+                    .set((
+                        outbox_emails::sent_at.eq(Some(now)),
+                        outbox_emails::body.eq(""),
+                    ))
+                    .execute(conn)?;
+                sent += 1;
+            }
+            Err(error) => {
+                let wait = 30_i64 << mail.attempts.clamp(0, 10);
+                tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %error, "sending a mail failed; will retry");
+                diesel::update(ours)
+                    .set((
+                        outbox_emails::next_attempt_at.eq(now + chrono::Duration::seconds(wait)),
+                        outbox_emails::last_error.eq(Some(error)),
+                    ))
+                    .execute(conn)?;
             }
         }
-        Ok(sent)
-    })
+    }
+    Ok(sent)
 }
 
 /// Starts the background sender: it works through the outbox every `interval` until the
@@ -189,18 +246,23 @@ pub fn spawn_worker(pool: Pool, mailer: Mailer, interval: Duration) {
     std::thread::Builder::new()
         .name("outbox".into())
         .spawn(move || loop {
-            match pool.get() {
-                Ok(mut conn) => loop {
-                    match process_due(&mut conn, &mailer, 20) {
-                        Ok(20) => continue,
-                        Ok(_) => break,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "outbox: database error");
-                            break;
+            // A panic in one round must not end mail for the rest of the process's life.
+            let round =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match pool.get() {
+                    Ok(mut conn) => loop {
+                        match process_due(&mut conn, &mailer, 20) {
+                            Ok(20) => continue,
+                            Ok(_) => break,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "outbox: database error");
+                                break;
+                            }
                         }
-                    }
-                },
-                Err(e) => tracing::warn!(error = %e, "outbox: no database connection"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "outbox: no database connection"),
+                }));
+            if round.is_err() {
+                tracing::error!("outbox: a round panicked; continuing");
             }
             std::thread::sleep(interval);
         })

@@ -170,4 +170,65 @@ both_backends! {
             assert_eq!(r.status.as_u16(), expected, "logout-all as {}", callers[i]);
         }
     }
+
+    async fn blocked_and_deleted_accounts_are_refused_even_with_a_live_session(db) {
+        // The session rows stay open here, so only the account check can refuse the tokens.
+        use beteiligung::db::schema::users;
+        use diesel::prelude::*;
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let blocked = verified_user(&app, &ctx, "blocked@example.org").await;
+        let deleted = verified_user(&app, &ctx, "deleted@example.org").await;
+        let now = chrono::Utc::now().naive_utc();
+        let mut conn = ctx.db.connection();
+        diesel::update(users::table.filter(users::email.eq("blocked@example.org"))).set(users::blocked_at.eq(Some(now))).execute(&mut conn).unwrap();
+        diesel::update(users::table.filter(users::email.eq("deleted@example.org"))).set(users::deleted_at.eq(Some(now))).execute(&mut conn).unwrap();
+        for pair in [&blocked, &deleted] {
+            call(&app, Method::GET, "/api/v1/me", Some(pair["access_token"].as_str().unwrap()), None).await.assert_problem(401, "invalid_token");
+            call(&app, Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": pair["refresh_token"]}))).await
+                .assert_problem(401, "invalid_refresh_token");
+        }
+    }
+
+    async fn the_last_administrator_cannot_delete_their_account(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        verified_user(&app, &ctx, "admin@example.org").await;
+        make_admin(&ctx, "admin@example.org");
+        let admin = login(&app, "admin@example.org", PASSWORD).await.body;
+        call(&app, Method::DELETE, "/api/v1/me", Some(admin["access_token"].as_str().unwrap()), Some(json!({"password": PASSWORD}))).await
+            .assert_problem(409, "last_admin");
+    }
+
+    async fn the_audit_log_is_append_only_in_the_database(db) {
+        use beteiligung::db::schema::audit_log;
+        use diesel::prelude::*;
+        let ctx = Ctx::new(db);
+        let mut conn = ctx.db.connection();
+        beteiligung::audit::record(&mut conn, None, "test.entry", "test", None, json!({})).unwrap();
+        assert!(diesel::update(audit_log::table).set(audit_log::action.eq("rewritten")).execute(&mut conn).is_err());
+        assert!(diesel::delete(audit_log::table).execute(&mut conn).is_err());
+        let actions: Vec<String> = audit_log::table.select(audit_log::action).load(&mut conn).unwrap();
+        assert_eq!(actions, ["test.entry"]);
+    }
+
+    async fn password_checks_are_limited_per_account(db) {
+        let ctx = Ctx::with(db, &[("RATE_LIMIT_LOGIN_PER_ADDRESS", "3"), ("RATE_LIMIT_RESET_PER_CLIENT", "2")]);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let pair = verified_user(&app, &ctx, "lena@example.org").await;
+        let token = pair["access_token"].as_str().unwrap();
+        let guess = json!({"current_password": "vielleicht dieses", "new_password": "Sparrenburg bei Nacht"});
+        for _ in 0..3 {
+            call(&app, Method::POST, "/api/v1/auth/password", Some(token), Some(guess.clone())).await.assert_problem(400, "validation_failed");
+        }
+        call(&app, Method::POST, "/api/v1/auth/password", Some(token), Some(guess)).await.assert_problem(429, "rate_limited");
+        call(&app, Method::DELETE, "/api/v1/me", Some(token), Some(json!({"password": "vielleicht dieses"}))).await.assert_problem(429, "rate_limited");
+        // Confirming a reset is limited per client, and a made-up token is refused.
+        for _ in 0..2 {
+            call(&app, Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(json!({"token": "erfunden", "new_password": "Sparrenburg bei Nacht"}))).await
+                .assert_problem(400, "invalid_or_expired_token");
+        }
+        call(&app, Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(json!({"token": "erfunden", "new_password": "Sparrenburg bei Nacht"}))).await
+            .assert_problem(429, "rate_limited");
+    }
 }

@@ -345,6 +345,7 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
             ("DATABASE_URL", &db.url.target),
             ("LOG_FORMAT", "json"),
             ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+            ("MAIL_LOG", "true"),
         ],
         Some(&db),
     );

@@ -161,17 +161,20 @@ impl Proxy {
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
-                if !up2.load(Ordering::SeqCst) {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                }
                 let Ok(server) = TcpStream::connect(&upstream) else {
                     continue;
                 };
-                open2
-                    .lock()
-                    .unwrap()
-                    .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                // Checked and registered under the lock `set_up` takes, so a connection is
+                // either refused here or cut there, never missed by both.
+                {
+                    let mut open = open2.lock().unwrap();
+                    if !up2.load(Ordering::SeqCst) {
+                        let _ = client.shutdown(Shutdown::Both);
+                        let _ = server.shutdown(Shutdown::Both);
+                        continue;
+                    }
+                    open.extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+                }
                 for (mut from, mut to) in [
                     (client.try_clone().unwrap(), server.try_clone().unwrap()),
                     (server, client),
@@ -192,9 +195,10 @@ impl Proxy {
     }
 
     fn set_up(&self, up: bool) {
+        let mut open = self.open.lock().unwrap();
         self.up.store(up, Ordering::SeqCst);
         if !up {
-            for s in self.open.lock().unwrap().drain(..) {
+            for s in open.drain(..) {
                 let _ = s.shutdown(Shutdown::Both);
             }
         }

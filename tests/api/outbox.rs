@@ -88,7 +88,7 @@ both_backends! {
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
         mail::enqueue(&mut conn, &mail_to(7)).unwrap();
-        let mailer = Mailer::from_settings(&db.settings(&[])).unwrap();
+        let mailer = Mailer::from_settings(&db.settings(&[("MAIL_LOG", "true")])).unwrap();
         assert!(matches!(mailer, Mailer::Log));
         assert_eq!(mail::process_due(&mut conn, &mailer, 10).unwrap(), 1);
         assert_eq!(mail::process_due(&mut conn, &mailer, 10).unwrap(), 0, "sent once");
@@ -99,4 +99,35 @@ both_backends! {
 fn addresses_are_masked_in_the_log() {
     assert_eq!(mail::mask("lena.meier@example.org"), "l***@e***");
     assert!(!mail::mask("lena.meier@example.org").contains("meier"));
+}
+
+#[test]
+fn postgres_refuses_to_log_mails_unless_told() {
+    let settings = |extra: &[(&str, &str)]| {
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        beteiligung::config::Settings::from_lookup(move |name| {
+            if name == "DATABASE_URL" {
+                return Some("postgres://u@127.0.0.1/db".into());
+            }
+            extra
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+        .unwrap()
+    };
+    let err = Mailer::from_settings(&settings(&[]))
+        .err()
+        .expect("refused");
+    assert!(
+        err.contains("SMTP_URL") && err.contains("MAIL_LOG"),
+        "{err}"
+    );
+    assert!(matches!(
+        Mailer::from_settings(&settings(&[("MAIL_LOG", "true")])),
+        Ok(Mailer::Log)
+    ));
 }

@@ -258,7 +258,7 @@ run_bin() {
     local limit=()
     [[ "$1" == serve ]] || limit=(timeout 120)
     cd "$TMP" && exec "${limit[@]}" env DATABASE_URL="$DB_URL" SEED_DEMO=false RUST_LOG=warn \
-        LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" \
+        LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" MAIL_LOG=true \
         RATE_LIMIT_LOGIN_PER_ADDRESS="$RATE_LIMIT_MAX" RATE_LIMIT_LOGIN_PER_CLIENT="$RATE_LIMIT_MAX" \
         "$BIN" "$@"
 }
@@ -572,7 +572,7 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
     echo
     echo "- machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory; wrk runs on the same machine"
     echo "- binary: ${BIN#"$ROOT"/}, profile: $PROFILE; commit $COMMIT"
-    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, CATALOGUE_CACHE_TTL_SECS=${CATALOGUE_CACHE_TTL_SECS:-default (5)}, PASSWORD_HASH_CONCURRENCY=${PASSWORD_HASH_CONCURRENCY:-default (cores)}, RATE_LIMIT_LOGIN_PER_ADDRESS=RATE_LIMIT_LOGIN_PER_CLIENT=$RATE_LIMIT_MAX, RUST_LOG=warn"
+    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, CATALOGUE_CACHE_TTL_SECS=${CATALOGUE_CACHE_TTL_SECS:-default (5)}, PASSWORD_HASH_CONCURRENCY=${PASSWORD_HASH_CONCURRENCY:-default (half the cores)}, RATE_LIMIT_LOGIN_PER_ADDRESS=RATE_LIMIT_LOGIN_PER_CLIENT=$RATE_LIMIT_MAX, RUST_LOG=warn"
     echo "- data: ${CATALOGUE_INFO#catalogue: }"
     echo "- wrk ${WRK_VERSION:-?}, no compression; each scenario on its own start of the server"
     if [[ ${#ROWS[@]} -gt 0 ]]; then

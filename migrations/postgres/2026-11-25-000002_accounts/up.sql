@@ -71,3 +71,12 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_by_object ON audit_log (object_type, id);
 CREATE INDEX audit_log_by_actor ON audit_log (actor_id, id);
+
+-- The audit log is append-only in the database too, not only by convention of the application.
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();

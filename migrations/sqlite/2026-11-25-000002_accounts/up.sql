@@ -72,3 +72,13 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_by_object ON audit_log (object_type, id);
 CREATE INDEX audit_log_by_actor ON audit_log (actor_id, id);
+
+-- The audit log is append-only in the database too, not only by convention of the application.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+END;

@@ -254,6 +254,18 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<crate::catalogue::store::ImportError> for ApiError {
+    fn from(e: crate::catalogue::store::ImportError) -> Self {
+        match e {
+            crate::catalogue::store::ImportError::AlreadyLoaded => Self::conflict(
+                "catalogue_loaded",
+                "A catalogue is already loaded; replace it explicitly.",
+            ),
+            crate::catalogue::store::ImportError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         match e {

@@ -68,6 +68,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(
                 scope::scope("/admin")
                     .configure(admin::routes::routes)
+                    .configure(catalogue::admin::routes)
                     .configure(audit::routes::routes),
             ),
     );

@@ -47,6 +47,8 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Print the loaded catalogue in the import format (JSON) to standard output.
+    Export,
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
     /// Create the first administrator, or make an existing account an administrator. For a new
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&settings).map(|_| ()),
         Command::Seed => seed(&settings),
         Command::Import { file, replace } => import(&settings, &file, replace),
+        Command::Export => export(&settings),
         Command::CreateAdmin {
             email,
             display_name,
@@ -178,6 +181,19 @@ fn import(settings: &Settings, path: &PathBuf, replace: bool) -> Result<(), Stri
         replaced = summary.replaced,
         "imported the catalogue"
     );
+    Ok(())
+}
+
+fn export(settings: &Settings) -> Result<(), String> {
+    let pool = migrate(settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let file = store::export(&mut conn).map_err(|e| match e {
+        diesel::result::Error::NotFound => "no catalogue is loaded".to_owned(),
+        other => format!("export failed: {other}"),
+    })?;
+    let mut json = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+    json.push('\n');
+    print!("{json}");
     Ok(())
 }
 

@@ -10,12 +10,13 @@ use crate::error::FieldError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
+use utoipa::ToSchema;
 
 /// The version of the file format this binary reads.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// A whole catalogue: one concept with its fields of action and their measures.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueFile {
     /// Always 1 for this version of the format.
@@ -27,7 +28,7 @@ pub struct CatalogueFile {
 }
 
 /// The concept (Integrationskonzept) with its vision (Leitbild) and priority goals.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConceptEntry {
     pub title: String,
@@ -53,7 +54,7 @@ pub struct ConceptEntry {
 }
 
 /// One field of action (Handlungsfeld).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldEntry {
     /// Number of the field within the concept, unique, 1…999.
@@ -67,7 +68,7 @@ pub struct FieldEntry {
 }
 
 /// One measure (Maßnahme) with its implementation status (Stand der Umsetzung).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureEntry {
     /// Short reference, unique in the catalogue, e.g. `1.3`.

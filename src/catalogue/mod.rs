@@ -1,6 +1,7 @@
 //! The concept catalogue: Integrationskonzept, Leitbild, priority goals, fields of action
 //! (Handlungsfelder) and measures (Maßnahmen) — what participants comment on and vote about.
 
+pub mod admin;
 pub mod file;
 pub mod model;
 pub mod routes;

@@ -434,3 +434,77 @@ pub fn import(
         })
     })
 }
+
+/// The loaded catalogue in the import format, so that exporting and importing it again gives
+/// the same catalogue. `NotFound` when none is loaded.
+pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
+    let row: ConceptRow = concepts::table
+        .order(concepts::id)
+        .select(ConceptRow::as_select())
+        .first(conn)?;
+    let statements: Vec<(String, String)> = vision_statements::table
+        .filter(vision_statements::concept_id.eq(row.id))
+        .order((vision_statements::kind, vision_statements::position))
+        .select((vision_statements::kind, vision_statements::text))
+        .load(conn)?;
+    let of_kind = |kind: VisionKind| {
+        statements
+            .iter()
+            .filter(|(k, _)| VisionKind::from_stored(k) == kind)
+            .map(|(_, text)| text.clone())
+            .collect()
+    };
+    let priority_goals = priority_goals::table
+        .filter(priority_goals::concept_id.eq(row.id))
+        .order(priority_goals::position)
+        .select(priority_goals::text)
+        .load(conn)?;
+    let field_rows: Vec<FieldRow> = fields::table
+        .filter(fields::concept_id.eq(row.id))
+        .order((fields::number, fields::id))
+        .select(FieldRow::as_select())
+        .load(conn)?;
+    let mut measures_by_field: HashMap<i64, Vec<MeasureEntry>> = HashMap::new();
+    let measure_rows: Vec<MeasureRow> = measures::table
+        .inner_join(fields::table)
+        .filter(fields::concept_id.eq(row.id))
+        .order((measures::field_id, measures::position, measures::id))
+        .select(MeasureRow::as_select())
+        .load(conn)?;
+    for m in measure_rows {
+        measures_by_field
+            .entry(m.field_id)
+            .or_default()
+            .push(MeasureEntry {
+                code: m.code,
+                title: m.title,
+                description: m.description,
+                responsible_body: m.responsible_body,
+                implementation_status: ImplementationStatus::from_stored(&m.implementation_status),
+                status_note: m.status_note,
+                status_date: m.status_date,
+            });
+    }
+    Ok(CatalogueFile {
+        format_version: super::file::FORMAT_VERSION,
+        concept: super::file::ConceptEntry {
+            title: row.title,
+            vision_title: row.vision_title,
+            decided_on: row.decided_on,
+            decision_reference: row.decision_reference,
+            summary: row.summary,
+            vision: of_kind(VisionKind::Principle),
+            commitments: of_kind(VisionKind::Commitment),
+            priority_goals,
+        },
+        fields: field_rows
+            .into_iter()
+            .map(|f| super::file::FieldEntry {
+                measures: measures_by_field.remove(&f.id).unwrap_or_default(),
+                number: f.number,
+                title: f.title,
+                summary: f.summary,
+            })
+            .collect(),
+    })
+}

@@ -195,6 +195,7 @@ impl Db {
 /// On SQLite the transaction starts with `BEGIN IMMEDIATE`: it takes the write lock at the
 /// start, so concurrent writers wait for each other (up to `busy_timeout`) instead of failing
 /// with "database is locked" when a deferred transaction tries to upgrade its read lock.
+/// Called inside another write transaction it opens a savepoint.
 pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -203,6 +204,12 @@ where
     let DbConnection::Sqlite(sqlite) = conn else {
         return conn.transaction(f);
     };
+    let depth =
+        AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?;
+    if depth.is_some() {
+        // Already inside a write transaction: a savepoint, as diesel nests them.
+        return conn.transaction(f);
+    }
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     let result = f(conn);
     let DbConnection::Sqlite(sqlite) = conn else {

@@ -146,6 +146,9 @@ both_backends! {
             (Method::POST, format!("/api/v1/admin/users/{target}/block"), Some(json!({})), [401, 403, 403, 403, 200, 401]),
             (Method::POST, format!("/api/v1/admin/users/{target}/unblock"), None, [401, 403, 403, 403, 200, 401]),
             (Method::GET, "/api/v1/admin/audit-log".into(), None, [401, 403, 403, 403, 200, 401]),
+            (Method::GET, "/api/v1/admin/catalogue/export".into(), None, [401, 403, 403, 403, 200, 401]),
+            // A catalogue is loaded and `replace` is not set: the admin gets 409, nothing changes.
+            (Method::POST, "/api/v1/admin/catalogue/import".into(), Some(serde_json::to_value(beteiligung::catalogue::demo()).unwrap()), [401, 403, 403, 403, 409, 401]),
             // Last: these end sessions.
             (Method::POST, "/api/v1/auth/logout".into(), None, [401, 204, 204, 204, 204, 401]),
         ];

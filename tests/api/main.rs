@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod authorization;
 mod catalogue;
+mod catalogue_admin;
 mod cli;
 mod database;
 mod errors;

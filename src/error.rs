@@ -235,6 +235,10 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => Self::not_found("The requested object does not exist."),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::conflict(
+                "already_exists",
+                "Another object already has this value where only one may (e.g. a number or code).",
+            ),
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::unavailable(),
             other => Self::internal(other),
         }

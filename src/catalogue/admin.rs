@@ -1,5 +1,7 @@
-//! Catalogue administration: export the whole catalogue in the import format and import one
-//! through the API (administrators only). Both are recorded in the audit log.
+//! Catalogue administration (administrators only): create, change and retire fields of action,
+//! measures, Leitbild statements and priority goals, record a measure's status, export the
+//! whole catalogue and import one. Every change is in the audit log with a before/after
+//! summary; changes need the item's current ETag as `If-Match` (412 when it is stale).
 
 use super::file::{CatalogueFile, FileError};
 use super::store::{self, ImportError, ImportMode};
@@ -20,7 +22,21 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub const IMPORT_LIMIT_BYTES: usize = 8 << 20;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(export_catalogue).service(import_catalogue);
+    cfg.service(export_catalogue)
+        .service(import_catalogue)
+        .service(create_field)
+        .service(update_field)
+        .service(retire_field)
+        .service(create_measure)
+        .service(update_measure)
+        .service(change_measure_status)
+        .service(retire_measure)
+        .service(create_vision_statement)
+        .service(update_vision_statement)
+        .service(retire_vision_statement)
+        .service(create_priority_goal)
+        .service(update_priority_goal)
+        .service(retire_priority_goal);
 }
 
 /// The whole catalogue in the import format (administrators only).
@@ -159,4 +175,597 @@ pub async fn import_catalogue(
         measures: summary.measures,
         replaced: summary.replaced,
     }))
+}
+
+use super::edit::{
+    self, Edit, FieldChanges, MeasureChanges, NewField, NewMeasure, NewPriorityGoal,
+    NewVisionStatement, StatusChange, TextChange,
+};
+use super::model::{Field, Measure, PriorityGoal, VisionStatement};
+use crate::http::cache::{required_if_match, with_etag};
+use actix_web::{patch, HttpResponseBuilder};
+use validator::Validate;
+
+/// Runs an audited catalogue change in one transaction, clears this node's catalogue cache and
+/// answers the changed item with its ETag.
+async fn audited<T, F>(
+    db: &Db,
+    cache: &ResponseCache,
+    actor: i64,
+    action: &'static str,
+    object_type: &'static str,
+    respond: impl FnOnce(&T) -> HttpResponseBuilder,
+    change: F,
+) -> ApiResult<HttpResponse>
+where
+    T: Serialize + Send + 'static + ObjectId,
+    F: FnOnce(&mut crate::db::DbConnection) -> Edit<(Option<T>, T)> + Send + 'static,
+{
+    let item = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let (before, after) = match change(conn)? {
+                    Ok(pair) => pair,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                audit::record(
+                    conn,
+                    Some(actor),
+                    action,
+                    object_type,
+                    Some(after.object_id()),
+                    serde_json::json!({"before": before, "after": after}),
+                )?;
+                Ok::<_, diesel::result::Error>(Ok(after))
+            })
+        })
+        .await??;
+    cache.clear();
+    Ok(with_etag(respond(&item), &item))
+}
+
+/// The id an audit entry refers to.
+pub trait ObjectId {
+    fn object_id(&self) -> i64;
+}
+
+macro_rules! object_id {
+    ($($t:ty),*) => {$(
+        impl ObjectId for $t {
+            fn object_id(&self) -> i64 {
+                self.id
+            }
+        }
+    )*};
+}
+object_id!(Field, Measure, PriorityGoal, VisionStatement);
+
+fn created<T>(result: Edit<T>) -> Edit<(Option<T>, T)> {
+    result.map(|r| r.map(|item| (None, item)))
+}
+
+fn changed<T>(result: Edit<(T, T)>) -> Edit<(Option<T>, T)> {
+    result.map(|r| r.map(|(before, after)| (Some(before), after)))
+}
+
+/// 201 with the address of the new item (for statements and goals: the concept holding them).
+fn location(path: String) -> HttpResponseBuilder {
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::LOCATION, path));
+    res
+}
+
+/// Create a field of action (Handlungsfeld).
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = NewField,
+    responses(
+        (status = 201, description = "The item after the change, with its ETag", body = Field),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/fields")]
+pub async fn create_field(
+    Admin(admin): Admin,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    body: web::Json<NewField>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "field.created",
+        "field",
+        |f: &Field| location(format!("/api/v1/fields/{}", f.id)),
+        move |conn| created(edit::create_field(conn, &body)),
+    )
+    .await
+}
+
+/// Change a field of action.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = FieldChanges,
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = Field),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/catalogue/fields/{id}")]
+pub async fn update_field(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+    body: web::Json<FieldChanges>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "field.updated",
+        "field",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::update_field(conn, id, &if_match, &body)),
+    )
+    .await
+}
+
+/// Retire a field of action: it leaves the current catalogue, stays readable, and its measures stay where they are.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = Field),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/fields/{id}/retire")]
+pub async fn retire_field(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "field.retired",
+        "field",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::retire_field(conn, id, &if_match)),
+    )
+    .await
+}
+
+/// Create a measure (Maßnahme) at the end of its field; its first status starts its history.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = NewMeasure,
+    responses(
+        (status = 201, description = "The item after the change, with its ETag", body = Measure),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/measures")]
+pub async fn create_measure(
+    Admin(admin): Admin,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    body: web::Json<NewMeasure>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "measure.created",
+        "measure",
+        |m: &Measure| location(format!("/api/v1/measures/{}", m.id)),
+        move |conn| created(edit::create_measure(conn, &body, actor)),
+    )
+    .await
+}
+
+/// Change a measure, or move it to another field of action (`field_id`).
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = MeasureChanges,
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = Measure),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/catalogue/measures/{id}")]
+pub async fn update_measure(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+    body: web::Json<MeasureChanges>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "measure.updated",
+        "measure",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::update_measure(conn, id, &if_match, &body)),
+    )
+    .await
+}
+
+/// Record a new implementation status (Stand der Umsetzung); it is added to the measure's history.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = Measure),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/measures/{id}/status")]
+pub async fn change_measure_status(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+    body: web::Json<StatusChange>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "measure.status_changed",
+        "measure",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::change_status(conn, id, &if_match, &body, actor)),
+    )
+    .await
+}
+
+/// Retire a measure: it leaves the current catalogue and stays readable, marked retired.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = Measure),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/measures/{id}/retire")]
+pub async fn retire_measure(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "measure.retired",
+        "measure",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::retire_measure(conn, id, &if_match)),
+    )
+    .await
+}
+
+/// Add a Leitbild statement or commitment at the end of its kind.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = NewVisionStatement,
+    responses(
+        (status = 201, description = "The item after the change, with its ETag", body = VisionStatement),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/vision-statements")]
+pub async fn create_vision_statement(
+    Admin(admin): Admin,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    body: web::Json<NewVisionStatement>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "vision_statement.created",
+        "vision_statement",
+        |_: &VisionStatement| location("/api/v1/concept".into()),
+        move |conn| created(edit::create_vision_statement(conn, &body)),
+    )
+    .await
+}
+
+/// Change the wording of a Leitbild statement.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = TextChange,
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = VisionStatement),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/catalogue/vision-statements/{id}")]
+pub async fn update_vision_statement(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+    body: web::Json<TextChange>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "vision_statement.updated",
+        "vision_statement",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::update_vision_statement(conn, id, &if_match, &body)),
+    )
+    .await
+}
+
+/// Retire a Leitbild statement.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = VisionStatement),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/vision-statements/{id}/retire")]
+pub async fn retire_vision_statement(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "vision_statement.retired",
+        "vision_statement",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::retire_vision_statement(conn, id, &if_match)),
+    )
+    .await
+}
+
+/// Add a priority goal (Priorisiertes Ziel) at the end.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    request_body = NewPriorityGoal,
+    responses(
+        (status = 201, description = "The item after the change, with its ETag", body = PriorityGoal),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/priority-goals")]
+pub async fn create_priority_goal(
+    Admin(admin): Admin,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    body: web::Json<NewPriorityGoal>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "priority_goal.created",
+        "priority_goal",
+        |_: &PriorityGoal| location("/api/v1/concept".into()),
+        move |conn| created(edit::create_priority_goal(conn, &body)),
+    )
+    .await
+}
+
+/// Change the wording of a priority goal.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    request_body = TextChange,
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = PriorityGoal),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/catalogue/priority-goals/{id}")]
+pub async fn update_priority_goal(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+    body: web::Json<TextChange>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let body = body.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "priority_goal.updated",
+        "priority_goal",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::update_priority_goal(conn, id, &if_match, &body)),
+    )
+    .await
+}
+
+/// Retire a priority goal.
+#[utoipa::path(
+    tag = "administration",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the item"), ("If-Match" = String, Header, description = "ETag of the version being changed")),
+    responses(
+        (status = 200, description = "The item after the change, with its ETag", body = PriorityGoal),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/catalogue/priority-goals/{id}/retire")]
+pub async fn retire_priority_goal(
+    Admin(admin): Admin,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let if_match = required_if_match(&req)?;
+    let id = id.into_inner();
+    let actor = admin.id();
+    audited(
+        &db,
+        &cache,
+        actor,
+        "priority_goal.retired",
+        "priority_goal",
+        |_| HttpResponse::Ok(),
+        move |conn| changed(edit::retire_priority_goal(conn, id, &if_match)),
+    )
+    .await
 }

@@ -2,6 +2,7 @@
 //! (Handlungsfelder) and measures (Maßnahmen) — what participants comment on and vote about.
 
 pub mod admin;
+pub mod edit;
 pub mod file;
 pub mod model;
 pub mod routes;

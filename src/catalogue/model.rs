@@ -104,6 +104,10 @@ pub struct VisionStatement {
     /// Order within its kind, from 1.
     pub position: i32,
     pub text: String,
+    /// When it was retired; retired items stay readable but leave the current catalogue.
+    pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Increases with every change.
+    pub version: i32,
 }
 
 /// Priorisiertes Ziel: a goal the council prioritised.
@@ -113,6 +117,10 @@ pub struct PriorityGoal {
     /// Order, from 1.
     pub position: i32,
     pub text: String,
+    /// When it was retired; retired items stay readable but leave the current catalogue.
+    pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Increases with every change.
+    pub version: i32,
 }
 
 /// Handlungsfeld: a field of action grouping measures.
@@ -123,8 +131,12 @@ pub struct Field {
     pub number: i32,
     pub title: String,
     pub summary: Option<String>,
-    /// Number of measures in this field.
+    /// Number of measures in this field (not counting retired ones).
     pub measure_count: i64,
+    /// When it was retired; retired items stay readable but leave the current catalogue.
+    pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Increases with every change.
+    pub version: i32,
 }
 
 /// Maßnahme: a concrete measure with its implementation status.
@@ -146,4 +158,8 @@ pub struct Measure {
     /// Date the status was recorded.
     #[schema(format = Date, example = "2013-12-31")]
     pub status_date: Option<String>,
+    /// When it was retired; retired items stay readable but leave the current catalogue.
+    pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Increases with every change.
+    pub version: i32,
 }

@@ -18,7 +18,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_fields)
         .service(get_field)
         .service(list_measures)
-        .service(get_measure);
+        .service(get_measure)
+        .service(measure_status_history);
 }
 
 /// Filters of the measure list.
@@ -27,6 +28,18 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub struct MeasureFilter {
     /// Only measures with this implementation status (Stand der Umsetzung).
     pub status: Option<ImplementationStatus>,
+    /// Also list retired measures (default: only current ones).
+    #[serde(default)]
+    pub include_retired: bool,
+}
+
+/// Filters of the field list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldFilter {
+    /// Also list retired fields (default: only current ones).
+    #[serde(default)]
+    pub include_retired: bool,
 }
 
 /// The concept (Integrationskonzept) with its Leitbild and priority goals (Priorisierte Ziele).
@@ -52,7 +65,7 @@ pub async fn get_concept(
 #[utoipa::path(
     tag = "catalogue",
     security(()),
-    params(PageParams),
+    params(FieldFilter, PageParams),
     responses(
         (status = 200, description = "One page of fields", body = Page<Field>, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -64,11 +77,15 @@ pub async fn list_fields(
     req: HttpRequest,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
+    filter: web::Query<FieldFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let page = page.validate()?;
+    let include_retired = filter.include_retired;
     cache
-        .json(&req, || db.run(move |conn| store::fields_page(conn, &page)))
+        .json(&req, || {
+            db.run(move |conn| store::fields_page(conn, &page, include_retired))
+        })
         .await
 }
 
@@ -119,10 +136,10 @@ pub async fn list_measures(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let page = page.validate()?;
-    let (id, status) = (id.into_inner(), filter.status);
+    let (id, status, include_retired) = (id.into_inner(), filter.status, filter.include_retired);
     cache
         .json(&req, || {
-            db.run(move |conn| store::measures_of_field(conn, id, status, &page))
+            db.run(move |conn| store::measures_of_field(conn, id, status, &page, include_retired))
         })
         .await
 }
@@ -144,4 +161,34 @@ pub async fn get_measure(db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<web
     Ok(web::Json(
         db.run(move |conn| store::measure(conn, id)).await?,
     ))
+}
+
+/// The history of a measure's implementation status (Stand der Umsetzung), oldest first: each
+/// status with its note, its date and who recorded it.
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    params(("id" = i64, Path, description = "Id of the measure"), PageParams),
+    responses(
+        (status = 200, description = "One page of the timeline", body = Page<super::edit::StatusEntry>, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
+        (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No measure with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/measures/{id}/status-history")]
+pub async fn measure_status_history(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let page = page.validate()?;
+    let id = id.into_inner();
+    cache
+        .json(&req, || {
+            db.run(move |conn| super::edit::status_history(conn, id, &page))
+        })
+        .await
 }

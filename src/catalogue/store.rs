@@ -5,13 +5,17 @@ use super::file::{CatalogueFile, MeasureEntry};
 use super::model::{
     Concept, Field, ImplementationStatus, Measure, PriorityGoal, VisionKind, VisionStatement,
 };
-use crate::db::schema::{concepts, fields, measures, priority_goals, vision_statements};
+use crate::db::schema::{
+    concepts, fields, measure_status_history, measures, priority_goals, vision_statements,
+};
 use crate::db::{write_transaction, DbConnection};
 use crate::db_run;
 use crate::http::pagination::{Cursor, Page, PageRequest};
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use diesel::IntoSql;
 use std::collections::HashMap;
 
 #[derive(Queryable, Selectable)]
@@ -32,6 +36,8 @@ struct FieldRow {
     number: i32,
     title: String,
     summary: Option<String>,
+    retired_at: Option<NaiveDateTime>,
+    version: i32,
 }
 
 #[derive(Queryable, Selectable)]
@@ -47,6 +53,8 @@ struct MeasureRow {
     implementation_status: String,
     status_note: Option<String>,
     status_date: Option<String>,
+    retired_at: Option<NaiveDateTime>,
+    version: i32,
 }
 
 impl From<MeasureRow> for Measure {
@@ -61,8 +69,74 @@ impl From<MeasureRow> for Measure {
             implementation_status: ImplementationStatus::from_stored(&r.implementation_status),
             status_note: r.status_note,
             status_date: r.status_date,
+            retired_at: r.retired_at.map(|t| t.and_utc()),
+            version: r.version,
         }
     }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = vision_statements)]
+struct VisionRow {
+    id: i64,
+    kind: String,
+    position: i32,
+    text: String,
+    retired_at: Option<NaiveDateTime>,
+    version: i32,
+}
+
+impl From<VisionRow> for VisionStatement {
+    fn from(r: VisionRow) -> Self {
+        VisionStatement {
+            id: r.id,
+            kind: VisionKind::from_stored(&r.kind),
+            position: r.position,
+            text: r.text,
+            retired_at: r.retired_at.map(|t| t.and_utc()),
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = priority_goals)]
+struct GoalRow {
+    id: i64,
+    position: i32,
+    text: String,
+    retired_at: Option<NaiveDateTime>,
+    version: i32,
+}
+
+impl From<GoalRow> for PriorityGoal {
+    fn from(r: GoalRow) -> Self {
+        PriorityGoal {
+            id: r.id,
+            position: r.position,
+            text: r.text,
+            retired_at: r.retired_at.map(|t| t.and_utc()),
+            version: r.version,
+        }
+    }
+}
+
+/// One Leitbild statement, also a retired one. `NotFound` for unknown ids.
+pub fn vision_statement(conn: &mut DbConnection, id: i64) -> QueryResult<VisionStatement> {
+    vision_statements::table
+        .find(id)
+        .select(VisionRow::as_select())
+        .first::<VisionRow>(conn)
+        .map(VisionStatement::from)
+}
+
+/// One priority goal, also a retired one. `NotFound` for unknown ids.
+pub fn priority_goal(conn: &mut DbConnection, id: i64) -> QueryResult<PriorityGoal> {
+    priority_goals::table
+        .find(id)
+        .select(GoalRow::as_select())
+        .first::<GoalRow>(conn)
+        .map(PriorityGoal::from)
 }
 
 impl FieldRow {
@@ -73,6 +147,8 @@ impl FieldRow {
             title: self.title,
             summary: self.summary,
             measure_count,
+            retired_at: self.retired_at.map(|t| t.and_utc()),
+            version: self.version,
         }
     }
 }
@@ -85,41 +161,32 @@ pub fn concept(conn: &mut DbConnection) -> QueryResult<Concept> {
         .first(conn)?;
     let mut vision: Vec<VisionStatement> = vision_statements::table
         .filter(vision_statements::concept_id.eq(row.id))
-        .select((
-            vision_statements::id,
-            vision_statements::kind,
-            vision_statements::position,
-            vision_statements::text,
-        ))
-        .load::<(i64, String, i32, String)>(conn)?
+        .filter(vision_statements::retired_at.is_null())
+        .select(VisionRow::as_select())
+        .load::<VisionRow>(conn)?
         .into_iter()
-        .map(|(id, kind, position, text)| VisionStatement {
-            id,
-            kind: VisionKind::from_stored(&kind),
-            position,
-            text,
-        })
+        .map(VisionStatement::from)
         .collect();
     vision.sort_by_key(|v| (v.kind == VisionKind::Commitment, v.position));
     let priority_goals = priority_goals::table
         .filter(priority_goals::concept_id.eq(row.id))
+        .filter(priority_goals::retired_at.is_null())
         .order(priority_goals::position)
-        .select((
-            priority_goals::id,
-            priority_goals::position,
-            priority_goals::text,
-        ))
-        .load::<(i64, i32, String)>(conn)?
+        .select(GoalRow::as_select())
+        .load::<GoalRow>(conn)?
         .into_iter()
-        .map(|(id, position, text)| PriorityGoal { id, position, text })
+        .map(PriorityGoal::from)
         .collect();
     let field_count = fields::table
         .filter(fields::concept_id.eq(row.id))
+        .filter(fields::retired_at.is_null())
         .select(count_star())
         .first(conn)?;
     let measure_count = measures::table
         .inner_join(fields::table)
         .filter(fields::concept_id.eq(row.id))
+        .filter(fields::retired_at.is_null())
+        .filter(measures::retired_at.is_null())
         .select(count_star())
         .first(conn)?;
     Ok(Concept {
@@ -139,6 +206,7 @@ pub fn concept(conn: &mut DbConnection) -> QueryResult<Concept> {
 fn measure_counts(conn: &mut DbConnection, field_ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
     Ok(measures::table
         .filter(measures::field_id.eq_any(field_ids))
+        .filter(measures::retired_at.is_null())
         .group_by(measures::field_id)
         .select((measures::field_id, count_star()))
         .load::<(i64, i64)>(conn)?
@@ -147,7 +215,11 @@ fn measure_counts(conn: &mut DbConnection, field_ids: &[i64]) -> QueryResult<Has
 }
 
 /// Fields of action in order of their number, with their measure counts.
-pub fn fields_page(conn: &mut DbConnection, page: &PageRequest) -> QueryResult<Page<Field>> {
+pub fn fields_page(
+    conn: &mut DbConnection,
+    page: &PageRequest,
+    include_retired: bool,
+) -> QueryResult<Page<Field>> {
     // Numbers start at 1, so the start cursor (0, 0) selects from the first field. One static
     // query shape (no boxing) lets the connection reuse its prepared statement.
     let Cursor { key, id } = page.after.unwrap_or(Cursor { key: 0, id: 0 });
@@ -157,6 +229,11 @@ pub fn fields_page(conn: &mut DbConnection, page: &PageRequest) -> QueryResult<P
             fields::number
                 .gt(key)
                 .or(fields::number.eq(key).and(fields::id.gt(id))),
+        )
+        .filter(
+            fields::retired_at
+                .is_null()
+                .or(include_retired.into_sql::<Bool>()),
         )
         .select(FieldRow::as_select())
         .order((fields::number, fields::id))
@@ -197,6 +274,7 @@ pub fn measures_of_field(
     field_id: i64,
     status: Option<ImplementationStatus>,
     page: &PageRequest,
+    include_retired: bool,
 ) -> QueryResult<Page<Measure>> {
     // Positions start at 1, so the start cursor (0, 0) selects from the first measure. Static
     // query shapes (no boxing) let the connection reuse its prepared statements.
@@ -204,6 +282,11 @@ pub fn measures_of_field(
     let key = i32::try_from(key).unwrap_or(i32::MAX);
     let query = measures::table
         .filter(measures::field_id.eq(field_id))
+        .filter(
+            measures::retired_at
+                .is_null()
+                .or(include_retired.into_sql::<Bool>()),
+        )
         .filter(
             measures::position
                 .gt(key)
@@ -426,6 +509,34 @@ pub fn import(
                     .values(chunk)
                     .execute(c))?;
             }
+            // Each measure's history starts with the status the file gives it.
+            let loaded: Vec<(i64, String, Option<String>, Option<String>)> = measures::table
+                .filter(measures::field_id.eq(field_id))
+                .select((
+                    measures::id,
+                    measures::implementation_status,
+                    measures::status_note,
+                    measures::status_date,
+                ))
+                .load(conn)?;
+            let history: Vec<_> = loaded
+                .into_iter()
+                .map(|(id, status, note, date)| {
+                    (
+                        measure_status_history::measure_id.eq(id),
+                        measure_status_history::implementation_status.eq(status),
+                        measure_status_history::status_note.eq(note),
+                        measure_status_history::status_date.eq(date),
+                        measure_status_history::recorded_by.eq(None::<i64>),
+                        measure_status_history::recorded_at.eq(now),
+                    )
+                })
+                .collect();
+            for chunk in history.chunks(500) {
+                db_run!(conn, |c| diesel::insert_into(measure_status_history::table)
+                    .values(chunk)
+                    .execute(c))?;
+            }
         }
         Ok(ImportSummary {
             fields: file.fields.len(),
@@ -435,8 +546,8 @@ pub fn import(
     })
 }
 
-/// The loaded catalogue in the import format, so that exporting and importing it again gives
-/// the same catalogue. `NotFound` when none is loaded.
+/// The current catalogue (without retired items) in the import format, so that exporting and
+/// importing it again gives the same catalogue. `NotFound` when none is loaded.
 pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
     let row: ConceptRow = concepts::table
         .order(concepts::id)
@@ -444,6 +555,7 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
         .first(conn)?;
     let statements: Vec<(String, String)> = vision_statements::table
         .filter(vision_statements::concept_id.eq(row.id))
+        .filter(vision_statements::retired_at.is_null())
         .order((vision_statements::kind, vision_statements::position))
         .select((vision_statements::kind, vision_statements::text))
         .load(conn)?;
@@ -456,11 +568,13 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
     };
     let priority_goals = priority_goals::table
         .filter(priority_goals::concept_id.eq(row.id))
+        .filter(priority_goals::retired_at.is_null())
         .order(priority_goals::position)
         .select(priority_goals::text)
         .load(conn)?;
     let field_rows: Vec<FieldRow> = fields::table
         .filter(fields::concept_id.eq(row.id))
+        .filter(fields::retired_at.is_null())
         .order((fields::number, fields::id))
         .select(FieldRow::as_select())
         .load(conn)?;
@@ -468,6 +582,7 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
     let measure_rows: Vec<MeasureRow> = measures::table
         .inner_join(fields::table)
         .filter(fields::concept_id.eq(row.id))
+        .filter(measures::retired_at.is_null())
         .order((measures::field_id, measures::position, measures::id))
         .select(MeasureRow::as_select())
         .load(conn)?;

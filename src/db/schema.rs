@@ -21,6 +21,8 @@ diesel::table! {
         kind -> Text,
         position -> Integer,
         text -> Text,
+        retired_at -> Nullable<Timestamp>,
+        version -> Integer,
     }
 }
 
@@ -30,6 +32,8 @@ diesel::table! {
         concept_id -> BigInt,
         position -> Integer,
         text -> Text,
+        retired_at -> Nullable<Timestamp>,
+        version -> Integer,
     }
 }
 
@@ -42,6 +46,8 @@ diesel::table! {
         summary -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+        version -> Integer,
     }
 }
 
@@ -59,6 +65,20 @@ diesel::table! {
         status_date -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    measure_status_history (id) {
+        id -> BigInt,
+        measure_id -> BigInt,
+        implementation_status -> Text,
+        status_note -> Nullable<Text>,
+        status_date -> Nullable<Text>,
+        recorded_by -> Nullable<BigInt>,
+        recorded_at -> Timestamp,
     }
 }
 
@@ -146,6 +166,7 @@ diesel::joinable!(vision_statements -> concepts (concept_id));
 diesel::joinable!(priority_goals -> concepts (concept_id));
 diesel::joinable!(fields -> concepts (concept_id));
 diesel::joinable!(measures -> fields (field_id));
+diesel::joinable!(measure_status_history -> measures (measure_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     concepts,
@@ -159,4 +180,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     one_time_tokens,
     outbox_emails,
     audit_log,
+    measure_status_history,
 );

@@ -35,6 +35,48 @@ impl CachedBody {
     }
 }
 
+/// The entity tag of a representation: what a GET of it answers, and what the `If-Match` of a
+/// change to it is compared with.
+pub fn etag_of<T: Serialize>(value: &T) -> String {
+    // Serialising the API's own response types cannot fail.
+    CachedBody::of(value).map(|c| c.etag).unwrap_or_default()
+}
+
+/// The `If-Match` header a change must carry (RFC 9110), so that two administrators cannot
+/// overwrite each other silently: 428 `precondition_required` without it.
+pub fn required_if_match(req: &HttpRequest) -> ApiResult<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                actix_web::http::StatusCode::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "Precondition required",
+                "Send the ETag of the version you changed as `If-Match`.",
+            )
+        })
+}
+
+/// 412: the object changed since the version the client saw.
+pub fn stale() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+        "Precondition failed",
+        "The object was changed since you loaded it; load it again and reapply your change.",
+    )
+}
+
+/// A JSON answer with the entity tag of its body.
+pub fn with_etag<T: Serialize>(mut res: actix_web::HttpResponseBuilder, value: &T) -> HttpResponse {
+    res.insert_header((header::ETAG, etag_of(value)))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(value)
+}
+
 /// The cache; disabled when built with a zero time to live.
 #[derive(Clone)]
 pub struct ResponseCache {

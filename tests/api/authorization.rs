@@ -147,6 +147,23 @@ both_backends! {
             (Method::POST, format!("/api/v1/admin/users/{target}/unblock"), None, [401, 403, 403, 403, 200, 401]),
             (Method::GET, "/api/v1/admin/audit-log".into(), None, [401, 403, 403, 403, 200, 401]),
             (Method::GET, "/api/v1/admin/catalogue/export".into(), None, [401, 403, 403, 403, 200, 401]),
+            (Method::GET, format!("/api/v1/measures/{measure}/status-history"), None, [200; 6]),
+            // Catalogue changes: without `If-Match` the administrator gets 428, everybody else
+            // is refused before that; creations with a body that is invalid on purpose (400)
+            // prove the request reached the administrator's handler without changing anything.
+            (Method::POST, "/api/v1/admin/catalogue/fields".into(), Some(json!({"number": 0, "title": "x"})), [401, 403, 403, 403, 400, 401]),
+            (Method::PATCH, format!("/api/v1/admin/catalogue/fields/{field}"), Some(json!({"title": "x"})), [401, 403, 403, 403, 428, 401]),
+            (Method::POST, format!("/api/v1/admin/catalogue/fields/{field}/retire"), None, [401, 403, 403, 403, 428, 401]),
+            (Method::POST, "/api/v1/admin/catalogue/measures".into(), Some(json!({"field_id": field, "code": "", "title": "x", "implementation_status": "planned"})), [401, 403, 403, 403, 400, 401]),
+            (Method::PATCH, format!("/api/v1/admin/catalogue/measures/{measure}"), Some(json!({"title": "x"})), [401, 403, 403, 403, 428, 401]),
+            (Method::POST, format!("/api/v1/admin/catalogue/measures/{measure}/status"), Some(json!({"implementation_status": "implemented"})), [401, 403, 403, 403, 428, 401]),
+            (Method::POST, format!("/api/v1/admin/catalogue/measures/{measure}/retire"), None, [401, 403, 403, 403, 428, 401]),
+            (Method::POST, "/api/v1/admin/catalogue/vision-statements".into(), Some(json!({"kind": "principle", "text": ""})), [401, 403, 403, 403, 400, 401]),
+            (Method::PATCH, "/api/v1/admin/catalogue/vision-statements/1".into(), Some(json!({"text": "x"})), [401, 403, 403, 403, 428, 401]),
+            (Method::POST, "/api/v1/admin/catalogue/vision-statements/1/retire".into(), None, [401, 403, 403, 403, 428, 401]),
+            (Method::POST, "/api/v1/admin/catalogue/priority-goals".into(), Some(json!({"text": ""})), [401, 403, 403, 403, 400, 401]),
+            (Method::PATCH, "/api/v1/admin/catalogue/priority-goals/1".into(), Some(json!({"text": "x"})), [401, 403, 403, 403, 428, 401]),
+            (Method::POST, "/api/v1/admin/catalogue/priority-goals/1/retire".into(), None, [401, 403, 403, 403, 428, 401]),
             // A catalogue is loaded and `replace` is not set: the admin gets 409, nothing changes.
             (Method::POST, "/api/v1/admin/catalogue/import".into(), Some(serde_json::to_value(beteiligung::catalogue::demo()).unwrap()), [401, 403, 403, 403, 409, 401]),
             // Last: these end sessions.

@@ -106,3 +106,155 @@ both_backends! {
         assert_eq!(log.body["items"][0]["details"]["replaced"], true);
     }
 }
+
+fn with_if_match(
+    method: Method,
+    uri: &str,
+    token: &str,
+    etag: Option<&str>,
+    body: Option<Value>,
+) -> actix_http::Request {
+    let mut req = test::TestRequest::default()
+        .method(method)
+        .uri(uri)
+        .insert_header(("authorization", format!("Bearer {token}")));
+    if let Some(etag) = etag {
+        req = req.insert_header(("if-match", etag));
+    }
+    if let Some(body) = body {
+        req = req.set_json(body);
+    }
+    req.to_request()
+}
+
+both_backends! {
+    async fn administrators_edit_the_catalogue_under_optimistic_concurrency(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let token = admin_token(&app, &ctx).await;
+        let fields = call(&app, Method::GET, "/api/v1/fields", None, None).await.body["items"].clone();
+        let (first, second) = (fields[0]["id"].as_i64().unwrap(), fields[1]["id"].as_i64().unwrap());
+
+        // Update with the ETag of what was read; the stale ETag then fails; none at all too.
+        let field = call(&app, Method::GET, &format!("/api/v1/fields/{first}"), None, None).await;
+        let etag = field.header("etag").unwrap().to_owned();
+        let uri = format!("/api/v1/admin/catalogue/fields/{first}");
+        let r = send(&app, with_if_match(Method::PATCH, &uri, &token, Some(&etag), Some(json!({"title": "Bildung von Anfang an"})))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["title"], "Bildung von Anfang an");
+        assert_eq!(r.body["version"], 2);
+        let new_etag = r.header("etag").unwrap().to_owned();
+        assert_ne!(new_etag, etag);
+        send(&app, with_if_match(Method::PATCH, &uri, &token, Some(&etag), Some(json!({"title": "Überschrieben"})))).await
+            .assert_problem(412, "precondition_failed");
+        send(&app, with_if_match(Method::PATCH, &uri, &token, None, Some(json!({"title": "Überschrieben"})))).await
+            .assert_problem(428, "precondition_required");
+        let public = call(&app, Method::GET, &format!("/api/v1/fields/{first}"), None, None).await;
+        assert_eq!(public.body["title"], "Bildung von Anfang an", "this node's cache was cleared");
+        assert_eq!(public.header("etag"), Some(new_etag.as_str()), "GET and the change answer the same ETag");
+
+        // A new measure goes to the end of its field and starts its status history.
+        let r = send(&app, with_if_match(Method::POST, "/api/v1/admin/catalogue/measures", &token, None, Some(json!({
+            "field_id": first, "code": "1.4", "title": "Elterncafés", "implementation_status": "planned"
+        })))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let measure = r.body["id"].as_i64().unwrap();
+        assert_eq!(r.header("location"), Some(format!("/api/v1/measures/{measure}").as_str()));
+        let list = call(&app, Method::GET, &format!("/api/v1/fields/{first}/measures"), None, None).await;
+        assert_eq!(list.body["items"].as_array().unwrap().last().unwrap()["code"], "1.4");
+        send(&app, with_if_match(Method::POST, "/api/v1/admin/catalogue/measures", &token, None, Some(json!({
+            "field_id": first, "code": "1.4", "title": "Doppelt", "implementation_status": "planned"
+        })))).await.assert_problem(409, "already_exists");
+        send(&app, with_if_match(Method::POST, "/api/v1/admin/catalogue/measures", &token, None, Some(json!({
+            "field_id": 999999, "code": "9.9", "title": "Nirgends", "implementation_status": "planned"
+        })))).await.assert_problem(400, "validation_failed");
+
+        // Its status changes; the timeline records each status and who recorded it.
+        let etag = r.header("etag").unwrap().to_owned();
+        let status_uri = format!("/api/v1/admin/catalogue/measures/{measure}/status");
+        let r = send(&app, with_if_match(Method::POST, &status_uri, &token, Some(&etag), Some(json!({
+            "implementation_status": "in_progress", "status_note": "Erste Cafés laufen", "status_date": "2026-11-01"
+        })))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["implementation_status"], "in_progress");
+        let admin_id = call(&app, Method::GET, "/api/v1/me", Some(&token), None).await.body["id"].clone();
+        let history = call(&app, Method::GET, &format!("/api/v1/measures/{measure}/status-history"), None, None).await;
+        assert_eq!(history.status, 200, "{}", history.text);
+        let entries = history.body["items"].as_array().unwrap();
+        let statuses: Vec<_> = entries.iter().map(|e| e["implementation_status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["planned", "in_progress"]);
+        assert_eq!(entries[1]["status_note"], "Erste Cafés laufen");
+        assert_eq!(entries[1]["status_date"], "2026-11-01");
+        assert_eq!(entries[1]["recorded_by"], admin_id);
+        send(&app, with_if_match(Method::POST, &status_uri, &token, Some(r.header("etag").unwrap()), Some(json!({
+            "implementation_status": "done"
+        })))).await.assert_problem(400, "validation_failed");
+
+        // Moved to another field of action.
+        let etag = r.header("etag").unwrap().to_owned();
+        let r = send(&app, with_if_match(Method::PATCH, &format!("/api/v1/admin/catalogue/measures/{measure}"), &token, Some(&etag), Some(json!({"field_id": second})))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["field_id"], second);
+        let moved = call(&app, Method::GET, &format!("/api/v1/fields/{second}/measures"), None, None).await;
+        assert!(moved.body["items"].as_array().unwrap().iter().any(|m| m["id"] == measure));
+
+        // Retired: readable and marked, gone from the current lists, history intact.
+        let etag = r.header("etag").unwrap().to_owned();
+        let retire_uri = format!("/api/v1/admin/catalogue/measures/{measure}/retire");
+        let r = send(&app, with_if_match(Method::POST, &retire_uri, &token, Some(&etag), None)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.body["retired_at"].is_string());
+        send(&app, with_if_match(Method::POST, &retire_uri, &token, Some(r.header("etag").unwrap()), None)).await
+            .assert_problem(409, "already_retired");
+        let one = call(&app, Method::GET, &format!("/api/v1/measures/{measure}"), None, None).await;
+        assert_eq!(one.status, 200);
+        assert!(one.body["retired_at"].is_string());
+        let current = call(&app, Method::GET, &format!("/api/v1/fields/{second}/measures"), None, None).await;
+        assert!(!current.body["items"].as_array().unwrap().iter().any(|m| m["id"] == measure));
+        let all = call(&app, Method::GET, &format!("/api/v1/fields/{second}/measures?include_retired=true"), None, None).await;
+        assert!(all.body["items"].as_array().unwrap().iter().any(|m| m["id"] == measure));
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/measures/{measure}/status-history"), None, None).await.body["items"].as_array().unwrap().len(), 2);
+
+        // Leitbild statements and priority goals.
+        let r = send(&app, with_if_match(Method::POST, "/api/v1/admin/catalogue/vision-statements", &token, None, Some(json!({"kind": "commitment", "text": "Beteiligung aller gesellschaftlichen Gruppen"})))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["position"], 4);
+        let statement = r.body["id"].as_i64().unwrap();
+        let r = send(&app, with_if_match(Method::PATCH, &format!("/api/v1/admin/catalogue/vision-statements/{statement}"), &token, Some(r.header("etag").unwrap()), Some(json!({"text": "Dialog aller gesellschaftlichen Gruppen"})))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let concept = call(&app, Method::GET, "/api/v1/concept", None, None).await;
+        assert!(concept.body["vision"].as_array().unwrap().iter().any(|v| v["text"] == "Dialog aller gesellschaftlichen Gruppen"));
+        let r = send(&app, with_if_match(Method::POST, &format!("/api/v1/admin/catalogue/vision-statements/{statement}/retire"), &token, Some(r.header("etag").unwrap()), None)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let concept = call(&app, Method::GET, "/api/v1/concept", None, None).await;
+        assert_eq!(concept.body["vision"].as_array().unwrap().len(), 6);
+        let r = send(&app, with_if_match(Method::POST, "/api/v1/admin/catalogue/priority-goals", &token, None, Some(json!({"text": "Bekämpfung rassistischen Denkens und Handelns"})))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(call(&app, Method::GET, "/api/v1/concept", None, None).await.body["priority_goals"].as_array().unwrap().len(), 8);
+
+        // Every change is on the record, with before and after.
+        let log = call(&app, Method::GET, "/api/v1/admin/audit-log?object_type=measure&limit=100", Some(&token), None).await;
+        let actions: Vec<_> = log.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["measure.retired", "measure.updated", "measure.status_changed", "measure.created"]);
+        let moved = &log.body["items"][1]["details"];
+        assert_eq!(moved["before"]["field_id"], first);
+        assert_eq!(moved["after"]["field_id"], second);
+        assert_eq!(log.body["items"][3]["details"]["before"], Value::Null);
+        let fields_log = call(&app, Method::GET, "/api/v1/admin/audit-log?object_type=field", Some(&token), None).await;
+        assert_eq!(fields_log.body["items"][0]["details"]["after"]["title"], "Bildung von Anfang an");
+    }
+
+    async fn imported_measures_start_their_history(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let fields = call(&app, Method::GET, "/api/v1/fields", None, None).await.body["items"].clone();
+        let list = call(&app, Method::GET, &format!("/api/v1/fields/{}/measures", fields[0]["id"]), None, None).await;
+        let measure = &list.body["items"][0];
+        let history = call(&app, Method::GET, &format!("/api/v1/measures/{}/status-history", measure["id"]), None, None).await;
+        let entries = history.body["items"].as_array().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["implementation_status"], measure["implementation_status"]);
+        assert_eq!(entries[0]["recorded_by"], Value::Null);
+        call(&app, Method::GET, "/api/v1/measures/999999/status-history", None, None).await.assert_problem(404, "not_found");
+    }
+}

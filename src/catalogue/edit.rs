@@ -1,0 +1,664 @@
+//! Changes to the catalogue by administrators: create, update, retire, move, and record a
+//! measure's status. Every change runs under optimistic concurrency (the `If-Match` of the
+//! request must be the ETag of the current version) and is meant to be audited by the caller
+//! in the same transaction.
+
+use super::model::{
+    Field, ImplementationStatus, Measure, PriorityGoal, VisionKind, VisionStatement,
+};
+use super::store;
+use crate::db::schema::{
+    fields, measure_status_history, measures, priority_goals, vision_statements,
+};
+use crate::db::DbConnection;
+use crate::db_run;
+use crate::error::ApiError;
+use crate::http::cache::{etag_of, stale};
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A change that may be refused (412, 404, 409) without being a database error.
+pub type Edit<T> = Result<Result<T, ApiError>, diesel::result::Error>;
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// Loads the item, compares its ETag with `if_match`, applies the change (which must match
+/// the loaded version, or nothing is changed) and loads it again: `(before, after)`.
+pub fn guarded<T: Serialize>(
+    conn: &mut DbConnection,
+    if_match: &str,
+    id: i64,
+    load: fn(&mut DbConnection, i64) -> QueryResult<T>,
+    apply: impl FnOnce(&mut DbConnection, &T) -> QueryResult<usize>,
+) -> Edit<(T, T)> {
+    let before = match load(conn, id) {
+        Ok(item) => item,
+        Err(diesel::result::Error::NotFound) => {
+            return Ok(Err(ApiError::not_found("No such object in the catalogue.")))
+        }
+        Err(e) => return Err(e),
+    };
+    if etag_of(&before) != if_match {
+        return Ok(Err(stale()));
+    }
+    if apply(conn, &before)? == 0 {
+        return Ok(Err(stale()));
+    }
+    Ok(Ok((before, load(conn, id)?)))
+}
+
+fn retired_already() -> ApiError {
+    ApiError::conflict("already_retired", "This item is retired already.")
+}
+
+// ---------------------------------------------------------------- measures
+
+fn valid_date(value: &str) -> Result<(), validator::ValidationError> {
+    if value.len() == 10 && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok() {
+        Ok(())
+    } else {
+        let mut e = validator::ValidationError::new("date");
+        e.message = Some("must be a date written YYYY-MM-DD".into());
+        Err(e)
+    }
+}
+
+/// A new measure.
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeasure {
+    /// The field of action it belongs to.
+    pub field_id: i64,
+    #[validate(length(min = 1, max = 32))]
+    pub code: String,
+    #[validate(length(min = 1, max = 300))]
+    pub title: String,
+    #[validate(length(max = 10000))]
+    #[serde(default)]
+    pub description: String,
+    #[validate(length(max = 300))]
+    pub responsible_body: Option<String>,
+    pub implementation_status: ImplementationStatus,
+    #[validate(length(max = 4000))]
+    pub status_note: Option<String>,
+    #[validate(custom(function = "valid_date"))]
+    pub status_date: Option<String>,
+}
+
+/// Changes to a measure; `field_id` moves it to another field of action.
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureChanges {
+    pub field_id: Option<i64>,
+    #[validate(length(min = 1, max = 32))]
+    pub code: Option<String>,
+    #[validate(length(min = 1, max = 300))]
+    pub title: Option<String>,
+    #[validate(length(max = 10000))]
+    pub description: Option<String>,
+    #[validate(length(max = 300))]
+    pub responsible_body: Option<String>,
+}
+
+/// A new implementation status (Stand der Umsetzung), recorded in the measure's history.
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub implementation_status: ImplementationStatus,
+    #[validate(length(max = 4000))]
+    pub status_note: Option<String>,
+    #[validate(custom(function = "valid_date"))]
+    pub status_date: Option<String>,
+}
+
+/// A field of action a measure may be put into: existing and not retired.
+fn open_field(conn: &mut DbConnection, field_id: i64) -> QueryResult<Result<(), ApiError>> {
+    let field: Option<Option<NaiveDateTime>> = fields::table
+        .find(field_id)
+        .select(fields::retired_at)
+        .first(conn)
+        .optional()?;
+    Ok(match field {
+        None => Err(ApiError::invalid_field(
+            "field_id",
+            "unknown",
+            "is not a field of action",
+        )),
+        Some(Some(_)) => Err(ApiError::conflict(
+            "field_retired",
+            "The field of action is retired.",
+        )),
+        Some(None) => Ok(()),
+    })
+}
+
+fn next_position(conn: &mut DbConnection, field_id: i64) -> QueryResult<i32> {
+    let max: Option<i32> = measures::table
+        .filter(measures::field_id.eq(field_id))
+        .select(diesel::dsl::max(measures::position))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+fn record_status(
+    conn: &mut DbConnection,
+    measure_id: i64,
+    status: ImplementationStatus,
+    note: Option<&str>,
+    date: Option<&str>,
+    by: Option<i64>,
+) -> QueryResult<()> {
+    diesel::insert_into(measure_status_history::table)
+        .values((
+            measure_status_history::measure_id.eq(measure_id),
+            measure_status_history::implementation_status.eq(status.as_str()),
+            measure_status_history::status_note.eq(note),
+            measure_status_history::status_date.eq(date),
+            measure_status_history::recorded_by.eq(by),
+            measure_status_history::recorded_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn create_measure(conn: &mut DbConnection, new: &NewMeasure, by: i64) -> Edit<Measure> {
+    if let Err(e) = open_field(conn, new.field_id)? {
+        return Ok(Err(e));
+    }
+    let position = next_position(conn, new.field_id)?;
+    let now = now();
+    let values = (
+        measures::field_id.eq(new.field_id),
+        measures::code.eq(&new.code),
+        measures::position.eq(position),
+        measures::title.eq(&new.title),
+        measures::description.eq(&new.description),
+        measures::responsible_body.eq(&new.responsible_body),
+        measures::implementation_status.eq(new.implementation_status.as_str()),
+        measures::status_note.eq(&new.status_note),
+        measures::status_date.eq(&new.status_date),
+        measures::created_at.eq(now),
+        measures::updated_at.eq(now),
+    );
+    let id: i64 = db_run!(conn, |c| diesel::insert_into(measures::table)
+        .values(values)
+        .returning(measures::id)
+        .get_result(c))?;
+    record_status(
+        conn,
+        id,
+        new.implementation_status,
+        new.status_note.as_deref(),
+        new.status_date.as_deref(),
+        Some(by),
+    )?;
+    Ok(Ok(store::measure(conn, id)?))
+}
+
+pub fn update_measure(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+    changes: &MeasureChanges,
+) -> Edit<(Measure, Measure)> {
+    if let Some(field_id) = changes.field_id {
+        if let Err(e) = open_field(conn, field_id)? {
+            return Ok(Err(e));
+        }
+    }
+    let moved_to = match changes.field_id {
+        Some(field_id) => Some((field_id, next_position(conn, field_id)?)),
+        None => None,
+    };
+    guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
+        let (field_id, position) = match moved_to {
+            Some((to, position)) if to != m.field_id => (to, Some(position)),
+            _ => (m.field_id, None),
+        };
+        let target = measures::table
+            .find(id)
+            .filter(measures::version.eq(m.version));
+        let updated = diesel::update(target)
+            .set((
+                measures::field_id.eq(field_id),
+                measures::code.eq(changes.code.as_ref().unwrap_or(&m.code)),
+                measures::title.eq(changes.title.as_ref().unwrap_or(&m.title)),
+                measures::description.eq(changes.description.as_ref().unwrap_or(&m.description)),
+                measures::responsible_body.eq(changes
+                    .responsible_body
+                    .as_ref()
+                    .or(m.responsible_body.as_ref())),
+                measures::version.eq(m.version + 1),
+                measures::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        if let Some(position) = position {
+            diesel::update(measures::table.find(id))
+                .set(measures::position.eq(position))
+                .execute(conn)?;
+        }
+        Ok(updated)
+    })
+}
+
+pub fn change_status(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+    change: &StatusChange,
+    by: i64,
+) -> Edit<(Measure, Measure)> {
+    guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
+        let target = measures::table
+            .find(id)
+            .filter(measures::version.eq(m.version));
+        let updated = diesel::update(target)
+            .set((
+                measures::implementation_status.eq(change.implementation_status.as_str()),
+                measures::status_note.eq(&change.status_note),
+                measures::status_date.eq(&change.status_date),
+                measures::version.eq(m.version + 1),
+                measures::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        if updated == 1 {
+            record_status(
+                conn,
+                id,
+                change.implementation_status,
+                change.status_note.as_deref(),
+                change.status_date.as_deref(),
+                Some(by),
+            )?;
+        }
+        Ok(updated)
+    })
+}
+
+pub fn retire_measure(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+) -> Edit<(Measure, Measure)> {
+    let mut already = false;
+    let outcome = guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
+        if m.retired_at.is_some() {
+            already = true;
+            return Ok(1);
+        }
+        diesel::update(
+            measures::table
+                .find(id)
+                .filter(measures::version.eq(m.version)),
+        )
+        .set((
+            measures::retired_at.eq(Some(now())),
+            measures::version.eq(m.version + 1),
+            measures::updated_at.eq(now()),
+        ))
+        .execute(conn)
+    })?;
+    Ok(if already {
+        Err(retired_already())
+    } else {
+        outcome
+    })
+}
+
+/// One entry of a measure's status history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusEntry {
+    pub id: i64,
+    pub implementation_status: ImplementationStatus,
+    pub status_note: Option<String>,
+    /// Date of the status, as recorded.
+    #[schema(format = Date)]
+    pub status_date: Option<String>,
+    /// Id of the administrator who recorded it; `null` for the import of a catalogue file.
+    pub recorded_by: Option<i64>,
+    pub recorded_at: chrono::DateTime<Utc>,
+}
+
+/// id, status, note, date, recorded by, recorded at.
+type HistoryRow = (
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    NaiveDateTime,
+);
+
+/// The history of a measure's status, oldest first. `NotFound` for unknown measures.
+pub fn status_history(
+    conn: &mut DbConnection,
+    measure_id: i64,
+    page: &crate::http::pagination::PageRequest,
+) -> QueryResult<crate::http::pagination::Page<StatusEntry>> {
+    measures::table
+        .find(measure_id)
+        .select(measures::id)
+        .first::<i64>(conn)?;
+    let after = page.after.map_or(0, |c| c.id);
+    let rows: Vec<HistoryRow> = measure_status_history::table
+        .filter(measure_status_history::measure_id.eq(measure_id))
+        .filter(measure_status_history::id.gt(after))
+        .order(measure_status_history::id)
+        .limit(page.fetch_limit())
+        .select((
+            measure_status_history::id,
+            measure_status_history::implementation_status,
+            measure_status_history::status_note,
+            measure_status_history::status_date,
+            measure_status_history::recorded_by,
+            measure_status_history::recorded_at,
+        ))
+        .load(conn)?;
+    Ok(page.finish(
+        rows,
+        |r| crate::http::pagination::Cursor { key: 0, id: r.0 },
+        |(id, status, note, date, by, at)| StatusEntry {
+            id,
+            implementation_status: ImplementationStatus::from_stored(&status),
+            status_note: note,
+            status_date: date,
+            recorded_by: by,
+            recorded_at: at.and_utc(),
+        },
+    ))
+}
+
+// ---------------------------------------------------------------- fields
+
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewField {
+    /// Number within the concept, unique, 1–999.
+    #[validate(range(min = 1, max = 999))]
+    pub number: i32,
+    #[validate(length(min = 1, max = 300))]
+    pub title: String,
+    #[validate(length(max = 10000))]
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldChanges {
+    #[validate(range(min = 1, max = 999))]
+    pub number: Option<i32>,
+    #[validate(length(min = 1, max = 300))]
+    pub title: Option<String>,
+    #[validate(length(max = 10000))]
+    pub summary: Option<String>,
+}
+
+fn concept_id(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
+    crate::db::schema::concepts::table
+        .order(crate::db::schema::concepts::id)
+        .select(crate::db::schema::concepts::id)
+        .first(conn)
+        .optional()
+}
+
+fn no_catalogue() -> ApiError {
+    ApiError::conflict("no_catalogue", "No catalogue is loaded; import one first.")
+}
+
+pub fn create_field(conn: &mut DbConnection, new: &NewField) -> Edit<Field> {
+    let Some(concept_id) = concept_id(conn)? else {
+        return Ok(Err(no_catalogue()));
+    };
+    let now = now();
+    let values = (
+        fields::concept_id.eq(concept_id),
+        fields::number.eq(new.number),
+        fields::title.eq(&new.title),
+        fields::summary.eq(&new.summary),
+        fields::created_at.eq(now),
+        fields::updated_at.eq(now),
+    );
+    let id: i64 = db_run!(conn, |c| diesel::insert_into(fields::table)
+        .values(values)
+        .returning(fields::id)
+        .get_result(c))?;
+    Ok(Ok(store::field(conn, id)?))
+}
+
+pub fn update_field(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+    changes: &FieldChanges,
+) -> Edit<(Field, Field)> {
+    guarded(conn, if_match, id, store::field, |conn, f: &Field| {
+        diesel::update(fields::table.find(id).filter(fields::version.eq(f.version)))
+            .set((
+                fields::number.eq(changes.number.unwrap_or(f.number)),
+                fields::title.eq(changes.title.as_ref().unwrap_or(&f.title)),
+                fields::summary.eq(changes.summary.as_ref().or(f.summary.as_ref())),
+                fields::version.eq(f.version + 1),
+                fields::updated_at.eq(now()),
+            ))
+            .execute(conn)
+    })
+}
+
+/// Retires a field of action; its measures stay readable where they are.
+pub fn retire_field(conn: &mut DbConnection, id: i64, if_match: &str) -> Edit<(Field, Field)> {
+    let mut already = false;
+    let outcome = guarded(conn, if_match, id, store::field, |conn, f: &Field| {
+        if f.retired_at.is_some() {
+            already = true;
+            return Ok(1);
+        }
+        diesel::update(fields::table.find(id).filter(fields::version.eq(f.version)))
+            .set((
+                fields::retired_at.eq(Some(now())),
+                fields::version.eq(f.version + 1),
+                fields::updated_at.eq(now()),
+            ))
+            .execute(conn)
+    })?;
+    Ok(if already {
+        Err(retired_already())
+    } else {
+        outcome
+    })
+}
+
+// ---------------------------------------------------------------- vision and goals
+
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVisionStatement {
+    pub kind: VisionKind,
+    #[validate(length(min = 1, max = 4000))]
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPriorityGoal {
+    #[validate(length(min = 1, max = 4000))]
+    pub text: String,
+}
+
+/// A new wording of a statement or goal.
+#[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextChange {
+    #[validate(length(min = 1, max = 4000))]
+    pub text: String,
+}
+
+pub fn create_vision_statement(
+    conn: &mut DbConnection,
+    new: &NewVisionStatement,
+) -> Edit<VisionStatement> {
+    let Some(concept_id) = concept_id(conn)? else {
+        return Ok(Err(no_catalogue()));
+    };
+    let max: Option<i32> = vision_statements::table
+        .filter(vision_statements::concept_id.eq(concept_id))
+        .filter(vision_statements::kind.eq(new.kind.as_str()))
+        .select(diesel::dsl::max(vision_statements::position))
+        .first(conn)?;
+    let values = (
+        vision_statements::concept_id.eq(concept_id),
+        vision_statements::kind.eq(new.kind.as_str()),
+        vision_statements::position.eq(max.unwrap_or(0) + 1),
+        vision_statements::text.eq(&new.text),
+    );
+    let id: i64 = db_run!(conn, |c| diesel::insert_into(vision_statements::table)
+        .values(values)
+        .returning(vision_statements::id)
+        .get_result(c))?;
+    Ok(Ok(store::vision_statement(conn, id)?))
+}
+
+pub fn update_vision_statement(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+    change: &TextChange,
+) -> Edit<(VisionStatement, VisionStatement)> {
+    guarded(
+        conn,
+        if_match,
+        id,
+        store::vision_statement,
+        |conn, v: &VisionStatement| {
+            diesel::update(
+                vision_statements::table
+                    .find(id)
+                    .filter(vision_statements::version.eq(v.version)),
+            )
+            .set((
+                vision_statements::text.eq(&change.text),
+                vision_statements::version.eq(v.version + 1),
+            ))
+            .execute(conn)
+        },
+    )
+}
+
+pub fn retire_vision_statement(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+) -> Edit<(VisionStatement, VisionStatement)> {
+    let mut already = false;
+    let outcome = guarded(
+        conn,
+        if_match,
+        id,
+        store::vision_statement,
+        |conn, v: &VisionStatement| {
+            if v.retired_at.is_some() {
+                already = true;
+                return Ok(1);
+            }
+            diesel::update(
+                vision_statements::table
+                    .find(id)
+                    .filter(vision_statements::version.eq(v.version)),
+            )
+            .set((
+                vision_statements::retired_at.eq(Some(now())),
+                vision_statements::version.eq(v.version + 1),
+            ))
+            .execute(conn)
+        },
+    )?;
+    Ok(if already {
+        Err(retired_already())
+    } else {
+        outcome
+    })
+}
+
+pub fn create_priority_goal(conn: &mut DbConnection, new: &NewPriorityGoal) -> Edit<PriorityGoal> {
+    let Some(concept_id) = concept_id(conn)? else {
+        return Ok(Err(no_catalogue()));
+    };
+    let max: Option<i32> = priority_goals::table
+        .filter(priority_goals::concept_id.eq(concept_id))
+        .select(diesel::dsl::max(priority_goals::position))
+        .first(conn)?;
+    let values = (
+        priority_goals::concept_id.eq(concept_id),
+        priority_goals::position.eq(max.unwrap_or(0) + 1),
+        priority_goals::text.eq(&new.text),
+    );
+    let id: i64 = db_run!(conn, |c| diesel::insert_into(priority_goals::table)
+        .values(values)
+        .returning(priority_goals::id)
+        .get_result(c))?;
+    Ok(Ok(store::priority_goal(conn, id)?))
+}
+
+pub fn update_priority_goal(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+    change: &TextChange,
+) -> Edit<(PriorityGoal, PriorityGoal)> {
+    guarded(
+        conn,
+        if_match,
+        id,
+        store::priority_goal,
+        |conn, g: &PriorityGoal| {
+            diesel::update(
+                priority_goals::table
+                    .find(id)
+                    .filter(priority_goals::version.eq(g.version)),
+            )
+            .set((
+                priority_goals::text.eq(&change.text),
+                priority_goals::version.eq(g.version + 1),
+            ))
+            .execute(conn)
+        },
+    )
+}
+
+pub fn retire_priority_goal(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: &str,
+) -> Edit<(PriorityGoal, PriorityGoal)> {
+    let mut already = false;
+    let outcome = guarded(
+        conn,
+        if_match,
+        id,
+        store::priority_goal,
+        |conn, g: &PriorityGoal| {
+            if g.retired_at.is_some() {
+                already = true;
+                return Ok(1);
+            }
+            diesel::update(
+                priority_goals::table
+                    .find(id)
+                    .filter(priority_goals::version.eq(g.version)),
+            )
+            .set((
+                priority_goals::retired_at.eq(Some(now())),
+                priority_goals::version.eq(g.version + 1),
+            ))
+            .execute(conn)
+        },
+    )?;
+    Ok(if already {
+        Err(retired_already())
+    } else {
+        outcome
+    })
+}

@@ -9,7 +9,9 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod catalogue;
+pub mod clock;
 pub mod config;
+pub mod consultations;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -39,6 +41,8 @@ pub struct AppState {
     pub catalogue_cache: ResponseCache,
     /// Tokens, password hashing and rate limits.
     pub auth: auth::Auth,
+    /// The time phases are derived from (tests set it).
+    pub clock: clock::Clock,
 }
 
 impl AppState {
@@ -53,6 +57,7 @@ impl AppState {
             metrics: Metrics::new(),
             settings,
             catalogue_cache,
+            clock: clock::Clock::System,
         })
     }
 }
@@ -63,12 +68,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(http::ops::routes).service(
         scope::scope("/api/v1")
             .configure(catalogue::routes::routes)
+            .configure(consultations::routes::routes)
             .configure(auth::routes::routes)
             .configure(auth::me::routes)
             .service(
                 scope::scope("/admin")
+                    .wrap(from_fn(auth::extract::require_admin))
                     .configure(admin::routes::routes)
                     .configure(catalogue::admin::routes)
+                    .configure(consultations::routes::admin_routes)
                     .configure(audit::routes::routes),
             ),
     );
@@ -95,6 +103,21 @@ pub fn api_doc_json() -> String {
     json
 }
 
+/// Loads the demo data into an empty database — the demo catalogue and one consultation over
+/// it — and does nothing when a catalogue is there (so seeding twice changes nothing).
+pub fn seed_demo(
+    conn: &mut db::DbConnection,
+) -> Result<Option<catalogue::store::ImportSummary>, catalogue::store::ImportError> {
+    db::write_transaction(conn, |conn| {
+        let Some(summary) = catalogue::seed_demo(conn)? else {
+            return Ok(None);
+        };
+        let draft = consultations::demo_draft(conn, chrono::Utc::now())?;
+        consultations::store::insert(conn, &draft)?;
+        Ok(Some(summary))
+    })
+}
+
 /// Builds the application for one worker (used by `serve` and by the tests).
 pub fn build_app(
     state: &AppState,
@@ -116,6 +139,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::new(state.catalogue_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
+        .app_data(web::Data::new(state.clock.clone()))
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)

@@ -2,7 +2,7 @@
 //! print the OpenAPI document.
 
 use actix_web::HttpServer;
-use beteiligung::catalogue::{self, file::CatalogueFile, store};
+use beteiligung::catalogue::{file::CatalogueFile, store};
 use beteiligung::config::{Backend, LogFormat, Settings};
 use beteiligung::db::{self, Db};
 use beteiligung::AppState;
@@ -135,23 +135,31 @@ fn open_pool(settings: &Settings) -> Result<db::Pool, String> {
     })
 }
 
-fn migrate(settings: &Settings) -> Result<db::Pool, String> {
-    let pool = open_pool(settings)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+/// One connection for a command-line task (no pool, no background threads).
+fn connect(settings: &Settings) -> Result<db::DbConnection, String> {
+    db::establish(&settings.database_url).map_err(|e| {
+        format!(
+            "cannot open the database ({}): {e}",
+            settings.database_url.redacted()
+        )
+    })
+}
+
+/// Applies pending migrations; returns the connection it used.
+fn migrate(settings: &Settings) -> Result<db::DbConnection, String> {
+    let mut conn = connect(settings)?;
     let applied = db::run_migrations(&mut conn).map_err(|e| format!("migration failed: {e}"))?;
     if applied.is_empty() {
         tracing::info!("database schema is up to date");
     } else {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
-    drop(conn);
-    Ok(pool)
+    Ok(conn)
 }
 
 fn seed(settings: &Settings) -> Result<(), String> {
-    let pool = migrate(settings)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
-    match catalogue::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))? {
+    let mut conn = migrate(settings)?;
+    match beteiligung::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))? {
         Some(s) => tracing::info!(
             fields = s.fields,
             measures = s.measures,
@@ -166,8 +174,7 @@ fn import(settings: &Settings, path: &PathBuf, replace: bool) -> Result<(), Stri
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let file = CatalogueFile::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let pool = migrate(settings)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = migrate(settings)?;
     let mode = if replace {
         store::ImportMode::Replace
     } else {
@@ -185,8 +192,7 @@ fn import(settings: &Settings, path: &PathBuf, replace: bool) -> Result<(), Stri
 }
 
 fn export(settings: &Settings) -> Result<(), String> {
-    let pool = migrate(settings)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = migrate(settings)?;
     let file = store::export(&mut conn).map_err(|e| match e {
         diesel::result::Error::NotFound => "no catalogue is loaded".to_owned(),
         other => format!("export failed: {other}"),
@@ -201,11 +207,10 @@ fn serve(settings: Settings) -> Result<(), String> {
     // Settings that can only be checked together fail before the database is touched.
     beteiligung::auth::keys::signing_key(&settings)?;
     let mailer = beteiligung::mail::Mailer::from_settings(&settings)?;
-    let pool = migrate(&settings)?;
+    let mut conn = migrate(&settings)?;
     if settings.seed_demo {
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
         if let Some(s) =
-            catalogue::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))?
+            beteiligung::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))?
         {
             tracing::info!(
                 fields = s.fields,
@@ -233,7 +238,10 @@ fn serve(settings: Settings) -> Result<(), String> {
     if matches!(mailer, beteiligung::mail::Mailer::Log) {
         tracing::info!("mail:     no SMTP_URL set; mails are written to this log");
     }
-    beteiligung::mail::spawn_worker(pool.clone(), mailer, std::time::Duration::from_secs(2));
+    drop(conn);
+    let pool = open_pool(&settings)?;
+    let outbox =
+        beteiligung::mail::spawn_worker(pool.clone(), mailer, std::time::Duration::from_secs(2));
     let state = AppState::new(
         Db::new(pool, settings.database_url.backend),
         settings.clone(),
@@ -257,6 +265,7 @@ fn serve(settings: Settings) -> Result<(), String> {
             server.run().await
         })
         .map_err(|e| format!("server stopped: {e}"))?;
+    outbox.stop();
     tracing::info!("shut down");
     Ok(())
 }
@@ -268,8 +277,7 @@ fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<
     if !validator::ValidateEmail::validate_email(&email) {
         return Err(format!("'{email}' is not an e-mail address"));
     }
-    let pool = migrate(settings)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = migrate(settings)?;
     let existing = store::user_by_email(&mut conn, &email).map_err(|e| e.to_string())?;
     let password_hash = match existing {
         Some(_) => None,

@@ -21,6 +21,7 @@ every response carries `X-Request-Id`. The document itself is served at `/openap
     ),
     tags(
         (name = "catalogue", description = "Integrationskonzept: Leitbild (vision), Priorisierte Ziele (priority goals), Handlungsfelder (fields of action) and Maßnahmen (measures) with their Stand der Umsetzung (implementation status)."),
+        (name = "consultations", description = "Beteiligungsrunden: consultations with their scope, commenting and voting windows, moderation mode, voting rules and current phase."),
         (name = "accounts", description = "Registration, e-mail verification, sign-in (access and refresh tokens), passwords and the own account (`/me`)."),
         (name = "administration", description = "Administrators: users, roles, blocking and the audit log."),
         (name = "operations", description = "Liveness, readiness and metrics for operators."),

@@ -7,7 +7,7 @@ use crate::auth::model::Role;
 use crate::db::Db;
 use crate::error::ApiError;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -47,6 +47,10 @@ impl FromRequest for CurrentUser {
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        // Already established for this request (by the administrators' scope).
+        if let Some(known) = req.extensions().get::<CurrentUser>().cloned() {
+            return Box::pin(async move { Ok(known) });
+        }
         let token = bearer(req);
         let auth = req.app_data::<web::Data<Auth>>().cloned();
         let db = req.app_data::<web::Data<Db>>().cloned();
@@ -98,6 +102,24 @@ impl FromRequest for Verified {
             Ok(Verified(user))
         })
     }
+}
+
+/// Guards the administrators' scope: every request is authenticated and authorised before
+/// its body is even read, so a participant gets 403 (not a validation error) whatever they
+/// send. The established user is kept for the handler's own `Admin` extractor.
+pub async fn require_admin(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    // Refusals become responses here, so the outer middleware sees them like any other.
+    let user = match Admin::extract(req.request()).await {
+        Ok(Admin(user)) => user,
+        Err(refusal) => return Ok(req.error_response(refusal).map_into_right_body()),
+    };
+    req.extensions_mut().insert(user);
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_left_body)
 }
 
 /// An administrator (403 `forbidden` for everyone else who is signed in).

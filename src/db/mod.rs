@@ -115,7 +115,10 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Poo
     };
     r2d2::Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        // No idle connections are kept ready in the background: r2d2 would open them on its own
+        // threads, and a process ending while one of those is inside libpq crashes in OpenSSL's
+        // exit handler (seen: segfaults at the end of CLI commands on PostgreSQL).
+        .min_idle(Some(0))
         .connection_timeout(timeout)
         // Checking each PostgreSQL connection as it is handed out costs one round trip, and is
         // what lets the pool replace connections that died with a database restart. A SQLite

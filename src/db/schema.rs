@@ -158,6 +158,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    consultations (id) {
+        id -> BigInt,
+        title -> Text,
+        description -> Text,
+        whole_concept -> Bool,
+        comment_opens_at -> Nullable<Timestamp>,
+        comment_closes_at -> Nullable<Timestamp>,
+        vote_opens_at -> Nullable<Timestamp>,
+        vote_closes_at -> Nullable<Timestamp>,
+        moderation -> Text,
+        points_budget -> Integer,
+        max_points_per_option -> Integer,
+        option_kind -> Text,
+        results_visibility -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consultation_fields (consultation_id, field_id) {
+        consultation_id -> BigInt,
+        field_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    consultation_measures (consultation_id, measure_id) {
+        consultation_id -> BigInt,
+        measure_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    consultation_options (consultation_id, item_id) {
+        consultation_id -> BigInt,
+        item_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(consultation_fields -> consultations (consultation_id));
+diesel::joinable!(consultation_measures -> consultations (consultation_id));
+diesel::joinable!(consultation_options -> consultations (consultation_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
@@ -181,4 +227,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_emails,
     audit_log,
     measure_status_history,
+    consultations,
+    consultation_fields,
+    consultation_measures,
+    consultation_options,
 );

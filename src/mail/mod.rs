@@ -240,31 +240,54 @@ pub fn process_due(conn: &mut DbConnection, mailer: &Mailer, batch: i64) -> Quer
     Ok(sent)
 }
 
-/// Starts the background sender: it works through the outbox every `interval` until the
-/// process ends.
-pub fn spawn_worker(pool: Pool, mailer: Mailer, interval: Duration) {
-    std::thread::Builder::new()
+/// The running background sender; [`Worker::stop`] ends it and waits for its round to finish.
+pub struct Worker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Stops the worker after its current round (before the process exits, so no thread is
+    /// inside the database client library when it unloads).
+    pub fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.thread.join();
+    }
+}
+
+/// Starts the background sender: it works through the outbox every `interval` until stopped.
+pub fn spawn_worker(pool: Pool, mailer: Mailer, interval: Duration) -> Worker {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let thread = std::thread::Builder::new()
         .name("outbox".into())
-        .spawn(move || loop {
-            // A panic in one round must not end mail for the rest of the process's life.
-            let round =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match pool.get() {
-                    Ok(mut conn) => loop {
-                        match process_due(&mut conn, &mailer, 20) {
-                            Ok(20) => continue,
-                            Ok(_) => break,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "outbox: database error");
-                                break;
+        .spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                // A panic in one round must not end mail for the rest of the process's life.
+                let round =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match pool.get() {
+                        Ok(mut conn) => loop {
+                            match process_due(&mut conn, &mailer, 20) {
+                                Ok(20) => continue,
+                                Ok(_) => break,
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "outbox: database error");
+                                    break;
+                                }
                             }
-                        }
-                    },
-                    Err(e) => tracing::warn!(error = %e, "outbox: no database connection"),
-                }));
-            if round.is_err() {
-                tracing::error!("outbox: a round panicked; continuing");
+                        },
+                        Err(e) => tracing::warn!(error = %e, "outbox: no database connection"),
+                    }));
+                if round.is_err() {
+                    tracing::error!("outbox: a round panicked; continuing");
+                }
+                let mut slept = Duration::ZERO;
+                while slept < interval && !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    slept += Duration::from_millis(100);
+                }
             }
-            std::thread::sleep(interval);
         })
         .expect("spawn the outbox thread");
+    Worker { stop, thread }
 }

@@ -9,6 +9,7 @@ mod authorization;
 mod catalogue;
 mod catalogue_admin;
 mod cli;
+mod consultations;
 mod database;
 mod errors;
 mod operations;

@@ -152,7 +152,7 @@ impl TestDb {
 
     pub fn state_with(&self, extra: &[(&str, &str)]) -> AppState {
         let pool = self.pool();
-        beteiligung::catalogue::seed_demo(&mut pool.get().unwrap()).expect("seed");
+        beteiligung::seed_demo(&mut pool.get().unwrap()).expect("seed");
         AppState::new(Db::new(pool, self.url.backend), self.settings(extra)).expect("app state")
     }
 }

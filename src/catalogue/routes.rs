@@ -156,11 +156,16 @@ pub async fn list_measures(
     )
 )]
 #[get("/measures/{id}")]
-pub async fn get_measure(db: web::Data<Db>, id: web::Path<i64>) -> ApiResult<web::Json<Measure>> {
+pub async fn get_measure(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(
-        db.run(move |conn| store::measure(conn, id)).await?,
-    ))
+    cache
+        .json(&req, || db.run(move |conn| store::measure(conn, id)))
+        .await
 }
 
 /// The history of a measure's implementation status (Stand der Umsetzung), oldest first: each

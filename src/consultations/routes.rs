@@ -165,7 +165,7 @@ pub async fn create_consultation(
     let created = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                errors.extend(store::check(conn, &draft)?);
+                errors.extend(store::check(conn, &draft, None)?);
                 if !errors.is_empty() {
                     return Ok(Err(ApiError::validation(errors)));
                 }
@@ -248,7 +248,7 @@ pub async fn update_consultation(
                         return Ok(Err(e));
                     }
                 }
-                let errors = store::check(conn, &next)?;
+                let errors = store::check(conn, &next, Some(&current))?;
                 if !errors.is_empty() {
                     return Ok(Err(ApiError::validation(errors)));
                 }

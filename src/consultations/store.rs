@@ -154,8 +154,13 @@ fn err(field: &str, code: &str, message: &str) -> FieldError {
 }
 
 /// Everything wrong with a consultation as a whole (windows, rules, scope and options against
-/// the catalogue), each naming its field.
-pub fn check(conn: &mut DbConnection, c: &ConsultationDraft) -> QueryResult<Vec<FieldError>> {
+/// the catalogue), each naming its field. Items a consultation already had stay valid when
+/// they are retired later (`before`), so retiring never breaks what refers to it.
+pub fn check(
+    conn: &mut DbConnection,
+    c: &ConsultationDraft,
+    before: Option<&Consultation>,
+) -> QueryResult<Vec<FieldError>> {
     let mut errors = Vec::new();
     for (name, w) in [("commenting", c.commenting), ("voting", c.voting)] {
         if let Some(w) = w {
@@ -191,17 +196,33 @@ pub fn check(conn: &mut DbConnection, c: &ConsultationDraft) -> QueryResult<Vec<
         ));
     }
     // The scope: current (not retired) fields and measures.
+    let kept_fields: Vec<i64> = before
+        .map(|b| b.scope.field_ids.clone())
+        .unwrap_or_default();
+    let kept_measures: Vec<i64> = before
+        .map(|b| b.scope.measure_ids.clone())
+        .unwrap_or_default();
+    let kept_options: Vec<i64> = before
+        .filter(|b| b.voting_rules.option_kind == rules.option_kind)
+        .map(|b| b.voting_rules.options.clone())
+        .unwrap_or_default();
     let live_fields: HashSet<i64> = fields::table
-        .filter(fields::retired_at.is_null())
-        .select(fields::id)
-        .load::<i64>(conn)?
+        .select((fields::id, fields::retired_at))
+        .load::<(i64, Option<NaiveDateTime>)>(conn)?
         .into_iter()
+        .filter(|(id, retired)| {
+            retired.is_none() || kept_fields.contains(id) || kept_options.contains(id)
+        })
+        .map(|(id, _)| id)
         .collect();
     let live_measures: HashMap<i64, i64> = measures::table
-        .filter(measures::retired_at.is_null())
-        .select((measures::id, measures::field_id))
-        .load::<(i64, i64)>(conn)?
+        .select((measures::id, measures::field_id, measures::retired_at))
+        .load::<(i64, i64, Option<NaiveDateTime>)>(conn)?
         .into_iter()
+        .filter(|(id, _, retired)| {
+            retired.is_none() || kept_measures.contains(id) || kept_options.contains(id)
+        })
+        .map(|(id, field, _)| (id, field))
         .collect();
     let scope = &c.scope;
     if scope.whole_concept && !(scope.field_ids.is_empty() && scope.measure_ids.is_empty()) {
@@ -248,10 +269,11 @@ pub fn check(conn: &mut DbConnection, c: &ConsultationDraft) -> QueryResult<Vec<
         OptionKind::Measures => rules.options.iter().find(|o| !measure_in_scope(o)),
         OptionKind::PriorityGoals => {
             let goals: HashSet<i64> = priority_goals::table
-                .filter(priority_goals::retired_at.is_null())
-                .select(priority_goals::id)
-                .load::<i64>(conn)?
+                .select((priority_goals::id, priority_goals::retired_at))
+                .load::<(i64, Option<NaiveDateTime>)>(conn)?
                 .into_iter()
+                .filter(|(id, retired)| retired.is_none() || kept_options.contains(id))
+                .map(|(id, _)| id)
                 .collect();
             rules.options.iter().find(|o| !goals.contains(o))
         }

@@ -169,6 +169,12 @@ fn import_and_seed_on(db: &TestDb) {
     let out = run(dir.path(), &env, &["import", "--replace", "good.json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(count_rows(&url, "measures"), 7);
+
+    // `export` prints the catalogue in the import format: the same as what was imported.
+    let out = run(dir.path(), &env, &["export"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(exported, file);
 }
 
 #[test]

@@ -113,7 +113,7 @@ both_backends! {
         call(&app, Method::GET, "/api/v1/consultations?phase=later", None, None).await.assert_problem(400, "invalid_query");
 
         // Before voting opens the rules can change; the voting window may move, not into the past.
-        let etag = |r: &crate::common::Reply| r.header("etag").unwrap().to_owned();
+        let etag = |r: &crate::common::Reply| r.header("etag").unwrap_or_else(|| panic!("no ETag: {} {:?}", r.status, r.headers)).to_owned();
         let current = call(&app, Method::GET, &uri, None, None).await;
         let r = send(&app, admin_request(Method::PATCH, &admin_uri, &token, Some(&etag(&current)), json!({"voting_rules": {"points_budget": 12, "max_points_per_option": 4, "option_kind": "measures", "options": measure_ids}}))).await;
         assert_eq!(r.status, 200, "{}", r.text);
@@ -139,10 +139,21 @@ both_backends! {
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["voting"]["closes_at"].as_str().map(|s| s.starts_with("2027-03-28")), Some(true));
 
+        // Retiring a measure on the ballot breaks nothing that refers to it.
+        let m = measure_ids[0];
+        let measure = call(&app, Method::GET, &format!("/api/v1/measures/{m}"), None, None).await;
+        let r = send(&app, admin_request(Method::POST, &format!("/api/v1/admin/catalogue/measures/{m}/retire"), &token, Some(&etag(&measure)), json!(null))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let current = call(&app, Method::GET, &uri, None, None).await;
+        assert_eq!(current.status, 200);
+        assert_eq!(current.body["voting_rules"]["options"], json!(measure_ids));
+        let r = send(&app, admin_request(Method::PATCH, &admin_uri, &token, Some(&etag(&current)), json!({"description": "Mit zurückgezogener Maßnahme"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+
         let log = call(&app, Method::GET, "/api/v1/admin/audit-log?object_type=consultation", Some(&token), None).await;
         let actions: Vec<_> = log.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-        assert_eq!(actions, ["consultation.updated", "consultation.updated", "consultation.updated", "consultation.created"]);
-        assert_eq!(log.body["items"][0]["details"]["after"]["title"], "Sprache und Bildung (verlängert)");
+        assert_eq!(actions, ["consultation.updated", "consultation.updated", "consultation.updated", "consultation.updated", "consultation.created"]);
+        assert_eq!(log.body["items"][1]["details"]["after"]["title"], "Sprache und Bildung (verlängert)");
     }
 
     async fn the_demo_has_a_consultation_over_the_demo_catalogue(db) {

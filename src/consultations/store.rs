@@ -357,28 +357,37 @@ fn write_parts(conn: &mut DbConnection, id: i64, c: &ConsultationDraft) -> Query
     Ok(())
 }
 
+/// The columns a draft sets, the same for creating and for changing a consultation.
+macro_rules! draft_columns {
+    ($c:expr) => {
+        (
+            consultations::title.eq(&$c.title),
+            consultations::description.eq(&$c.description),
+            consultations::whole_concept.eq($c.scope.whole_concept),
+            consultations::comment_opens_at.eq(naive($c.commenting, false)),
+            consultations::comment_closes_at.eq(naive($c.commenting, true)),
+            consultations::vote_opens_at.eq(naive($c.voting, false)),
+            consultations::vote_closes_at.eq(naive($c.voting, true)),
+            consultations::moderation.eq($c.moderation.as_str()),
+            consultations::points_budget.eq($c.voting_rules.points_budget),
+            consultations::max_points_per_option.eq($c.voting_rules.max_points_per_option),
+            consultations::option_kind.eq($c.voting_rules.option_kind.as_str()),
+            consultations::results_visibility.eq($c.results_visibility.as_str()),
+        )
+    };
+}
+
 pub fn insert(conn: &mut DbConnection, c: &ConsultationDraft) -> QueryResult<i64> {
     let now = Utc::now().naive_utc();
     let values = (
-        consultations::title.eq(&c.title),
-        consultations::description.eq(&c.description),
-        consultations::whole_concept.eq(c.scope.whole_concept),
-        consultations::comment_opens_at.eq(naive(c.commenting, false)),
-        consultations::comment_closes_at.eq(naive(c.commenting, true)),
-        consultations::vote_opens_at.eq(naive(c.voting, false)),
-        consultations::vote_closes_at.eq(naive(c.voting, true)),
-        consultations::moderation.eq(c.moderation.as_str()),
-        consultations::points_budget.eq(c.voting_rules.points_budget),
-        consultations::max_points_per_option.eq(c.voting_rules.max_points_per_option),
-        consultations::option_kind.eq(c.voting_rules.option_kind.as_str()),
-        consultations::results_visibility.eq(c.results_visibility.as_str()),
+        draft_columns!(c),
         consultations::created_at.eq(now),
         consultations::updated_at.eq(now),
     );
-    let id: i64 = db_run!(conn, |c| diesel::insert_into(consultations::table)
+    let id: i64 = db_run!(conn, |conn| diesel::insert_into(consultations::table)
         .values(values)
         .returning(consultations::id)
-        .get_result(c))?;
+        .get_result(conn))?;
     write_parts(conn, id, c)?;
     Ok(id)
 }
@@ -396,18 +405,7 @@ pub fn update(
             .filter(consultations::version.eq(version)),
     )
     .set((
-        consultations::title.eq(&c.title),
-        consultations::description.eq(&c.description),
-        consultations::whole_concept.eq(c.scope.whole_concept),
-        consultations::comment_opens_at.eq(naive(c.commenting, false)),
-        consultations::comment_closes_at.eq(naive(c.commenting, true)),
-        consultations::vote_opens_at.eq(naive(c.voting, false)),
-        consultations::vote_closes_at.eq(naive(c.voting, true)),
-        consultations::moderation.eq(c.moderation.as_str()),
-        consultations::points_budget.eq(c.voting_rules.points_budget),
-        consultations::max_points_per_option.eq(c.voting_rules.max_points_per_option),
-        consultations::option_kind.eq(c.voting_rules.option_kind.as_str()),
-        consultations::results_visibility.eq(c.results_visibility.as_str()),
+        draft_columns!(c),
         consultations::version.eq(version + 1),
         consultations::updated_at.eq(Utc::now().naive_utc()),
     ))

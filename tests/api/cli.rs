@@ -505,3 +505,73 @@ fn first_admin_from_the_command_line_and_sessions_survive_a_restart() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// Writes acknowledged by the API over HTTP survive the server being killed with SIGKILL.
+fn acknowledged_http_writes_survive_sigkill(db_env: &[(&str, &str)], url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = create_admin(
+        dir.path(),
+        db_env,
+        "admin@example.org",
+        "Sparrenburg bei Nacht",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let port = free_port();
+    let (mut child, _log) = start_server(dir.path(), db_env, port);
+    let res = post_json(
+        port,
+        "/api/v1/auth/login",
+        None,
+        r#"{"email":"admin@example.org","password":"Sparrenburg bei Nacht"}"#,
+    );
+    let token = json_body(&res)["access_token"].as_str().unwrap().to_owned();
+    let mut acknowledged = Vec::new();
+    for n in 0..40 {
+        let res = post_json(
+            port,
+            "/api/v1/admin/catalogue/priority-goals",
+            Some(&token),
+            &format!(r#"{{"text":"Ziel {n}"}}"#),
+        );
+        assert!(res.starts_with("HTTP/1.1 201"), "{res}");
+        acknowledged.push(json_body(&res)["id"].as_i64().unwrap());
+    }
+    child.kill().unwrap(); // SIGKILL: no shutdown, no flushing beyond what was committed
+    child.wait().unwrap();
+    use diesel::prelude::*;
+    let mut conn =
+        beteiligung::db::establish(&beteiligung::config::DatabaseUrl::parse(url).unwrap()).unwrap();
+    let stored: Vec<i64> = beteiligung::db::schema::priority_goals::table
+        .select(beteiligung::db::schema::priority_goals::id)
+        .load(&mut conn)
+        .unwrap();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged with 201 but lost after SIGKILL: {lost:?}"
+    );
+}
+
+#[test]
+fn acknowledged_http_writes_survive_sigkill_sqlite() {
+    let db = TestDb::sqlite();
+    let url = db.url.target.clone();
+    acknowledged_http_writes_survive_sigkill(&[("DATABASE_URL", &url)], &url);
+}
+
+#[test]
+fn acknowledged_http_writes_survive_sigkill_postgres() {
+    let Some(db) = TestDb::postgres() else { return };
+    let url = db.url.target.clone();
+    acknowledged_http_writes_survive_sigkill(
+        &[
+            ("DATABASE_URL", &url),
+            ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+            ("MAIL_LOG", "true"),
+        ],
+        &url,
+    );
+}

@@ -235,6 +235,9 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => Self::not_found("The requested object does not exist."),
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                Self::conflict("in_use", "Other objects refer to this one.")
+            }
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::conflict(
                 "already_exists",
                 "Another object already has this value where only one may (e.g. a number or code).",
@@ -264,6 +267,10 @@ impl From<crate::catalogue::store::ImportError> for ApiError {
             crate::catalogue::store::ImportError::AlreadyLoaded => Self::conflict(
                 "catalogue_loaded",
                 "A catalogue is already loaded; replace it explicitly.",
+            ),
+            crate::catalogue::store::ImportError::InUse => Self::conflict(
+                "catalogue_in_use",
+                "Consultations refer to the loaded catalogue; change it item by item instead of replacing it.",
             ),
             crate::catalogue::store::ImportError::Database(e) => e.into(),
         }

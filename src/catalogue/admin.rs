@@ -90,7 +90,7 @@ pub struct ImportResult {
         (status = 400, description = "Not valid JSON (`invalid_catalogue`, with the line) or invalid values (`validation_failed`, with paths)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A catalogue is loaded and `replace` was not set (`catalogue_loaded`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A catalogue is loaded and `replace` was not set (`catalogue_loaded`), or consultations refer to it (`catalogue_in_use`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/catalogue/import")]

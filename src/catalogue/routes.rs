@@ -19,7 +19,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_field)
         .service(list_measures)
         .service(get_measure)
-        .service(measure_status_history);
+        .service(measure_status_history)
+        .service(get_vision_statement)
+        .service(get_priority_goal);
 }
 
 /// Filters of the measure list.
@@ -195,5 +197,55 @@ pub async fn measure_status_history(
         .json(&req, || {
             db.run(move |conn| super::edit::status_history(conn, id, &page))
         })
+        .await
+}
+
+/// One Leitbild statement, also a retired one; its ETag is what a change needs as `If-Match`.
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    params(("id" = i64, Path, description = "Id of the statement")),
+    responses(
+        (status = 200, description = "The statement", body = super::model::VisionStatement, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate, or as `If-Match` to change it"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
+        (status = 404, description = "No statement with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/vision-statements/{id}")]
+pub async fn get_vision_statement(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    cache
+        .json(&req, || {
+            db.run(move |conn| store::vision_statement(conn, id))
+        })
+        .await
+}
+
+/// One priority goal, also a retired one; its ETag is what a change needs as `If-Match`.
+#[utoipa::path(
+    tag = "catalogue",
+    security(()),
+    params(("id" = i64, Path, description = "Id of the goal")),
+    responses(
+        (status = 200, description = "The goal", body = super::model::PriorityGoal, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate, or as `If-Match` to change it"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
+        (status = 404, description = "No goal with this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/priority-goals/{id}")]
+pub async fn get_priority_goal(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    cache: web::Data<ResponseCache>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    cache
+        .json(&req, || db.run(move |conn| store::priority_goal(conn, id)))
         .await
 }

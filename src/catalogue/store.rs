@@ -353,6 +353,8 @@ pub struct ImportSummary {
 pub enum ImportError {
     #[error("a catalogue is already loaded; use --replace to replace it")]
     AlreadyLoaded,
+    #[error("consultations refer to the loaded catalogue; it can no longer be replaced, only changed item by item")]
+    InUse,
     #[error("{0}")]
     Database(#[from] diesel::result::Error),
 }
@@ -429,6 +431,12 @@ pub fn import(
         if replaced {
             if mode == ImportMode::IntoEmpty {
                 return Err(ImportError::AlreadyLoaded);
+            }
+            let consultations: i64 = crate::db::schema::consultations::table
+                .select(count_star())
+                .first(conn)?;
+            if consultations > 0 {
+                return Err(ImportError::InUse);
             }
             diesel::delete(concepts::table).execute(conn)?;
         }

@@ -190,6 +190,11 @@ pub struct ConsultationDraft {
     pub results_visibility: ResultsVisibility,
 }
 
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Window>>, D::Error> {
+    Option::<Window>::deserialize(d).map(Some)
+}
+
 /// Changes to a consultation; what is left out stays as it is.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -199,9 +204,14 @@ pub struct ConsultationChanges {
     #[validate(length(max = 20000))]
     pub description: Option<String>,
     pub scope: Option<Scope>,
-    /// A new commenting window (`null` is not accepted here: a window is not removed).
-    pub commenting: Option<Window>,
-    pub voting: Option<Window>,
+    /// A new commenting window; `null` is refused (a window is not removed).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Window>)]
+    pub commenting: Option<Option<Window>>,
+    /// A new voting window; `null` is refused.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Window>)]
+    pub voting: Option<Option<Window>>,
     pub moderation: Option<Moderation>,
     #[validate(nested)]
     pub voting_rules: Option<VotingRules>,

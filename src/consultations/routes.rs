@@ -110,6 +110,11 @@ fn window_change(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     match (old, new) {
+        (Some(o), Some(n)) if o.closes_at <= now && n != o => {
+            return Err(frozen(
+                "A window that has closed cannot be changed or reopened.",
+            ));
+        }
         (Some(o), Some(n)) if o.opens_at <= now => {
             if n.opens_at != o.opens_at || n.closes_at < o.closes_at {
                 return Err(frozen("A window that has opened can only be extended."));
@@ -222,6 +227,21 @@ pub async fn update_consultation(
     body.validate()?;
     let if_match = required_if_match(&req)?;
     let (id, changes, now, actor) = (id.into_inner(), body.into_inner(), clock.now(), admin.id());
+    let removed: Vec<FieldError> = [
+        ("commenting", &changes.commenting),
+        ("voting", &changes.voting),
+    ]
+    .into_iter()
+    .filter(|(_, w)| matches!(w, Some(None)))
+    .map(|(name, _)| FieldError {
+        field: name.into(),
+        code: "not_removable".into(),
+        message: "a window cannot be removed; leave the field out to keep it".into(),
+    })
+    .collect();
+    if !removed.is_empty() {
+        return Err(ApiError::validation(removed));
+    }
     let updated = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
@@ -233,15 +253,18 @@ pub async fn update_consultation(
                     title: changes.title.clone().unwrap_or_else(|| current.title.clone()),
                     description: changes.description.clone().unwrap_or_else(|| current.description.clone()),
                     scope: changes.scope.clone().unwrap_or_else(|| current.scope.clone()),
-                    commenting: changes.commenting.or(current.commenting),
-                    voting: changes.voting.or(current.voting),
+                    commenting: changes.commenting.flatten().or(current.commenting),
+                    voting: changes.voting.flatten().or(current.voting),
                     moderation: changes.moderation.unwrap_or(current.moderation),
                     voting_rules: changes.voting_rules.clone().unwrap_or_else(|| current.voting_rules.clone()),
                     results_visibility: changes.results_visibility.unwrap_or(current.results_visibility),
                 };
                 let voting_opened = current.voting.is_some_and(|w| w.opens_at <= now);
-                if voting_opened && next.voting_rules != current.voting_rules {
-                    return Ok(Err(frozen("The voting rules and ballot options are frozen since the voting window opened.")));
+                if voting_opened
+                    && (next.voting_rules != current.voting_rules
+                        || next.results_visibility != current.results_visibility)
+                {
+                    return Ok(Err(frozen("The voting rules, ballot options and results visibility are frozen since the voting window opened.")));
                 }
                 for (name, old, new) in [("commenting", current.commenting, next.commenting), ("voting", current.voting, next.voting)] {
                     if let Err(e) = window_change(name, old, new, now) {

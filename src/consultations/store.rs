@@ -202,16 +202,23 @@ pub fn check(
     let kept_measures: Vec<i64> = before
         .map(|b| b.scope.measure_ids.clone())
         .unwrap_or_default();
-    let kept_options: Vec<i64> = before
-        .filter(|b| b.voting_rules.option_kind == rules.option_kind)
-        .map(|b| b.voting_rules.options.clone())
-        .unwrap_or_default();
+    let kept_options = |kind: OptionKind| -> Vec<i64> {
+        before
+            .filter(|b| b.voting_rules.option_kind == kind && rules.option_kind == kind)
+            .map(|b| b.voting_rules.options.clone())
+            .unwrap_or_default()
+    };
+    let (kept_field_options, kept_measure_options, kept_goal_options) = (
+        kept_options(OptionKind::Fields),
+        kept_options(OptionKind::Measures),
+        kept_options(OptionKind::PriorityGoals),
+    );
     let live_fields: HashSet<i64> = fields::table
         .select((fields::id, fields::retired_at))
         .load::<(i64, Option<NaiveDateTime>)>(conn)?
         .into_iter()
         .filter(|(id, retired)| {
-            retired.is_none() || kept_fields.contains(id) || kept_options.contains(id)
+            retired.is_none() || kept_fields.contains(id) || kept_field_options.contains(id)
         })
         .map(|(id, _)| id)
         .collect();
@@ -220,7 +227,7 @@ pub fn check(
         .load::<(i64, i64, Option<NaiveDateTime>)>(conn)?
         .into_iter()
         .filter(|(id, _, retired)| {
-            retired.is_none() || kept_measures.contains(id) || kept_options.contains(id)
+            retired.is_none() || kept_measures.contains(id) || kept_measure_options.contains(id)
         })
         .map(|(id, field, _)| (id, field))
         .collect();
@@ -272,7 +279,7 @@ pub fn check(
                 .select((priority_goals::id, priority_goals::retired_at))
                 .load::<(i64, Option<NaiveDateTime>)>(conn)?
                 .into_iter()
-                .filter(|(id, retired)| retired.is_none() || kept_options.contains(id))
+                .filter(|(id, retired)| retired.is_none() || kept_goal_options.contains(id))
                 .map(|(id, _)| id)
                 .collect();
             rules.options.iter().find(|o| !goals.contains(o))

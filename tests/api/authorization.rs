@@ -149,6 +149,8 @@ both_backends! {
             (Method::GET, "/api/v1/admin/catalogue/export".into(), None, [401, 403, 403, 403, 200, 401]),
             (Method::GET, format!("/api/v1/measures/{measure}/status-history"), None, [200; 6]),
             (Method::GET, "/api/v1/consultations".into(), None, [200; 6]),
+            (Method::GET, "/api/v1/vision-statements/1".into(), None, [200; 6]),
+            (Method::GET, "/api/v1/priority-goals/1".into(), None, [200; 6]),
             (Method::GET, "/api/v1/consultations/1".into(), None, [200; 6]),
             (Method::POST, "/api/v1/admin/consultations".into(), Some(json!({"title": ""})), [401, 403, 403, 403, 400, 401]),
             (Method::PATCH, "/api/v1/admin/consultations/1".into(), Some(json!({"title": "x"})), [401, 403, 403, 403, 428, 401]),

@@ -51,8 +51,9 @@ both_backends! {
         // Into an empty database (another one), through the API, and out again.
         let other = Ctx::new(if ctx.db.backend() == beteiligung::config::Backend::Sqlite { TestDb::sqlite() } else { TestDb::postgres().unwrap() });
         {
-            use beteiligung::db::schema::concepts;
+            use beteiligung::db::schema::{concepts, consultations};
             use diesel::prelude::*;
+            diesel::delete(consultations::table).execute(&mut other.db.connection()).unwrap();
             diesel::delete(concepts::table).execute(&mut other.db.connection()).unwrap();
         }
         let app2 = test::init_service(beteiligung::build_app(&other.state)).await;
@@ -95,6 +96,14 @@ both_backends! {
         let concept = call(&app, Method::GET, "/api/v1/concept", None, None).await;
         assert_eq!(concept.body["title"], "Wir fördern Integration – Integrationskonzept für Bielefeld");
 
+        // The demo consultation refers to the catalogue: it can no longer be replaced whole.
+        send(&app, import_request(&token, "?replace=true", "application/json", file.to_string())).await
+            .assert_problem(409, "catalogue_in_use");
+        {
+            use beteiligung::db::schema::consultations;
+            use diesel::prelude::*;
+            diesel::delete(consultations::table).execute(&mut ctx.db.connection()).unwrap();
+        }
         let r = send(&app, import_request(&token, "?replace=true", "application/json", file.to_string())).await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["replaced"], true);
@@ -230,6 +239,16 @@ both_backends! {
         assert_eq!(concept.body["vision"].as_array().unwrap().len(), 6);
         let r = send(&app, with_if_match(Method::POST, "/api/v1/admin/catalogue/priority-goals", &token, None, Some(json!({"text": "Bekämpfung rassistischen Denkens und Handelns"})))).await;
         assert_eq!(r.status, 201, "{}", r.text);
+        // An imported goal is changed with the ETag of its own GET.
+        let goal = call(&app, Method::GET, "/api/v1/concept", None, None).await.body["priority_goals"][0]["id"].as_i64().unwrap();
+        let got = call(&app, Method::GET, &format!("/api/v1/priority-goals/{goal}"), None, None).await;
+        assert_eq!(got.status, 200);
+        let r = send(&app, with_if_match(Method::PATCH, &format!("/api/v1/admin/catalogue/priority-goals/{goal}"), &token, Some(got.header("etag").unwrap()), Some(json!({"text": "Optimierung der Sprachkompetenz"})))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let statement = call(&app, Method::GET, "/api/v1/concept", None, None).await.body["vision"][0]["id"].as_i64().unwrap();
+        let got = call(&app, Method::GET, &format!("/api/v1/vision-statements/{statement}"), None, None).await;
+        assert_eq!(got.status, 200);
+        assert!(got.header("etag").is_some());
         assert_eq!(call(&app, Method::GET, "/api/v1/concept", None, None).await.body["priority_goals"].as_array().unwrap().len(), 8);
 
         // Every change is on the record, with before and after.

@@ -139,6 +139,12 @@ both_backends! {
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["voting"]["closes_at"].as_str().map(|s| s.starts_with("2027-03-28")), Some(true));
 
+        // A window cannot be removed by sending null.
+        let current = call(&app, Method::GET, &uri, None, None).await;
+        let r = send(&app, admin_request(Method::PATCH, &admin_uri, &token, Some(&etag(&current)), json!({"voting": null}))).await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(r.body["errors"][0]["code"], "not_removable");
+
         // Retiring a measure on the ballot breaks nothing that refers to it.
         let m = measure_ids[0];
         let measure = call(&app, Method::GET, &format!("/api/v1/measures/{m}"), None, None).await;
@@ -149,6 +155,15 @@ both_backends! {
         assert_eq!(current.body["voting_rules"]["options"], json!(measure_ids));
         let r = send(&app, admin_request(Method::PATCH, &admin_uri, &token, Some(&etag(&current)), json!({"description": "Mit zurückgezogener Maßnahme"}))).await;
         assert_eq!(r.status, 200, "{}", r.text);
+
+        // A closed window stays closed.
+        clock.set(t0() + Duration::days(30));
+        let current = call(&app, Method::GET, &uri, None, None).await;
+        assert_eq!(current.body["phase"], "closed");
+        send(&app, admin_request(Method::PATCH, &admin_uri, &token, Some(&etag(&current)), json!({"voting": {"opens_at": day(8), "closes_at": day(40)}}))).await
+            .assert_problem(409, "rules_frozen");
+        send(&app, admin_request(Method::PATCH, &admin_uri, &token, Some(&etag(&current)), json!({"results_visibility": "live"}))).await
+            .assert_problem(409, "rules_frozen");
 
         let log = call(&app, Method::GET, "/api/v1/admin/audit-log?object_type=consultation", Some(&token), None).await;
         let actions: Vec<_> = log.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();

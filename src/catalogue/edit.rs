@@ -26,6 +26,28 @@ fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
+/// The item as it is now, if the client's `If-Match` names this version: 404 when it does not
+/// exist, 412 when it changed since.
+fn current<T: Serialize>(
+    conn: &mut DbConnection,
+    if_match: &str,
+    id: i64,
+    load: fn(&mut DbConnection, i64) -> QueryResult<T>,
+) -> Edit<T> {
+    let item = match load(conn, id) {
+        Ok(item) => item,
+        Err(diesel::result::Error::NotFound) => {
+            return Ok(Err(ApiError::not_found("No such object in the catalogue.")))
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(if etag_of(&item) == if_match {
+        Ok(item)
+    } else {
+        Err(stale())
+    })
+}
+
 /// Loads the item, compares its ETag with `if_match`, applies the change (which must match
 /// the loaded version, or nothing is changed) and loads it again: `(before, after)`.
 pub fn guarded<T: Serialize>(
@@ -35,17 +57,53 @@ pub fn guarded<T: Serialize>(
     load: fn(&mut DbConnection, i64) -> QueryResult<T>,
     apply: impl FnOnce(&mut DbConnection, &T) -> QueryResult<usize>,
 ) -> Edit<(T, T)> {
-    let before = match load(conn, id) {
+    let before = match current(conn, if_match, id, load)? {
         Ok(item) => item,
-        Err(diesel::result::Error::NotFound) => {
-            return Ok(Err(ApiError::not_found("No such object in the catalogue.")))
-        }
-        Err(e) => return Err(e),
+        Err(refusal) => return Ok(Err(refusal)),
     };
-    if etag_of(&before) != if_match {
+    if apply(conn, &before)? == 0 {
         return Ok(Err(stale()));
     }
-    if apply(conn, &before)? == 0 {
+    Ok(Ok((before, load(conn, id)?)))
+}
+
+/// Catalogue items that are retired rather than deleted.
+pub trait Retirable {
+    fn is_retired(&self) -> bool;
+    fn version(&self) -> i32;
+}
+
+macro_rules! retirable {
+    ($($t:ty),*) => {$(
+        impl Retirable for $t {
+            fn is_retired(&self) -> bool {
+                self.retired_at.is_some()
+            }
+            fn version(&self) -> i32 {
+                self.version
+            }
+        }
+    )*};
+}
+retirable!(Field, Measure, VisionStatement, PriorityGoal);
+
+/// Retires an item under the rules of [`guarded`]; 409 `already_retired` when it is.
+/// `mark` sets `retired_at` and the next version where the row is still at the given version.
+fn retire<T: Serialize + Retirable>(
+    conn: &mut DbConnection,
+    if_match: &str,
+    id: i64,
+    load: fn(&mut DbConnection, i64) -> QueryResult<T>,
+    mark: impl FnOnce(&mut DbConnection, i32) -> QueryResult<usize>,
+) -> Edit<(T, T)> {
+    let before = match current(conn, if_match, id, load)? {
+        Ok(item) => item,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if before.is_retired() {
+        return Ok(Err(retired_already()));
+    }
+    if mark(conn, before.version())? == 0 {
         return Ok(Err(stale()));
     }
     Ok(Ok((before, load(conn, id)?)))
@@ -284,28 +342,17 @@ pub fn retire_measure(
     id: i64,
     if_match: &str,
 ) -> Edit<(Measure, Measure)> {
-    let mut already = false;
-    let outcome = guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
-        if m.retired_at.is_some() {
-            already = true;
-            return Ok(1);
-        }
-        diesel::update(
-            measures::table
-                .find(id)
-                .filter(measures::version.eq(m.version)),
-        )
-        .set((
-            measures::retired_at.eq(Some(now())),
-            measures::version.eq(m.version + 1),
-            measures::updated_at.eq(now()),
-        ))
-        .execute(conn)
-    })?;
-    Ok(if already {
-        Err(retired_already())
-    } else {
-        outcome
+    retire(conn, if_match, id, store::measure, |conn, version| {
+        let target = measures::table
+            .find(id)
+            .filter(measures::version.eq(version));
+        diesel::update(target)
+            .set((
+                measures::retired_at.eq(Some(now())),
+                measures::version.eq(version + 1),
+                measures::updated_at.eq(now()),
+            ))
+            .execute(conn)
     })
 }
 
@@ -450,24 +497,15 @@ pub fn update_field(
 
 /// Retires a field of action; its measures stay readable where they are.
 pub fn retire_field(conn: &mut DbConnection, id: i64, if_match: &str) -> Edit<(Field, Field)> {
-    let mut already = false;
-    let outcome = guarded(conn, if_match, id, store::field, |conn, f: &Field| {
-        if f.retired_at.is_some() {
-            already = true;
-            return Ok(1);
-        }
-        diesel::update(fields::table.find(id).filter(fields::version.eq(f.version)))
+    retire(conn, if_match, id, store::field, |conn, version| {
+        let target = fields::table.find(id).filter(fields::version.eq(version));
+        diesel::update(target)
             .set((
                 fields::retired_at.eq(Some(now())),
-                fields::version.eq(f.version + 1),
+                fields::version.eq(version + 1),
                 fields::updated_at.eq(now()),
             ))
             .execute(conn)
-    })?;
-    Ok(if already {
-        Err(retired_already())
-    } else {
-        outcome
     })
 }
 
@@ -552,34 +590,23 @@ pub fn retire_vision_statement(
     id: i64,
     if_match: &str,
 ) -> Edit<(VisionStatement, VisionStatement)> {
-    let mut already = false;
-    let outcome = guarded(
+    retire(
         conn,
         if_match,
         id,
         store::vision_statement,
-        |conn, v: &VisionStatement| {
-            if v.retired_at.is_some() {
-                already = true;
-                return Ok(1);
-            }
-            diesel::update(
-                vision_statements::table
-                    .find(id)
-                    .filter(vision_statements::version.eq(v.version)),
-            )
-            .set((
-                vision_statements::retired_at.eq(Some(now())),
-                vision_statements::version.eq(v.version + 1),
-            ))
-            .execute(conn)
+        |conn, version| {
+            let target = vision_statements::table
+                .find(id)
+                .filter(vision_statements::version.eq(version));
+            diesel::update(target)
+                .set((
+                    vision_statements::retired_at.eq(Some(now())),
+                    vision_statements::version.eq(version + 1),
+                ))
+                .execute(conn)
         },
-    )?;
-    Ok(if already {
-        Err(retired_already())
-    } else {
-        outcome
-    })
+    )
 }
 
 pub fn create_priority_goal(conn: &mut DbConnection, new: &NewPriorityGoal) -> Edit<PriorityGoal> {
@@ -633,32 +660,15 @@ pub fn retire_priority_goal(
     id: i64,
     if_match: &str,
 ) -> Edit<(PriorityGoal, PriorityGoal)> {
-    let mut already = false;
-    let outcome = guarded(
-        conn,
-        if_match,
-        id,
-        store::priority_goal,
-        |conn, g: &PriorityGoal| {
-            if g.retired_at.is_some() {
-                already = true;
-                return Ok(1);
-            }
-            diesel::update(
-                priority_goals::table
-                    .find(id)
-                    .filter(priority_goals::version.eq(g.version)),
-            )
+    retire(conn, if_match, id, store::priority_goal, |conn, version| {
+        let target = priority_goals::table
+            .find(id)
+            .filter(priority_goals::version.eq(version));
+        diesel::update(target)
             .set((
                 priority_goals::retired_at.eq(Some(now())),
-                priority_goals::version.eq(g.version + 1),
+                priority_goals::version.eq(version + 1),
             ))
             .execute(conn)
-        },
-    )?;
-    Ok(if already {
-        Err(retired_already())
-    } else {
-        outcome
     })
 }

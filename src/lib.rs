@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod mail;
 pub mod openapi;
+pub mod organisations;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -71,9 +72,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(consultations::routes::routes)
             .configure(auth::routes::routes)
             .configure(auth::me::routes)
+            .configure(organisations::routes::routes)
+            .configure(organisations::members::routes)
+            .service(
+                scope::scope("/moderation")
+                    .wrap(from_fn(auth::extract::require::<auth::extract::Staff>))
+                    .configure(organisations::moderation::routes),
+            )
             .service(
                 scope::scope("/admin")
-                    .wrap(from_fn(auth::extract::require_admin))
+                    .wrap(from_fn(auth::extract::require::<auth::extract::Admin>))
                     .configure(admin::routes::routes)
                     .configure(catalogue::admin::routes)
                     .configure(consultations::routes::admin_routes)

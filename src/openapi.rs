@@ -23,6 +23,8 @@ every response carries `X-Request-Id`. The document itself is served at `/openap
         (name = "catalogue", description = "Integrationskonzept: Leitbild (vision), Priorisierte Ziele (priority goals), Handlungsfelder (fields of action) and Maßnahmen (measures) with their Stand der Umsetzung (implementation status)."),
         (name = "consultations", description = "Beteiligungsrunden: consultations with their scope, commenting and voting windows, moderation mode, voting rules and current phase."),
         (name = "accounts", description = "Registration, e-mail verification, sign-in (access and refresh tokens), passwords and the own account (`/me`)."),
+        (name = "organisations", description = "Organisations as participants — migrant organisations (Migrant*innenorganisationen), free welfare providers (freie Träger) and other civil society: registration, the public directory of verified organisations, profiles, members and roles, invitations and requests to join, and the caller's memberships (`/me/organisations`)."),
+        (name = "moderation", description = "Moderators and administrators: the review queue of organisations and decisions with reasons."),
         (name = "administration", description = "Administrators: users, roles, blocking and the audit log."),
         (name = "operations", description = "Liveness, readiness and metrics for operators."),
     ),

@@ -104,22 +104,82 @@ impl FromRequest for Verified {
     }
 }
 
-/// Guards the administrators' scope: every request is authenticated and authorised before
-/// its body is even read, so a participant gets 403 (not a validation error) whatever they
-/// send. The established user is kept for the handler's own `Admin` extractor.
-pub async fn require_admin(
+/// A rule a whole scope is guarded by (administrators, staff).
+pub trait Gate: FromRequest<Error = ApiError> {
+    fn user(self) -> CurrentUser;
+}
+
+/// Guards a scope (`from_fn(require::<Admin>)`): every request is authenticated and
+/// authorised before its body is even read, so a participant gets 403 (not a validation
+/// error) whatever they send. The established user is kept for the handler's own extractor.
+pub async fn require<G: Gate>(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     // Refusals become responses here, so the outer middleware sees them like any other.
-    let user = match Admin::extract(req.request()).await {
-        Ok(Admin(user)) => user,
+    let user = match G::extract(req.request()).await {
+        Ok(gate) => gate.user(),
         Err(refusal) => return Ok(req.error_response(refusal).map_into_right_body()),
     };
     req.extensions_mut().insert(user);
     next.call(req)
         .await
         .map(actix_web::dev::ServiceResponse::map_into_left_body)
+}
+
+/// A signed-in person, or nobody: for reads that show more to some callers. Without an
+/// `Authorization` header the caller is anonymous; a header that does not hold a valid token
+/// is refused (401), never silently ignored.
+#[derive(Debug, Clone)]
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if !req.headers().contains_key(header::AUTHORIZATION) {
+            return Box::pin(async { Ok(MaybeUser(None)) });
+        }
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move { Ok(MaybeUser(Some(user.await?))) })
+    }
+}
+
+/// Moderation staff: a moderator or an administrator (403 `forbidden` for everyone else who
+/// is signed in).
+#[derive(Debug, Clone)]
+pub struct Staff(pub CurrentUser);
+
+impl FromRequest for Staff {
+    type Error = ApiError;
+    type Future = Extracted<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let user = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if !matches!(user.role(), Role::Moderator | Role::Admin) {
+                return Err(ApiError::forbidden(
+                    "forbidden",
+                    "Only moderators and administrators may do this.",
+                ));
+            }
+            Ok(Staff(user))
+        })
+    }
+}
+
+impl Gate for Staff {
+    fn user(self) -> CurrentUser {
+        self.0
+    }
+}
+
+impl Gate for Admin {
+    fn user(self) -> CurrentUser {
+        self.0
+    }
 }
 
 /// An administrator (403 `forbidden` for everyone else who is signed in).

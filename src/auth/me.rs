@@ -6,6 +6,7 @@ use super::{store, Auth};
 use crate::audit;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::organisations;
 use actix_web::{delete, get, patch, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -74,7 +75,7 @@ pub async fn update_me(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Wrong password or invalid body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The last active administrator (`last_admin`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last active administrator (`last_admin`) or the only representative of an organisation (`last_representative`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -100,12 +101,21 @@ pub async fn delete_me(
         ));
     }
     let account = user.user.clone();
-    let deleted = db
-        .run(move |conn| {
+    db.run(move |conn| {
             write_transaction(conn, |conn| {
                 if account.role() == Role::Admin && store::active_admins(conn)? <= 1 {
-                    return Ok(false);
+                    return Err(ApiError::conflict(
+                        "last_admin",
+                        "This is the last active administrator; name another one before deleting this account.",
+                    ));
                 }
+                if !organisations::store::sole_representative_of(conn, account.id)?.is_empty() {
+                    return Err(ApiError::conflict(
+                        "last_representative",
+                        "You are the only representative of an organisation; name another representative there first.",
+                    ));
+                }
+                organisations::store::leave_all(conn, account.id)?;
                 store::anonymise_user(conn, &account)?;
                 audit::record(
                     conn,
@@ -115,15 +125,9 @@ pub async fn delete_me(
                     Some(account.id),
                     serde_json::json!({}),
                 )?;
-                Ok::<_, diesel::result::Error>(true)
+                Ok::<_, ApiError>(())
             })
         })
         .await?;
-    if !deleted {
-        return Err(ApiError::conflict(
-            "last_admin",
-            "This is the last active administrator; name another one before deleting this account.",
-        ));
-    }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -69,7 +69,7 @@ fn is_invisible_format(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
-fn no_control_characters(value: &str) -> Result<(), validator::ValidationError> {
+pub(crate) fn no_control_characters(value: &str) -> Result<(), validator::ValidationError> {
     if value
         .chars()
         .any(|c| c.is_control() || is_invisible_format(c))

@@ -201,6 +201,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        kind -> Text,
+        proposed_name -> Nullable<Text>,
+        proposed_kind -> Nullable<Text>,
+        description -> Text,
+        website -> Nullable<Text>,
+        contact_email -> Text,
+        registry_number -> Nullable<Text>,
+        status -> Text,
+        verified_at -> Nullable<Timestamp>,
+        decision -> Nullable<Text>,
+        decision_reason -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        registered_by -> Nullable<BigInt>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_members (organisation_id, user_id) {
+        organisation_id -> BigInt,
+        user_id -> BigInt,
+        role -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_invitations (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        email -> Text,
+        role -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        accepted_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    organisation_join_requests (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        user_id -> BigInt,
+        message -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(consultation_fields -> consultations (consultation_id));
 diesel::joinable!(consultation_measures -> consultations (consultation_id));
 diesel::joinable!(consultation_options -> consultations (consultation_id));
@@ -213,6 +275,11 @@ diesel::joinable!(priority_goals -> concepts (concept_id));
 diesel::joinable!(fields -> concepts (concept_id));
 diesel::joinable!(measures -> fields (field_id));
 diesel::joinable!(measure_status_history -> measures (measure_id));
+diesel::joinable!(organisation_members -> organisations (organisation_id));
+diesel::joinable!(organisation_members -> users (user_id));
+diesel::joinable!(organisation_invitations -> organisations (organisation_id));
+diesel::joinable!(organisation_join_requests -> organisations (organisation_id));
+diesel::joinable!(organisation_join_requests -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     concepts,
@@ -231,4 +298,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultation_fields,
     consultation_measures,
     consultation_options,
+    organisations,
+    organisation_members,
+    organisation_invitations,
+    organisation_join_requests,
 );

@@ -39,12 +39,19 @@ pub struct Cursor {
     pub id: i64,
 }
 
-impl Cursor {
-    pub fn encode(self) -> String {
+/// What a cursor holds and how it is written: opaque to clients, versioned, and checked when
+/// it comes back.
+pub trait PageCursor: Sized {
+    fn encode(&self) -> String;
+    fn decode(raw: &str) -> Option<Self>;
+}
+
+impl PageCursor for Cursor {
+    fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(format!("v1:{}:{}", self.key, self.id))
     }
 
-    pub fn decode(raw: &str) -> Option<Self> {
+    fn decode(raw: &str) -> Option<Self> {
         let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
         let mut parts = text.strip_prefix("v1:")?.split(':');
@@ -54,15 +61,43 @@ impl Cursor {
     }
 }
 
+/// Position in a list sorted by text (names): the sort key and id of the last item seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextCursor {
+    pub key: String,
+    pub id: i64,
+}
+
+impl PageCursor for TextCursor {
+    fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("t1:{}:{}", self.id, self.key))
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
+        let text = std::str::from_utf8(&bytes).ok()?;
+        let (id, key) = text.strip_prefix("t1:")?.split_once(':')?;
+        Some(Self {
+            key: key.to_owned(),
+            id: id.parse().ok()?,
+        })
+    }
+}
+
 /// A validated page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
+pub struct PageRequest<C = Cursor> {
     pub limit: i64,
-    pub after: Option<Cursor>,
+    pub after: Option<C>,
 }
 
 impl PageParams {
     pub fn validate(&self) -> Result<PageRequest, ApiError> {
+        self.validate_as()
+    }
+
+    /// The page request of a list with another kind of cursor.
+    pub fn validate_as<C: PageCursor>(&self) -> Result<PageRequest<C>, ApiError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(ApiError::invalid_field(
@@ -73,7 +108,7 @@ impl PageParams {
         }
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| {
+            Some(raw) => Some(C::decode(raw).ok_or_else(|| {
                 ApiError::invalid_field(
                     "cursor",
                     "invalid_cursor",
@@ -85,7 +120,7 @@ impl PageParams {
     }
 }
 
-impl PageRequest {
+impl<C: PageCursor> PageRequest<C> {
     /// How many rows to fetch: one more than the page, to learn whether another page follows.
     pub fn fetch_limit(&self) -> i64 {
         self.limit + 1
@@ -95,7 +130,7 @@ impl PageRequest {
     pub fn finish<R, T>(
         &self,
         mut rows: Vec<R>,
-        key: impl Fn(&R) -> Cursor,
+        key: impl Fn(&R) -> C,
         into: impl FnMut(R) -> T,
     ) -> Page<T> {
         let more = rows.len() as i64 > self.limit;
@@ -123,6 +158,13 @@ mod tests {
         for bad in ["", "x", "djE6MQ", "djE6MToyOjM", "!!!"] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
+        let t = TextCursor {
+            key: "arbeiterwohlfahrt: kreis".into(),
+            id: 12,
+        };
+        assert_eq!(TextCursor::decode(&t.encode()), Some(t.clone()));
+        assert_eq!(TextCursor::decode(&c.encode()), None);
+        assert_eq!(Cursor::decode(&t.encode()), None);
     }
 
     #[test]

@@ -81,3 +81,64 @@ pub fn password_changed(to: &str, lang: Language) -> Mail {
         body,
     }
 }
+
+/// Invitation to join an organisation, with its single-use link. The recipient may not have
+/// an account yet: the mail says how to get one with this address.
+pub fn organisation_invitation(
+    to: &str,
+    lang: Language,
+    base: &str,
+    token: &str,
+    organisation: &str,
+) -> Mail {
+    let link = format!("{base}/organisation-invitations?token={token}");
+    let (subject, body) = match lang {
+        Language::De => (
+            format!("Einladung: {organisation}"),
+            format!("Guten Tag,\n\nSie wurden eingeladen, in der Beteiligung für „{organisation}“ mitzuwirken. Melden Sie sich mit dieser E-Mail-Adresse an (oder registrieren Sie sich mit ihr) und öffnen Sie dann diesen Link:\n\n{link}\n\nDie Einladung ist 14 Tage gültig und kann einmal angenommen werden. Wenn Sie damit nichts zu tun haben, können Sie diese E-Mail ignorieren.\n"),
+        ),
+        Language::En => (
+            format!("Invitation: {organisation}"),
+            format!("Hello,\n\nyou have been invited to take part in the participation platform for “{organisation}”. Sign in with this e-mail address (or register with it), then open this link:\n\n{link}\n\nThe invitation is valid for 14 days and can be accepted once. If this means nothing to you, you can ignore this e-mail.\n"),
+        ),
+    };
+    Mail {
+        to: to.into(),
+        subject,
+        body,
+    }
+}
+
+/// A moderator's decision on an organisation, to its representatives.
+pub fn organisation_decision(
+    to: &str,
+    lang: Language,
+    organisation: &str,
+    verified: bool,
+    reason: Option<&str>,
+) -> Mail {
+    let reason = reason.map(|r| format!("\n\n{r}")).unwrap_or_default();
+    let (subject, body) = match (lang, verified) {
+        (Language::De, true) => (
+            format!("Verifiziert: {organisation}"),
+            format!("Guten Tag,\n\ndie Angaben zu „{organisation}“ wurden geprüft und verifiziert.{reason}\n"),
+        ),
+        (Language::De, false) => (
+            format!("Nicht verifiziert: {organisation}"),
+            format!("Guten Tag,\n\ndie Angaben zu „{organisation}“ wurden geprüft und nicht verifiziert. Die Begründung:{reason}\n\nSie können die Angaben ändern; danach werden sie erneut geprüft.\n"),
+        ),
+        (Language::En, true) => (
+            format!("Verified: {organisation}"),
+            format!("Hello,\n\nthe details of “{organisation}” were reviewed and verified.{reason}\n"),
+        ),
+        (Language::En, false) => (
+            format!("Not verified: {organisation}"),
+            format!("Hello,\n\nthe details of “{organisation}” were reviewed and not verified. The reason:{reason}\n\nYou can change the details; they will then be reviewed again.\n"),
+        ),
+    };
+    Mail {
+        to: to.into(),
+        subject,
+        body,
+    }
+}

@@ -13,4 +13,5 @@ mod consultations;
 mod database;
 mod errors;
 mod operations;
+mod organisations;
 mod outbox;

@@ -1,0 +1,212 @@
+//! The moderators' review of organisations (`/api/v1/moderation`, moderators and
+//! administrators): the queue, and decisions with a reason the organisation reads. Every
+//! decision goes to the audit log and by mail to the organisation's representatives.
+
+use super::model::{
+    OrganisationDetails, OrganisationStatus, QueueFilter, QueueItem, Rejection, Verdict,
+    Verification,
+};
+use super::routes::no_such_organisation;
+use super::store;
+use crate::audit;
+use crate::auth::extract::Staff;
+use crate::auth::model::Language;
+use crate::db::{write_transaction, Db};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
+use crate::http::pagination::{Page, PageParams};
+use crate::mail::{self, templates};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+/// Routes relative to `/api/v1/moderation`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(organisation_queue)
+        .service(verify_organisation)
+        .service(reject_organisation);
+}
+
+/// Organisations waiting for review (or, with `status`, the verified or rejected ones),
+/// oldest first. Each item carries the entity tag a decision sends as `If-Match`.
+#[utoipa::path(
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(QueueFilter, PageParams),
+    responses(
+        (status = 200, description = "One page of the queue", body = Page<QueueItem>),
+        (status = 400, description = "Invalid `status`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a moderator or administrator", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/organisations")]
+pub async fn organisation_queue(
+    _staff: Staff,
+    db: web::Data<Db>,
+    filter: web::Query<QueueFilter>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<QueueItem>>> {
+    let page = page.validate()?;
+    let status = filter.status.unwrap_or(OrganisationStatus::Pending);
+    let rows = db
+        .run(move |conn| store::queue(conn, status, &page))
+        .await?;
+    Ok(web::Json(Page {
+        items: rows
+            .items
+            .into_iter()
+            .map(|row| {
+                let organisation = row.details();
+                QueueItem {
+                    etag: etag_of(&organisation),
+                    organisation,
+                }
+            })
+            .collect(),
+        next_cursor: rows.next_cursor,
+    }))
+}
+
+async fn decide(
+    staff: Staff,
+    req: &HttpRequest,
+    db: &Db,
+    id: i64,
+    verdict: Verdict,
+    reason: Option<String>,
+) -> ApiResult<HttpResponse> {
+    let if_match = required_if_match(req)?;
+    let actor = staff.0.id();
+    let decided = db
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let current = store::lock(conn, id)?.ok_or_else(no_such_organisation)?;
+                let before = current.details();
+                if etag_of(&before) != if_match {
+                    return Err(stale());
+                }
+                if current.status() != OrganisationStatus::Pending {
+                    return Err(ApiError::conflict(
+                        "not_pending",
+                        "Only organisations waiting for review can be decided.",
+                    ));
+                }
+                if verdict == Verdict::Verified {
+                    let name = current
+                        .proposed_change()
+                        .map_or_else(|| current.name.clone(), |p| p.name);
+                    if store::name_taken(conn, id, &name)? {
+                        return Err(ApiError::conflict(
+                            "name_taken",
+                            "Another verified organisation has this name; reject with a reason so the organisation can tell itself apart.",
+                        ));
+                    }
+                }
+                if !store::decide(conn, &current, verdict, reason.as_deref())? {
+                    return Err(stale());
+                }
+                let after: OrganisationDetails =
+                    store::find(conn, id)?.ok_or_else(no_such_organisation)?.details();
+                let action = match verdict {
+                    Verdict::Verified => "organisation.verified",
+                    Verdict::Rejected => "organisation.rejected",
+                };
+                audit::record(
+                    conn,
+                    Some(actor),
+                    action,
+                    "organisation",
+                    Some(id),
+                    serde_json::json!({"before": before, "after": after, "reason": reason}),
+                )?;
+                // The name the decision was about: a rejected change names the proposal.
+                let subject = before
+                    .proposed_change
+                    .as_ref()
+                    .map_or(before.name.as_str(), |p| p.name.as_str());
+                for (to, language) in store::representative_addresses(conn, id)? {
+                    mail::enqueue(
+                        conn,
+                        &templates::organisation_decision(
+                            &to,
+                            Language::from_stored(&language),
+                            subject,
+                            verdict == Verdict::Verified,
+                            reason.as_deref(),
+                        ),
+                    )?;
+                }
+                Ok(after)
+            })
+        })
+        .await?;
+    Ok(super::routes::private(with_etag(
+        HttpResponse::Ok(),
+        &decided,
+    )))
+}
+
+/// Verify a pending organisation (moderators), with the `ETag` of what was reviewed as
+/// `If-Match` and an optional note. A new registration becomes verified and public; a
+/// proposed change of name or kind takes effect.
+#[utoipa::path(
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the organisation"), ("If-Match" = String, Header, description = "ETag of the version reviewed (from the queue or `GET /organisations/{id}`)")),
+    request_body = Verification,
+    responses(
+        (status = 200, description = "Verified", body = OrganisationDetails),
+        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a moderator or administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No organisation with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not waiting for review (`not_pending`), or another verified organisation has the name (`name_taken`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since it was reviewed (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organisations/{id}/verify")]
+pub async fn verify_organisation(
+    staff: Staff,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: web::Json<Verification>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let reason = body.into_inner().reason;
+    decide(staff, &req, &db, id.into_inner(), Verdict::Verified, reason).await
+}
+
+/// Reject a pending organisation (moderators) with a reason the organisation reads. A new
+/// registration becomes `rejected` (a change by its representatives submits it again); a
+/// rejected change of name or kind leaves the verified organisation as it was.
+#[utoipa::path(
+    tag = "moderation",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the organisation"), ("If-Match" = String, Header, description = "ETag of the version reviewed")),
+    request_body = Rejection,
+    responses(
+        (status = 200, description = "Rejected", body = OrganisationDetails),
+        (status = 400, description = "No reason or invalid body (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a moderator or administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No organisation with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not waiting for review (`not_pending`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since it was reviewed (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organisations/{id}/reject")]
+pub async fn reject_organisation(
+    staff: Staff,
+    req: HttpRequest,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: web::Json<Rejection>,
+) -> ApiResult<HttpResponse> {
+    body.validate()?;
+    let reason = Some(body.into_inner().reason);
+    decide(staff, &req, &db, id.into_inner(), Verdict::Rejected, reason).await
+}

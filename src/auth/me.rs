@@ -6,6 +6,7 @@ use super::{store, Auth};
 use crate::audit;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::Body;
 use crate::organisations;
 use actix_web::{delete, get, patch, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -46,13 +47,14 @@ pub async fn get_me(user: CurrentUser) -> web::Json<Me> {
 pub async fn update_me(
     Verified(user): Verified,
     db: web::Data<Db>,
-    body: web::Json<ProfileUpdate>,
+    body: Body<ProfileUpdate>,
 ) -> ApiResult<web::Json<Me>> {
+    let body = body.into_inner()?;
     body.validate()?;
     let ProfileUpdate {
         display_name,
         preferred_language,
-    } = body.into_inner();
+    } = body;
     let id = user.id();
     let updated = db
         .run(move |conn| {
@@ -84,11 +86,12 @@ pub async fn delete_me(
     user: CurrentUser,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<DeletionConfirmation>,
+    body: Body<DeletionConfirmation>,
 ) -> ApiResult<HttpResponse> {
+    let body = body.into_inner()?;
     body.validate()?;
     auth.limits.password_check(user.id())?;
-    let password = body.into_inner().password;
+    let password = body.password;
     if !auth
         .passwords
         .verify(password, Some(user.user.password_hash.clone()))

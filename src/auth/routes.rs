@@ -12,6 +12,7 @@ use super::{Auth, RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL};
 use crate::auth::model::Role;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::http::Body;
 use crate::mail::{self, templates};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -384,13 +385,14 @@ pub async fn change_password(
     user: CurrentUser,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<PasswordChange>,
+    body: Body<PasswordChange>,
 ) -> ApiResult<web::Json<TokenPair>> {
+    let body = body.into_inner()?;
     body.validate()?;
     let PasswordChange {
         current_password,
         new_password,
-    } = body.into_inner();
+    } = body;
     auth.limits.password_check(user.id())?;
     check_policy("new_password", &new_password, &user.user.email)
         .map_err(|e| ApiError::validation(vec![e]))?;

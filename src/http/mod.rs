@@ -244,6 +244,36 @@ fn json_error(err: JsonPayloadError) -> ApiError {
 }
 
 /// Bad query strings (wrong type, unknown enum value) answer 400 with the parameter named.
+/// A JSON body whose errors are answered only when the handler asks for it
+/// ([`Body::into_inner`]), after its authorisation checks. Extractors run concurrently, and
+/// reading a body is quicker than looking up a session: with `web::Json` a caller who may not
+/// do something would learn what is wrong with their body instead, or not, depending on which
+/// finished first. With `Body` the answer is the same every time: first who may, then what.
+pub struct Body<T>(Result<T, ApiError>);
+
+impl<T> Body<T> {
+    /// The parsed body, or the problem with it (400, 413, 415) as `web::Json` would answer.
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            Ok(Body(json.await.map(web::Json::into_inner).map_err(|e| {
+                e.as_error::<ApiError>().cloned().unwrap_or_else(|| {
+                    ApiError::bad_request("malformed_body", "The request body could not be read.")
+                })
+            })))
+        })
+    }
+}
+
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let QueryPayloadError::Deserialize(e) = &err else {

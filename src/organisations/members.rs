@@ -17,6 +17,7 @@ use crate::auth::Auth;
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::pagination::{Page, PageParams};
+use crate::http::Body;
 use crate::mail::{self, templates};
 use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
@@ -110,13 +111,14 @@ pub async fn change_member_role(
     Verified(user): Verified,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
-    body: web::Json<RoleChange>,
+    body: Body<RoleChange>,
 ) -> ApiResult<web::Json<Member>> {
-    let ((id, member), role) = (path.into_inner(), body.into_inner().role);
+    let ((id, member), role) = (path.into_inner(), body.into_inner());
     let changed = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 Standing::load(conn, id, &user, true)?.representative()?;
+                let role = role?.role;
                 let current = store::role_of(conn, id, member)?.ok_or_else(no_such_member)?;
                 if current != role {
                     keeps_a_representative(conn, id, current)?;
@@ -212,7 +214,7 @@ pub async fn invite(
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: web::Json<InvitationRequest>,
+    body: Body<InvitationRequest>,
 ) -> ApiResult<HttpResponse> {
     let (id, request, base) = (id.into_inner(), body.into_inner(), auth.link_base.clone());
     let invitation = db
@@ -220,6 +222,7 @@ pub async fn invite(
             write_transaction(conn, |conn| {
                 let standing = Standing::load(conn, id, &user, true)?;
                 standing.representative()?;
+                let request = request?;
                 request.validate()?;
                 if store::count_open_invitations(conn, id)? >= store::MAX_OPEN_INVITATIONS {
                     return Err(ApiError::conflict(
@@ -345,10 +348,11 @@ pub async fn revoke_invitation(
 pub async fn accept_invitation(
     Verified(user): Verified,
     db: web::Data<Db>,
-    body: web::Json<TokenSubmission>,
+    body: Body<TokenSubmission>,
 ) -> ApiResult<web::Json<Membership>> {
-    body.validate()?;
-    let token = body.into_inner().token;
+    let submission = body.into_inner()?;
+    submission.validate()?;
+    let token = submission.token;
     let membership = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
@@ -428,13 +432,14 @@ pub async fn request_to_join(
     Verified(user): Verified,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: web::Json<JoinRequestSubmission>,
+    body: Body<JoinRequestSubmission>,
 ) -> ApiResult<HttpResponse> {
     let (id, submission) = (id.into_inner(), body.into_inner());
     let request = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 let standing = Standing::load(conn, id, &user, true)?;
+                let submission = submission?;
                 submission.validate()?;
                 if standing.role.is_some() {
                     return Err(ApiError::conflict(

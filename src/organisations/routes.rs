@@ -14,6 +14,7 @@ use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
 use crate::http::pagination::{Page, PageParams};
+use crate::http::Body;
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -110,10 +111,11 @@ impl Standing {
 pub async fn register_organisation(
     Verified(user): Verified,
     db: web::Data<Db>,
-    body: web::Json<OrganisationRegistration>,
+    body: Body<OrganisationRegistration>,
 ) -> ApiResult<HttpResponse> {
-    body.validate()?;
-    let (registration, actor) = (body.into_inner(), user.id());
+    let registration = body.into_inner()?;
+    registration.validate()?;
+    let actor = user.id();
     let created = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
@@ -253,7 +255,7 @@ pub async fn update_organisation(
     req: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: web::Json<OrganisationChanges>,
+    body: Body<OrganisationChanges>,
 ) -> ApiResult<HttpResponse> {
     let (id, changes) = (id.into_inner(), body.into_inner());
     // Checked once the caller is known to be a representative.
@@ -264,6 +266,7 @@ pub async fn update_organisation(
                 let standing = Standing::load(conn, id, &user, true)?;
                 standing.representative()?;
                 let if_match = if_match?;
+                let changes = changes?;
                 changes.check()?;
                 let before = standing.org.details();
                 if etag_of(&before) != if_match {

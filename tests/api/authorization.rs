@@ -139,6 +139,9 @@ both_backends! {
             (Method::POST, "/api/v1/auth/password-reset/confirm".into(), Some(json!({"token": "bogus", "new_password": "Sparrenburg bei Nacht"})), [400; 6]),
             (Method::GET, "/api/v1/me".into(), None, [401, 200, 200, 200, 200, 401]),
             (Method::PATCH, "/api/v1/me".into(), Some(json!({"preferred_language": "de"})), [401, 403, 200, 200, 200, 401]),
+            // Who may is decided before what was sent: a forbidden field is refused only for
+            // callers who could change the profile at all.
+            (Method::PATCH, "/api/v1/me".into(), Some(json!({"role": "admin"})), [401, 403, 400, 400, 400, 401]),
             (Method::POST, "/api/v1/auth/password".into(), Some(wrong_password), [401, 400, 400, 400, 400, 401]),
             (Method::DELETE, "/api/v1/me".into(), Some(json!({"password": "nicht das Passwort"})), [401, 400, 400, 400, 400, 401]),
             (Method::GET, "/api/v1/admin/users".into(), None, [401, 403, 403, 403, 200, 401]),
@@ -256,5 +259,115 @@ both_backends! {
         }
         call(&app, Method::POST, "/api/v1/auth/password-reset/confirm", None, Some(json!({"token": "erfunden", "new_password": "Sparrenburg bei Nacht"}))).await
             .assert_problem(429, "rate_limited");
+    }
+}
+
+both_backends! {
+    async fn organisation_authorization_matrix(db) {
+        use crate::organisations::{decide, invite_and_join, register_org, staff, token};
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        // Callers: the six of the main matrix, then a member and a representative of the
+        // verified organisation A, the representative of another verified organisation B, and
+        // the representative of a pending organisation P.
+        assert_eq!(register(&app, "unverified@example.org").await.status, 202);
+        let unverified = token(&login(&app, "unverified@example.org", PASSWORD).await.body);
+        let participant = token(&verified_user(&app, &ctx, "participant@example.org").await);
+        let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
+        verified_user(&app, &ctx, "admin@example.org").await;
+        make_admin(&ctx, "admin@example.org");
+        let admin = token(&login(&app, "admin@example.org", PASSWORD).await.body);
+        let representative = token(&verified_user(&app, &ctx, "rep-a@example.org").await);
+        let a = register_org(&app, &representative, "Verein A", "migrant_organisation").await;
+        assert_eq!(decide(&app, &moderator, a, "verify", None).await.status, 200);
+        verified_user(&app, &ctx, "member-a@example.org").await;
+        assert_eq!(invite_and_join(&app, &ctx, &representative, a, "member-a@example.org", "member").await.status, 200);
+        let member = token(&login(&app, "member-a@example.org", PASSWORD).await.body);
+        // A blocked member of A: their tokens stop working everywhere.
+        verified_user(&app, &ctx, "blocked@example.org").await;
+        assert_eq!(invite_and_join(&app, &ctx, &representative, a, "blocked@example.org", "representative").await.status, 200);
+        let blocked = token(&login(&app, "blocked@example.org", PASSWORD).await.body);
+        let other_rep = token(&verified_user(&app, &ctx, "rep-b@example.org").await);
+        let b = register_org(&app, &other_rep, "Verein B", "welfare_provider").await;
+        assert_eq!(decide(&app, &moderator, b, "verify", None).await.status, 200);
+        let pending_rep = token(&verified_user(&app, &ctx, "rep-p@example.org").await);
+        let p = register_org(&app, &pending_rep, "Verein P", "other_civil_society").await;
+        let id_of = |t: &str| {
+            let t = t.to_owned();
+            let app = &app;
+            async move { call(app, Method::GET, "/api/v1/me", Some(&t), None).await.body["id"].as_i64().unwrap() }
+        };
+        let (member_id, pending_rep_id, blocked_id) = (id_of(&member).await, id_of(&pending_rep).await, id_of(&blocked).await);
+        assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{blocked_id}/block"), Some(&admin), Some(json!({}))).await.status, 200);
+
+        let tokens: [Option<&str>; 10] = [None, Some(&unverified), Some(&participant), Some(&moderator), Some(&admin), Some(&blocked), Some(&member), Some(&representative), Some(&other_rep), Some(&pending_rep)];
+        let callers = ["anonymous", "unverified", "participant", "moderator", "admin", "blocked", "member", "representative", "other representative", "pending representative"];
+        let o = |id: i64, rest: &str| format!("/api/v1/organisations/{id}{rest}");
+        // (method, path, body, expected status for each caller in the order above). Requests
+        // that would change something are made invalid on purpose (no `If-Match`, an id that
+        // does not exist, an invalid body), so the answer shows how far each caller got.
+        let rows: Vec<(Method, String, Option<Value>, [u16; 10])> = vec![
+            (Method::POST, "/api/v1/organisations".into(), Some(json!({"name": ""})), [401, 403, 400, 400, 400, 401, 400, 400, 400, 400]),
+            (Method::GET, "/api/v1/organisations".into(), None, [200; 10]),
+            (Method::GET, o(a, ""), None, [200, 200, 200, 200, 200, 401, 200, 200, 200, 200]),
+            (Method::GET, o(p, ""), None, [404, 404, 404, 200, 200, 401, 404, 404, 404, 200]),
+            (Method::PATCH, o(a, ""), Some(json!({"description": "x"})), [401, 403, 403, 403, 403, 401, 403, 428, 403, 403]),
+            (Method::PATCH, o(b, ""), Some(json!({"description": "x"})), [401, 403, 403, 403, 403, 401, 403, 403, 428, 403]),
+            (Method::PATCH, o(p, ""), Some(json!({"description": "x"})), [401, 403, 404, 403, 403, 401, 404, 404, 404, 428]),
+            (Method::GET, o(a, "/members"), None, [401, 403, 403, 200, 200, 401, 200, 200, 403, 403]),
+            (Method::GET, o(p, "/members"), None, [401, 404, 404, 200, 200, 401, 404, 404, 404, 200]),
+            (Method::PUT, o(a, &format!("/members/{member_id}/role")), Some(json!({"role": "member"})), [401, 403, 403, 403, 403, 401, 403, 200, 403, 403]),
+            (Method::PUT, o(p, &format!("/members/{pending_rep_id}/role")), Some(json!({"role": "representative"})), [401, 403, 404, 403, 403, 401, 404, 404, 404, 200]),
+            (Method::DELETE, o(a, "/members/999999"), None, [401, 403, 403, 403, 403, 401, 403, 404, 403, 403]),
+            (Method::DELETE, o(p, "/members/999999"), None, [401, 404, 404, 403, 403, 401, 404, 404, 404, 404]),
+            (Method::POST, o(a, "/invitations"), Some(json!({"email": "keine Adresse"})), [401, 403, 403, 403, 403, 401, 403, 400, 403, 403]),
+            (Method::POST, o(p, "/invitations"), Some(json!({"email": "keine Adresse"})), [401, 403, 404, 403, 403, 401, 404, 404, 404, 400]),
+            (Method::GET, o(a, "/invitations"), None, [401, 403, 403, 403, 403, 401, 403, 200, 403, 403]),
+            (Method::GET, o(p, "/invitations"), None, [401, 404, 404, 403, 403, 401, 404, 404, 404, 200]),
+            (Method::DELETE, o(a, "/invitations/999999"), None, [401, 403, 403, 403, 403, 401, 403, 404, 403, 403]),
+            (Method::POST, "/api/v1/organisation-invitations/accept".into(), Some(json!({"token": "erfunden"})), [401, 403, 400, 400, 400, 401, 400, 400, 400, 400]),
+            (Method::GET, o(a, "/join-requests"), None, [401, 403, 403, 403, 403, 401, 403, 200, 403, 403]),
+            (Method::GET, o(p, "/join-requests"), None, [401, 404, 404, 403, 403, 401, 404, 404, 404, 200]),
+            (Method::POST, o(a, "/join-requests/999999/accept"), None, [401, 403, 403, 403, 403, 401, 403, 404, 403, 403]),
+            (Method::POST, o(a, "/join-requests/999999/decline"), None, [401, 403, 403, 403, 403, 401, 403, 404, 403, 403]),
+            (Method::GET, "/api/v1/me/organisations".into(), None, [401, 200, 200, 200, 200, 401, 200, 200, 200, 200]),
+            (Method::GET, "/api/v1/moderation/organisations".into(), None, [401, 403, 403, 200, 200, 401, 403, 403, 403, 403]),
+            (Method::POST, format!("/api/v1/moderation/organisations/{p}/verify"), Some(json!({})), [401, 403, 403, 428, 428, 401, 403, 403, 403, 403]),
+            (Method::POST, format!("/api/v1/moderation/organisations/{p}/reject"), Some(json!({"reason": "x"})), [401, 403, 403, 428, 428, 401, 403, 403, 403, 403]),
+            // Requests to join change state: each caller asks once.
+            (Method::POST, o(a, "/join-requests"), Some(json!({})), [401, 403, 201, 201, 201, 401, 409, 409, 201, 201]),
+            (Method::POST, o(p, "/join-requests"), Some(json!({})), [401, 403, 404, 409, 409, 401, 404, 404, 404, 409]),
+        ];
+        let mut mismatches = Vec::new();
+        for (method, path, body, expected) in &rows {
+            for (i, token) in tokens.iter().enumerate() {
+                let r = call(&app, method.clone(), path, *token, body.clone()).await;
+                if r.status.as_u16() != expected[i] {
+                    mismatches.push(format!("{method} {path} as {}: expected {}, got {} {}", callers[i], expected[i], r.status, r.text));
+                }
+                if r.status.is_client_error() {
+                    assert_eq!(r.header("content-type"), Some("application/problem+json"), "{method} {path}");
+                }
+            }
+        }
+        assert!(mismatches.is_empty(), "organisation authorisation matrix:\n{}", mismatches.join("\n"));
+
+        // What outsiders read of A is the public profile only (OWASP API3): no review state,
+        // no members, no addresses of people.
+        for outsider in [None, Some(participant.as_str()), Some(other_rep.as_str())] {
+            let r = call(&app, Method::GET, &o(a, ""), outsider, None).await;
+            for private in ["status", "last_decision", "proposed_change", "created_at", "updated_at"] {
+                assert!(r.body.get(private).is_none(), "{private} shown to an outsider: {}", r.text);
+            }
+            assert!(!r.text.contains("rep-a@example.org") && !r.text.contains("member-a@example.org"));
+        }
+        // Members see no one's account address either.
+        let members = call(&app, Method::GET, &o(a, "/members"), Some(&member), None).await;
+        assert!(!members.text.contains("@example.org"), "{}", members.text);
+        // Nothing of A, B or P changed through the refused requests.
+        assert_eq!(call(&app, Method::GET, &o(a, ""), None, None).await.body["description"], "Beratung und Begegnung für Zugewanderte in Bielefeld.");
+        assert_eq!(call(&app, Method::GET, &o(p, ""), Some(&pending_rep), None).await.body["status"], "pending");
+        let members_of_a = call(&app, Method::GET, &o(a, "/members"), Some(&representative), None).await.body["items"].as_array().unwrap().len();
+        assert_eq!(members_of_a, 3);
     }
 }

@@ -243,6 +243,13 @@ impl From<diesel::result::Error> for ApiError {
                 "Another object already has this value where only one may (e.g. a number or code).",
             ),
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::unavailable(),
+            // PostgreSQL refuses NUL in text; input checks keep it out, this is the net below.
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                Self::bad_request(
+                    "invalid_characters",
+                    "Text must not contain NUL characters.",
+                )
+            }
             other => Self::internal(other),
         }
     }

@@ -106,19 +106,15 @@ pub async fn delete_me(
     let account = user.user.clone();
     db.run(move |conn| {
             write_transaction(conn, |conn| {
+                // Serialises the deletion with whatever this account joins or accepts meanwhile.
+                store::lock_user(conn, account.id)?;
                 if account.role() == Role::Admin && store::active_admins(conn)? <= 1 {
                     return Err(ApiError::conflict(
                         "last_admin",
                         "This is the last active administrator; name another one before deleting this account.",
                     ));
                 }
-                if !organisations::store::sole_representative_of(conn, account.id)?.is_empty() {
-                    return Err(ApiError::conflict(
-                        "last_representative",
-                        "You are the only representative of an organisation; name another representative there first.",
-                    ));
-                }
-                organisations::store::leave_all(conn, account.id)?;
+                organisations::members::end_memberships_of_deleted_account(conn, account.id)?;
                 store::anonymise_user(conn, &account)?;
                 audit::record(
                     conn,

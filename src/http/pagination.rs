@@ -77,6 +77,9 @@ impl PageCursor for TextCursor {
         let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
         let (id, key) = text.strip_prefix("t1:")?.split_once(':')?;
+        if key.chars().any(char::is_control) {
+            return None;
+        }
         Some(Self {
             key: key.to_owned(),
             id: id.parse().ok()?,

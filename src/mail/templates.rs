@@ -90,16 +90,26 @@ pub fn organisation_invitation(
     base: &str,
     token: &str,
     organisation: &str,
+    verified: bool,
 ) -> Mail {
     let link = format!("{base}/organisation-invitations?token={token}");
+    // The name of an organisation not yet verified is the registrant's own words: say so.
+    let (unreviewed_de, unreviewed_en) = if verified {
+        ("", "")
+    } else {
+        (
+            " (eine Organisation, deren Angaben die Moderation noch nicht geprüft hat)",
+            " (an organisation whose details the moderators have not reviewed yet)",
+        )
+    };
     let (subject, body) = match lang {
         Language::De => (
             format!("Einladung: {organisation}"),
-            format!("Guten Tag,\n\nSie wurden eingeladen, in der Beteiligung für „{organisation}“ mitzuwirken. Melden Sie sich mit dieser E-Mail-Adresse an (oder registrieren Sie sich mit ihr) und öffnen Sie dann diesen Link:\n\n{link}\n\nDie Einladung ist 14 Tage gültig und kann einmal angenommen werden. Wenn Sie damit nichts zu tun haben, können Sie diese E-Mail ignorieren.\n"),
+            format!("Guten Tag,\n\nSie wurden eingeladen, in der Beteiligung für „{organisation}“{unreviewed_de} mitzuwirken. Melden Sie sich mit dieser E-Mail-Adresse an (oder registrieren Sie sich mit ihr) und öffnen Sie dann diesen Link:\n\n{link}\n\nDie Einladung ist 14 Tage gültig und kann einmal angenommen werden. Wenn Sie damit nichts zu tun haben, können Sie diese E-Mail ignorieren.\n"),
         ),
         Language::En => (
             format!("Invitation: {organisation}"),
-            format!("Hello,\n\nyou have been invited to take part in the participation platform for “{organisation}”. Sign in with this e-mail address (or register with it), then open this link:\n\n{link}\n\nThe invitation is valid for 14 days and can be accepted once. If this means nothing to you, you can ignore this e-mail.\n"),
+            format!("Hello,\n\nyou have been invited to take part in the participation platform for “{organisation}”{unreviewed_en}. Sign in with this e-mail address (or register with it), then open this link:\n\n{link}\n\nThe invitation is valid for 14 days and can be accepted once. If this means nothing to you, you can ignore this e-mail.\n"),
         ),
     };
     Mail {

@@ -8,8 +8,10 @@
 //! - Someone who is not a member learns nothing about an organisation that is not public:
 //!   404, as if it did not exist.
 //!
-//! Endpoints that write call [`authorize`] inside their write transaction, so a membership
-//! that ends concurrently cannot slip through between the check and the write.
+//! Endpoints that write call [`authorize`] inside their write transaction: on PostgreSQL it
+//! holds a share lock on the membership until the transaction ends, so a removal or a change
+//! of role waits for the action instead of slipping in between the check and the write (on
+//! SQLite the write transaction holds the database already).
 
 use super::model::{MemberRole, OrganisationKind};
 use super::store::{self, OrgRow};
@@ -109,7 +111,7 @@ pub fn authorize(
 ) -> ApiResult<ActingOrganisation> {
     let org = store::find(conn, organisation_id)?;
     let role = match &org {
-        Some(_) => store::role_of(conn, organisation_id, user_id)?,
+        Some(_) => store::role_of_shared(conn, organisation_id, user_id)?,
         None => None,
     };
     judge(org, role, user_id, capability)

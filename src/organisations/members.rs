@@ -205,7 +205,7 @@ pub async fn remove_member(
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "50 invitations are open already (`too_many_open_invitations`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "50 invitations are open already (`too_many_open_invitations`), or the organisation sent 50 in the last 24 hours, 10 before its verification (`too_many_invitations_today`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/organisations/{id}/invitations")]
@@ -230,13 +230,27 @@ pub async fn invite(
                         "50 invitations are open; revoke some or wait until they are accepted or expire.",
                     ));
                 }
+                let per_day = if standing.org.listed() {
+                    store::INVITATIONS_PER_DAY
+                } else {
+                    store::INVITATIONS_PER_DAY_UNVERIFIED
+                };
+                if store::invitations_sent_today(conn, id)? >= per_day {
+                    return Err(ApiError::conflict(
+                        "too_many_invitations_today",
+                        format!("The organisation has sent {per_day} invitations in the last 24 hours{}; try again tomorrow.", if standing.org.listed() { "" } else { " (before its verification)" }),
+                    ));
+                }
                 let email = normalize_email(&request.email);
+                if email.chars().count() > 254 {
+                    return Err(ApiError::invalid_field("email", "length", "is longer than 254 characters"));
+                }
                 let (row, token) = store::invite(conn, id, &email, request.role, user.id())?;
                 let language = user_by_email(conn, &email)?
                     .map_or(Language::De, |u| u.language());
                 mail::enqueue(
                     conn,
-                    &templates::organisation_invitation(&email, language, &base, &token, &standing.org.name),
+                    &templates::organisation_invitation(&email, language, &base, &token, &standing.org.name, standing.org.listed()),
                 )?;
                 audit::record(
                     conn,
@@ -356,6 +370,15 @@ pub async fn accept_invitation(
     let membership = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
+                // An account deleted meanwhile joins nothing (its deletion locks it too).
+                let live = crate::auth::store::lock_user(conn, user.id())?
+                    .is_some_and(|u| u.deleted_at.is_none() && u.blocked_at.is_none());
+                if !live {
+                    return Err(ApiError::unauthorized(
+                        "invalid_token",
+                        "The access token is invalid, expired or its session has ended.",
+                    ));
+                }
                 let invitation = store::invitation_by_token(conn, &token)?.ok_or_else(|| {
                     ApiError::bad_request(
                         "invalid_or_expired_token",
@@ -620,4 +643,43 @@ pub async fn my_organisations(
         .run(move |conn| store::memberships(conn, id, &page))
         .await?;
     Ok(web::Json(memberships))
+}
+
+/// Ends a person's memberships as their account is deleted, inside the deletion's write
+/// transaction (which has locked the account). Refuses with 409 `last_representative` while
+/// they are the only representative of a verified organisation; an organisation that was
+/// never verified and has no other representative is withdrawn with the account (nobody
+/// could ever speak for it), so deletion is never blocked by a registration alone.
+pub fn end_memberships_of_deleted_account(conn: &mut DbConnection, user: i64) -> ApiResult<()> {
+    let memberships = store::lock_memberships_of(conn, user)?;
+    let mut withdrawn = Vec::new();
+    for (org, role) in &memberships {
+        if *role == MemberRole::Representative && store::representatives(conn, org.id)? <= 1 {
+            if org.listed() {
+                return Err(ApiError::conflict(
+                    "last_representative",
+                    "You are the only representative of a verified organisation; name another representative there first.",
+                ));
+            }
+            withdrawn.push(org.id);
+        }
+    }
+    store::leave_all(conn, user)?;
+    for (org, role) in &memberships {
+        let action = if withdrawn.contains(&org.id) {
+            store::withdraw(conn, org.id)?;
+            "organisation.withdrawn"
+        } else {
+            "organisation.member_left"
+        };
+        audit::record(
+            conn,
+            Some(user),
+            action,
+            "organisation",
+            Some(org.id),
+            serde_json::json!({"member": user, "role": role, "account_deleted": true}),
+        )?;
+    }
+    Ok(())
 }

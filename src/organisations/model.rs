@@ -80,11 +80,26 @@ stored_enum! {
     }
 }
 
+/// Free text (descriptions, messages, reasons): line breaks and tabs, but no other control
+/// characters (PostgreSQL refuses NUL in text, and none belongs in what people read).
+fn plain_text(value: &str) -> Result<(), ValidationError> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        let mut e = ValidationError::new("invalid_characters");
+        e.message =
+            Some("must not contain control characters other than line breaks and tabs".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
 fn web_address(value: &str) -> Result<(), ValidationError> {
     let lower = value.to_ascii_lowercase();
     if (lower.starts_with("https://") || lower.starts_with("http://"))
         && validator::ValidateUrl::validate_url(&value)
-        && !value.chars().any(char::is_whitespace)
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Ok(());
     }
@@ -160,7 +175,7 @@ pub struct OrganisationRegistration {
     pub name: String,
     pub kind: OrganisationKind,
     /// What the organisation does, 1–4000 characters.
-    #[validate(length(min = 1, max = 4000))]
+    #[validate(length(min = 1, max = 4000), custom(function = "plain_text"))]
     pub description: String,
     /// http(s) address, at most 300 characters.
     #[validate(length(max = 300), custom(function = "web_address"))]
@@ -189,7 +204,7 @@ pub struct OrganisationChanges {
     #[validate(length(min = 2, max = 160), custom(function = "no_control_characters"))]
     pub name: Option<String>,
     pub kind: Option<OrganisationKind>,
-    #[validate(length(min = 1, max = 4000))]
+    #[validate(length(min = 1, max = 4000), custom(function = "plain_text"))]
     pub description: Option<String>,
     /// `null` removes the website.
     #[serde(default, deserialize_with = "present")]
@@ -252,7 +267,7 @@ impl OrganisationChanges {
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
     /// Why, in words the organisation can act on (it reads this), 1–2000 characters.
-    #[validate(length(min = 1, max = 2000))]
+    #[validate(length(min = 1, max = 2000), custom(function = "plain_text"))]
     #[schema(example = "Bitte geben Sie die Registernummer des Vereins an.")]
     pub reason: String,
 }
@@ -261,7 +276,7 @@ pub struct Rejection {
 #[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Verification {
-    #[validate(length(min = 1, max = 2000))]
+    #[validate(length(min = 1, max = 2000), custom(function = "plain_text"))]
     pub reason: Option<String>,
 }
 
@@ -348,7 +363,7 @@ pub struct Invitation {
 #[serde(deny_unknown_fields)]
 pub struct JoinRequestSubmission {
     /// A short note to the representatives, at most 1000 characters.
-    #[validate(length(min = 1, max = 1000))]
+    #[validate(length(min = 1, max = 1000), custom(function = "plain_text"))]
     pub message: Option<String>,
 }
 
@@ -396,9 +411,17 @@ mod tests {
             "example.org",
             "https://exa mple.org",
             "https://",
+            "https://example.org/a\u{0}b",
         ] {
             assert!(web_address(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn free_text_keeps_line_breaks_but_no_other_control_characters() {
+        assert!(plain_text("Zeile 1\nZeile 2\tEnde").is_ok());
+        assert!(plain_text("a\u{0}b").is_err());
+        assert!(plain_text("a\u{1b}[31m").is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::model::{
     DirectoryFilter, MemberRole, OrganisationChanges, OrganisationDetails, OrganisationProfile,
-    OrganisationRegistration,
+    OrganisationRegistration, OrganisationStatus,
 };
 use super::store::{self, OrgRow, Review};
 use crate::audit;
@@ -32,6 +32,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// Registrations one person may have waiting for their first review at once.
 pub const MAX_PENDING_REGISTRATIONS: i64 = 3;
+
+fn too_many_pending(conn: &mut DbConnection, registrant: i64) -> ApiResult<()> {
+    if store::pending_registrations(conn, registrant)? >= MAX_PENDING_REGISTRATIONS {
+        return Err(ApiError::conflict(
+            "too_many_pending",
+            "Three registrations of this person are waiting for review; wait for a decision first.",
+        ));
+    }
+    Ok(())
+}
 
 pub(crate) fn no_such_organisation() -> ApiError {
     ApiError::not_found("There is no organisation with this id.")
@@ -121,12 +131,7 @@ pub async fn register_organisation(
             write_transaction(conn, |conn| {
                 // The registrant's row serialises their concurrent registrations.
                 crate::auth::store::lock_user(conn, actor)?;
-                if store::pending_registrations(conn, actor)? >= MAX_PENDING_REGISTRATIONS {
-                    return Err(ApiError::conflict(
-                        "too_many_pending",
-                        "Three of your registrations are waiting for review; wait for a decision first.",
-                    ));
-                }
+                too_many_pending(conn, actor)?;
                 let id = store::insert(conn, &registration, actor)?;
                 let created = store::find(conn, id)?.ok_or_else(no_such_organisation)?;
                 audit::record(
@@ -137,7 +142,7 @@ pub async fn register_organisation(
                     Some(id),
                     serde_json::json!({"after": created.details()}),
                 )?;
-                Ok(created.details())
+                Ok::<_, ApiError>(created.details())
             })
         })
         .await?;
@@ -245,6 +250,7 @@ pub async fn get_organisation(
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Resubmitting a rejected registration while three of its registrant's wait for review (`too_many_pending`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -271,6 +277,11 @@ pub async fn update_organisation(
                 let before = standing.org.details();
                 if etag_of(&before) != if_match {
                     return Err(stale());
+                }
+                if before.status == OrganisationStatus::Rejected {
+                    // Resubmitting counts against the registrant's waiting registrations.
+                    let registrant = standing.org.registered_by.unwrap_or(user.id());
+                    too_many_pending(conn, registrant)?;
                 }
                 let review = store::update(conn, &standing.org, &changes)?.ok_or_else(stale)?;
                 let after = store::find(conn, id)?

@@ -21,7 +21,8 @@ fn now() -> NaiveDateTime {
 }
 
 /// The name as the directory sorts and compares it: lower case, German umlauts and ß folded
-/// (DIN 5007-1), runs of white space as one space. Stored, so both backends sort alike.
+/// (DIN 5007-1), combining marks dropped (so a decomposed "u\u{308}" equals "ü" equals "u"),
+/// runs of white space as one space. Stored, so both backends sort alike.
 pub fn name_key(name: &str) -> String {
     let mut key = String::with_capacity(name.len());
     for word in name.split_whitespace() {
@@ -30,6 +31,11 @@ pub fn name_key(name: &str) -> String {
         }
         for c in word.chars().flat_map(char::to_lowercase) {
             match c {
+                '\u{300}'..='\u{36f}'
+                | '\u{1ab0}'..='\u{1aff}'
+                | '\u{1dc0}'..='\u{1dff}'
+                | '\u{20d0}'..='\u{20ff}'
+                | '\u{fe20}'..='\u{fe2f}' => {}
                 'ä' => key.push('a'),
                 'ö' => key.push('o'),
                 'ü' => key.push('u'),
@@ -422,6 +428,26 @@ pub fn role_of(conn: &mut DbConnection, org: i64, user: i64) -> QueryResult<Opti
     Ok(role.and_then(|r| MemberRole::from_stored(&r)))
 }
 
+/// [`role_of`], holding a share lock on the membership until the transaction ends on
+/// PostgreSQL: its removal or a change of role waits (SQLite's write transaction holds the
+/// whole database already).
+pub fn role_of_shared(
+    conn: &mut DbConnection,
+    org: i64,
+    user: i64,
+) -> QueryResult<Option<MemberRole>> {
+    let role: Option<String> = match conn {
+        DbConnection::Postgresql(pg) => organisation_members::table
+            .find((org, user))
+            .select(organisation_members::role)
+            .for_share()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(_) => return role_of(conn, org, user),
+    };
+    Ok(role.and_then(|r| MemberRole::from_stored(&r)))
+}
+
 pub fn add_member(
     conn: &mut DbConnection,
     org: i64,
@@ -451,32 +477,60 @@ pub fn remove_member(conn: &mut DbConnection, org: i64, user: i64) -> QueryResul
     Ok(())
 }
 
+/// Representatives whose accounts work (a blocked or deleted account speaks for nobody).
 pub fn representatives(conn: &mut DbConnection, org: i64) -> QueryResult<i64> {
     organisation_members::table
+        .inner_join(users::table)
+        .filter(users::blocked_at.is_null())
+        .filter(users::deleted_at.is_null())
         .filter(organisation_members::organisation_id.eq(org))
         .filter(organisation_members::role.eq(MemberRole::Representative.as_str()))
         .count()
         .get_result(conn)
 }
 
-/// Organisations this person is the only representative of (an account cannot be deleted
-/// while there are any). Call inside a write transaction: it locks their organisations.
-pub fn sole_representative_of(conn: &mut DbConnection, user: i64) -> QueryResult<Vec<i64>> {
-    let theirs: Vec<i64> = organisation_members::table
+/// The organisations a person belongs to, each locked (in id order, as every membership
+/// change locks its organisation), with the person's role. Call inside a write transaction.
+pub fn lock_memberships_of(
+    conn: &mut DbConnection,
+    user: i64,
+) -> QueryResult<Vec<(OrgRow, MemberRole)>> {
+    let ids: Vec<i64> = organisation_members::table
         .filter(organisation_members::user_id.eq(user))
-        .filter(organisation_members::role.eq(MemberRole::Representative.as_str()))
+        .order(organisation_members::organisation_id)
         .select(organisation_members::organisation_id)
         .load(conn)?;
-    let mut sole = Vec::new();
-    for org in theirs {
-        // Locked like every change of the membership, so a concurrent demotion cannot leave
-        // the organisation without anybody.
-        lock(conn, org)?;
-        if representatives(conn, org)? <= 1 {
-            sole.push(org);
+    let mut locked = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(org) = lock(conn, id)? else { continue };
+        // Read again under the lock: the role may have changed while we waited.
+        if let Some(role) = role_of(conn, id, user)? {
+            locked.push((org, role));
         }
     }
-    Ok(sole)
+    Ok(locked)
+}
+
+/// Removes an organisation that was never verified, with its members, invitations and
+/// requests (its registration is withdrawn).
+pub fn withdraw(conn: &mut DbConnection, org: i64) -> QueryResult<()> {
+    diesel::delete(
+        organisations::table
+            .find(org)
+            .filter(organisations::verified_at.is_null()),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Invitations this organisation created in the last 24 hours (open, used, replaced or
+/// revoked: each one sent a mail).
+pub fn invitations_sent_today(conn: &mut DbConnection, org: i64) -> QueryResult<i64> {
+    organisation_invitations::table
+        .filter(organisation_invitations::organisation_id.eq(org))
+        .filter(organisation_invitations::created_at.gt(now() - chrono::Duration::hours(24)))
+        .count()
+        .get_result(conn)
 }
 
 /// Ends every membership of a person (their account is deleted).
@@ -586,8 +640,13 @@ pub fn memberships(
 
 /// How long an invitation can be accepted.
 pub const INVITATION_DAYS: i64 = 14;
-/// Open invitations an organisation may have at once (each one sends a mail).
+/// Open invitations an organisation may have at once.
 pub const MAX_OPEN_INVITATIONS: i64 = 50;
+/// Invitations (mails) an organisation may send in 24 hours: verified, and before its
+/// verification (when its name is not reviewed yet, so it must not become a way to mail
+/// arbitrary text to arbitrary addresses).
+pub const INVITATIONS_PER_DAY: i64 = 50;
+pub const INVITATIONS_PER_DAY_UNVERIFIED: i64 = 10;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisation_invitations)]
@@ -915,5 +974,9 @@ mod tests {
         assert_eq!(name_key("STRASSE"), name_key("Straße"));
         assert_eq!(name_key("Ärzte ohne Grenzen"), "arzte ohne grenzen");
         assert!(name_key("Ökumene") < name_key("Pfadfinder"));
+        assert_eq!(
+            name_key("Tu\u{308}rkischer Verein"),
+            name_key("Türkischer Verein")
+        );
     }
 }

@@ -548,7 +548,8 @@ both_backends! {
         let members = call(&app, Method::GET, &format!("/api/v1/organisations/{org}/members"), Some(&asker), None).await;
         let ids: Vec<i64> = members.body["items"].as_array().unwrap().iter().map(|m| m["user_id"].as_i64().unwrap()).collect();
         assert_eq!(ids, [asker_id]);
-        assert_eq!(audit_actions(&ctx, org).iter().filter(|a| a.starts_with("organisation.member")).count(), 6);
+        // Two role changes, a removal, two invitations, a departure and the deleted account's.
+        assert_eq!(audit_actions(&ctx, org).iter().filter(|a| a.starts_with("organisation.member")).count(), 7);
     }
 
     async fn concurrent_demotions_never_leave_an_organisation_without_a_representative(db) {
@@ -655,5 +656,199 @@ both_backends! {
         assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{verified}/members/{member_id}"), Some(&rep), None).await.status, 204);
         let mut conn = ctx.db.connection();
         assert_eq!(code(authorize(&mut conn, member_id, verified, Capability::Act)), "403 not_a_member");
+    }
+}
+
+/// Opens a write transaction by hand on its own connection, as an endpoint's would be.
+fn begin_write(conn: &mut beteiligung::db::DbConnection) {
+    use diesel::connection::SimpleConnection;
+    let begin = match conn {
+        beteiligung::db::DbConnection::Sqlite(_) => "BEGIN IMMEDIATE",
+        beteiligung::db::DbConnection::Postgresql(_) => "BEGIN",
+    };
+    conn.batch_execute(begin).unwrap();
+}
+
+/// Runs `request` while a transaction holds its locks; commits it after 300 ms. Returns the
+/// answer and whether it came only after the commit (that is, the request waited).
+async fn while_locked(
+    mut conn: beteiligung::db::DbConnection,
+    finish: impl FnOnce(&mut beteiligung::db::DbConnection),
+    request: impl std::future::Future<Output = Reply>,
+) -> (Reply, bool) {
+    use diesel::connection::SimpleConnection;
+    let committer = async move {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        finish(&mut conn);
+        conn.batch_execute("COMMIT").unwrap();
+        std::time::Instant::now()
+    };
+    let request = async move {
+        let r = request.await;
+        (r, std::time::Instant::now())
+    };
+    let ((reply, answered), committed) = futures_util::future::join(request, committer).await;
+    (reply, answered >= committed)
+}
+
+both_backends! {
+    async fn acting_holds_the_membership_until_the_action_is_written(db) {
+        use beteiligung::organisations::acting::{authorize, Capability};
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
+        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let org = register_org(&app, &rep, "Verein mit Mitgliedern", "migrant_organisation").await;
+        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        verified_user(&app, &ctx, "member@example.org").await;
+        assert_eq!(invite_and_join(&app, &ctx, &rep, org, "member@example.org", "member").await.status, 200);
+        let member = token(&login(&app, "member@example.org", PASSWORD).await.body);
+        let member_id = call(&app, Method::GET, "/api/v1/me", Some(&member), None).await.body["id"].as_i64().unwrap();
+        // A contribution's transaction has authorised the member and not written yet: their
+        // removal waits until it has.
+        let mut conn = ctx.db.connection();
+        begin_write(&mut conn);
+        authorize(&mut conn, member_id, org, Capability::Act).unwrap();
+        let uri = format!("/api/v1/organisations/{org}/members/{member_id}");
+        let removal = call(&app, Method::DELETE, &uri, Some(&rep), None);
+        let (r, waited) = while_locked(conn, |_| {}, removal).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        assert!(waited, "the removal did not wait for the acting transaction");
+    }
+
+    async fn an_account_deletion_and_membership_changes_happen_one_after_the_other(db) {
+        use beteiligung::organisations::{members, store};
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
+        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let org = register_org(&app, &rep, "Verein im Wandel", "welfare_provider").await;
+        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        verified_user(&app, &ctx, "leaving@example.org").await;
+        assert_eq!(invite_and_join(&app, &ctx, &rep, org, "leaving@example.org", "member").await.status, 200);
+        let leaving = token(&login(&app, "leaving@example.org", PASSWORD).await.body);
+        let leaving_id = call(&app, Method::GET, "/api/v1/me", Some(&leaving), None).await.body["id"].as_i64().unwrap();
+        // The deletion's transaction has locked the account's organisations; the
+        // representative promotes the member meanwhile and must wait for the deletion.
+        let mut conn = ctx.db.connection();
+        begin_write(&mut conn);
+        beteiligung::auth::store::lock_user(&mut conn, leaving_id).unwrap();
+        assert_eq!(store::lock_memberships_of(&mut conn, leaving_id).unwrap().len(), 1);
+        let uri = format!("/api/v1/organisations/{org}/members/{leaving_id}/role");
+        let promotion = call(&app, Method::PUT, &uri, Some(&rep), Some(json!({"role": "representative"})));
+        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, leaving_id).unwrap();
+        let (r, waited) = while_locked(conn, finish, promotion).await;
+        assert!(waited, "the promotion did not wait for the deletion");
+        r.assert_problem(404, "not_found");
+        assert_eq!(store::representatives(&mut ctx.db.connection(), org).unwrap(), 1);
+    }
+
+    async fn hostile_input_is_refused_with_a_problem_not_stored(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
+        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        // NUL and escape characters (PostgreSQL refuses NUL in text: that must be a 400).
+        for (field, value) in [("description", "a\u{0}b"), ("website", "https://example.org/a\u{0}b"), ("description", "\u{1b}[2J")] {
+            let mut body = registration("Verein", "migrant_organisation");
+            body[field] = json!(value);
+            let r = call(&app, Method::POST, "/api/v1/organisations", Some(&rep), Some(body)).await;
+            r.assert_problem(400, "validation_failed");
+            assert_eq!(r.body["errors"][0]["field"], field);
+        }
+        let org = register_org(&app, &rep, "Türkischer Elternverein", "migrant_organisation").await;
+        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let asker = token(&verified_user(&app, &ctx, "asker@example.org").await);
+        call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&asker), Some(json!({"message": "hallo\u{0}"}))).await.assert_problem(400, "validation_failed");
+        use base64::Engine;
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("t1:1:a\u{0}b");
+        call(&app, Method::GET, &format!("/api/v1/organisations?cursor={cursor}"), None, None).await.assert_problem(400, "validation_failed");
+        // The same name written with a combining diaeresis is the same name.
+        let twin = register_org(&app, &asker, "Tu\u{308}rkischer  Elternverein", "migrant_organisation").await;
+        decide(&app, &moderator, twin, "verify", None).await.assert_problem(409, "name_taken");
+
+        // Before its verification an organisation sends at most ten invitations a day, and
+        // replacing or revoking them does not reset the count.
+        let pending = register_org(&app, &rep, "Noch zu prüfen", "other_civil_society").await;
+        for i in 0..10 {
+            let r = call(&app, Method::POST, &format!("/api/v1/organisations/{pending}/invitations"), Some(&rep), Some(json!({"email": format!("ziel{}@example.org", i % 2)}))).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        call(&app, Method::POST, &format!("/api/v1/organisations/{pending}/invitations"), Some(&rep), Some(json!({"email": "ziel9@example.org"}))).await
+            .assert_problem(409, "too_many_invitations_today");
+        ctx.deliver();
+        let mail = ctx.sink.to("ziel0@example.org").pop().unwrap();
+        assert!(mail.body().contains("noch nicht geprüft"), "{}", mail.body());
+    }
+
+    async fn representatives_who_cannot_act_do_not_count_and_deletion_withdraws_lone_registrations(db) {
+        use beteiligung::db::schema::organisations;
+        use diesel::prelude::*;
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
+        let admin = staff(&app, &ctx, "admin@example.org", "admin").await;
+        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let org = register_org(&app, &rep, "Verein mit Vorstand", "welfare_provider").await;
+        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        verified_user(&app, &ctx, "second@example.org").await;
+        assert_eq!(invite_and_join(&app, &ctx, &rep, org, "second@example.org", "representative").await.status, 200);
+        let second = token(&login(&app, "second@example.org", PASSWORD).await.body);
+        let second_id = call(&app, Method::GET, "/api/v1/me", Some(&second), None).await.body["id"].as_i64().unwrap();
+        let rep_id = call(&app, Method::GET, "/api/v1/me", Some(&rep), None).await.body["id"].as_i64().unwrap();
+        // The second representative is blocked: the first is now the only one who can act.
+        assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{second_id}/block"), Some(&admin), Some(json!({}))).await.status, 200);
+        call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{rep_id}"), Some(&rep), None).await.assert_problem(409, "last_representative");
+
+        // The only representative of registrations never verified can delete their account:
+        // the registrations are withdrawn with it. Of a verified one they cannot.
+        let lone = token(&verified_user(&app, &ctx, "lone@example.org").await);
+        let pending = register_org(&app, &lone, "Verein auf Probe", "other_civil_society").await;
+        assert_eq!(call(&app, Method::DELETE, "/api/v1/me", Some(&lone), Some(json!({"password": PASSWORD}))).await.status, 204);
+        let left: i64 = organisations::table.filter(organisations::id.eq(pending)).count().get_result(&mut ctx.db.connection()).unwrap();
+        assert_eq!(left, 0);
+        call(&app, Method::GET, &format!("/api/v1/organisations/{pending}"), Some(&moderator), None).await.assert_problem(404, "not_found");
+        assert!(audit_actions(&ctx, pending).contains(&"organisation.withdrawn".to_owned()));
+        call(&app, Method::DELETE, "/api/v1/me", Some(&rep), Some(json!({"password": PASSWORD}))).await.assert_problem(409, "last_representative");
+
+        // Resubmitting a rejected registration counts against the registrant's three.
+        let busy = token(&verified_user(&app, &ctx, "busy@example.org").await);
+        let rejected = register_org(&app, &busy, "Verein Null", "other_civil_society").await;
+        assert_eq!(decide(&app, &moderator, rejected, "reject", Some("Unvollständig.")).await.status, 200);
+        for i in 1..=3 {
+            register_org(&app, &busy, &format!("Verein {i}"), "other_civil_society").await;
+        }
+        let own = call(&app, Method::GET, &format!("/api/v1/organisations/{rejected}"), Some(&busy), None).await;
+        call_if(&app, Method::PATCH, &format!("/api/v1/organisations/{rejected}"), &busy, own.header("etag").unwrap(), Some(json!({"description": "Vollständig."}))).await
+            .assert_problem(409, "too_many_pending");
+    }
+}
+
+both_backends! {
+    async fn a_demotion_waits_for_another_change_of_the_same_organisation(db) {
+        use beteiligung::organisations::model::MemberRole;
+        use beteiligung::organisations::store;
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let first = token(&verified_user(&app, &ctx, "first@example.org").await);
+        let org = register_org(&app, &first, "Verein der Zwei", "other_civil_society").await;
+        verified_user(&app, &ctx, "second@example.org").await;
+        assert_eq!(invite_and_join(&app, &ctx, &first, org, "second@example.org", "representative").await.status, 200);
+        let second = token(&login(&app, "second@example.org", PASSWORD).await.body);
+        let first_id = call(&app, Method::GET, "/api/v1/me", Some(&first), None).await.body["id"].as_i64().unwrap();
+        let second_id = call(&app, Method::GET, "/api/v1/me", Some(&second), None).await.body["id"].as_i64().unwrap();
+        // The second steps down in a transaction that has not committed yet (as the endpoint
+        // does it: lock, count, change); the first steps down meanwhile and must see it.
+        let mut conn = ctx.db.connection();
+        begin_write(&mut conn);
+        store::lock(&mut conn, org).unwrap();
+        assert_eq!(store::representatives(&mut conn, org).unwrap(), 2);
+        store::set_role(&mut conn, org, second_id, MemberRole::Member).unwrap();
+        let uri = format!("/api/v1/organisations/{org}/members/{first_id}/role");
+        let demotion = call(&app, Method::PUT, &uri, Some(&first), Some(json!({"role": "member"})));
+        let (r, waited) = while_locked(conn, |_| {}, demotion).await;
+        assert!(waited, "the demotion did not wait");
+        r.assert_problem(409, "last_representative");
+        assert_eq!(store::representatives(&mut ctx.db.connection(), org).unwrap(), 1);
     }
 }

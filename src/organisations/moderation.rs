@@ -68,6 +68,13 @@ pub async fn organisation_queue(
     }))
 }
 
+fn name_taken() -> ApiError {
+    ApiError::conflict(
+        "name_taken",
+        "Another verified organisation has this name; reject with a reason so the organisation can tell itself apart.",
+    )
+}
+
 async fn decide(
     staff: Staff,
     req: &HttpRequest,
@@ -97,17 +104,26 @@ async fn decide(
                         .proposed_change()
                         .map_or_else(|| current.name.clone(), |p| p.name);
                     if store::name_taken(conn, id, &name)? {
-                        return Err(ApiError::conflict(
-                            "name_taken",
-                            "Another verified organisation has this name; reject with a reason so the organisation can tell itself apart.",
-                        ));
+                        return Err(name_taken());
                     }
                 }
-                if !store::decide(conn, &current, verdict, reason.as_deref())? {
+                let decided =
+                    store::decide(conn, &current, verdict, reason.as_deref()).map_err(|e| {
+                        // Another moderator verified the same name a moment earlier.
+                        match e {
+                            diesel::result::Error::DatabaseError(
+                                diesel::result::DatabaseErrorKind::UniqueViolation,
+                                _,
+                            ) => name_taken(),
+                            e => ApiError::from(e),
+                        }
+                    })?;
+                if !decided {
                     return Err(stale());
                 }
-                let after: OrganisationDetails =
-                    store::find(conn, id)?.ok_or_else(no_such_organisation)?.details();
+                let after: OrganisationDetails = store::find(conn, id)?
+                    .ok_or_else(no_such_organisation)?
+                    .details();
                 let action = match verdict {
                     Verdict::Verified => "organisation.verified",
                     Verdict::Rejected => "organisation.rejected",

@@ -16,7 +16,7 @@ use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::Body;
 use actix_web::http::header;
-use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -27,7 +27,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(register_organisation)
         .service(list_organisations)
         .service(get_organisation)
-        .service(update_organisation);
+        .service(update_organisation)
+        .service(withdraw_organisation);
 }
 
 /// Registrations one person may have waiting for their first review at once.
@@ -304,6 +305,54 @@ pub async fn update_organisation(
         })
         .await?;
     Ok(private(with_etag(HttpResponse::Ok(), &updated)))
+}
+
+/// Withdraw a registration that was never verified (representatives): the organisation, its
+/// members, invitations and requests are removed. A verified organisation stays (it may have
+/// acted on the record); its representatives hand over instead.
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the organisation")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The organisation is verified (`organisation_verified`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/organisations/{id}")]
+pub async fn withdraw_organisation(
+    Verified(user): Verified,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            let standing = Standing::load(conn, id, &user, true)?;
+            standing.representative()?;
+            if standing.org.listed() {
+                return Err(ApiError::conflict(
+                    "organisation_verified",
+                    "A verified organisation cannot be withdrawn; its representatives can hand over to others.",
+                ));
+            }
+            store::withdraw(conn, id)?;
+            audit::record(
+                conn,
+                Some(user.id()),
+                "organisation.withdrawn",
+                "organisation",
+                Some(id),
+                serde_json::json!({"before": standing.org.details()}),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Marks an answer with an organisation's private record as not for shared caches.

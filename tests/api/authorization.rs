@@ -337,6 +337,9 @@ both_backends! {
             // Requests to join change state: each caller asks once.
             (Method::POST, o(a, "/join-requests"), Some(json!({})), [401, 403, 201, 201, 201, 401, 409, 409, 201, 201]),
             (Method::POST, o(p, "/join-requests"), Some(json!({})), [401, 403, 404, 409, 409, 401, 404, 404, 404, 409]),
+            (Method::DELETE, o(a, ""), None, [401, 403, 403, 403, 403, 401, 403, 409, 403, 403]),
+            // Last: the pending representative withdraws P.
+            (Method::DELETE, o(p, ""), None, [401, 403, 404, 403, 403, 401, 404, 404, 404, 204]),
         ];
         let mut mismatches = Vec::new();
         for (method, path, body, expected) in &rows {
@@ -366,7 +369,7 @@ both_backends! {
         assert!(!members.text.contains("@example.org"), "{}", members.text);
         // Nothing of A, B or P changed through the refused requests.
         assert_eq!(call(&app, Method::GET, &o(a, ""), None, None).await.body["description"], "Beratung und Begegnung für Zugewanderte in Bielefeld.");
-        assert_eq!(call(&app, Method::GET, &o(p, ""), Some(&pending_rep), None).await.body["status"], "pending");
+        call(&app, Method::GET, &o(p, ""), Some(&moderator), None).await.assert_problem(404, "not_found");
         let members_of_a = call(&app, Method::GET, &o(a, "/members"), Some(&representative), None).await.body["items"].as_array().unwrap().len();
         assert_eq!(members_of_a, 3);
     }

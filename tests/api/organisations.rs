@@ -520,6 +520,12 @@ both_backends! {
         call(&app, Method::PUT, &format!("/api/v1/organisations/{org}/members/{me}/role"), Some(&rep), Some(json!({"role": "member"}))).await.assert_problem(409, "last_representative");
         call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{me}"), Some(&rep), None).await.assert_problem(409, "last_representative");
         call(&app, Method::DELETE, "/api/v1/me", Some(&rep), Some(json!({"password": PASSWORD}))).await.assert_problem(409, "last_representative");
+        // A registration can also be withdrawn on its own; a verified organisation cannot.
+        let trial = register_org(&app, &rep, "Verein zum Zurückziehen", "other_civil_society").await;
+        assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{trial}"), Some(&rep), None).await.status, 204);
+        call(&app, Method::GET, &format!("/api/v1/organisations/{trial}"), Some(&rep), None).await.assert_problem(404, "not_found");
+        call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}"), Some(&rep), None).await.assert_problem(409, "organisation_verified");
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/organisations/{org}"), None, None).await.status, 200);
         // A member cannot change roles or remove others.
         call(&app, Method::PUT, &format!("/api/v1/organisations/{org}/members/{asker_id}/role"), Some(&asker), Some(json!({"role": "representative"}))).await.assert_problem(403, "representative_required");
         call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{me}"), Some(&asker), None).await.assert_problem(403, "representative_required");
@@ -810,6 +816,12 @@ both_backends! {
         call(&app, Method::GET, &format!("/api/v1/organisations/{pending}"), Some(&moderator), None).await.assert_problem(404, "not_found");
         assert!(audit_actions(&ctx, pending).contains(&"organisation.withdrawn".to_owned()));
         call(&app, Method::DELETE, "/api/v1/me", Some(&rep), Some(json!({"password": PASSWORD}))).await.assert_problem(409, "last_representative");
+        // A registration can also be withdrawn on its own; a verified organisation cannot.
+        let trial = register_org(&app, &rep, "Verein zum Zurückziehen", "other_civil_society").await;
+        assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{trial}"), Some(&rep), None).await.status, 204);
+        call(&app, Method::GET, &format!("/api/v1/organisations/{trial}"), Some(&rep), None).await.assert_problem(404, "not_found");
+        call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}"), Some(&rep), None).await.assert_problem(409, "organisation_verified");
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/organisations/{org}"), None, None).await.status, 200);
 
         // Resubmitting a rejected registration counts against the registrant's three.
         let busy = token(&verified_user(&app, &ctx, "busy@example.org").await);

@@ -864,3 +864,19 @@ both_backends! {
         assert_eq!(store::representatives(&mut ctx.db.connection(), org).unwrap(), 1);
     }
 }
+
+both_backends! {
+    async fn the_demo_invents_no_organisations(db) {
+        use beteiligung::db::schema::{organisation_members, organisations};
+        use diesel::prelude::*;
+        // The test state is seeded with the demo, as `serve` seeds an empty database.
+        let state = db.state();
+        let app = test::init_service(beteiligung::build_app(&state)).await;
+        assert!(call(&app, Method::GET, "/api/v1/consultations", None, None).await.body["items"].as_array().unwrap().len() == 1);
+        let mut conn = db.connection();
+        let count: i64 = organisations::table.count().get_result(&mut conn).unwrap();
+        let members: i64 = organisation_members::table.count().get_result(&mut conn).unwrap();
+        assert_eq!((count, members), (0, 0));
+        assert_eq!(call(&app, Method::GET, "/api/v1/organisations", None, None).await.body["items"], json!([]));
+    }
+}

@@ -156,18 +156,31 @@ impl FromRequest for Staff {
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let user = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let user = user.await?;
-            if !matches!(user.role(), Role::Moderator | Role::Admin) {
-                return Err(ApiError::forbidden(
-                    "forbidden",
-                    "Only moderators and administrators may do this.",
-                ));
-            }
-            Ok(Staff(user))
-        })
+        let user = with_role(
+            req,
+            payload,
+            |role| matches!(role, Role::Moderator | Role::Admin),
+            "Only moderators and administrators may do this.",
+        );
+        Box::pin(async move { user.await.map(Staff) })
     }
+}
+
+/// The signed-in person, if their role is `allowed` (403 `forbidden` with `detail` if not).
+fn with_role(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+    allowed: fn(Role) -> bool,
+    detail: &'static str,
+) -> Extracted<CurrentUser> {
+    let user = CurrentUser::from_request(req, payload);
+    Box::pin(async move {
+        let user = user.await?;
+        if !allowed(user.role()) {
+            return Err(ApiError::forbidden("forbidden", detail));
+        }
+        Ok(user)
+    })
 }
 
 impl Gate for Staff {
@@ -191,16 +204,12 @@ impl FromRequest for Admin {
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let user = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let user = user.await?;
-            if user.role() != Role::Admin {
-                return Err(ApiError::forbidden(
-                    "forbidden",
-                    "Only administrators may do this.",
-                ));
-            }
-            Ok(Admin(user))
-        })
+        let user = with_role(
+            req,
+            payload,
+            |role| role == Role::Admin,
+            "Only administrators may do this.",
+        );
+        Box::pin(async move { user.await.map(Admin) })
     }
 }

@@ -37,7 +37,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_join_requests)
         .service(accept_join_request)
         .service(decline_join_request)
-        .service(my_organisations);
+        .service(withdraw_join_request)
+        .service(my_organisations)
+        .service(my_join_requests);
 }
 
 fn last_representative() -> ApiError {
@@ -447,7 +449,7 @@ fn membership_of(conn: &mut DbConnection, org: i64, user: i64) -> ApiResult<Memb
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already a member (`already_member`), a request is open (`already_requested`), or the organisation is not verified (`organisation_not_verified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already a member (`already_member`), a request is open (`already_requested`), one was declined in the last 30 days (`recently_declined`), or the organisation is not verified (`organisation_not_verified`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/organisations/{id}/join-requests")]
@@ -480,6 +482,12 @@ pub async fn request_to_join(
                     return Err(ApiError::conflict(
                         "already_requested",
                         "Your request to join is waiting for the representatives.",
+                    ));
+                }
+                if store::recently_declined(conn, id, user.id())? {
+                    return Err(ApiError::conflict(
+                        "recently_declined",
+                        format!("The organisation declined your request within the last {} days; contact it directly.", store::DAYS_AFTER_DECLINE),
                     ));
                 }
                 Ok(store::request_to_join(conn, id, user.id(), submission.message.as_deref())?
@@ -617,6 +625,77 @@ pub async fn decline_join_request(
         })
         .await?;
     Ok(web::Json(declined))
+}
+
+/// Withdraw one's own open request to join.
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the organisation"), ("request_id" = i64, Path, description = "Id of the request")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No request of the caller with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Decided already (`already_decided`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/organisations/{id}/join-requests/{request_id}")]
+pub async fn withdraw_join_request(
+    user: CurrentUser,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (id, request) = path.into_inner();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            // Other people's requests do not exist for the caller.
+            let found = store::join_request(conn, id, request)?
+                .filter(|r| r.user_id == user.id())
+                .ok_or_else(|| ApiError::not_found("You have no request to join with this id."))?;
+            if !found.is_open()
+                || !store::decide_join_request(
+                    conn,
+                    request,
+                    JoinRequestStatus::Withdrawn,
+                    user.id(),
+                )?
+            {
+                return Err(ApiError::conflict(
+                    "already_decided",
+                    "This request to join was decided already.",
+                ));
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's requests to join, newest first, with their status (`open`, `accepted`,
+/// `declined`, `withdrawn`).
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, description = "One page of requests", body = Page<JoinRequest>),
+        (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/join-requests")]
+pub async fn my_join_requests(
+    user: CurrentUser,
+    db: web::Data<Db>,
+    page: web::Query<PageParams>,
+) -> ApiResult<web::Json<Page<JoinRequest>>> {
+    let page = page.validate()?;
+    let id = user.id();
+    let requests = db
+        .run(move |conn| store::join_requests_of(conn, id, &page))
+        .await?;
+    Ok(web::Json(requests))
 }
 
 /// The caller's memberships and roles, with what each allows: `may_act` (contribute as the

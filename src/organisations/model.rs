@@ -77,6 +77,8 @@ stored_enum! {
         Open => "open",
         Accepted => "accepted",
         Declined => "declined",
+        /// Withdrawn by the person who asked.
+        Withdrawn => "withdrawn",
     }
 }
 

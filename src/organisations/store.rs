@@ -543,7 +543,7 @@ pub fn leave_all(conn: &mut DbConnection, user: i64) -> QueryResult<()> {
             .filter(organisation_join_requests::status.eq(JoinRequestStatus::Open.as_str())),
     )
     .set((
-        organisation_join_requests::status.eq(JoinRequestStatus::Declined.as_str()),
+        organisation_join_requests::status.eq(JoinRequestStatus::Withdrawn.as_str()),
         organisation_join_requests::decided_at.eq(Some(now())),
     ))
     .execute(conn)?;
@@ -889,6 +889,42 @@ pub fn join_request(
         .filter(organisation_join_requests::organisation_id.eq(org))
         .first(conn)
         .optional()
+}
+
+/// A person's requests to join, newest first.
+pub fn join_requests_of(
+    conn: &mut DbConnection,
+    user: i64,
+    page: &PageRequest,
+) -> QueryResult<Page<JoinRequest>> {
+    let mut query = join_requests_with_names!()
+        .filter(organisation_join_requests::user_id.eq(user))
+        .order(organisation_join_requests::id.desc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(organisation_join_requests::id.lt(after.id));
+    }
+    let rows = query.load::<JoinRequestRow>(conn)?;
+    Ok(page.finish(rows, |r| Cursor { key: 0, id: r.id }, JoinRequestRow::view))
+}
+
+/// Days after a declined request before the same person may ask the same organisation again.
+pub const DAYS_AFTER_DECLINE: i64 = 30;
+
+/// Whether the organisation declined this person's request within [`DAYS_AFTER_DECLINE`].
+pub fn recently_declined(conn: &mut DbConnection, org: i64, user: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organisation_join_requests::table
+            .filter(organisation_join_requests::organisation_id.eq(org))
+            .filter(organisation_join_requests::user_id.eq(user))
+            .filter(organisation_join_requests::status.eq(JoinRequestStatus::Declined.as_str()))
+            .filter(
+                organisation_join_requests::decided_at
+                    .gt(now() - chrono::Duration::days(DAYS_AFTER_DECLINE)),
+            ),
+    ))
+    .get_result(conn)
 }
 
 /// Open requests to join the organisation, oldest first.

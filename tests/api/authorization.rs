@@ -331,6 +331,8 @@ both_backends! {
             (Method::POST, o(a, "/join-requests/999999/accept"), None, [401, 403, 403, 403, 403, 401, 403, 404, 403, 403]),
             (Method::POST, o(a, "/join-requests/999999/decline"), None, [401, 403, 403, 403, 403, 401, 403, 404, 403, 403]),
             (Method::GET, "/api/v1/me/organisations".into(), None, [401, 200, 200, 200, 200, 401, 200, 200, 200, 200]),
+            (Method::GET, "/api/v1/me/join-requests".into(), None, [401, 200, 200, 200, 200, 401, 200, 200, 200, 200]),
+            (Method::DELETE, o(a, "/join-requests/999999"), None, [401, 404, 404, 404, 404, 401, 404, 404, 404, 404]),
             (Method::GET, "/api/v1/moderation/organisations".into(), None, [401, 403, 403, 200, 200, 401, 403, 403, 403, 403]),
             (Method::POST, format!("/api/v1/moderation/organisations/{p}/verify"), Some(json!({})), [401, 403, 403, 428, 428, 401, 403, 403, 403, 403]),
             (Method::POST, format!("/api/v1/moderation/organisations/{p}/reject"), Some(json!({"reason": "x"})), [401, 403, 403, 428, 428, 401, 403, 403, 403, 403]),

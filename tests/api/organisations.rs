@@ -509,6 +509,20 @@ both_backends! {
         call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests/{request}/decline"), Some(&rep), None).await.assert_problem(409, "already_decided");
         let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests/{other_request}/decline"), Some(&rep), None).await;
         assert_eq!(r.body["status"], "declined");
+        // The declined person sees it, and cannot ask again at once.
+        let theirs = call(&app, Method::GET, "/api/v1/me/join-requests", Some(&declined_one), None).await;
+        assert_eq!(theirs.body["items"][0]["status"], "declined");
+        call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&declined_one), Some(json!({}))).await.assert_problem(409, "recently_declined");
+        // Someone else asks and withdraws; nobody but them can withdraw their request.
+        let changed_mind = token(&verified_user(&app, &ctx, "changed@example.org").await);
+        let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&changed_mind), Some(json!({}))).await;
+        let withdrawn = r.body["id"].as_i64().unwrap();
+        call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/join-requests/{withdrawn}"), Some(&rep), None).await.assert_problem(404, "not_found");
+        assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/join-requests/{withdrawn}"), Some(&changed_mind), None).await.status, 204);
+        call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/join-requests/{withdrawn}"), Some(&changed_mind), None).await.assert_problem(409, "already_decided");
+        call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests/{withdrawn}/accept"), Some(&rep), None).await.assert_problem(409, "already_decided");
+        assert_eq!(call(&app, Method::GET, "/api/v1/me/join-requests", Some(&changed_mind), None).await.body["items"][0]["status"], "withdrawn");
+        assert_eq!(call(&app, Method::GET, &format!("/api/v1/organisations/{org}/join-requests"), Some(&rep), None).await.body["items"], json!([]));
         assert_eq!(call(&app, Method::GET, "/api/v1/me/organisations", Some(&declined_one), None).await.body["items"], json!([]));
         let mine = call(&app, Method::GET, "/api/v1/me/organisations", Some(&asker), None).await;
         assert_eq!(mine.body["items"][0]["role"], "member");

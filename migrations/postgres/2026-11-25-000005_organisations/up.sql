@@ -68,7 +68,7 @@ CREATE TABLE organisation_join_requests (
     organisation_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     message TEXT CHECK (char_length(message) <= 1000),
-    status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'declined')),
+    status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'declined', 'withdrawn')),
     created_at TIMESTAMP NOT NULL,
     decided_at TIMESTAMP,
     decided_by BIGINT REFERENCES users (id) ON DELETE SET NULL

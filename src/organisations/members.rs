@@ -16,11 +16,12 @@ use crate::auth::store::{normalize_email, user_by_email};
 use crate::auth::Auth;
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::pagination::{Page, PageParams};
+use crate::http::pagination::{Page, PageParams, PageRequest};
 use crate::http::Body;
 use crate::mail::{self, templates};
 use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
+use diesel::QueryResult;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
@@ -82,14 +83,34 @@ pub async fn list_members(
     id: web::Path<i64>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<Member>>> {
-    let (id, page) = (id.into_inner(), page.validate()?);
-    let members = db
+    private_page(
+        user,
+        &db,
+        id.into_inner(),
+        &page,
+        Standing::may_read_private,
+        store::members,
+    )
+    .await
+}
+
+/// One page of a list private to an organisation, for the callers `allowed` to see it.
+async fn private_page<T: Send + 'static>(
+    user: CurrentUser,
+    db: &Db,
+    id: i64,
+    page: &PageParams,
+    allowed: fn(&Standing) -> ApiResult<()>,
+    query: fn(&mut DbConnection, i64, &PageRequest) -> QueryResult<Page<T>>,
+) -> ApiResult<web::Json<Page<T>>> {
+    let page = page.validate()?;
+    let items = db
         .run(move |conn| -> ApiResult<_> {
-            Standing::load(conn, id, &user, false)?.may_read_private()?;
-            Ok(store::members(conn, id, &page)?)
+            allowed(&Standing::load(conn, id, &user, false)?)?;
+            Ok(query(conn, id, &page)?)
         })
         .await?;
-    Ok(web::Json(members))
+    Ok(web::Json(items))
 }
 
 /// Change a member's role (representatives). The last representative cannot be made a
@@ -294,14 +315,15 @@ pub async fn list_invitations(
     id: web::Path<i64>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<Invitation>>> {
-    let (id, page) = (id.into_inner(), page.validate()?);
-    let invitations = db
-        .run(move |conn| -> ApiResult<_> {
-            Standing::load(conn, id, &user, false)?.representative()?;
-            Ok(store::invitations(conn, id, &page)?)
-        })
-        .await?;
-    Ok(web::Json(invitations))
+    private_page(
+        user,
+        &db,
+        id.into_inner(),
+        &page,
+        Standing::representative,
+        store::invitations,
+    )
+    .await
 }
 
 /// Revoke an open invitation (representatives); its link stops working.
@@ -518,14 +540,15 @@ pub async fn list_join_requests(
     id: web::Path<i64>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<JoinRequest>>> {
-    let (id, page) = (id.into_inner(), page.validate()?);
-    let requests = db
-        .run(move |conn| -> ApiResult<_> {
-            Standing::load(conn, id, &user, false)?.representative()?;
-            Ok(store::open_join_requests(conn, id, &page)?)
-        })
-        .await?;
-    Ok(web::Json(requests))
+    private_page(
+        user,
+        &db,
+        id.into_inner(),
+        &page,
+        Standing::representative,
+        store::open_join_requests,
+    )
+    .await
 }
 
 fn decide_join_request(

@@ -264,7 +264,7 @@ both_backends! {
 
 both_backends! {
     async fn organisation_authorization_matrix(db) {
-        use crate::organisations::{decide, invite_and_join, register_org, staff, token};
+        use crate::organisations::{decide, invite_and_join, register_org, staff, token, user_id};
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         // Callers: the six of the main matrix, then a member and a representative of the
@@ -292,12 +292,7 @@ both_backends! {
         assert_eq!(decide(&app, &moderator, b, "verify", None).await.status, 200);
         let pending_rep = token(&verified_user(&app, &ctx, "rep-p@example.org").await);
         let p = register_org(&app, &pending_rep, "Verein P", "other_civil_society").await;
-        let id_of = |t: &str| {
-            let t = t.to_owned();
-            let app = &app;
-            async move { call(app, Method::GET, "/api/v1/me", Some(&t), None).await.body["id"].as_i64().unwrap() }
-        };
-        let (member_id, pending_rep_id, blocked_id) = (id_of(&member).await, id_of(&pending_rep).await, id_of(&blocked).await);
+        let (member_id, pending_rep_id, blocked_id) = (user_id(&app, &member).await, user_id(&app, &pending_rep).await, user_id(&app, &blocked).await);
         assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{blocked_id}/block"), Some(&admin), Some(json!({}))).await.status, 200);
 
         let tokens: [Option<&str>; 10] = [None, Some(&unverified), Some(&participant), Some(&moderator), Some(&admin), Some(&blocked), Some(&member), Some(&representative), Some(&other_rep), Some(&pending_rep)];

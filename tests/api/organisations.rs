@@ -162,6 +162,41 @@ where
     .await
 }
 
+/// The id of the account behind an access token.
+pub async fn user_id<S, B>(app: &S, token: &str) -> i64
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    call(app, Method::GET, "/api/v1/me", Some(token), None)
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A new verified account `email` that joins `org` with `role` through an invitation by
+/// `rep`; signed in: its access token and id.
+pub async fn new_member<S, B>(
+    app: &S,
+    ctx: &Ctx,
+    rep: &str,
+    org: i64,
+    email: &str,
+    role: &str,
+) -> (String, i64)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    verified_user(app, ctx, email).await;
+    let r = invite_and_join(app, ctx, rep, org, email, role).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let token = token(&login(app, email, PASSWORD).await.body);
+    let id = user_id(app, &token).await;
+    (token, id)
+}
+
 fn audit_actions(ctx: &Ctx, object_id: i64) -> Vec<String> {
     use beteiligung::db::schema::audit_log;
     use diesel::prelude::*;
@@ -530,7 +565,7 @@ both_backends! {
         assert_eq!(mine.body["items"][0]["may_sign"], false);
 
         // The only representative can neither step down, leave, be removed nor delete the account.
-        let me = call(&app, Method::GET, "/api/v1/me", Some(&rep), None).await.body["id"].as_i64().unwrap();
+        let me = user_id(&app, &rep).await;
         call(&app, Method::PUT, &format!("/api/v1/organisations/{org}/members/{me}/role"), Some(&rep), Some(json!({"role": "member"}))).await.assert_problem(409, "last_representative");
         call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{me}"), Some(&rep), None).await.assert_problem(409, "last_representative");
         call(&app, Method::DELETE, "/api/v1/me", Some(&rep), Some(json!({"password": PASSWORD}))).await.assert_problem(409, "last_representative");
@@ -560,7 +595,7 @@ both_backends! {
         // A member who leaves on their own; a deleted account leaves everywhere.
         let r = invite_and_join(&app, &ctx, &asker, org, "declined@example.org", "member").await;
         assert_eq!(r.status, 200, "{}", r.text);
-        let leaver = call(&app, Method::GET, "/api/v1/me", Some(&declined_one), None).await.body["id"].as_i64().unwrap();
+        let leaver = user_id(&app, &declined_one).await;
         assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{leaver}"), Some(&declined_one), None).await.status, 204);
         let r = invite_and_join(&app, &ctx, &asker, org, "declined@example.org", "member").await;
         assert_eq!(r.status, 200, "{}", r.text);
@@ -580,12 +615,7 @@ both_backends! {
         verified_user(&app, &ctx, "second@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &first, org, "second@example.org", "representative").await.status, 200);
         let second = token(&login(&app, "second@example.org", PASSWORD).await.body);
-        let id_of = |t: &str| {
-            let t = t.to_owned();
-            let app = &app;
-            async move { call(app, Method::GET, "/api/v1/me", Some(&t), None).await.body["id"].as_i64().unwrap() }
-        };
-        let (first_id, second_id) = (id_of(&first).await, id_of(&second).await);
+        let (first_id, second_id) = (user_id(&app, &first).await, user_id(&app, &second).await);
         // Each steps down at the same time; each sees two representatives before it writes.
         let a = format!("/api/v1/organisations/{org}/members/{first_id}/role");
         let b = format!("/api/v1/organisations/{org}/members/{second_id}/role");
@@ -627,13 +657,8 @@ both_backends! {
         let pending_rep = token(&verified_user(&app, &ctx, "pending@example.org").await);
         let pending = register_org(&app, &pending_rep, "Neuer Verein", "other_civil_society").await;
         let outsider = token(&verified_user(&app, &ctx, "outsider@example.org").await);
-        let id = |t: &str| {
-            let t = t.to_owned();
-            let app = &app;
-            async move { call(app, Method::GET, "/api/v1/me", Some(&t), None).await.body["id"].as_i64().unwrap() }
-        };
         let member = token(&login(&app, "member@example.org", PASSWORD).await.body);
-        let (rep_id, member_id, pending_id, outsider_id, moderator_id) = (id(&rep).await, id(&member).await, id(&pending_rep).await, id(&outsider).await, id(&moderator).await);
+        let (rep_id, member_id, pending_id, outsider_id, moderator_id) = (user_id(&app, &rep).await, user_id(&app, &member).await, user_id(&app, &pending_rep).await, user_id(&app, &outsider).await, user_id(&app, &moderator).await);
 
         let mut conn = ctx.db.connection();
         fn code<T>(r: Result<T, beteiligung::error::ApiError>) -> String {
@@ -720,10 +745,7 @@ both_backends! {
         let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
         let org = register_org(&app, &rep, "Verein mit Mitgliedern", "migrant_organisation").await;
         assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
-        verified_user(&app, &ctx, "member@example.org").await;
-        assert_eq!(invite_and_join(&app, &ctx, &rep, org, "member@example.org", "member").await.status, 200);
-        let member = token(&login(&app, "member@example.org", PASSWORD).await.body);
-        let member_id = call(&app, Method::GET, "/api/v1/me", Some(&member), None).await.body["id"].as_i64().unwrap();
+        let (_, member_id) = new_member(&app, &ctx, &rep, org, "member@example.org", "member").await;
         // A contribution's transaction has authorised the member and not written yet: their
         // removal waits until it has.
         let mut conn = ctx.db.connection();
@@ -744,10 +766,7 @@ both_backends! {
         let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
         let org = register_org(&app, &rep, "Verein im Wandel", "welfare_provider").await;
         assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
-        verified_user(&app, &ctx, "leaving@example.org").await;
-        assert_eq!(invite_and_join(&app, &ctx, &rep, org, "leaving@example.org", "member").await.status, 200);
-        let leaving = token(&login(&app, "leaving@example.org", PASSWORD).await.body);
-        let leaving_id = call(&app, Method::GET, "/api/v1/me", Some(&leaving), None).await.body["id"].as_i64().unwrap();
+        let (_, leaving_id) = new_member(&app, &ctx, &rep, org, "leaving@example.org", "member").await;
         // The deletion's transaction has locked the account's organisations; the
         // representative promotes the member meanwhile and must wait for the deletion.
         let mut conn = ctx.db.connection();
@@ -811,11 +830,8 @@ both_backends! {
         let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
         let org = register_org(&app, &rep, "Verein mit Vorstand", "welfare_provider").await;
         assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
-        verified_user(&app, &ctx, "second@example.org").await;
-        assert_eq!(invite_and_join(&app, &ctx, &rep, org, "second@example.org", "representative").await.status, 200);
-        let second = token(&login(&app, "second@example.org", PASSWORD).await.body);
-        let second_id = call(&app, Method::GET, "/api/v1/me", Some(&second), None).await.body["id"].as_i64().unwrap();
-        let rep_id = call(&app, Method::GET, "/api/v1/me", Some(&rep), None).await.body["id"].as_i64().unwrap();
+        let (_, second_id) = new_member(&app, &ctx, &rep, org, "second@example.org", "representative").await;
+        let rep_id = user_id(&app, &rep).await;
         // The second representative is blocked: the first is now the only one who can act.
         assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{second_id}/block"), Some(&admin), Some(json!({}))).await.status, 200);
         call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{rep_id}"), Some(&rep), None).await.assert_problem(409, "last_representative");
@@ -861,8 +877,8 @@ both_backends! {
         verified_user(&app, &ctx, "second@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &first, org, "second@example.org", "representative").await.status, 200);
         let second = token(&login(&app, "second@example.org", PASSWORD).await.body);
-        let first_id = call(&app, Method::GET, "/api/v1/me", Some(&first), None).await.body["id"].as_i64().unwrap();
-        let second_id = call(&app, Method::GET, "/api/v1/me", Some(&second), None).await.body["id"].as_i64().unwrap();
+        let first_id = user_id(&app, &first).await;
+        let second_id = user_id(&app, &second).await;
         // The second steps down in a transaction that has not committed yet (as the endpoint
         // does it: lock, count, change); the first steps down meanwhile and must see it.
         let mut conn = ctx.db.connection();

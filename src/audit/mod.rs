@@ -37,6 +37,25 @@ pub fn record(
     Ok(())
 }
 
+/// How many entries `actor` caused with `action` in the last `hours` (for limits that must
+/// survive the deletion of what the entries are about).
+pub fn count_recent(
+    conn: &mut DbConnection,
+    actor: i64,
+    action: &str,
+    hours: i64,
+) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::actor_id.eq(actor))
+        .filter(audit_log::action.eq(action))
+        .filter(
+            audit_log::created_at
+                .gt(chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours)),
+        )
+        .count()
+        .get_result(conn)
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditEntry {

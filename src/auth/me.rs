@@ -106,8 +106,16 @@ pub async fn delete_me(
     let account = user.user.clone();
     db.run(move |conn| {
             write_transaction(conn, |conn| {
-                // Serialises the deletion with whatever this account joins or accepts meanwhile.
-                store::lock_user(conn, account.id)?;
+                // Serialises the deletion with whatever this account joins or accepts meanwhile,
+                // and with a second deletion: the row as it is now decides.
+                let account = store::lock_user(conn, account.id)?
+                    .filter(|u| u.deleted_at.is_none())
+                    .ok_or_else(|| {
+                        ApiError::unauthorized(
+                            "invalid_token",
+                            "The access token is invalid, expired or its session has ended.",
+                        )
+                    })?;
                 if account.role() == Role::Admin && store::active_admins(conn)? <= 1 {
                     return Err(ApiError::conflict(
                         "last_admin",

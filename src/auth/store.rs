@@ -111,13 +111,16 @@ pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>) -> QueryRe
 }
 
 /// The account's row, locked until the end of the transaction on PostgreSQL (SQLite's write
-/// transaction holds the whole database already).
+/// transaction holds the whole database already). `FOR NO KEY UPDATE`: it excludes the other
+/// holders of this lock and every change of the row, but not the key-share locks that rows
+/// referring to the account take (an audit entry, a membership), so a transaction that locked
+/// an organisation and then records who acted never deadlocks with one that locked the account.
 pub fn lock_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<UserRow>> {
     match conn {
         DbConnection::Postgresql(pg) => users::table
             .find(user_id)
             .select(UserRow::as_select())
-            .for_update()
+            .for_no_key_update()
             .first(pg)
             .optional(),
         DbConnection::Sqlite(_) => users::table

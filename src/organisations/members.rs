@@ -54,10 +54,16 @@ fn no_such_member() -> ApiError {
     ApiError::not_found("This person is not a member of the organisation.")
 }
 
-/// Refuses a change that would leave the organisation without a representative: a member
-/// with `role` stops being one (demoted, removed, leaving).
-fn keeps_a_representative(conn: &mut DbConnection, org: i64, role: MemberRole) -> ApiResult<()> {
-    if role == MemberRole::Representative && store::representatives(conn, org)? <= 1 {
+/// Refuses a change that would leave the organisation without a representative: `member`,
+/// with `role`, stops being one (demoted, removed, leaving). Only the others whose accounts
+/// work count, so a blocked representative can be removed while a working one remains.
+fn keeps_a_representative(
+    conn: &mut DbConnection,
+    org: i64,
+    member: i64,
+    role: MemberRole,
+) -> ApiResult<()> {
+    if role == MemberRole::Representative && store::other_representatives(conn, org, member)? == 0 {
         return Err(last_representative());
     }
     Ok(())
@@ -144,7 +150,7 @@ pub async fn change_member_role(
                 let role = role?.role;
                 let current = store::role_of(conn, id, member)?.ok_or_else(no_such_member)?;
                 if current != role {
-                    keeps_a_representative(conn, id, current)?;
+                    keeps_a_representative(conn, id, member, current)?;
                     store::set_role(conn, id, member, role)?;
                     audit::record(
                         conn,
@@ -191,7 +197,7 @@ pub async fn remove_member(
                 standing.representative()?;
             }
             let current = store::role_of(conn, id, member)?.ok_or_else(no_such_member)?;
-            keeps_a_representative(conn, id, current)?;
+            keeps_a_representative(conn, id, member, current)?;
             store::remove_member(conn, id, member)?;
             let action = if leaving {
                 "organisation.member_left"
@@ -251,6 +257,14 @@ pub async fn invite(
                     return Err(ApiError::conflict(
                         "too_many_open_invitations",
                         "50 invitations are open; revoke some or wait until they are accepted or expire.",
+                    ));
+                }
+                if audit::count_recent(conn, user.id(), "organisation.member_invited", 24)?
+                    >= store::INVITATIONS_PER_INVITER_PER_DAY
+                {
+                    return Err(ApiError::conflict(
+                        "too_many_invitations_today",
+                        format!("You have sent {} invitations in the last 24 hours; try again tomorrow.", store::INVITATIONS_PER_INVITER_PER_DAY),
                     ));
                 }
                 let per_day = if standing.org.listed() {
@@ -415,8 +429,12 @@ pub async fn accept_invitation(
                         "The invitation is for another e-mail address; sign in with the account of that address.",
                     ));
                 }
-                let org = store::lock(conn, invitation.organisation_id)?
-                    .ok_or_else(no_such_organisation)?;
+                let org = store::lock(conn, invitation.organisation_id)?.ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_or_expired_token",
+                        "The organisation of this invitation was withdrawn.",
+                    )
+                })?;
                 if store::role_of(conn, org.id, user.id())?.is_some() {
                     return Err(ApiError::conflict(
                         "already_member",
@@ -640,10 +658,11 @@ pub async fn decline_join_request(
     let declined = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                decide_join_request(conn, &user, id, request, JoinRequestStatus::Declined)?;
-                store::join_request(conn, id, request)?
-                    .map(store::JoinRequestRow::view)
-                    .ok_or_else(no_such_organisation)
+                let mut declined =
+                    decide_join_request(conn, &user, id, request, JoinRequestStatus::Declined)?;
+                declined.status = JoinRequestStatus::Declined.as_str().to_owned();
+                declined.decided_at = Some(chrono::Utc::now().naive_utc());
+                Ok::<_, ApiError>(declined.view())
             })
         })
         .await?;
@@ -753,10 +772,15 @@ pub async fn my_organisations(
 /// never verified and has no other representative is withdrawn with the account (nobody
 /// could ever speak for it), so deletion is never blocked by a registration alone.
 pub fn end_memberships_of_deleted_account(conn: &mut DbConnection, user: i64) -> ApiResult<()> {
+    // Open requests first: one being accepted at this moment is waited for, and its new
+    // membership is then among those locked below.
+    store::withdraw_open_requests(conn, user)?;
     let memberships = store::lock_memberships_of(conn, user)?;
     let mut withdrawn = Vec::new();
     for (org, role) in &memberships {
-        if *role == MemberRole::Representative && store::representatives(conn, org.id)? <= 1 {
+        if *role == MemberRole::Representative
+            && store::other_representatives(conn, org.id, user)? == 0
+        {
             if org.listed() {
                 return Err(ApiError::conflict(
                     "last_representative",

@@ -275,7 +275,7 @@ pub struct Rejection {
 }
 
 /// A moderator's verification, with an optional note the organisation can read.
-#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Verification {
     #[validate(length(min = 1, max = 2000), custom(function = "plain_text"))]
@@ -361,7 +361,7 @@ pub struct Invitation {
 }
 
 /// A request to join.
-#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequestSubmission {
     /// A short note to the representatives, at most 1000 characters.

@@ -479,11 +479,17 @@ pub fn remove_member(conn: &mut DbConnection, org: i64, user: i64) -> QueryResul
 
 /// Representatives whose accounts work (a blocked or deleted account speaks for nobody).
 pub fn representatives(conn: &mut DbConnection, org: i64) -> QueryResult<i64> {
+    other_representatives(conn, org, 0)
+}
+
+/// Representatives whose accounts work, other than `member`.
+pub fn other_representatives(conn: &mut DbConnection, org: i64, member: i64) -> QueryResult<i64> {
     organisation_members::table
         .inner_join(users::table)
         .filter(users::blocked_at.is_null())
         .filter(users::deleted_at.is_null())
         .filter(organisation_members::organisation_id.eq(org))
+        .filter(organisation_members::user_id.ne(member))
         .filter(organisation_members::role.eq(MemberRole::Representative.as_str()))
         .count()
         .get_result(conn)
@@ -537,6 +543,11 @@ pub fn invitations_sent_today(conn: &mut DbConnection, org: i64) -> QueryResult<
 pub fn leave_all(conn: &mut DbConnection, user: i64) -> QueryResult<()> {
     diesel::delete(organisation_members::table.filter(organisation_members::user_id.eq(user)))
         .execute(conn)?;
+    withdraw_open_requests(conn, user)
+}
+
+/// Withdraws a person's open requests to join.
+pub fn withdraw_open_requests(conn: &mut DbConnection, user: i64) -> QueryResult<()> {
     diesel::update(
         organisation_join_requests::table
             .filter(organisation_join_requests::user_id.eq(user))
@@ -647,6 +658,9 @@ pub const MAX_OPEN_INVITATIONS: i64 = 50;
 /// arbitrary text to arbitrary addresses).
 pub const INVITATIONS_PER_DAY: i64 = 50;
 pub const INVITATIONS_PER_DAY_UNVERIFIED: i64 = 10;
+/// Invitations one person may send in 24 hours, whichever organisations they send them for
+/// (counted from the audit log, which withdrawing an organisation does not shorten).
+pub const INVITATIONS_PER_INVITER_PER_DAY: i64 = 50;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organisation_invitations)]

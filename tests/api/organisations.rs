@@ -910,3 +910,76 @@ both_backends! {
         assert_eq!(call(&app, Method::GET, "/api/v1/organisations", None, None).await.body["items"], json!([]));
     }
 }
+
+both_backends! {
+    async fn a_join_accepted_while_the_account_is_deleted_leaves_no_membership(db) {
+        use beteiligung::organisations::members;
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
+        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let org = register_org(&app, &rep, "Verein im Aufbruch", "migrant_organisation").await;
+        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let asker = token(&verified_user(&app, &ctx, "asker@example.org").await);
+        let asker_id = user_id(&app, &asker).await;
+        let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&asker), Some(json!({}))).await;
+        let request = r.body["id"].as_i64().unwrap();
+        // The account's deletion has locked it; the representative accepts the request
+        // meanwhile. Neither may deadlock the other, and no deleted account stays a member.
+        let mut conn = ctx.db.connection();
+        begin_write(&mut conn);
+        beteiligung::auth::store::lock_user(&mut conn, asker_id).unwrap();
+        let uri = format!("/api/v1/organisations/{org}/join-requests/{request}/accept");
+        let acceptance = call(&app, Method::POST, &uri, Some(&rep), None);
+        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, asker_id).unwrap();
+        let (r, _) = while_locked(conn, finish, acceptance).await;
+        assert!(matches!(r.status.as_u16(), 200 | 409), "{} {}", r.status, r.text);
+        let members = call(&app, Method::GET, &format!("/api/v1/organisations/{org}/members"), Some(&rep), None).await;
+        let ids: Vec<i64> = members.body["items"].as_array().unwrap().iter().map(|m| m["user_id"].as_i64().unwrap()).collect();
+        assert!(!ids.contains(&asker_id), "{ids:?}");
+    }
+
+    async fn limits_and_blocked_representatives_cannot_be_worked_around(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
+        let admin = staff(&app, &ctx, "admin@example.org", "admin").await;
+        // Withdrawing organisations does not reset what one person may send.
+        let sender = token(&verified_user(&app, &ctx, "sender@example.org").await);
+        let mut sent = 0;
+        'rounds: for round in 0..6 {
+            let org = register_org(&app, &sender, &format!("Runde {round}"), "other_civil_society").await;
+            for i in 0..10 {
+                let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/invitations"), Some(&sender), Some(json!({"email": format!("ziel{i}@example.org")}))).await;
+                if r.status == 409 {
+                    r.assert_problem(409, "too_many_invitations_today");
+                    break 'rounds;
+                }
+                assert_eq!(r.status, 201, "{}", r.text);
+                sent += 1;
+            }
+            assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}"), Some(&sender), None).await.status, 204);
+        }
+        assert_eq!(sent, 50);
+
+        // An invitation of a withdrawn organisation is refused as such.
+        let org = register_org(&app, &moderator, "Kurzlebig", "other_civil_society").await;
+        let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/invitations"), Some(&moderator), Some(json!({"email": "gast@example.org"}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        ctx.deliver();
+        let invitation = ctx.sink.to("gast@example.org").pop().unwrap().token();
+        assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}"), Some(&moderator), None).await.status, 204);
+        let guest = token(&verified_user(&app, &ctx, "gast@example.org").await);
+        call(&app, Method::POST, "/api/v1/organisation-invitations/accept", Some(&guest), Some(json!({"token": invitation}))).await.assert_problem(400, "invalid_or_expired_token");
+
+        // A blocked representative can be removed while a working one remains.
+        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let org = register_org(&app, &rep, "Verein mit Sperre", "welfare_provider").await;
+        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let (_, blocked_id) = new_member(&app, &ctx, &rep, org, "blocked@example.org", "representative").await;
+        assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{blocked_id}/block"), Some(&admin), Some(json!({}))).await.status, 200);
+        let r = call(&app, Method::PUT, &format!("/api/v1/organisations/{org}/members/{blocked_id}/role"), Some(&rep), Some(json!({"role": "member"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{blocked_id}"), Some(&rep), None).await.status, 204);
+    }
+}

@@ -543,7 +543,7 @@ pub fn invitations_sent_today(conn: &mut DbConnection, org: i64) -> QueryResult<
 pub fn leave_all(conn: &mut DbConnection, user: i64) -> QueryResult<()> {
     diesel::delete(organisation_members::table.filter(organisation_members::user_id.eq(user)))
         .execute(conn)?;
-    withdraw_open_requests(conn, user)
+    Ok(())
 }
 
 /// Withdraws a person's open requests to join.

@@ -264,7 +264,7 @@ both_backends! {
 
 both_backends! {
     async fn organisation_authorization_matrix(db) {
-        use crate::organisations::{decide, invite_and_join, register_org, staff, token, user_id};
+        use crate::organisations::{invite_and_join, register_org, staff, token, user_id, verified_org};
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         // Callers: the six of the main matrix, then a member and a representative of the
@@ -277,9 +277,7 @@ both_backends! {
         verified_user(&app, &ctx, "admin@example.org").await;
         make_admin(&ctx, "admin@example.org");
         let admin = token(&login(&app, "admin@example.org", PASSWORD).await.body);
-        let representative = token(&verified_user(&app, &ctx, "rep-a@example.org").await);
-        let a = register_org(&app, &representative, "Verein A", "migrant_organisation").await;
-        assert_eq!(decide(&app, &moderator, a, "verify", None).await.status, 200);
+        let (representative, a) = verified_org(&app, &ctx, &moderator, "rep-a@example.org", "Verein A", "migrant_organisation").await;
         verified_user(&app, &ctx, "member-a@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &representative, a, "member-a@example.org", "member").await.status, 200);
         let member = token(&login(&app, "member-a@example.org", PASSWORD).await.body);
@@ -287,9 +285,7 @@ both_backends! {
         verified_user(&app, &ctx, "blocked@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &representative, a, "blocked@example.org", "representative").await.status, 200);
         let blocked = token(&login(&app, "blocked@example.org", PASSWORD).await.body);
-        let other_rep = token(&verified_user(&app, &ctx, "rep-b@example.org").await);
-        let b = register_org(&app, &other_rep, "Verein B", "welfare_provider").await;
-        assert_eq!(decide(&app, &moderator, b, "verify", None).await.status, 200);
+        let (other_rep, b) = verified_org(&app, &ctx, &moderator, "rep-b@example.org", "Verein B", "welfare_provider").await;
         let pending_rep = token(&verified_user(&app, &ctx, "rep-p@example.org").await);
         let p = register_org(&app, &pending_rep, "Verein P", "other_civil_society").await;
         let (member_id, pending_rep_id, blocked_id) = (user_id(&app, &member).await, user_id(&app, &pending_rep).await, user_id(&app, &blocked).await);

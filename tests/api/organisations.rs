@@ -91,6 +91,27 @@ where
     r.body["id"].as_i64().unwrap()
 }
 
+/// A verified organisation `name`: a new account `rep_email` registers it and `moderator`
+/// verifies it. Answers the representative's access token and the organisation's id.
+pub async fn verified_org<S, B>(
+    app: &S,
+    ctx: &Ctx,
+    moderator: &str,
+    rep_email: &str,
+    name: &str,
+    kind: &str,
+) -> (String, i64)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let rep = token(&verified_user(app, ctx, rep_email).await);
+    let org = register_org(app, &rep, name, kind).await;
+    let r = decide(app, moderator, org, "verify", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    (rep, org)
+}
+
 /// A moderator's decision on organisation `id`, with the ETag of what they saw.
 pub async fn decide<S, B>(
     app: &S,
@@ -356,9 +377,7 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let id = register_org(&app, &rep, "Internationaler Frauentreff", "migrant_organisation").await;
-        assert_eq!(decide(&app, &moderator, id, "verify", None).await.status, 200);
+        let (rep, id) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Internationaler Frauentreff", "migrant_organisation").await;
         let uri = format!("/api/v1/organisations/{id}");
 
         let own = call(&app, Method::GET, &uri, Some(&rep), None).await;
@@ -649,9 +668,7 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let verified = register_org(&app, &rep, "Griechische Gemeinde", "migrant_organisation").await;
-        assert_eq!(decide(&app, &moderator, verified, "verify", None).await.status, 200);
+        let (rep, verified) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Griechische Gemeinde", "migrant_organisation").await;
         verified_user(&app, &ctx, "member@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &rep, verified, "member@example.org", "member").await.status, 200);
         let pending_rep = token(&verified_user(&app, &ctx, "pending@example.org").await);
@@ -742,9 +759,7 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let org = register_org(&app, &rep, "Verein mit Mitgliedern", "migrant_organisation").await;
-        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let (rep, org) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Verein mit Mitgliedern", "migrant_organisation").await;
         let (_, member_id) = new_member(&app, &ctx, &rep, org, "member@example.org", "member").await;
         // A contribution's transaction has authorised the member and not written yet: their
         // removal waits until it has.
@@ -763,9 +778,7 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let org = register_org(&app, &rep, "Verein im Wandel", "welfare_provider").await;
-        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let (rep, org) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Verein im Wandel", "welfare_provider").await;
         let (_, leaving_id) = new_member(&app, &ctx, &rep, org, "leaving@example.org", "member").await;
         // The deletion's transaction has locked the account's organisations; the
         // representative promotes the member meanwhile and must wait for the deletion.
@@ -827,9 +840,7 @@ both_backends! {
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
         let admin = staff(&app, &ctx, "admin@example.org", "admin").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let org = register_org(&app, &rep, "Verein mit Vorstand", "welfare_provider").await;
-        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let (rep, org) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Verein mit Vorstand", "welfare_provider").await;
         let (_, second_id) = new_member(&app, &ctx, &rep, org, "second@example.org", "representative").await;
         let rep_id = user_id(&app, &rep).await;
         // The second representative is blocked: the first is now the only one who can act.
@@ -917,9 +928,7 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let org = register_org(&app, &rep, "Verein im Aufbruch", "migrant_organisation").await;
-        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let (rep, org) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Verein im Aufbruch", "migrant_organisation").await;
         let asker = token(&verified_user(&app, &ctx, "asker@example.org").await);
         let asker_id = user_id(&app, &asker).await;
         let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&asker), Some(json!({}))).await;
@@ -973,9 +982,7 @@ both_backends! {
         call(&app, Method::POST, "/api/v1/organisation-invitations/accept", Some(&guest), Some(json!({"token": invitation}))).await.assert_problem(400, "invalid_or_expired_token");
 
         // A blocked representative can be removed while a working one remains.
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let org = register_org(&app, &rep, "Verein mit Sperre", "welfare_provider").await;
-        assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
+        let (rep, org) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Verein mit Sperre", "welfare_provider").await;
         let (_, blocked_id) = new_member(&app, &ctx, &rep, org, "blocked@example.org", "representative").await;
         assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{blocked_id}/block"), Some(&admin), Some(json!({}))).await.status, 200);
         let r = call(&app, Method::PUT, &format!("/api/v1/organisations/{org}/members/{blocked_id}/role"), Some(&rep), Some(json!({"role": "member"}))).await;

@@ -117,6 +117,9 @@ pub struct Settings {
     pub seed_demo: bool,
     /// Largest accepted JSON body.
     pub json_limit_bytes: usize,
+    /// How long a client may take to send a request body, from the end of its headers: a
+    /// body trickled in slower answers 408 and the connection closes.
+    pub body_read_timeout: Duration,
     /// Base URL the public reaches the API under, for links in logs and later e-mails.
     pub public_base_url: Option<String>,
     /// Worker threads of the HTTP server (defaults to the number of cores).
@@ -282,6 +285,13 @@ impl Settings {
             1024,
             16 << 20,
         )?;
+        let body_secs = parse_number(
+            get("BODY_READ_TIMEOUT_SECS"),
+            "BODY_READ_TIMEOUT_SECS",
+            15,
+            1,
+            3600,
+        )?;
         let seed_demo = parse_bool(get("SEED_DEMO"), "SEED_DEMO", true)?;
         let public_base_url = match get("PUBLIC_BASE_URL") {
             None => None,
@@ -422,6 +432,7 @@ impl Settings {
             db_pool_timeout: Duration::from_secs(timeout_secs.into()),
             seed_demo,
             json_limit_bytes: json_limit_bytes as usize,
+            body_read_timeout: Duration::from_secs(body_secs.into()),
             public_base_url,
             workers,
             catalogue_cache_ttl: Duration::from_secs(cache_secs.into()),

@@ -18,6 +18,7 @@ pub mod http;
 pub mod mail;
 pub mod openapi;
 pub mod organisations;
+pub mod text;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -61,6 +62,58 @@ impl AppState {
             clock: clock::Clock::System,
         })
     }
+}
+
+impl AppState {
+    /// How requests of this node may arrive.
+    pub fn request_limits(&self) -> http::RequestLimits {
+        http::RequestLimits {
+            body_read_timeout: self.settings.body_read_timeout,
+        }
+    }
+}
+
+/// The HTTP server of a node on `listener`: the application on every worker, with an
+/// `Expect: 100-continue` handler that refuses an announced body over the limit at once (413)
+/// instead of inviting the client to send it. actix-web's `HttpServer` has no way to set that
+/// handler, so the server is put together here from the same parts it uses.
+pub fn http_server(
+    state: AppState,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
+    let workers = state.settings.workers.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    let limit = state.settings.json_limit_bytes;
+    let builder = actix_server::Server::build()
+        .workers(workers)
+        .shutdown_timeout(30);
+    // Idle keep-alive connections close when the server stops, as with `HttpServer`.
+    let shutdown = builder.graceful_shutdown_signal();
+    builder
+        .listen("beteiligung", listener, move || {
+            let app = build_app(&state)
+                .into_factory()
+                .map_err(|err: actix_web::Error| err.error_response());
+            let shutdown = shutdown.clone();
+            actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let signal = shutdown.clone();
+                    async move { signal.notified().await }
+                })
+                .client_request_timeout(std::time::Duration::from_secs(5))
+                .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                .expect(fn_service(move |req: actix_http::Request| async move {
+                    match http::refuse_announced_body(req.head(), limit) {
+                        Some(refusal) => Err(actix_http::Response::from(refusal)),
+                        None => Ok(req),
+                    }
+                }))
+                .finish(map_config(app, |_| actix_web::dev::AppConfig::default()))
+                .tcp()
+        })
+        .map(actix_server::ServerBuilder::run)
 }
 
 /// Every route of the API, registered once: the router and the OpenAPI document both come
@@ -148,6 +201,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.catalogue_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.clock.clone()))
+        .app_data(web::Data::new(state.request_limits()))
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)

@@ -1,7 +1,6 @@
 //! The `beteiligung` command line: serve the API, run migrations, seed or import the catalogue,
 //! print the OpenAPI document.
 
-use actix_web::HttpServer;
 use beteiligung::catalogue::{file::CatalogueFile, store};
 use beteiligung::config::{Backend, LogFormat, Settings};
 use beteiligung::db::{self, Db};
@@ -107,9 +106,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The log filter when `RUST_LOG` is not set.
+const DEFAULT_LOG_FILTER: &str = "info,actix_http::h1::dispatcher=off";
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // actix-http reports a client's malformed request ("stream error") at ERROR; a
+        // client's mistake is not a server error, and the request is answered with 400 anyway.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -247,13 +251,8 @@ fn serve(settings: Settings) -> Result<(), String> {
         settings.clone(),
     )?;
     let limits = state.auth.limits.clone();
-    let mut server = HttpServer::new(move || beteiligung::build_app(&state))
-        .shutdown_timeout(30)
-        .bind(settings.bind)
+    let listener = beteiligung::http::listen(settings.bind)
         .map_err(|e| format!("cannot listen on {} (setting BIND): {e}", settings.bind))?;
-    if let Some(workers) = settings.workers {
-        server = server.workers(workers);
-    }
     actix_web::rt::System::new()
         .block_on(async move {
             actix_web::rt::spawn(async move {
@@ -262,7 +261,7 @@ fn serve(settings: Settings) -> Result<(), String> {
                     limits.forget_idle();
                 }
             });
-            server.run().await
+            beteiligung::http_server(state, listener)?.await
         })
         .map_err(|e| format!("server stopped: {e}"))?;
     outbox.stop();

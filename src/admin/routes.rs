@@ -56,7 +56,9 @@ impl From<&UserRow> for UserAccount {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserFilter {
-    /// Part of the e-mail address or display name (case-insensitive).
+    /// Part of the e-mail address or display name (case-insensitive); at most 100
+    /// characters, no control characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Only users with this role.
     pub role: Option<Role>,
@@ -88,6 +90,13 @@ pub async fn list_users(
             "q",
             "length",
             "must be at most 100 characters",
+        ));
+    }
+    if let Some(Err(e)) = q.as_deref().map(crate::text::line) {
+        return Err(ApiError::invalid_field(
+            "q",
+            "invalid_characters",
+            e.message.unwrap_or_default(),
         ));
     }
     let users = db
@@ -139,7 +148,7 @@ pub struct RoleChange {
 #[serde(deny_unknown_fields)]
 pub struct BlockRequest {
     /// Why; recorded in the audit log.
-    #[validate(length(max = 500))]
+    #[validate(length(max = 500), custom(function = "crate::text::text"))]
     pub reason: Option<String>,
 }
 

@@ -29,6 +29,34 @@ impl CurrentUser {
     pub fn role(&self) -> Role {
         self.user.role()
     }
+
+    /// The account as it is now, its row locked until the end of the write transaction: 401
+    /// if the session ended or the account changed its password, was blocked or deleted since
+    /// this request was authenticated. Credential changes and deletion call it inside their
+    /// transaction, so that of two competing changes exactly one wins, and a reset or a
+    /// sign-out everywhere is never undone by a change that started before it.
+    pub fn still_current(&self, conn: &mut crate::db::DbConnection) -> Result<UserRow, ApiError> {
+        let current = store::lock_user(conn, self.id())?;
+        match current {
+            Some(u)
+                if u.password_hash == self.user.password_hash
+                    && u.blocked_at.is_none()
+                    && u.deleted_at.is_none()
+                    && store::session_is_live(conn, self.session_id)? =>
+            {
+                Ok(u)
+            }
+            _ => Err(session_ended()),
+        }
+    }
+}
+
+/// 401 for a token that is no longer (or never was) good.
+pub fn session_ended() -> ApiError {
+    ApiError::unauthorized(
+        "invalid_token",
+        "The access token is invalid, expired or its session has ended.",
+    )
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -64,17 +92,11 @@ impl FromRequest for CurrentUser {
                     "Sign in and send the access token as `Authorization: Bearer <token>`.",
                 )
             })?;
-            let invalid = || {
-                ApiError::unauthorized(
-                    "invalid_token",
-                    "The access token is invalid, expired or its session has ended.",
-                )
-            };
-            let (user_id, session_id) = auth.tokens.verify(&token).ok_or_else(invalid)?;
+            let (user_id, session_id) = auth.tokens.verify(&token).ok_or_else(session_ended)?;
             let user = db
                 .run(move |conn| store::session_user(conn, session_id, user_id))
                 .await?
-                .ok_or_else(invalid)?;
+                .ok_or_else(session_ended)?;
             Ok(CurrentUser { user, session_id })
         })
     }

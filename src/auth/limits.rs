@@ -48,6 +48,7 @@ fn client_key(ip: std::net::IpAddr) -> String {
 #[derive(Clone)]
 pub struct RateLimits {
     login_per_address: Limiter,
+    login_per_device: Limiter,
     login_per_client: Limiter,
     register_per_client: Limiter,
     reset_per_client: Limiter,
@@ -58,6 +59,7 @@ impl RateLimits {
     pub fn new(settings: &RateLimitSettings, trust_forwarded_for: bool) -> Self {
         Self {
             login_per_address: limiter(settings.login_per_address, Duration::from_secs(15 * 60)),
+            login_per_device: limiter(settings.login_per_address, Duration::from_secs(15 * 60)),
             login_per_client: limiter(settings.login_per_client, Duration::from_secs(60)),
             register_per_client: limiter(settings.register_per_client, Duration::from_secs(3600)),
             reset_per_client: limiter(settings.reset_per_client, Duration::from_secs(3600)),
@@ -94,9 +96,17 @@ impl RateLimits {
         )
     }
 
-    pub fn login(&self, req: &HttpRequest, email: &str) -> ApiResult<()> {
+    /// A sign-in attempt: limited per client, and per address — unless it comes from a device
+    /// that signed in with this address before (`device`, from a valid device token), which
+    /// has a limit of its own instead. So a stranger's wrong passwords lock out new devices
+    /// for at most 15 minutes, never the owner's known ones, and guessing stays bounded per
+    /// address for everyone else.
+    pub fn login(&self, req: &HttpRequest, email: &str, device: Option<&str>) -> ApiResult<()> {
         check(&self.login_per_client, self.client(req))?;
-        check(&self.login_per_address, hash_secret(email))
+        match device {
+            Some(id) => check(&self.login_per_device, hash_secret(id)),
+            None => check(&self.login_per_address, hash_secret(email)),
+        }
     }
 
     pub fn register(&self, req: &HttpRequest) -> ApiResult<()> {
@@ -111,6 +121,7 @@ impl RateLimits {
     pub fn forget_idle(&self) {
         for l in [
             &self.login_per_address,
+            &self.login_per_device,
             &self.login_per_client,
             &self.register_per_client,
             &self.reset_per_client,

@@ -103,19 +103,12 @@ pub async fn delete_me(
             "is not the current password",
         ));
     }
-    let account = user.user.clone();
     db.run(move |conn| {
             write_transaction(conn, |conn| {
                 // Serialises the deletion with whatever this account joins or accepts meanwhile,
-                // and with a second deletion: the row as it is now decides.
-                let account = store::lock_user(conn, account.id)?
-                    .filter(|u| u.deleted_at.is_none())
-                    .ok_or_else(|| {
-                        ApiError::unauthorized(
-                            "invalid_token",
-                            "The access token is invalid, expired or its session has ended.",
-                        )
-                    })?;
+                // with a second deletion and with credential changes: the row as it is now
+                // decides.
+                let account = user.still_current(conn)?;
                 if account.role() == Role::Admin && store::active_admins(conn)? <= 1 {
                     return Err(ApiError::conflict(
                         "last_admin",

@@ -63,29 +63,6 @@ impl Language {
     }
 }
 
-/// Characters that change how text around them is shown without being visible themselves:
-/// direction overrides and isolates, zero-width characters.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
-pub(crate) fn no_control_characters(value: &str) -> Result<(), validator::ValidationError> {
-    if value
-        .chars()
-        .any(|c| c.is_control() || is_invisible_format(c))
-        || value.trim() != value
-        || value.is_empty()
-    {
-        let mut e = validator::ValidationError::new("invalid_characters");
-        e.message = Some(
-            "must not be empty, start or end with spaces, or contain control or invisible formatting characters"
-                .into(),
-        );
-        return Err(e);
-    }
-    Ok(())
-}
-
 /// Registration of a participant.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -98,7 +75,7 @@ pub struct Registration {
     #[schema(example = "Teutoburger Wald im Nebel")]
     pub password: String,
     /// Name shown with contributions.
-    #[validate(length(min = 1, max = 80), custom(function = "no_control_characters"))]
+    #[validate(length(min = 1, max = 80), custom(function = "crate::text::name"))]
     #[schema(example = "Lena M.")]
     pub display_name: String,
     /// Version of the terms of participation the person accepted; must be the current one.
@@ -140,6 +117,12 @@ pub struct Credentials {
     pub email: String,
     #[validate(length(min = 1, max = 1024))]
     pub password: String,
+    /// The `device_token` of an earlier successful sign-in with this address on this device.
+    /// With it, failed attempts by others on the address do not lock this device out: it
+    /// has a limit of its own. Unknown, expired or another address's tokens are ignored.
+    #[validate(length(min = 1, max = 1024))]
+    #[serde(default)]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -160,6 +143,17 @@ pub struct TokenPair {
     pub expires_in: u64,
     /// Opaque; exchange it at `/api/v1/auth/refresh` for a new pair. Single use.
     pub refresh_token: String,
+}
+
+/// The answer to a successful sign-in: the session's tokens and a device token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignedIn {
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+    /// Keep it on this device and send it with the next sign-ins of this address (180 days):
+    /// it exempts the device from the per-address lockout that failed attempts of others
+    /// cause (OWASP "device cookies"). It grants nothing else.
+    pub device_token: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -196,7 +190,7 @@ pub struct Me {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
-    #[validate(length(min = 1, max = 80), custom(function = "no_control_characters"))]
+    #[validate(length(min = 1, max = 80), custom(function = "crate::text::name"))]
     pub display_name: Option<String>,
     pub preferred_language: Option<Language>,
 }

@@ -4,7 +4,7 @@
 use super::extract::CurrentUser;
 use super::model::{
     Accepted, Credentials, EmailSubmission, PasswordChange, PasswordResetConfirmation,
-    RefreshRequest, Registration, TokenPair, TokenSubmission,
+    RefreshRequest, Registration, SignedIn, TokenPair, TokenSubmission,
 };
 use super::password::check_policy;
 use super::store::{self, normalize_email, NewAccount, Purpose, RefreshOutcome};
@@ -237,7 +237,7 @@ pub async fn resend_verification(
     security(()),
     request_body = Credentials,
     responses(
-        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 200, description = "Signed in", body = SignedIn),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong address or password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is blocked (`account_blocked`)", body = Problem, content_type = "application/problem+json"),
@@ -250,13 +250,19 @@ pub async fn login(
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<Credentials>,
-) -> ApiResult<web::Json<TokenPair>> {
+) -> ApiResult<web::Json<SignedIn>> {
     body.validate()?;
-    let Credentials { email, password } = body.into_inner();
+    let Credentials {
+        email,
+        password,
+        device_token,
+    } = body.into_inner();
     let email = normalize_email(&email);
-    auth.limits.login(&req, &email)?;
+    let device = device_token.and_then(|t| auth.tokens.device(&t, &email));
+    auth.limits.login(&req, &email, device.as_deref())?;
+    let lookup = email.clone();
     let user = db
-        .run(move |conn| store::user_by_email(conn, &email))
+        .run(move |conn| store::user_by_email(conn, &lookup))
         .await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = auth.passwords.verify(password, stored).await?;
@@ -273,6 +279,7 @@ pub async fn login(
         ));
     }
     let (user_id, ttl, checked_hash) = (user.id, auth.session_ttl, user.password_hash);
+    let device_token = auth.tokens.issue_device(&email);
     // The session opens only if the account is as it was when the password was checked: a
     // reset, password change or block that happened meanwhile wins.
     let session = db
@@ -288,7 +295,10 @@ pub async fn login(
             "The e-mail address or the password is wrong.",
         ));
     };
-    Ok(web::Json(auth.pair(user_id, session_id, refresh_token)))
+    Ok(web::Json(SignedIn {
+        tokens: auth.pair(user_id, session_id, refresh_token),
+        device_token,
+    }))
 }
 
 /// Exchange a refresh token for a new pair. Each refresh token works once; presenting one
@@ -401,28 +411,34 @@ pub async fn change_password(
         .verify(current_password, Some(user.user.password_hash.clone()))
         .await?
     {
-        return Err(ApiError::invalid_field(
-            "current_password",
-            "incorrect",
-            "is not the current password",
-        ));
+        return Err(wrong_current_password());
     }
     let hash = auth.passwords.hash(new_password).await?;
-    let (account, ttl) = (user.user.clone(), auth.session_ttl);
+    let ttl = auth.session_ttl;
+    let (account, user_id) = (user.clone(), user.id());
     let (session_id, refresh_token) = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
+                let account = account.still_current(conn)?;
                 store::set_password(conn, account.id, &hash)?;
                 store::revoke_all_sessions(conn, account.id)?;
                 mail::enqueue(
                     conn,
                     &templates::password_changed(&account.email, account.language()),
                 )?;
-                store::create_session(conn, account.id, ttl)
+                Ok::<_, ApiError>(store::create_session(conn, account.id, ttl)?)
             })
         })
         .await?;
-    Ok(web::Json(auth.pair(user.id(), session_id, refresh_token)))
+    Ok(web::Json(auth.pair(user_id, session_id, refresh_token)))
+}
+
+fn wrong_current_password() -> ApiError {
+    ApiError::invalid_field(
+        "current_password",
+        "incorrect",
+        "is not the current password",
+    )
 }
 
 /// Ask for a password-reset link by e-mail. The answer does not say whether the address has

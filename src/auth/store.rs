@@ -314,6 +314,18 @@ pub fn session_user(
         .optional()
 }
 
+/// Whether a session is still open (not revoked, not expired). Read after the account's row
+/// is locked, it tells whether a sign-out everywhere happened meanwhile.
+pub fn session_is_live(conn: &mut DbConnection, session_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        sessions::table
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now())),
+    ))
+    .get_result(conn)
+}
+
 /// What a single-use token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -376,6 +388,8 @@ pub fn one_time_token_is_valid(
 }
 
 /// Uses up a single-use token; returns its user when it was valid, unused and not expired.
+/// The user's row is locked first, as every credential change does, so a reset and a
+/// concurrent password change take their locks in one order and exactly one of them wins.
 pub fn consume_one_time_token(
     conn: &mut DbConnection,
     token: &str,
@@ -395,6 +409,7 @@ pub fn consume_one_time_token(
     let Some((id, user_id)) = found else {
         return Ok(None);
     };
+    lock_user(conn, user_id)?;
     let marked = diesel::update(
         one_time_tokens::table
             .find(id)

@@ -12,6 +12,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const ISSUER: &str = "beteiligung";
 /// `aud` of every access token.
 pub const AUDIENCE: &str = "beteiligung-api";
+/// `aud` of device tokens, which only exempt a device from the per-address sign-in lockout.
+pub const DEVICE_AUDIENCE: &str = "beteiligung-device";
+/// How long a device token works.
+const DEVICE_TTL: Duration = Duration::from_secs(180 * 86_400);
 /// Clock skew tolerated when checking `exp` and `iat`.
 const LEEWAY_SECS: u64 = 30;
 
@@ -28,13 +32,28 @@ pub struct Claims {
     pub sid: i64,
 }
 
+/// What a device token says: the address it signed in with (as a hash) and its own id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct DeviceClaims {
+    iss: String,
+    aud: String,
+    /// SHA-256 of the normalised address.
+    sub: String,
+    exp: u64,
+    iat: u64,
+    /// The device's id: its sign-in limit is kept under it.
+    jti: String,
+}
+
 /// Issues and checks access tokens: HS256 only, with `iss`, `aud`, `sub`, `exp` and `iat`
-/// required.
+/// required. Device tokens are signed with the same key for another audience, so neither
+/// passes for the other.
 #[derive(Clone)]
 pub struct AccessTokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    device_validation: Validation,
     ttl: Duration,
 }
 
@@ -53,12 +72,42 @@ impl AccessTokens {
         validation.set_required_spec_claims(&["iss", "aud", "sub", "exp", "iat"]);
         validation.leeway = LEEWAY_SECS;
         validation.validate_exp = true;
+        validation.validate_nbf = true;
+        let mut device_validation = validation.clone();
+        device_validation.set_audience(&[DEVICE_AUDIENCE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            device_validation,
             ttl,
         }
+    }
+
+    /// A device token for a successful sign-in with `email` (normalised).
+    pub fn issue_device(&self, email: &str) -> String {
+        let iat = now_secs();
+        let claims = DeviceClaims {
+            iss: ISSUER.into(),
+            aud: DEVICE_AUDIENCE.into(),
+            sub: hash_secret(email),
+            exp: iat + DEVICE_TTL.as_secs(),
+            iat,
+            jti: random_secret(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing cannot fail")
+    }
+
+    /// The id of the device, when `token` is a valid device token of `email` (normalised).
+    pub fn device(&self, token: &str, email: &str) -> Option<String> {
+        let claims = decode::<DeviceClaims>(token, &self.decoding, &self.device_validation)
+            .ok()?
+            .claims;
+        (claims.sub == hash_secret(email)
+            && claims.iat <= now_secs() + LEEWAY_SECS
+            && claims.exp.saturating_sub(claims.iat) <= DEVICE_TTL.as_secs())
+        .then_some(claims.jti)
     }
 
     /// Lifetime of a new token in seconds.
@@ -81,12 +130,16 @@ impl AccessTokens {
     }
 
     /// The claims of a valid token: right algorithm and signature, issuer, audience, not
-    /// expired, not issued in the future.
+    /// expired, not issued in the future, not before its `nbf`, and not living longer than
+    /// this node issues tokens for (a token with a year's lifetime was not made here, or was
+    /// made under a setting that no longer holds).
     pub fn verify(&self, token: &str) -> Option<(i64, i64)> {
         let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .ok()?
             .claims;
-        if claims.iat > now_secs() + LEEWAY_SECS {
+        if claims.iat > now_secs() + LEEWAY_SECS
+            || claims.exp.saturating_sub(claims.iat) > self.ttl.as_secs()
+        {
             return None;
         }
         Some((claims.sub.parse().ok()?, claims.sid))
@@ -128,6 +181,83 @@ mod tests {
         let mut tampered = t.clone();
         tampered.pop();
         assert_eq!(tokens.verify(&tampered), None);
+    }
+
+    /// A token signed with the real key but with claims this node never issues.
+    fn forged(
+        tokens: &AccessTokens,
+        secret: &[u8],
+        claims: serde_json::Value,
+    ) -> Option<(i64, i64)> {
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .unwrap();
+        tokens.verify(&token)
+    }
+
+    #[test]
+    fn device_tokens_belong_to_one_address_and_are_no_access_tokens() {
+        let tokens = AccessTokens::new(
+            b"0123456789abcdef0123456789abcdef",
+            Duration::from_secs(900),
+        );
+        let device = tokens.issue_device("lena@example.org");
+        let id = tokens.device(&device, "lena@example.org").expect("valid");
+        assert_ne!(
+            tokens.device(&tokens.issue_device("lena@example.org"), "lena@example.org"),
+            Some(id)
+        );
+        assert_eq!(tokens.device(&device, "other@example.org"), None);
+        assert_eq!(tokens.verify(&device), None, "not an access token");
+        assert_eq!(
+            tokens.device(&tokens.issue(7, 42), "lena@example.org"),
+            None
+        );
+    }
+
+    #[test]
+    fn lifetimes_beyond_the_setting_and_future_nbf_are_refused() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        let tokens = AccessTokens::new(key, Duration::from_secs(900));
+        let now = now_secs();
+        let claims = |iat: u64, exp: u64, nbf: Option<u64>| {
+            let mut c = serde_json::json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "7", "sid": 42, "iat": iat, "exp": exp});
+            if let Some(nbf) = nbf {
+                c["nbf"] = nbf.into();
+            }
+            c
+        };
+        assert_eq!(
+            forged(&tokens, key, claims(now, now + 900, None)),
+            Some((7, 42))
+        );
+        assert_eq!(
+            forged(&tokens, key, claims(now, now + 900, Some(now))),
+            Some((7, 42))
+        );
+        assert_eq!(
+            forged(&tokens, key, claims(now, now + 900, Some(now + 3600))),
+            None,
+            "nbf an hour ahead"
+        );
+        assert_eq!(
+            forged(&tokens, key, claims(now, now + 901, None)),
+            None,
+            "longer than issued"
+        );
+        assert_eq!(
+            forged(&tokens, key, claims(now, now + 365 * 86_400, None)),
+            None,
+            "a year"
+        );
+        assert_eq!(
+            forged(&tokens, key, claims(now, 1 << 63, None)),
+            None,
+            "2^63"
+        );
     }
 
     #[test]

@@ -131,17 +131,17 @@ fn valid_date(value: &str) -> Result<(), validator::ValidationError> {
 pub struct NewMeasure {
     /// The field of action it belongs to.
     pub field_id: i64,
-    #[validate(length(min = 1, max = 32))]
+    #[validate(length(min = 1, max = 32), custom(function = "crate::text::line"))]
     pub code: String,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
     pub title: String,
-    #[validate(length(max = 10000))]
+    #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     #[serde(default)]
     pub description: String,
-    #[validate(length(max = 300))]
+    #[validate(length(max = 300), custom(function = "crate::text::line"))]
     pub responsible_body: Option<String>,
     pub implementation_status: ImplementationStatus,
-    #[validate(length(max = 4000))]
+    #[validate(length(max = 4000), custom(function = "crate::text::text"))]
     pub status_note: Option<String>,
     #[validate(custom(function = "valid_date"))]
     pub status_date: Option<String>,
@@ -152,13 +152,13 @@ pub struct NewMeasure {
 #[serde(deny_unknown_fields)]
 pub struct MeasureChanges {
     pub field_id: Option<i64>,
-    #[validate(length(min = 1, max = 32))]
+    #[validate(length(min = 1, max = 32), custom(function = "crate::text::line"))]
     pub code: Option<String>,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
     pub title: Option<String>,
-    #[validate(length(max = 10000))]
+    #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     pub description: Option<String>,
-    #[validate(length(max = 300))]
+    #[validate(length(max = 300), custom(function = "crate::text::line"))]
     pub responsible_body: Option<String>,
 }
 
@@ -167,7 +167,7 @@ pub struct MeasureChanges {
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     pub implementation_status: ImplementationStatus,
-    #[validate(length(max = 4000))]
+    #[validate(length(max = 4000), custom(function = "crate::text::text"))]
     pub status_note: Option<String>,
     #[validate(custom(function = "valid_date"))]
     pub status_date: Option<String>,
@@ -427,9 +427,9 @@ pub struct NewField {
     /// Number within the concept, unique, 1–999.
     #[validate(range(min = 1, max = 999))]
     pub number: i32,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
     pub title: String,
-    #[validate(length(max = 10000))]
+    #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     pub summary: Option<String>,
 }
 
@@ -438,9 +438,9 @@ pub struct NewField {
 pub struct FieldChanges {
     #[validate(range(min = 1, max = 999))]
     pub number: Option<i32>,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
     pub title: Option<String>,
-    #[validate(length(max = 10000))]
+    #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     pub summary: Option<String>,
 }
 
@@ -515,14 +515,14 @@ pub fn retire_field(conn: &mut DbConnection, id: i64, if_match: &str) -> Edit<(F
 #[serde(deny_unknown_fields)]
 pub struct NewVisionStatement {
     pub kind: VisionKind,
-    #[validate(length(min = 1, max = 4000))]
+    #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
     pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPriorityGoal {
-    #[validate(length(min = 1, max = 4000))]
+    #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
     pub text: String,
 }
 
@@ -530,7 +530,7 @@ pub struct NewPriorityGoal {
 #[derive(Debug, Clone, Deserialize, validator::Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TextChange {
-    #[validate(length(min = 1, max = 4000))]
+    #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
     pub text: String,
 }
 

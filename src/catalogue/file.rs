@@ -209,6 +209,8 @@ impl Validator {
             self.push(field, "required", "must not be empty");
         } else if len > max {
             self.push(field, "length", format!("must be at most {max} characters"));
+        } else if let Err(e) = crate::text::text(value) {
+            self.push(field, "invalid_characters", e.message.unwrap_or_default());
         }
     }
 

@@ -176,9 +176,9 @@ pub struct Consultation {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationDraft {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
     pub title: String,
-    #[validate(length(max = 20000))]
+    #[validate(length(max = 20000), custom(function = "crate::text::text"))]
     #[serde(default)]
     pub description: String,
     pub scope: Scope,
@@ -199,9 +199,9 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Windo
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationChanges {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
     pub title: Option<String>,
-    #[validate(length(max = 20000))]
+    #[validate(length(max = 20000), custom(function = "crate::text::text"))]
     pub description: Option<String>,
     pub scope: Option<Scope>,
     /// A new commenting window; `null` is refused (a window is not removed).

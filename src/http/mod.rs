@@ -8,14 +8,20 @@ pub mod ops;
 pub mod pagination;
 
 use crate::error::{ApiError, FieldError, PROBLEM_JSON};
+use actix_http::BoxedPayloadStream;
 use actix_web::body::MessageBody;
+use actix_web::dev::Payload;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use std::time::Instant;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 /// Header carrying the request id, accepted from the client when well-formed.
@@ -35,19 +41,28 @@ fn request_id(req: &ServiceRequest) -> String {
 }
 
 /// Outermost middleware: gives every request an id, runs it inside a tracing span carrying
-/// that id, turns any error response that is not yet problem+json into one, sets the common
-/// headers, records metrics and writes one log line.
+/// that id, bounds the time its body may take to arrive, turns any error response that is not
+/// yet problem+json into one, sets the common headers, records metrics and writes one log line.
 ///
 /// The log line has method, route pattern, status and latency — never the query string,
-/// headers or body, so no e-mail address or token reaches the log.
+/// headers or body, so no e-mail address or token reaches the log. Method and route come from
+/// bounded sets ([`method_label`], the route patterns), so neither the metrics nor a log line
+/// grow with what a client sends.
 pub async fn observe(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let id = request_id(&req);
-    let method = req.method().clone();
+    let method = method_label(req.method());
+    let private = is_private(&req);
+    let docs = req.path().starts_with("/docs");
     let metrics = req.app_data::<web::Data<metrics::Metrics>>().cloned();
+    if let Some(limits) = req.app_data::<web::Data<RequestLimits>>() {
+        let deadline = limits.body_read_timeout;
+        let payload = req.take_payload();
+        req.set_payload(with_deadline(payload, deadline));
+    }
     let span = tracing::info_span!("request", request_id = %id);
     let res = next.call(req).instrument(span.clone()).await?;
 
@@ -66,6 +81,21 @@ pub async fn observe(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    if private
+        && !headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-store"))
+    {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if docs {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
 
     let route = res
         .request()
@@ -74,7 +104,7 @@ pub async fn observe(
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     if let Some(metrics) = metrics {
-        metrics.observe(method.as_str(), &route, status, elapsed);
+        metrics.observe(method, &route, status, elapsed);
     }
     span.in_scope(|| {
         tracing::info!(
@@ -87,6 +117,107 @@ pub async fn observe(
         );
     });
     Ok(res)
+}
+
+/// The Content-Security-Policy of Swagger UI (`/docs/`): its own scripts and styles only, no
+/// third party, and no framing (clickjacking).
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Answers that may carry tokens or personal data must not be kept by any cache: every
+/// request with credentials, and every answer of the sign-in endpoints.
+fn is_private(req: &ServiceRequest) -> bool {
+    req.headers().contains_key(header::AUTHORIZATION) || req.path().starts_with("/api/v1/auth/")
+}
+
+/// The method as metrics and logs name it: one of the standard methods, or `other`. A client
+/// can send any token as a method (60,000 characters of it); it must not become a label.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
+/// Limits on how requests arrive, shared by the workers of a node.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// The time a request body may take to arrive, from the end of its headers.
+    pub body_read_timeout: Duration,
+}
+
+/// `payload`, failing with a timeout once `within` has passed before its end arrived: a client
+/// trickling a body one byte every 30 s no longer holds its connection open indefinitely.
+fn with_deadline(payload: Payload, within: Duration) -> Payload {
+    if matches!(payload, Payload::None) {
+        return payload;
+    }
+    let stream: BoxedPayloadStream = Box::pin(Deadline {
+        inner: payload,
+        timer: Box::pin(actix_web::rt::time::sleep(within)),
+    });
+    Payload::from(stream)
+}
+
+struct Deadline {
+    inner: Payload,
+    timer: Pin<Box<actix_web::rt::time::Sleep>>,
+}
+
+impl futures_util::Stream for Deadline {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Poll::Ready(item) = Pin::new(&mut self.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        match self.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request body did not arrive in time",
+            ))))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Whether a body read failed because the client was too slow.
+fn timed_out(e: &PayloadError) -> bool {
+    matches!(e, PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// The answer to a request that announces (`Expect: 100-continue`) a body larger than the
+/// limit: 413 at once, before the client sends it.
+pub fn refuse_announced_body(
+    head: &actix_web::dev::RequestHead,
+    limit: usize,
+) -> Option<HttpResponse> {
+    let announced = head
+        .headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .unwrap_or(u64::MAX);
+    (announced > limit as u64).then(|| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Payload too large",
+            format!("The request body is larger than {limit} bytes."),
+        )
+        .error_response()
+    })
 }
 
 fn needs_problem_body<B>(res: &ServiceResponse<B>) -> bool {
@@ -232,6 +363,7 @@ fn json_error(err: JsonPayloadError) -> ApiError {
                 message,
             }])
         }
+        JsonPayloadError::Payload(e) if timed_out(&e) => request_timeout(),
         JsonPayloadError::Deserialize(e) => ApiError::bad_request(
             "malformed_json",
             format!("The request body is not valid JSON: {e}."),
@@ -241,6 +373,16 @@ fn json_error(err: JsonPayloadError) -> ApiError {
             format!("The request body could not be read: {other}."),
         ),
     }
+}
+
+/// 408: the body did not arrive within the read timeout.
+pub fn request_timeout() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        "Request timeout",
+        "The request body did not arrive in time.",
+    )
 }
 
 /// Bad query strings (wrong type, unknown enum value) answer 400 with the parameter named.
@@ -292,12 +434,15 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// A path segment that cannot be an id (`/fields/abc`) names nothing: 404.
+/// A path segment that cannot be an id (`/fields/abc`, `/fields/1e30`) names nothing: a plain
+/// 404, without the parser's words.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err: PathError, _req| {
-        ApiError::not_found(format!("There is nothing at this address ({err}).")).into()
-    })
+    web::PathConfig::default()
+        .error_handler(|_: PathError, _req| ApiError::not_found(NOTHING_HERE).into())
 }
+
+/// The detail of every 404 for an address that names nothing.
+pub const NOTHING_HERE: &str = "There is nothing at this address.";
 
 /// The routes the API serves, with their methods, to tell 405 from 404.
 #[derive(Debug, Clone, Default)]
@@ -319,9 +464,7 @@ impl RouteTable {
             .paths
             .iter()
             .map(|(path, item)| {
-                let segments = path
-                    .split('/')
-                    .filter(|s| !s.is_empty())
+                let segments = segments(path)
                     .map(|s| {
                         if s.starts_with('{') {
                             Segment::Param
@@ -346,14 +489,15 @@ impl RouteTable {
         Self { routes }
     }
 
-    /// Methods allowed on `path`, or `None` when no route has this path.
+    /// Methods allowed on `path`, or `None` when no route has this path. Segments are
+    /// compared as they are: `/fields/` and `/api/v1//admin` name no route.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
-        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let parts: Vec<&str> = segments(path).collect();
         let mut found: Option<Vec<Method>> = None;
         for (segments, methods) in &self.routes {
             let matches = segments.len() == parts.len()
                 && segments.iter().zip(&parts).all(|(s, p)| match s {
-                    Segment::Param => true,
+                    Segment::Param => !p.is_empty(),
                     Segment::Literal(l) => l == p,
                 });
             if matches {
@@ -364,6 +508,25 @@ impl RouteTable {
         }
         found
     }
+}
+
+/// A listening socket for the HTTP server, as actix-web's `HttpServer::bind` makes it: address
+/// reuse and a backlog of 1024 pending connections.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// The segments of a path after its leading slash, empty ones included.
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.strip_prefix('/').unwrap_or(path).split('/')
 }
 
 /// Answers requests no route took: 405 with `Allow` when the path exists, otherwise 404.
@@ -380,7 +543,7 @@ pub async fn fallback(
                 .join(", ");
             Err(ApiError::method_not_allowed(allow))
         }
-        _ => Err(ApiError::not_found("There is nothing at this address.")),
+        _ => Err(ApiError::not_found(NOTHING_HERE)),
     }
 }
 

@@ -84,11 +84,13 @@ impl Mailer {
     fn send(&self, mail: &Mail) -> Result<(), String> {
         match self {
             Self::Log => {
+                // Escaped: a line break in a reason or a name must not start a log line of
+                // its own.
                 tracing::info!(
                     to = %mask(&mail.to),
-                    subject = %mail.subject,
-                    "mail not sent (no SMTP_URL); its text follows\n{}",
-                    mail.body
+                    subject = %crate::text::for_log(&mail.subject),
+                    body = %crate::text::for_log(&mail.body),
+                    "mail not sent (no SMTP_URL)"
                 );
                 Ok(())
             }
@@ -290,4 +292,43 @@ pub fn spawn_worker(pool: Pool, mailer: Mailer, interval: Duration) -> Worker {
         })
         .expect("spawn the outbox thread");
     Worker { stop, thread }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_break_in_a_mail_cannot_forge_a_log_line() {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let mail = Mail {
+            to: "lena@example.org".into(),
+            subject: "Entscheidung\nERROR forged".into(),
+            body: "Grund: spam\n2026-12-01T00:00:00Z ERROR admin signed in\r\nEnde".into(),
+        };
+        tracing::subscriber::with_default(subscriber, || Mailer::Log.send(&mail)).unwrap();
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains(r"Grund: spam\n2026-12-01"), "{text}");
+        assert!(!text.contains("lena@example.org"), "{text}");
+    }
 }

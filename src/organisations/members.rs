@@ -409,14 +409,7 @@ pub async fn accept_invitation(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 // An account deleted meanwhile joins nothing (its deletion locks it too).
-                let live = crate::auth::store::lock_user(conn, user.id())?
-                    .is_some_and(|u| u.deleted_at.is_none() && u.blocked_at.is_none());
-                if !live {
-                    return Err(ApiError::unauthorized(
-                        "invalid_token",
-                        "The access token is invalid, expired or its session has ended.",
-                    ));
-                }
+                user.still_current(conn)?;
                 let invitation = store::invitation_by_token(conn, &token)?.ok_or_else(|| {
                     ApiError::bad_request(
                         "invalid_or_expired_token",

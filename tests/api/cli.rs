@@ -575,3 +575,89 @@ fn acknowledged_http_writes_survive_sigkill_postgres() {
         &url,
     );
 }
+
+/// Sends `head` (and whatever follows it), then reads for at most `wait`: the answer so far
+/// and whether the server closed the connection.
+fn exchange(port: u16, head: &str, wait: Duration) -> (String, bool) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(wait)).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match s.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) => break false,
+        }
+    };
+    (String::from_utf8_lossy(&out).into_owned(), closed)
+}
+
+#[test]
+fn slow_bodies_oversized_announcements_and_malformed_requests_on_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let (mut child, log) = start_server(dir.path(), &[("BODY_READ_TIMEOUT_SECS", "1")], port);
+
+    // A body announced with `Expect: 100-continue` over the limit: 413 at once, no invitation.
+    let (answer, _) = exchange(
+        port,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\nExpect: 100-continue\r\n\r\n",
+        Duration::from_secs(3),
+    );
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(!answer.contains("100 Continue"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+    // Within the limit, the client is invited to send.
+    let (answer, _) = exchange(
+        port,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n",
+        Duration::from_millis(500),
+    );
+    assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+
+    // A body trickled in: 408 after the read timeout, and the connection is closed.
+    let started = Instant::now();
+    let (answer, closed) = exchange(
+        port,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        Duration::from_secs(10),
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(closed, "the connection stays open: {answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A malformed request is the client's mistake: answered 400, no ERROR in the log.
+    let (answer, _) = exchange(
+        port,
+        "GARBAGE \u{1}\u{2} /x HTTP/9.9\r\n\r\n",
+        Duration::from_secs(3),
+    );
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let (answer, _) = exchange(
+        port,
+        &format!(
+            "{} /api/v1/fields HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            "M".repeat(5000)
+        ),
+        Duration::from_secs(3),
+    );
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+    std::thread::sleep(Duration::from_millis(300));
+    sigterm(&child);
+    wait_exit(&mut child, Duration::from_secs(40));
+    let lines = log.lock().unwrap().clone();
+    assert!(!lines.iter().any(|l| l.contains("ERROR")), "{lines:#?}");
+    // The request line of the long method is bounded: the method is logged as `other`.
+    assert!(lines.iter().all(|l| l.len() < 1000), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("method=other")),
+        "{lines:#?}"
+    );
+}

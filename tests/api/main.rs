@@ -12,6 +12,7 @@ mod cli;
 mod consultations;
 mod database;
 mod errors;
+mod hardening;
 mod operations;
 mod organisations;
 mod outbox;

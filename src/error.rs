@@ -255,41 +255,9 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-impl From<crate::db::PoolError> for ApiError {
-    fn from(e: crate::db::PoolError) -> Self {
-        tracing::warn!(error = %e, "no database connection");
-        Self::unavailable()
-    }
-}
-
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Self::internal(e)
-    }
-}
-
-impl From<crate::catalogue::store::ImportError> for ApiError {
-    fn from(e: crate::catalogue::store::ImportError) -> Self {
-        match e {
-            crate::catalogue::store::ImportError::AlreadyLoaded => Self::conflict(
-                "catalogue_loaded",
-                "A catalogue is already loaded; replace it explicitly.",
-            ),
-            crate::catalogue::store::ImportError::InUse => Self::conflict(
-                "catalogue_in_use",
-                "Consultations refer to the loaded catalogue; change it item by item instead of replacing it.",
-            ),
-            crate::catalogue::store::ImportError::Database(e) => e.into(),
-        }
-    }
-}
-
-impl From<crate::db::DbError> for ApiError {
-    fn from(e: crate::db::DbError) -> Self {
-        match e {
-            crate::db::DbError::Pool(p) => p.into(),
-            crate::db::DbError::Query(q) => q.into(),
-        }
     }
 }
 

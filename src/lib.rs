@@ -15,9 +15,12 @@ pub mod consultations;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod language;
 pub mod mail;
 pub mod openapi;
 pub mod organisations;
+pub mod personal_data;
+pub mod privacy;
 pub mod text;
 
 use actix_web::body::MessageBody;
@@ -105,6 +108,12 @@ pub fn http_server(
                 .client_request_timeout(std::time::Duration::from_secs(5))
                 .client_disconnect_timeout(std::time::Duration::from_secs(1))
                 .expect(fn_service(move |req: actix_http::Request| async move {
+                    // The catalogue import takes files larger than a JSON request.
+                    let limit = if req.path() == "/api/v1/admin/catalogue/import" {
+                        catalogue::admin::IMPORT_LIMIT_BYTES
+                    } else {
+                        limit
+                    };
                     match http::refuse_announced_body(req.head(), limit) {
                         Some(refusal) => Err(actix_http::Response::from(refusal)),
                         None => Ok(req),
@@ -116,6 +125,20 @@ pub fn http_server(
         .map(actix_server::ServerBuilder::run)
 }
 
+/// Every slice's part in the duties about personal data (account deletion now, the export
+/// later), in the order deletion runs them — which is also the order it takes its locks in,
+/// after the account's own row: accounts (and the administrators' rows for the last-admin
+/// rule), then organisations, then the outbox. A new slice with a table adds itself here; the
+/// test of the column classification fails until it does.
+pub static PERSONAL_DATA: personal_data::Registry = &[
+    &auth::personal_data::Accounts,
+    &organisations::personal_data::Organisations,
+    &mail::Outbox,
+    &audit::AuditLog,
+    &catalogue::personal_data::Catalogue,
+    &consultations::personal_data::Consultations,
+];
+
 /// Every route of the API, registered once: the router and the OpenAPI document both come
 /// from this function.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -125,6 +148,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(consultations::routes::routes)
             .configure(auth::routes::routes)
             .configure(auth::me::routes)
+            .configure(privacy::routes)
             .configure(organisations::routes::routes)
             .configure(organisations::members::routes)
             .service(
@@ -138,7 +162,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .configure(admin::routes::routes)
                     .configure(catalogue::admin::routes)
                     .configure(consultations::routes::admin_routes)
-                    .configure(audit::routes::routes),
+                    .configure(admin::audit_log::routes),
             ),
     );
 }
@@ -202,6 +226,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))
+        .app_data(web::Data::new(PERSONAL_DATA))
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)

@@ -4,18 +4,28 @@
 //! titles never hold invisible formatting characters that make two names look alike.
 //!
 //! Two kinds of text:
-//! - a **line** ([`line`]): names, titles, codes, search terms, short reasons — no control
-//!   characters at all, no direction overrides or zero-width characters, not empty and without
-//!   spaces around it where it is required ([`name`]);
+//! - a **line** ([`line`]): search terms, short values — no control characters, no line breaks,
+//!   no direction overrides; a **name** ([`name`]) — names, titles, codes — is a line that is
+//!   not blank, has no spaces around it and no invisible characters that make names look alike;
 //! - a **text** ([`text`]): descriptions, bodies, messages — line breaks and tabs allowed, no
 //!   other control character.
 
 use validator::ValidationError;
 
-/// Characters that change how text around them is shown without being visible themselves:
-/// direction overrides and isolates, zero-width characters.
-pub fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+/// Characters that reorder the text around them (direction overrides, embeddings and
+/// isolates): with them "gnp.exe" can show as "exe.png". Refused in every one-line value.
+pub fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Invisible characters that make two names look alike: zero-width space, direction marks,
+/// word joiners, the byte-order mark. Refused in names. The zero-width (non-)joiners
+/// U+200C/U+200D stay allowed: Persian and other scripts need them to be written correctly.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    ) || is_direction_override(c)
 }
 
 fn refuse(message: &'static str) -> ValidationError {
@@ -24,22 +34,33 @@ fn refuse(message: &'static str) -> ValidationError {
     e
 }
 
-/// One line of text: no control or invisible formatting characters.
+/// Line and paragraph separators that are not control characters but break lines all the
+/// same.
+fn is_line_break(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}' | '\u{0085}')
+}
+
+/// One line of text: no control characters, no line breaks, no direction overrides.
 pub fn line(value: &str) -> Result<(), ValidationError> {
     if value
         .chars()
-        .any(|c| c.is_control() || is_invisible_format(c))
+        .any(|c| c.is_control() || is_line_break(c) || is_direction_override(c))
     {
         return Err(refuse(
-            "must not contain line breaks, control or invisible formatting characters",
+            "must not contain line breaks, control characters or direction overrides",
         ));
     }
     Ok(())
 }
 
-/// A name or title: one line, not empty, no spaces at either end.
+/// A name, title or code: one line, not blank, no spaces at either end, no invisible
+/// characters.
 pub fn name(value: &str) -> Result<(), ValidationError> {
-    if line(value).is_err() || value.trim() != value || value.is_empty() {
+    if line(value).is_err()
+        || value.chars().any(is_invisible)
+        || value.trim() != value
+        || value.is_empty()
+    {
         return Err(refuse(
             "must not be empty, start or end with spaces, or contain control or invisible formatting characters",
         ));
@@ -76,6 +97,13 @@ mod tests {
         assert!(line("a\0b").is_err());
         assert!(line("a\nb").is_err());
         assert!(line("a\u{202E}b").is_err());
+        assert!(line("a\u{2028}b").is_err());
+        assert!(
+            line("\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}").is_ok(),
+            "Persian needs ZWNJ"
+        );
+        assert!(name("Lena\u{200B}").is_err());
+        assert!(name("   ").is_err());
         assert!(name(" Lena").is_err());
         assert!(name("").is_err());
         assert!(name("Lena M.").is_ok());

@@ -1,4 +1,5 @@
 //! Administration of accounts: list and search users, change roles, block and unblock. Every
-//! change goes to the audit log in the same transaction.
+//! change goes to the audit log in the same transaction, which administrators read here too.
 
+pub mod audit_log;
 pub mod routes;

@@ -2,8 +2,6 @@
 //! standing) with who, what, when and a before/after summary. The application only inserts
 //! and reads; administrators page through it at `GET /api/v1/admin/audit-log`.
 
-pub mod routes;
-
 use crate::db::schema::audit_log;
 use crate::db::DbConnection;
 use crate::http::pagination::{Cursor, Page, PageRequest};
@@ -120,4 +118,32 @@ pub fn list(
             created_at: r.created_at.and_utc(),
         },
     ))
+}
+
+/// The audit log is the record of what staff and participants decided; it is kept.
+pub struct AuditLog;
+
+impl crate::personal_data::PersonalData for AuditLog {
+    fn name(&self) -> &'static str {
+        "audit"
+    }
+
+    fn tables(&self) -> &'static [crate::personal_data::Table] {
+        use crate::personal_data::Kind::*;
+        &[crate::personal_data::Table {
+            name: "audit_log",
+            columns: &[
+                ("id", Plain),
+                ("actor_id", Account),
+                ("action", Plain),
+                ("object_type", Plain),
+                ("object_id", Plain),
+                (
+                    "details",
+                    Personal("kept as the record of decisions; never holds addresses or passwords"),
+                ),
+                ("created_at", Plain),
+            ],
+        }]
+    }
 }

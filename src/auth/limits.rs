@@ -96,13 +96,17 @@ impl RateLimits {
         )
     }
 
-    /// A sign-in attempt: limited per client, and per address — unless it comes from a device
-    /// that signed in with this address before (`device`, from a valid device token), which
-    /// has a limit of its own instead. So a stranger's wrong passwords lock out new devices
-    /// for at most 15 minutes, never the owner's known ones, and guessing stays bounded per
-    /// address for everyone else.
-    pub fn login(&self, req: &HttpRequest, email: &str, device: Option<&str>) -> ApiResult<()> {
-        check(&self.login_per_client, self.client(req))?;
+    /// A sign-in attempt, first check: per client.
+    pub fn login_client(&self, req: &HttpRequest) -> ApiResult<()> {
+        check(&self.login_per_client, self.client(req))
+    }
+
+    /// A sign-in attempt, second check: per address — unless it comes from a device that
+    /// signed in with this address and its current password before (`device`, from a valid
+    /// device token), which has a limit of its own instead. So a stranger's wrong passwords
+    /// lock out new devices for at most 15 minutes, never the owner's known ones, and guessing
+    /// stays bounded per address for everyone else: device tokens die with a new password.
+    pub fn login_account(&self, email: &str, device: Option<&str>) -> ApiResult<()> {
         match device {
             Some(id) => check(&self.login_per_device, hash_secret(id)),
             None => check(&self.login_per_address, hash_secret(email)),

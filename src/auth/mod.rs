@@ -11,6 +11,7 @@ pub mod limits;
 pub mod me;
 pub mod model;
 pub mod password;
+pub mod personal_data;
 pub mod routes;
 pub mod store;
 pub mod tokens;

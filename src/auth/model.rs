@@ -37,31 +37,7 @@ impl Role {
     }
 }
 
-/// Language of e-mails and, later, of texts the API returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Language {
-    #[default]
-    De,
-    En,
-}
-
-impl Language {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::De => "de",
-            Self::En => "en",
-        }
-    }
-
-    pub fn from_stored(value: &str) -> Self {
-        if value == "en" {
-            Self::En
-        } else {
-            Self::De
-        }
-    }
-}
+pub use crate::language::Language;
 
 /// Registration of a participant.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

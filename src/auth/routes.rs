@@ -258,12 +258,15 @@ pub async fn login(
         device_token,
     } = body.into_inner();
     let email = normalize_email(&email);
-    let device = device_token.and_then(|t| auth.tokens.device(&t, &email));
-    auth.limits.login(&req, &email, device.as_deref())?;
+    auth.limits.login_client(&req)?;
     let lookup = email.clone();
     let user = db
         .run(move |conn| store::user_by_email(conn, &lookup))
         .await?;
+    let device = device_token
+        .zip(user.as_ref())
+        .and_then(|(token, user)| auth.tokens.device(&token, &email, &user.password_hash));
+    auth.limits.login_account(&email, device.as_deref())?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = auth.passwords.verify(password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
@@ -279,7 +282,7 @@ pub async fn login(
         ));
     }
     let (user_id, ttl, checked_hash) = (user.id, auth.session_ttl, user.password_hash);
-    let device_token = auth.tokens.issue_device(&email);
+    let device_token = auth.tokens.issue_device(&email, &checked_hash);
     // The session opens only if the account is as it was when the password was checked: a
     // reset, password change or block that happened meanwhile wins.
     let session = db
@@ -373,8 +376,15 @@ pub async fn logout(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpRespo
 #[post("/auth/logout-all")]
 pub async fn logout_all(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpResponse> {
     let user_id = user.id();
-    db.run(move |conn| store::revoke_all_sessions(conn, user_id))
-        .await?;
+    // One transaction with the account locked: a password change that committed a new session
+    // meanwhile is either seen and ended here, or waits and sees this sign-out.
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            store::lock_user(conn, user_id)?;
+            store::revoke_all_sessions(conn, user_id)
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,7 +2,7 @@
 
 use super::model::{Language, Me, Role};
 use super::tokens::{hash_secret, random_secret};
-use crate::db::schema::{one_time_tokens, outbox_emails, refresh_tokens, sessions, users};
+use crate::db::schema::{one_time_tokens, refresh_tokens, sessions, users};
 use crate::db::DbConnection;
 use crate::db_run;
 use chrono::{NaiveDateTime, Utc};
@@ -508,22 +508,28 @@ pub fn active_admins(conn: &mut DbConnection) -> QueryResult<usize> {
 }
 
 /// Deletes an account: the row stays (so contributions can stay, anonymised) but keeps no
-/// personal data; sessions, tokens and queued mails to the address go.
-pub fn anonymise_user(conn: &mut DbConnection, user: &UserRow) -> QueryResult<()> {
+/// personal data; its sessions, refresh tokens and single-use tokens are deleted.
+pub fn anonymise_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
     let now = now();
-    diesel::update(users::table.find(user.id))
+    diesel::update(users::table.find(user_id))
         .set((
-            users::email.eq(format!("deleted-{}@invalid", user.id)),
+            users::email.eq(format!("deleted-{user_id}@invalid")),
             users::display_name.eq("Gelöschtes Konto"),
             users::password_hash.eq("!"),
+            users::preferred_language.eq(Language::default().as_str()),
             users::deleted_at.eq(Some(now)),
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
-    revoke_all_sessions(conn, user.id)?;
-    diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq(user.id)))
-        .execute(conn)?;
-    diesel::delete(outbox_emails::table.filter(outbox_emails::recipient.eq(&user.email)))
+    let sessions_of_user = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .select(sessions::id);
+    diesel::delete(
+        refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(sessions_of_user)),
+    )
+    .execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq(user_id)))
         .execute(conn)?;
     Ok(())
 }

@@ -43,6 +43,14 @@ struct DeviceClaims {
     iat: u64,
     /// The device's id: its sign-in limit is kept under it.
     jti: String,
+    /// The credential version: a digest of the password hash it signed in with. A new
+    /// password (change or reset) ends every device token issued before.
+    cv: String,
+}
+
+/// The credential version of a password hash (its own salt makes it unguessable).
+fn credential_version(password_hash: &str) -> String {
+    hash_secret(&format!("device:{password_hash}"))
 }
 
 /// Issues and checks access tokens: HS256 only, with `iss`, `aud`, `sub`, `exp` and `iat`
@@ -84,8 +92,9 @@ impl AccessTokens {
         }
     }
 
-    /// A device token for a successful sign-in with `email` (normalised).
-    pub fn issue_device(&self, email: &str) -> String {
+    /// A device token for a successful sign-in with `email` (normalised) and the account's
+    /// current `password_hash`.
+    pub fn issue_device(&self, email: &str, password_hash: &str) -> String {
         let iat = now_secs();
         let claims = DeviceClaims {
             iss: ISSUER.into(),
@@ -94,17 +103,20 @@ impl AccessTokens {
             exp: iat + DEVICE_TTL.as_secs(),
             iat,
             jti: random_secret(),
+            cv: credential_version(password_hash),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail")
     }
 
-    /// The id of the device, when `token` is a valid device token of `email` (normalised).
-    pub fn device(&self, token: &str, email: &str) -> Option<String> {
+    /// The id of the device, when `token` is a valid device token of `email` (normalised),
+    /// issued under the account's current `password_hash`.
+    pub fn device(&self, token: &str, email: &str, password_hash: &str) -> Option<String> {
         let claims = decode::<DeviceClaims>(token, &self.decoding, &self.device_validation)
             .ok()?
             .claims;
         (claims.sub == hash_secret(email)
+            && claims.cv == credential_version(password_hash)
             && claims.iat <= now_secs() + LEEWAY_SECS
             && claims.exp.saturating_sub(claims.iat) <= DEVICE_TTL.as_secs())
         .then_some(claims.jti)
@@ -204,18 +216,22 @@ mod tests {
             b"0123456789abcdef0123456789abcdef",
             Duration::from_secs(900),
         );
-        let device = tokens.issue_device("lena@example.org");
-        let id = tokens.device(&device, "lena@example.org").expect("valid");
-        assert_ne!(
-            tokens.device(&tokens.issue_device("lena@example.org"), "lena@example.org"),
-            Some(id)
+        let (lena, hash) = (
+            "lena@example.org",
+            "$argon2id$v=19$m=19456,t=2,p=1$salt$hash",
         );
-        assert_eq!(tokens.device(&device, "other@example.org"), None);
-        assert_eq!(tokens.verify(&device), None, "not an access token");
+        let device = tokens.issue_device(lena, hash);
+        let id = tokens.device(&device, lena, hash).expect("valid");
+        let second = tokens.issue_device(lena, hash);
+        assert_ne!(tokens.device(&second, lena, hash), Some(id));
+        assert_eq!(tokens.device(&device, "other@example.org", hash), None);
         assert_eq!(
-            tokens.device(&tokens.issue(7, 42), "lena@example.org"),
-            None
+            tokens.device(&device, lena, "$argon2id$new"),
+            None,
+            "a new password ends it"
         );
+        assert_eq!(tokens.verify(&device), None, "not an access token");
+        assert_eq!(tokens.device(&tokens.issue(7, 42), lena, hash), None);
     }
 
     #[test]

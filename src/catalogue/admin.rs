@@ -121,7 +121,7 @@ pub async fn import_catalogue(
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("malformed_body", e.to_string()))?;
+        let chunk = chunk.map_err(crate::http::payload_error)?;
         if body.len() + chunk.len() > IMPORT_LIMIT_BYTES {
             return Err(ApiError::new(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,

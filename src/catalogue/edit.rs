@@ -131,9 +131,9 @@ fn valid_date(value: &str) -> Result<(), validator::ValidationError> {
 pub struct NewMeasure {
     /// The field of action it belongs to.
     pub field_id: i64,
-    #[validate(length(min = 1, max = 32), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 32), custom(function = "crate::text::name"))]
     pub code: String,
-    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
     pub title: String,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     #[serde(default)]
@@ -152,9 +152,9 @@ pub struct NewMeasure {
 #[serde(deny_unknown_fields)]
 pub struct MeasureChanges {
     pub field_id: Option<i64>,
-    #[validate(length(min = 1, max = 32), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 32), custom(function = "crate::text::name"))]
     pub code: Option<String>,
-    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
     pub title: Option<String>,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     pub description: Option<String>,
@@ -427,7 +427,7 @@ pub struct NewField {
     /// Number within the concept, unique, 1–999.
     #[validate(range(min = 1, max = 999))]
     pub number: i32,
-    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
     pub title: String,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     pub summary: Option<String>,
@@ -438,7 +438,7 @@ pub struct NewField {
 pub struct FieldChanges {
     #[validate(range(min = 1, max = 999))]
     pub number: Option<i32>,
-    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
     pub title: Option<String>,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
     pub summary: Option<String>,

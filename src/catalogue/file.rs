@@ -127,10 +127,10 @@ impl CatalogueFile {
             );
         }
         let c = &self.concept;
-        v.text("concept.title", &c.title, 1, 300);
-        v.opt_text("concept.vision_title", &c.vision_title, 300);
+        v.line("concept.title", &c.title, 1, 300);
+        v.opt_line("concept.vision_title", &c.vision_title, 300);
         v.date("concept.decided_on", &c.decided_on);
-        v.opt_text("concept.decision_reference", &c.decision_reference, 200);
+        v.opt_line("concept.decision_reference", &c.decision_reference, 200);
         v.text("concept.summary", &c.summary, 0, 10_000);
         for (list, name) in [
             (&c.vision, "vision"),
@@ -160,12 +160,12 @@ impl CatalogueFile {
                     format!("field number {} appears twice", f.number),
                 );
             }
-            v.text(&format!("{at}.title"), &f.title, 1, 300);
+            v.line(&format!("{at}.title"), &f.title, 1, 300);
             v.opt_text(&format!("{at}.summary"), &f.summary, 10_000);
             v.count(&format!("{at}.measures"), f.measures.len(), 10_000);
             for (j, m) in f.measures.iter().enumerate() {
                 let at = format!("{at}.measures[{j}]");
-                v.text(&format!("{at}.code"), &m.code, 1, 32);
+                v.line(&format!("{at}.code"), &m.code, 1, 32);
                 if !m.code.is_empty() && !codes.insert(m.code.as_str()) {
                     v.push(
                         &format!("{at}.code"),
@@ -173,9 +173,9 @@ impl CatalogueFile {
                         format!("measure code '{}' appears twice", m.code),
                     );
                 }
-                v.text(&format!("{at}.title"), &m.title, 1, 300);
+                v.line(&format!("{at}.title"), &m.title, 1, 300);
                 v.text(&format!("{at}.description"), &m.description, 0, 10_000);
-                v.opt_text(&format!("{at}.responsible_body"), &m.responsible_body, 300);
+                v.opt_line(&format!("{at}.responsible_body"), &m.responsible_body, 300);
                 v.opt_text(&format!("{at}.status_note"), &m.status_note, 4000);
                 v.date(&format!("{at}.status_date"), &m.status_date);
             }
@@ -203,20 +203,43 @@ impl Validator {
         });
     }
 
+    /// Free text (descriptions, summaries): line breaks allowed ([`crate::text::text`]).
     fn text(&mut self, field: &str, value: &str, min: usize, max: usize) {
-        let len = value.chars().count();
-        if min > 0 && value.trim().is_empty() {
-            self.push(field, "required", "must not be empty");
-        } else if len > max {
-            self.push(field, "length", format!("must be at most {max} characters"));
-        } else if let Err(e) = crate::text::text(value) {
-            self.push(field, "invalid_characters", e.message.unwrap_or_default());
-        }
+        self.checked(field, value, min, max, crate::text::text);
     }
 
     fn opt_text(&mut self, field: &str, value: &Option<String>, max: usize) {
         if let Some(value) = value {
             self.text(field, value, 0, max);
+        }
+    }
+
+    /// One line (titles, codes, names): [`crate::text::line`].
+    fn line(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        self.checked(field, value, min, max, crate::text::line);
+    }
+
+    fn opt_line(&mut self, field: &str, value: &Option<String>, max: usize) {
+        if let Some(value) = value {
+            self.line(field, value, 0, max);
+        }
+    }
+
+    fn checked(
+        &mut self,
+        field: &str,
+        value: &str,
+        min: usize,
+        max: usize,
+        rule: fn(&str) -> Result<(), validator::ValidationError>,
+    ) {
+        let len = value.chars().count();
+        if min > 0 && value.trim().is_empty() {
+            self.push(field, "required", "must not be empty");
+        } else if len > max {
+            self.push(field, "length", format!("must be at most {max} characters"));
+        } else if let Err(e) = rule(value) {
+            self.push(field, "invalid_characters", e.message.unwrap_or_default());
         }
     }
 

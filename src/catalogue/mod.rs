@@ -5,6 +5,7 @@ pub mod admin;
 pub mod edit;
 pub mod file;
 pub mod model;
+pub mod personal_data;
 pub mod routes;
 pub mod store;
 

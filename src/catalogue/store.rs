@@ -359,6 +359,22 @@ pub enum ImportError {
     Database(#[from] diesel::result::Error),
 }
 
+impl From<ImportError> for crate::error::ApiError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::AlreadyLoaded => Self::conflict(
+                "catalogue_loaded",
+                "A catalogue is already loaded; replace it explicitly.",
+            ),
+            ImportError::InUse => Self::conflict(
+                "catalogue_in_use",
+                "Consultations refer to the loaded catalogue; change it item by item instead of replacing it.",
+            ),
+            ImportError::Database(e) => e.into(),
+        }
+    }
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = concepts)]
 struct NewConcept<'a> {

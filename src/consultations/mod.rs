@@ -3,6 +3,7 @@
 //! derived from the clock; rules participants rely on are frozen once they take effect.
 
 pub mod model;
+pub mod personal_data;
 pub mod routes;
 pub mod store;
 

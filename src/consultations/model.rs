@@ -176,7 +176,7 @@ pub struct Consultation {
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationDraft {
-    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
     pub title: String,
     #[validate(length(max = 20000), custom(function = "crate::text::text"))]
     #[serde(default)]
@@ -199,7 +199,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Windo
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationChanges {
-    #[validate(length(min = 1, max = 300), custom(function = "crate::text::line"))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
     pub title: Option<String>,
     #[validate(length(max = 20000), custom(function = "crate::text::text"))]
     pub description: Option<String>,

@@ -254,3 +254,19 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, Mig
         DbConnection::Sqlite(c) => names(c.revert_all_migrations(SQLITE_MIGRATIONS)?),
     })
 }
+
+impl From<PoolError> for ApiError {
+    fn from(e: PoolError) -> Self {
+        tracing::warn!(error = %e, "no database connection");
+        Self::unavailable()
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Pool(p) => p.into(),
+            DbError::Query(q) => q.into(),
+        }
+    }
+}

@@ -18,8 +18,10 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
@@ -58,21 +60,24 @@ pub async fn observe(
     let private = is_private(&req);
     let docs = req.path().starts_with("/docs");
     let metrics = req.app_data::<web::Data<metrics::Metrics>>().cloned();
-    if let Some(limits) = req.app_data::<web::Data<RequestLimits>>() {
-        let deadline = limits.body_read_timeout;
-        let payload = req.take_payload();
-        req.set_payload(with_deadline(payload, deadline));
-    }
+    let body = match req.app_data::<web::Data<RequestLimits>>() {
+        Some(limits) => {
+            let within = limits.body_read_timeout;
+            with_deadline(&mut req, within)
+        }
+        None => None,
+    };
     let span = tracing::info_span!("request", request_id = %id);
     let res = next.call(req).instrument(span.clone()).await?;
 
-    let mut res = if needs_problem_body(&res) {
+    let res = if needs_problem_body(&res) {
         let (req, original) = res.into_parts();
         let problem = ApiError::from_status(original.status(), original.headers());
-        ServiceResponse::new(req, problem.error_response()).map_into_right_body()
+        ServiceResponse::new(req, problem.error_response()).map_into_boxed_body()
     } else {
-        res.map_into_left_body()
+        res.map_into_boxed_body()
     };
+    let mut res = res.map_body(|_, answer| HoldingBody { answer, body });
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(REQUEST_ID, value);
@@ -119,6 +124,30 @@ pub async fn observe(
     Ok(res)
 }
 
+/// A response's body that keeps its request's unread body alive until it is sent, so actix
+/// closes the connection instead of draining the rest (see [`SharedPayload`]).
+struct HoldingBody {
+    answer: actix_web::body::BoxBody,
+    /// Only held, never read: its being alive is what counts.
+    #[allow(dead_code)]
+    body: Option<SharedPayload>,
+}
+
+impl MessageBody for HoldingBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.answer.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<web::Bytes, Self::Error>>> {
+        Pin::new(&mut self.answer).poll_next(cx)
+    }
+}
+
 /// The Content-Security-Policy of Swagger UI (`/docs/`): its own scripts and styles only, no
 /// third party, and no framing (clickjacking).
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -155,21 +184,44 @@ pub struct RequestLimits {
     pub body_read_timeout: Duration,
 }
 
+/// The slowest upload rate a body is given time for beyond [`RequestLimits::body_read_timeout`]:
+/// a body announced with `Content-Length` may take `timeout + length / rate` (as Apache's
+/// `mod_reqtimeout` `MinRate`), so an 8 MiB catalogue file is not cut off at 15 s.
+pub const BODY_MIN_RATE_BYTES_PER_SEC: u64 = 64 * 1024;
+
+/// The request body of a request, read through [`Deadline`]. The middleware keeps a second
+/// handle and hands it to the response (see [`observe`]), so a body that is not read to its
+/// end — the handler refused early, or the deadline passed — is still held when actix decides
+/// about the connection: it then closes it instead of draining (and, for a chunked body,
+/// waiting for) the rest of the body without any time limit.
+type SharedPayload = Rc<RefCell<Payload>>;
+
 /// `payload`, failing with a timeout once `within` has passed before its end arrived: a client
 /// trickling a body one byte every 30 s no longer holds its connection open indefinitely.
-fn with_deadline(payload: Payload, within: Duration) -> Payload {
+fn with_deadline(req: &mut ServiceRequest, within: Duration) -> Option<SharedPayload> {
+    let payload = req.take_payload();
     if matches!(payload, Payload::None) {
-        return payload;
+        req.set_payload(payload);
+        return None;
     }
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let within = within + Duration::from_secs(announced / BODY_MIN_RATE_BYTES_PER_SEC);
+    let inner = Rc::new(RefCell::new(payload));
     let stream: BoxedPayloadStream = Box::pin(Deadline {
-        inner: payload,
+        inner: inner.clone(),
         timer: Box::pin(actix_web::rt::time::sleep(within)),
     });
-    Payload::from(stream)
+    req.set_payload(Payload::from(stream));
+    Some(inner)
 }
 
 struct Deadline {
-    inner: Payload,
+    inner: SharedPayload,
     timer: Pin<Box<actix_web::rt::time::Sleep>>,
 }
 
@@ -177,7 +229,7 @@ impl futures_util::Stream for Deadline {
     type Item = Result<web::Bytes, PayloadError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if let Poll::Ready(item) = Pin::new(&mut self.inner).poll_next(cx) {
+        if let Poll::Ready(item) = Pin::new(&mut *self.inner.borrow_mut()).poll_next(cx) {
             return Poll::Ready(item);
         }
         match self.timer.as_mut().poll(cx) {
@@ -187,6 +239,18 @@ impl futures_util::Stream for Deadline {
             ))))),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// A failed body read as the client sees it: 408 when it was too slow, 400 otherwise.
+pub fn payload_error(e: PayloadError) -> ApiError {
+    if timed_out(&e) {
+        request_timeout()
+    } else {
+        ApiError::bad_request(
+            "malformed_body",
+            format!("The request body could not be read: {e}."),
+        )
     }
 }
 

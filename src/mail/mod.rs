@@ -294,6 +294,45 @@ pub fn spawn_worker(pool: Pool, mailer: Mailer, interval: Duration) -> Worker {
     Worker { stop, thread }
 }
 
+/// The outbox holds addresses and mail texts until they are sent (and addresses after).
+pub struct Outbox;
+
+impl crate::personal_data::PersonalData for Outbox {
+    fn name(&self) -> &'static str {
+        "mail"
+    }
+
+    fn tables(&self) -> &'static [crate::personal_data::Table] {
+        use crate::personal_data::Kind::*;
+        const DELETED: crate::personal_data::Kind =
+            Personal("mails to the deleted address are deleted");
+        &[crate::personal_data::Table {
+            name: "outbox_emails",
+            columns: &[
+                ("id", Plain),
+                ("recipient", DELETED),
+                ("subject", DELETED),
+                ("body", DELETED),
+                ("created_at", Plain),
+                ("attempts", Plain),
+                ("next_attempt_at", Plain),
+                ("sent_at", Plain),
+                ("last_error", Plain),
+            ],
+        }]
+    }
+
+    fn erase(
+        &self,
+        conn: &mut DbConnection,
+        subject: &crate::personal_data::Subject,
+    ) -> Result<(), crate::error::ApiError> {
+        diesel::delete(outbox_emails::table.filter(outbox_emails::recipient.eq(&subject.email)))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

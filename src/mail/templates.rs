@@ -1,7 +1,7 @@
 //! The texts of the mails the service sends, in German and English.
 
 use super::Mail;
-use crate::auth::model::Language;
+use crate::language::Language;
 
 /// Mail with the link that verifies a new account's address.
 pub fn verification(to: &str, lang: Language, base: &str, token: &str) -> Mail {

@@ -12,5 +12,6 @@ pub mod acting;
 pub mod members;
 pub mod model;
 pub mod moderation;
+pub mod personal_data;
 pub mod routes;
 pub mod store;

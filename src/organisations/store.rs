@@ -783,6 +783,15 @@ pub fn revoke_invitation(conn: &mut DbConnection, org: i64, id: i64) -> QueryRes
     Ok(closed == 1)
 }
 
+/// Deletes every invitation addressed to `email` (open or closed): the address is personal
+/// data of someone who deleted their account. Memberships it led to are recorded elsewhere.
+pub fn delete_invitations_to(conn: &mut DbConnection, email: &str) -> QueryResult<usize> {
+    diesel::delete(
+        organisation_invitations::table.filter(organisation_invitations::email.eq(email)),
+    )
+    .execute(conn)
+}
+
 /// The open, unexpired invitation with this token.
 pub fn invitation_by_token(
     conn: &mut DbConnection,

@@ -633,6 +633,36 @@ fn slow_bodies_oversized_announcements_and_malformed_requests_on_the_wire() {
         started.elapsed()
     );
 
+    // The same with a chunked body, which actix would otherwise drain without a limit.
+    let started = Instant::now();
+    let (answer, closed) = exchange(
+        port,
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n",
+        Duration::from_secs(10),
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(closed, "the connection stays open: {answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // A body nobody reads (a GET with an endless chunked body): answered, then closed.
+    let (answer, closed) = exchange(
+        port,
+        "GET /api/v1/fields HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n",
+        Duration::from_secs(5),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(closed, "the connection stays open: {answer}");
+    // The catalogue import takes files up to 8 MiB: a large announced one is invited.
+    let (answer, _) = exchange(
+        port,
+        "POST /api/v1/admin/catalogue/import HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\nExpect: 100-continue\r\n\r\n",
+        Duration::from_millis(500),
+    );
+    assert!(answer.starts_with("HTTP/1.1 100 Continue"), "{answer}");
+
     // A malformed request is the client's mistake: answered 400, no ERROR in the log.
     let (answer, _) = exchange(
         port,

@@ -96,7 +96,9 @@ async fn a_body_that_trickles_in_answers_408() {
         .to_request();
     let (req, _) = req.replace_payload(actix_http::Payload::from(payload));
     let started = std::time::Instant::now();
-    let r = send(&app, req).await;
+    let r = actix_web::rt::time::timeout(Duration::from_secs(10), send(&app, req))
+        .await
+        .expect("the body read is bounded");
     r.assert_problem(408, "request_timeout");
     assert!(
         started.elapsed() < Duration::from_secs(5),
@@ -143,21 +145,17 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         verified_user(&app, &ctx, "lena@example.org").await;
+        let mut current = PASSWORD.to_owned();
         for round in 0..4 {
-            // The attacker holds a session and the old password; the owner resets.
-            let current = if round == 0 { PASSWORD.to_owned() } else { format!("Owner reset {}", round - 1) };
-            let attacker = login(&app, "lena@example.org", &current).await;
-            let attacker = match attacker.status.as_u16() {
-                200 => access(&attacker.body),
-                _ => break,
-            };
+            // The attacker holds a session and the password in force; the owner resets.
+            let attacker = access(&login(&app, "lena@example.org", &current).await.body);
             call(&app, Method::POST, "/api/v1/auth/password-reset", None, Some(json!({"email": "lena@example.org"}))).await;
             ctx.deliver();
             let reset_token = ctx.sink.to("lena@example.org").pop().unwrap().token();
-            let owner_password = format!("Owner reset {round}");
+            let (owner_password, attacker_password) = (format!("Owner reset {round}"), format!("Attacker was here {round}"));
             let (change, reset) = futures_util::join!(
                 call(&app, Method::POST, "/api/v1/auth/password", Some(&attacker),
-                    Some(json!({"current_password": current, "new_password": "Attacker was here 1"}))),
+                    Some(json!({"current_password": current, "new_password": attacker_password}))),
                 call(&app, Method::POST, "/api/v1/auth/password-reset/confirm", None,
                     Some(json!({"token": reset_token, "new_password": owner_password}))),
             );
@@ -165,17 +163,18 @@ both_backends! {
             if reset.status == 204 {
                 // The owner's reset holds: the attacker's password and sessions do not.
                 change.assert_problem(401, "invalid_token");
-                login(&app, "lena@example.org", "Attacker was here 1").await.assert_problem(401, "invalid_credentials");
+                login(&app, "lena@example.org", &attacker_password).await.assert_problem(401, "invalid_credentials");
                 call(&app, Method::GET, "/api/v1/me", Some(&attacker), None).await.assert_problem(401, "invalid_token");
-                assert_eq!(login(&app, "lena@example.org", &owner_password).await.status, 200);
+                current = owner_password;
             } else {
                 // The change came first; the reset link it voided is refused, and nothing half
                 // happened: the attacker's password is the one in force.
                 assert_eq!(change.status, 200, "{}", change.text);
                 reset.assert_problem(400, "invalid_or_expired_token");
-                assert_eq!(login(&app, "lena@example.org", "Attacker was here 1").await.status, 200);
-                return;
+                login(&app, "lena@example.org", &owner_password).await.assert_problem(401, "invalid_credentials");
+                current = attacker_password;
             }
+            assert_eq!(login(&app, "lena@example.org", &current).await.status, 200);
         }
     }
 
@@ -247,6 +246,15 @@ both_backends! {
         send(&app, from("198.51.100.1", json!({"email": "other@example.org", "password": PASSWORD, "device_token": device}))).await
             .assert_problem(429, "rate_limited");
         call(&app, Method::GET, "/api/v1/me", Some(&device), None).await.assert_problem(401, "invalid_token");
+        // A new password ends every device token issued before: whoever collected tokens
+        // while they knew the old one gets no guessing budget of their own afterwards.
+        let fresh = send(&app, from("198.51.100.3", json!({"email": "lena@example.org", "password": PASSWORD, "device_token": device}))).await;
+        assert_eq!(fresh.status, 200, "{}", fresh.text);
+        let r = call(&app, Method::POST, "/api/v1/auth/password", Some(&access(&fresh.body)),
+            Some(json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        send(&app, from("198.51.100.3", json!({"email": "lena@example.org", "password": NEW_PASSWORD, "device_token": device}))).await
+            .assert_problem(429, "rate_limited");
         // A known device has a limit of its own: a stolen device token is no free guessing.
         for _ in 0..3 {
             send(&app, from("198.51.100.2", json!({"email": "lena@example.org", "password": "Falsch 12345", "device_token": device}))).await;

@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod architecture;
 mod authorization;
 mod catalogue;
 mod catalogue_admin;

@@ -1,6 +1,6 @@
-//! Administrators read the audit log.
+//! Administrators read the audit log (the log itself is infrastructure: `crate::audit`).
 
-use super::{list, AuditEntry};
+use crate::audit::{list, AuditEntry};
 use crate::auth::extract::Admin;
 use crate::db::Db;
 use crate::error::{ApiResult, Problem};
@@ -9,16 +9,19 @@ use actix_web::{get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(audit_log);
 }
 
 /// Filters of the audit log.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// Only entries about this kind of object, e.g. `user`.
+    #[validate(length(max = 64), custom(function = "crate::text::line"))]
+    #[param(max_length = 64)]
     pub object_type: Option<String>,
     /// Only entries by this user.
     pub actor_id: Option<i64>,
@@ -44,6 +47,7 @@ pub async fn audit_log(
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<AuditEntry>>> {
     let page = page.validate()?;
+    filter.validate()?;
     let AuditFilter {
         object_type,
         actor_id,

@@ -1,0 +1,87 @@
+//! Duties about personal data that span every slice: deleting an account now, the export of
+//! everything held about a person later. This module names no slice: it runs the steps of the
+//! personal-data registry ([`crate::personal_data`]) that `lib.rs` hands to the application.
+
+use crate::audit;
+use crate::auth::extract::CurrentUser;
+use crate::auth::model::DeletionConfirmation;
+use crate::auth::Auth;
+use crate::clock::Clock;
+use crate::db::{write_transaction, Db};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::Body;
+use crate::personal_data::{erase_everywhere, Registry, Subject};
+use actix_web::{delete, web, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(delete_me);
+}
+
+/// Delete the own account. Sessions end at once; the account keeps no personal data
+/// (contributions made later stay, shown as from a deleted account).
+#[utoipa::path(
+    tag = "accounts",
+    security(("bearer" = [])),
+    request_body = DeletionConfirmation,
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Wrong password or invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last active administrator (`last_admin`) or the only representative of an organisation (`last_representative`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/me")]
+pub async fn delete_me(
+    user: CurrentUser,
+    auth: web::Data<Auth>,
+    db: web::Data<Db>,
+    clock: web::Data<Clock>,
+    registry: web::Data<Registry>,
+    body: Body<DeletionConfirmation>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner()?;
+    body.validate()?;
+    auth.limits.password_check(user.id())?;
+    let password = body.password;
+    if !auth
+        .passwords
+        .verify(password, Some(user.user.password_hash.clone()))
+        .await?
+    {
+        return Err(ApiError::invalid_field(
+            "password",
+            "incorrect",
+            "is not the current password",
+        ));
+    }
+    let registry = *registry.get_ref();
+    let now = clock.now().naive_utc();
+    db.run(move |conn| {
+        write_transaction(conn, |conn| {
+            // Serialises the deletion with whatever this account joins or accepts meanwhile,
+            // with a second deletion and with credential changes: the row as it is now
+            // decides.
+            let account = user.still_current(conn)?;
+            let subject = Subject {
+                user_id: account.id,
+                email: account.email.clone(),
+                now,
+            };
+            erase_everywhere(registry, conn, &subject)?;
+            audit::record(
+                conn,
+                Some(account.id),
+                "user.deleted",
+                "user",
+                Some(account.id),
+                serde_json::json!({}),
+            )?;
+            Ok::<_, ApiError>(())
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,267 @@
+//! Rules of the code's shape that a reviewer would otherwise have to remember: imports run
+//! downward only, and every column of the database is classified in the personal-data
+//! registry (so every migration makes a privacy decision). Also what account deletion does
+//! through that registry.
+
+use crate::accounts::{call, verified_user, Ctx, PASSWORD};
+use crate::both_backends;
+use crate::organisations::{staff, token, verified_org};
+use actix_web::http::Method;
+
+use beteiligung::db::DbConnection;
+use beteiligung::personal_data::Kind;
+use diesel::prelude::*;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The layers of the crate, lowest first. A module may use only modules of a lower layer
+/// (and itself). Infrastructure (below 10) names no domain slice; identity and accounts are
+/// below organisations, those below the catalogue and consultations, those below the
+/// participation slices (40) that come next, and privacy and administration above them all.
+const LAYERS: &[(&str, u32)] = &[
+    ("config", 0),
+    ("clock", 0),
+    ("text", 0),
+    ("language", 0),
+    ("error", 1),
+    ("db", 2),
+    ("db_run", 2),
+    ("http", 3),
+    ("openapi", 3),
+    ("personal_data", 3),
+    ("audit", 4),
+    ("mail", 4),
+    ("auth", 10),
+    ("organisations", 20),
+    ("catalogue", 30),
+    ("consultations", 31),
+    ("privacy", 50),
+    ("admin", 50),
+];
+/// `lib.rs` and `main.rs`: they assemble everything.
+const TOP: u32 = 100;
+
+fn layer(module: &str) -> Option<u32> {
+    LAYERS.iter().find(|(m, _)| *m == module).map(|(_, l)| *l)
+}
+
+/// The top-level modules a line names through `crate::…`, including `use crate::{a, b::c}`.
+fn named_modules(line: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            // Top-level names of the group only (`a::{x, y}` inside names `a`).
+            let mut depth = 0;
+            let mut item = String::new();
+            for c in group[..end].chars().chain([',']) {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        let name: String = item
+                            .trim()
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        if !name.is_empty() {
+                            found.push(name);
+                        }
+                        item.clear();
+                    }
+                    _ if depth == 0 => item.push(c),
+                    _ => {}
+                }
+            }
+        } else {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            found.push(name);
+        }
+    }
+    found
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn imports_run_downward_only() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut broken = Vec::new();
+    for file in &files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let first = relative
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_str()
+            .unwrap();
+        let module = first.trim_end_matches(".rs");
+        let own = match module {
+            "lib" | "main" => TOP,
+            m => layer(m).unwrap_or_else(|| {
+                panic!("src/{first} is not in LAYERS of tests/api/architecture.rs: give the new module its layer")
+            }),
+        };
+        let text = std::fs::read_to_string(file).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            for named in named_modules(code) {
+                if named == module {
+                    continue;
+                }
+                // Items defined in lib.rs itself (the app, the registry) are the top.
+                let target = layer(&named).unwrap_or(TOP);
+                if target >= own {
+                    broken.push(format!(
+                        "src/{}:{}: `{module}` (layer {own}) uses `crate::{named}` (layer {target}); imports run downward only (README, \"Layers\")",
+                        relative.display(),
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "upward imports:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn the_layer_rule_sees_grouped_and_nested_imports() {
+    assert_eq!(
+        named_modules("use crate::{auth::extract::Admin, db::Db};"),
+        ["auth", "db"]
+    );
+    assert_eq!(
+        named_modules("use crate::http::{pagination::{Page, PageParams}, Body};"),
+        ["http"]
+    );
+    assert_eq!(
+        named_modules("let x = crate::catalogue::store::ImportError::InUse;"),
+        ["catalogue"]
+    );
+    assert_eq!(named_modules("crate::db_run!(conn, |c| x)"), ["db_run"]);
+}
+
+#[derive(QueryableByName)]
+struct ColumnName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+}
+
+/// Every (table, column) of the migrated database.
+fn columns_in_database(conn: &mut DbConnection) -> BTreeSet<(String, String)> {
+    let rows: Vec<ColumnName> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
+             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'",
+        )
+        .load(c)
+        .unwrap(),
+        DbConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name \
+             FROM information_schema.columns WHERE table_schema = current_schema() \
+             AND table_name <> '__diesel_schema_migrations'",
+        )
+        .load(c)
+        .unwrap(),
+    };
+    rows.into_iter()
+        .map(|r| (r.table_name, r.column_name))
+        .collect()
+}
+
+both_backends! {
+    async fn every_column_is_classified_in_the_personal_data_registry(db) {
+        let pool = db.pool();
+        let in_database = columns_in_database(&mut pool.get().unwrap());
+        assert!(in_database.len() > 100, "{in_database:?}");
+        let mut classified: BTreeMap<(String, String), (&str, Kind)> = BTreeMap::new();
+        let mut owners: BTreeMap<&str, &str> = BTreeMap::new();
+        for slice in beteiligung::PERSONAL_DATA {
+            for table in slice.tables() {
+                if let Some(other) = owners.insert(table.name, slice.name()) {
+                    panic!("table {} is claimed by both {other} and {}", table.name, slice.name());
+                }
+                for (column, kind) in table.columns {
+                    let key = (table.name.to_owned(), column.to_string());
+                    assert!(classified.insert(key, (slice.name(), *kind)).is_none(), "{}.{column} twice", table.name);
+                }
+            }
+        }
+        let unclassified: Vec<_> = in_database.iter().filter(|c| !classified.contains_key(*c)).collect();
+        assert!(
+            unclassified.is_empty(),
+            "columns no slice classifies (add them to the slice's `PersonalData::tables`, saying whether they hold personal data and what deletion does to it): {unclassified:?}"
+        );
+        let stale: Vec<_> = classified.keys().filter(|c| !in_database.contains(*c)).collect();
+        assert!(stale.is_empty(), "classified columns the database does not have: {stale:?}");
+        // Addresses and names are personal, not plain.
+        assert!(matches!(classified[&("users".to_owned(), "email".to_owned())].1, Kind::Personal(_)));
+        assert!(matches!(classified[&("users".to_owned(), "password_hash".to_owned())].1, Kind::Secret(_)));
+    }
+
+    async fn account_deletion_runs_every_step_or_none(db) {
+        use beteiligung::db::schema::{organisation_invitations, outbox_emails, sessions, users};
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let moderator = staff(&app, &ctx, "moderation@example.org", "moderator").await;
+        let (rep, org) = verified_org(&app, &ctx, &moderator, "vorstand@example.org", "Verein A", "migrant_organisation").await;
+        let lena = token(&verified_user(&app, &ctx, "lena@example.org").await);
+        // An open invitation to Lena's address, and a mail to her still in the outbox.
+        let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/invitations"), Some(&rep), Some(json!({"email": "lena@example.org", "role": "member"}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let invitations_to = |conn: &mut DbConnection, email: &str| -> i64 {
+            organisation_invitations::table.filter(organisation_invitations::email.eq(email)).count().get_result(conn).unwrap()
+        };
+        let mut conn = ctx.db.connection();
+        assert_eq!(invitations_to(&mut conn, "lena@example.org"), 1);
+
+        // The representative's deletion is refused by the organisations step; the accounts
+        // step before it has run, and all of it is rolled back.
+        call(&app, Method::DELETE, "/api/v1/me", Some(&rep), Some(json!({"password": PASSWORD}))).await
+            .assert_problem(409, "last_representative");
+        let (email, deleted): (String, Option<chrono::NaiveDateTime>) = users::table
+            .filter(users::email.eq("vorstand@example.org"))
+            .select((users::email, users::deleted_at))
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!((email.as_str(), deleted), ("vorstand@example.org", None));
+        assert_eq!(call(&app, Method::GET, "/api/v1/me", Some(&rep), None).await.status, 200);
+
+        // Lena's deletion runs every step: account, sessions, invitations to her address, mails.
+        let lena_id = call(&app, Method::GET, "/api/v1/me", Some(&lena), None).await.body["id"].as_i64().unwrap();
+        let r = call(&app, Method::DELETE, "/api/v1/me", Some(&lena), Some(json!({"password": PASSWORD}))).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        assert_eq!(invitations_to(&mut conn, "lena@example.org"), 0);
+        let open_sessions: i64 = sessions::table.filter(sessions::user_id.eq(lena_id)).count().get_result(&mut conn).unwrap();
+        assert_eq!(open_sessions, 0);
+        let mails: i64 = outbox_emails::table.filter(outbox_emails::recipient.eq("lena@example.org")).count().get_result(&mut conn).unwrap();
+        assert_eq!(mails, 0);
+        let (email, name, language): (String, String, String) = users::table.find(lena_id)
+            .select((users::email, users::display_name, users::preferred_language)).first(&mut conn).unwrap();
+        assert_eq!((email.as_str(), name.as_str(), language.as_str()), (format!("deleted-{lena_id}@invalid").as_str(), "Gelöschtes Konto", "de"));
+    }
+}

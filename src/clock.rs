@@ -32,3 +32,41 @@ impl Clock {
         }
     }
 }
+
+/// Seconds since the Unix epoch by the system clock. Access and device tokens use it: their
+/// `exp`, `nbf` and `iat` are checked by `jsonwebtoken` against the system clock, so they must
+/// be issued on the same one (a token is never subject to a moved test clock).
+pub fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The time of a request, from the application's clock: handlers take it as an argument and
+/// pass it into every domain function and store that records or compares a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now(pub DateTime<Utc>);
+
+impl Now {
+    /// The time of `req` by the clock the application was built with (the system clock when
+    /// none was given).
+    pub fn of(req: &actix_web::HttpRequest) -> Self {
+        Now(req
+            .app_data::<actix_web::web::Data<Clock>>()
+            .map_or_else(Utc::now, |clock| clock.now()))
+    }
+
+    /// As stored in the database (UTC without zone).
+    pub fn naive(self) -> chrono::NaiveDateTime {
+        self.0.naive_utc()
+    }
+}
+
+impl actix_web::FromRequest for Now {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Now::of(req)))
+    }
+}

@@ -192,13 +192,14 @@ pub fn api_doc_json() -> String {
 /// it — and does nothing when a catalogue is there (so seeding twice changes nothing).
 pub fn seed_demo(
     conn: &mut db::DbConnection,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<catalogue::store::ImportSummary>, catalogue::store::ImportError> {
     db::write_transaction(conn, |conn| {
-        let Some(summary) = catalogue::seed_demo(conn)? else {
+        let Some(summary) = catalogue::seed_demo(conn, now.naive_utc())? else {
             return Ok(None);
         };
-        let draft = consultations::demo_draft(conn, chrono::Utc::now())?;
-        consultations::store::insert(conn, &draft)?;
+        let draft = consultations::demo_draft(conn, now)?;
+        consultations::store::insert(conn, now.naive_utc(), &draft)?;
         Ok(Some(summary))
     })
 }

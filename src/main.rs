@@ -2,6 +2,8 @@
 //! print the OpenAPI document.
 
 use beteiligung::catalogue::{file::CatalogueFile, store};
+// The command line acts at the time of the system clock.
+use beteiligung::clock::Clock;
 use beteiligung::config::{Backend, LogFormat, Settings};
 use beteiligung::db::{self, Db};
 use beteiligung::AppState;
@@ -163,7 +165,9 @@ fn migrate(settings: &Settings) -> Result<db::DbConnection, String> {
 
 fn seed(settings: &Settings) -> Result<(), String> {
     let mut conn = migrate(settings)?;
-    match beteiligung::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))? {
+    match beteiligung::seed_demo(&mut conn, Clock::System.now())
+        .map_err(|e| format!("seeding failed: {e}"))?
+    {
         Some(s) => tracing::info!(
             fields = s.fields,
             measures = s.measures,
@@ -184,8 +188,8 @@ fn import(settings: &Settings, path: &PathBuf, replace: bool) -> Result<(), Stri
     } else {
         store::ImportMode::IntoEmpty
     };
-    let summary =
-        store::import(&mut conn, &file, mode).map_err(|e| format!("import failed: {e}"))?;
+    let summary = store::import(&mut conn, Clock::System.now().naive_utc(), &file, mode)
+        .map_err(|e| format!("import failed: {e}"))?;
     tracing::info!(
         fields = summary.fields,
         measures = summary.measures,
@@ -213,8 +217,8 @@ fn serve(settings: Settings) -> Result<(), String> {
     let mailer = beteiligung::mail::Mailer::from_settings(&settings)?;
     let mut conn = migrate(&settings)?;
     if settings.seed_demo {
-        if let Some(s) =
-            beteiligung::seed_demo(&mut conn).map_err(|e| format!("seeding failed: {e}"))?
+        if let Some(s) = beteiligung::seed_demo(&mut conn, Clock::System.now())
+            .map_err(|e| format!("seeding failed: {e}"))?
         {
             tracing::info!(
                 fields = s.fields,
@@ -244,8 +248,12 @@ fn serve(settings: Settings) -> Result<(), String> {
     }
     drop(conn);
     let pool = open_pool(&settings)?;
-    let outbox =
-        beteiligung::mail::spawn_worker(pool.clone(), mailer, std::time::Duration::from_secs(2));
+    let outbox = beteiligung::mail::spawn_worker(
+        pool.clone(),
+        mailer,
+        Clock::System,
+        std::time::Duration::from_secs(2),
+    );
     let state = AppState::new(
         Db::new(pool, settings.database_url.backend),
         settings.clone(),
@@ -292,14 +300,17 @@ fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<
             Some(password::hash_now(password)?)
         }
     };
+    // The command line acts at the time of the system clock.
+    let now = Clock::System.now().naive_utc();
     db::write_transaction(&mut conn, |conn| {
         let id = match (&existing, &password_hash) {
             (Some(user), _) => {
-                store::promote_to_admin(conn, user.id)?;
+                store::promote_to_admin(conn, now, user.id)?;
                 user.id
             }
             (None, Some(hash)) => store::insert_user(
                 conn,
+                now,
                 &store::NewAccount {
                     email: &email,
                     password_hash: hash,
@@ -319,6 +330,7 @@ fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<
         };
         beteiligung::audit::record(
             conn,
+            now,
             None,
             action,
             "user",

@@ -4,6 +4,7 @@ use crate::audit;
 use crate::auth::extract::Admin;
 use crate::auth::model::Role;
 use crate::auth::store::{self, UserRow};
+use crate::clock::Now;
 use crate::db::schema::users;
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult, Problem};
@@ -215,11 +216,13 @@ fn live_user(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
 )]
 #[put("/users/{id}/role")]
 pub async fn set_role(
+    now: Now,
     Admin(admin): Admin,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: web::Json<RoleChange>,
 ) -> ApiResult<web::Json<UserAccount>> {
+    let now = now.naive();
     let (id, role, actor) = (id.into_inner(), body.role, admin.id());
     let outcome: Result<UserRow, Refusal> = db
         .run(move |conn| -> Change {
@@ -241,14 +244,12 @@ pub async fn set_role(
                     return Ok(Err(Refusal::LastAdmin));
                 }
                 diesel::update(users::table.find(id))
-                    .set((
-                        users::role.eq(role.as_str()),
-                        users::updated_at.eq(chrono::Utc::now().naive_utc()),
-                    ))
+                    .set((users::role.eq(role.as_str()), users::updated_at.eq(now)))
                     .execute(conn)?;
-                store::revoke_all_sessions(conn, id)?;
+                store::revoke_all_sessions(conn, now, id)?;
                 audit::record(
                     conn,
+                    now,
                     Some(actor),
                     "user.role_changed",
                     "user",
@@ -279,11 +280,13 @@ pub async fn set_role(
 )]
 #[post("/users/{id}/block")]
 pub async fn block_user(
+    now: Now,
     Admin(admin): Admin,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: web::Json<BlockRequest>,
 ) -> ApiResult<web::Json<UserAccount>> {
+    let now = now.naive();
     body.validate()?;
     let (id, actor, reason) = (id.into_inner(), admin.id(), body.into_inner().reason);
     if id == actor {
@@ -305,11 +308,12 @@ pub async fn block_user(
                     return Ok(Err(Refusal::LastAdmin));
                 }
                 diesel::update(users::table.find(id))
-                    .set(users::blocked_at.eq(Some(chrono::Utc::now().naive_utc())))
+                    .set(users::blocked_at.eq(Some(now)))
                     .execute(conn)?;
-                store::revoke_all_sessions(conn, id)?;
+                store::revoke_all_sessions(conn, now, id)?;
                 audit::record(
                     conn,
+                    now,
                     Some(actor),
                     "user.blocked",
                     "user",
@@ -337,10 +341,12 @@ pub async fn block_user(
 )]
 #[post("/users/{id}/unblock")]
 pub async fn unblock_user(
+    now: Now,
     Admin(admin): Admin,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<UserAccount>> {
+    let now = now.naive();
     let (id, actor) = (id.into_inner(), admin.id());
     let outcome = db
         .run(move |conn| -> Change {
@@ -359,6 +365,7 @@ pub async fn unblock_user(
                     .execute(conn)?;
                 audit::record(
                     conn,
+                    now,
                     Some(actor),
                     "user.unblocked",
                     "user",

@@ -16,6 +16,7 @@ pub type Actor = Option<i64>;
 /// Appends one entry. Call it in the same transaction as the change it records.
 pub fn record(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     actor: Actor,
     action: &str,
     object_type: &str,
@@ -29,7 +30,7 @@ pub fn record(
             audit_log::object_type.eq(object_type),
             audit_log::object_id.eq(object_id),
             audit_log::details.eq(details.to_string()),
-            audit_log::created_at.eq(chrono::Utc::now().naive_utc()),
+            audit_log::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
@@ -39,6 +40,7 @@ pub fn record(
 /// survive the deletion of what the entries are about).
 pub fn count_recent(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     actor: i64,
     action: &str,
     hours: i64,
@@ -46,10 +48,7 @@ pub fn count_recent(
     audit_log::table
         .filter(audit_log::actor_id.eq(actor))
         .filter(audit_log::action.eq(action))
-        .filter(
-            audit_log::created_at
-                .gt(chrono::Utc::now().naive_utc() - chrono::Duration::hours(hours)),
-        )
+        .filter(audit_log::created_at.gt(now - chrono::Duration::hours(hours)))
         .count()
         .get_result(conn)
 }

@@ -35,14 +35,18 @@ impl CurrentUser {
     /// this request was authenticated. Credential changes and deletion call it inside their
     /// transaction, so that of two competing changes exactly one wins, and a reset or a
     /// sign-out everywhere is never undone by a change that started before it.
-    pub fn still_current(&self, conn: &mut crate::db::DbConnection) -> Result<UserRow, ApiError> {
+    pub fn still_current(
+        &self,
+        conn: &mut crate::db::DbConnection,
+        now: chrono::NaiveDateTime,
+    ) -> Result<UserRow, ApiError> {
         let current = store::lock_user(conn, self.id())?;
         match current {
             Some(u)
                 if u.password_hash == self.user.password_hash
                     && u.blocked_at.is_none()
                     && u.deleted_at.is_none()
-                    && store::session_is_live(conn, self.session_id)? =>
+                    && store::session_is_live(conn, now, self.session_id)? =>
             {
                 Ok(u)
             }
@@ -80,6 +84,7 @@ impl FromRequest for CurrentUser {
             return Box::pin(async move { Ok(known) });
         }
         let token = bearer(req);
+        let now = crate::clock::Now::of(req).naive();
         let auth = req.app_data::<web::Data<Auth>>().cloned();
         let db = req.app_data::<web::Data<Db>>().cloned();
         Box::pin(async move {
@@ -94,7 +99,7 @@ impl FromRequest for CurrentUser {
             })?;
             let (user_id, session_id) = auth.tokens.verify(&token).ok_or_else(session_ended)?;
             let user = db
-                .run(move |conn| store::session_user(conn, session_id, user_id))
+                .run(move |conn| store::session_user(conn, now, session_id, user_id))
                 .await?
                 .ok_or_else(session_ended)?;
             Ok(CurrentUser { user, session_id })

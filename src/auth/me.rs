@@ -3,6 +3,7 @@
 use super::extract::{CurrentUser, Verified};
 use super::model::{Me, ProfileUpdate};
 use super::store;
+use crate::clock::Now;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiResult, Problem};
 use crate::http::Body;
@@ -43,10 +44,12 @@ pub async fn get_me(user: CurrentUser) -> web::Json<Me> {
 )]
 #[patch("/me")]
 pub async fn update_me(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     body: Body<ProfileUpdate>,
 ) -> ApiResult<web::Json<Me>> {
+    let now = now.naive();
     let body = body.into_inner()?;
     body.validate()?;
     let ProfileUpdate {
@@ -57,7 +60,7 @@ pub async fn update_me(
     let updated = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                store::update_profile(conn, id, display_name.as_deref(), preferred_language)?;
+                store::update_profile(conn, now, id, display_name.as_deref(), preferred_language)?;
                 store::user_by_id(conn, id)
             })
         })

@@ -81,7 +81,7 @@ impl PersonalData for Accounts {
                 "This is the last active administrator; name another one before deleting this account.",
             ));
         }
-        store::anonymise_user(conn, subject.user_id)?;
+        store::anonymise_user(conn, subject.now, subject.user_id)?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ use super::password::check_policy;
 use super::store::{self, normalize_email, NewAccount, Purpose, RefreshOutcome};
 use super::{Auth, RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL};
 use crate::auth::model::Role;
+use crate::clock::Now;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::Body;
@@ -82,11 +83,13 @@ impl Auth {
 )]
 #[post("/auth/register")]
 pub async fn register(
+    now: Now,
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<Registration>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     auth.limits.register(&req)?;
     let mut form = body.into_inner();
     form.email = normalize_email(&form.email);
@@ -113,10 +116,11 @@ pub async fn register(
             if let Some(existing) = store::user_by_email(conn, &form.email)? {
                 let notice =
                     templates::already_registered(&existing.email, existing.language(), &base);
-                return mail::enqueue(conn, &notice);
+                return mail::enqueue(conn, now, &notice);
             }
             let id = store::insert_user(
                 conn,
+                now,
                 &NewAccount {
                     email: &form.email,
                     password_hash: &hash,
@@ -127,10 +131,16 @@ pub async fn register(
                     verified: false,
                 },
             )?;
-            let token =
-                store::create_one_time_token(conn, id, Purpose::VerifyEmail, VERIFY_EMAIL_TTL)?;
+            let token = store::create_one_time_token(
+                conn,
+                now,
+                id,
+                Purpose::VerifyEmail,
+                VERIFY_EMAIL_TTL,
+            )?;
             mail::enqueue(
                 conn,
+                now,
                 &templates::verification(&form.email, form.preferred_language, &base, &token),
             )
         });
@@ -159,20 +169,22 @@ pub async fn register(
 )]
 #[post("/auth/verify-email")]
 pub async fn verify_email(
+    now: Now,
     db: web::Data<Db>,
     body: web::Json<TokenSubmission>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let token = body.into_inner().token;
     let verified = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 let Some(user_id) =
-                    store::consume_one_time_token(conn, &token, Purpose::VerifyEmail)?
+                    store::consume_one_time_token(conn, now, &token, Purpose::VerifyEmail)?
                 else {
                     return Ok(false);
                 };
-                store::mark_verified(conn, user_id)?;
+                store::mark_verified(conn, now, user_id)?;
                 Ok::<_, diesel::result::Error>(true)
             })
         })
@@ -196,11 +208,13 @@ pub async fn verify_email(
 )]
 #[post("/auth/verify-email/resend")]
 pub async fn resend_verification(
+    now: Now,
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<EmailSubmission>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     auth.limits.reset(&req)?;
     body.validate()?;
     let started = std::time::Instant::now();
@@ -216,12 +230,14 @@ pub async fn resend_verification(
             }
             let token = store::create_one_time_token(
                 conn,
+                now,
                 user.id,
                 Purpose::VerifyEmail,
                 VERIFY_EMAIL_TTL,
             )?;
             mail::enqueue(
                 conn,
+                now,
                 &templates::verification(&user.email, user.language(), &base, &token),
             )
         })
@@ -246,11 +262,13 @@ pub async fn resend_verification(
 )]
 #[post("/auth/login")]
 pub async fn login(
+    now: Now,
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<Credentials>,
 ) -> ApiResult<web::Json<SignedIn>> {
+    let now = now.naive();
     body.validate()?;
     let Credentials {
         email,
@@ -288,7 +306,7 @@ pub async fn login(
     let session = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                store::open_session(conn, user_id, &checked_hash, ttl)
+                store::open_session(conn, now, user_id, &checked_hash, ttl)
             })
         })
         .await?;
@@ -318,16 +336,20 @@ pub async fn login(
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(
+    now: Now,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
+    let now = now.naive();
     body.validate()?;
     let token = body.into_inner().refresh_token;
     let ttl = auth.session_ttl;
     let outcome = db
         .run(move |conn| {
-            write_transaction(conn, |conn| store::rotate_refresh_token(conn, &token, ttl))
+            write_transaction(conn, |conn| {
+                store::rotate_refresh_token(conn, now, &token, ttl)
+            })
         })
         .await?;
     match outcome {
@@ -357,9 +379,10 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpResponse> {
+pub async fn logout(now: Now, user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let session_id = user.session_id;
-    db.run(move |conn| store::revoke_session(conn, session_id))
+    db.run(move |conn| store::revoke_session(conn, now, session_id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -374,14 +397,15 @@ pub async fn logout(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpRespo
     )
 )]
 #[post("/auth/logout-all")]
-pub async fn logout_all(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpResponse> {
+pub async fn logout_all(now: Now, user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let user_id = user.id();
     // One transaction with the account locked: a password change that committed a new session
     // meanwhile is either seen and ended here, or waits and sees this sign-out.
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             store::lock_user(conn, user_id)?;
-            store::revoke_all_sessions(conn, user_id)
+            store::revoke_all_sessions(conn, now, user_id)
         })
     })
     .await?;
@@ -402,11 +426,13 @@ pub async fn logout_all(user: CurrentUser, db: web::Data<Db>) -> ApiResult<HttpR
 )]
 #[post("/auth/password")]
 pub async fn change_password(
+    now: Now,
     user: CurrentUser,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: Body<PasswordChange>,
 ) -> ApiResult<web::Json<TokenPair>> {
+    let now = now.naive();
     let body = body.into_inner()?;
     body.validate()?;
     let PasswordChange {
@@ -429,14 +455,15 @@ pub async fn change_password(
     let (session_id, refresh_token) = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                let account = account.still_current(conn)?;
-                store::set_password(conn, account.id, &hash)?;
-                store::revoke_all_sessions(conn, account.id)?;
+                let account = account.still_current(conn, now)?;
+                store::set_password(conn, now, account.id, &hash)?;
+                store::revoke_all_sessions(conn, now, account.id)?;
                 mail::enqueue(
                     conn,
+                    now,
                     &templates::password_changed(&account.email, account.language()),
                 )?;
-                Ok::<_, ApiError>(store::create_session(conn, account.id, ttl)?)
+                Ok::<_, ApiError>(store::create_session(conn, now, account.id, ttl)?)
             })
         })
         .await?;
@@ -465,11 +492,13 @@ fn wrong_current_password() -> ApiError {
 )]
 #[post("/auth/password-reset")]
 pub async fn request_password_reset(
+    now: Now,
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<EmailSubmission>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     auth.limits.reset(&req)?;
     body.validate()?;
     let started = std::time::Instant::now();
@@ -482,12 +511,14 @@ pub async fn request_password_reset(
             };
             let token = store::create_one_time_token(
                 conn,
+                now,
                 user.id,
                 Purpose::ResetPassword,
                 RESET_PASSWORD_TTL,
             )?;
             mail::enqueue(
                 conn,
+                now,
                 &templates::password_reset(&user.email, user.language(), &base, &token),
             )
         })
@@ -510,11 +541,13 @@ pub async fn request_password_reset(
 )]
 #[post("/auth/password-reset/confirm")]
 pub async fn confirm_password_reset(
+    now: Now,
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     body: web::Json<PasswordResetConfirmation>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     auth.limits.reset(&req)?;
     body.validate()?;
     let PasswordResetConfirmation {
@@ -525,7 +558,7 @@ pub async fn confirm_password_reset(
     // A made-up token costs a lookup, not a password hash.
     let probe = token.clone();
     if !db
-        .run(move |conn| store::one_time_token_is_valid(conn, &probe, Purpose::ResetPassword))
+        .run(move |conn| store::one_time_token_is_valid(conn, now, &probe, Purpose::ResetPassword))
         .await?
     {
         return Err(invalid_token());
@@ -535,16 +568,17 @@ pub async fn confirm_password_reset(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 let Some(user_id) =
-                    store::consume_one_time_token(conn, &token, Purpose::ResetPassword)?
+                    store::consume_one_time_token(conn, now, &token, Purpose::ResetPassword)?
                 else {
                     return Ok(false);
                 };
                 let user = store::user_by_id(conn, user_id)?;
-                store::set_password(conn, user_id, &hash)?;
-                store::mark_verified(conn, user_id)?;
-                store::revoke_all_sessions(conn, user_id)?;
+                store::set_password(conn, now, user_id, &hash)?;
+                store::mark_verified(conn, now, user_id)?;
+                store::revoke_all_sessions(conn, now, user_id)?;
                 mail::enqueue(
                     conn,
+                    now,
                     &templates::password_changed(&user.email, user.language()),
                 )?;
                 Ok::<_, diesel::result::Error>(true)

@@ -5,7 +5,7 @@ use super::tokens::{hash_secret, random_secret};
 use crate::db::schema::{one_time_tokens, refresh_tokens, sessions, users};
 use crate::db::DbConnection;
 use crate::db_run;
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::time::Duration;
 
@@ -50,12 +50,8 @@ impl UserRow {
     }
 }
 
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
-
-fn later(ttl: Duration) -> NaiveDateTime {
-    now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1))
+fn later(now: NaiveDateTime, ttl: Duration) -> NaiveDateTime {
+    now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::days(1))
 }
 
 /// E-mail addresses are compared trimmed and in lower case.
@@ -91,8 +87,11 @@ pub struct NewAccount<'a> {
     pub verified: bool,
 }
 
-pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>) -> QueryResult<i64> {
-    let now = now();
+pub fn insert_user(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    account: &NewAccount<'_>,
+) -> QueryResult<i64> {
     let values = (
         users::email.eq(account.email),
         users::password_hash.eq(account.password_hash),
@@ -136,6 +135,7 @@ pub fn lock_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<Us
 /// answers `None`. Call inside a write transaction.
 pub fn open_session(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     user_id: i64,
     checked_hash: &str,
     ttl: Duration,
@@ -146,7 +146,7 @@ pub fn open_session(
                 && u.blocked_at.is_none()
                 && u.deleted_at.is_none() =>
         {
-            create_session(conn, user_id, ttl).map(Some)
+            create_session(conn, now, user_id, ttl).map(Some)
         }
         _ => Ok(None),
     }
@@ -155,31 +155,35 @@ pub fn open_session(
 /// Opens a session; returns its id and its first refresh token.
 pub fn create_session(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     user_id: i64,
     ttl: Duration,
 ) -> QueryResult<(i64, String)> {
-    let now = now();
     let values = (
         sessions::user_id.eq(user_id),
         sessions::created_at.eq(now),
         sessions::last_used_at.eq(now),
-        sessions::expires_at.eq(later(ttl)),
+        sessions::expires_at.eq(later(now, ttl)),
     );
     let session_id: i64 = db_run!(conn, |c| diesel::insert_into(sessions::table)
         .values(values)
         .returning(sessions::id)
         .get_result(c))?;
-    let token = add_refresh_token(conn, session_id)?;
+    let token = add_refresh_token(conn, now, session_id)?;
     Ok((session_id, token))
 }
 
-fn add_refresh_token(conn: &mut DbConnection, session_id: i64) -> QueryResult<String> {
+fn add_refresh_token(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    session_id: i64,
+) -> QueryResult<String> {
     let token = random_secret();
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::session_id.eq(session_id),
             refresh_tokens::token_hash.eq(hash_secret(&token)),
-            refresh_tokens::created_at.eq(now()),
+            refresh_tokens::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(token)
@@ -203,6 +207,7 @@ pub enum RefreshOutcome {
 /// Exchanges a refresh token for a new one (call inside a write transaction).
 pub fn rotate_refresh_token(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     presented: &str,
     ttl: Duration,
 ) -> QueryResult<RefreshOutcome> {
@@ -235,7 +240,6 @@ pub fn rotate_refresh_token(
     else {
         return Ok(RefreshOutcome::Invalid);
     };
-    let now = now();
     if revoked_at.is_some() || expires_at <= now || blocked.is_some() || deleted.is_some() {
         return Ok(RefreshOutcome::Invalid);
     }
@@ -249,16 +253,16 @@ pub fn rotate_refresh_token(
     .set(refresh_tokens::used_at.eq(Some(now)))
     .execute(conn)?;
     if used_at.is_some() || marked == 0 {
-        revoke_session(conn, session_id)?;
+        revoke_session(conn, now, session_id)?;
         return Ok(RefreshOutcome::Reused);
     }
     diesel::update(sessions::table.find(session_id))
         .set((
             sessions::last_used_at.eq(now),
-            sessions::expires_at.eq(later(ttl)),
+            sessions::expires_at.eq(later(now, ttl)),
         ))
         .execute(conn)?;
-    let refresh_token = add_refresh_token(conn, session_id)?;
+    let refresh_token = add_refresh_token(conn, now, session_id)?;
     Ok(RefreshOutcome::Rotated {
         user_id,
         session_id,
@@ -266,13 +270,17 @@ pub fn rotate_refresh_token(
     })
 }
 
-pub fn revoke_session(conn: &mut DbConnection, session_id: i64) -> QueryResult<()> {
+pub fn revoke_session(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    session_id: i64,
+) -> QueryResult<()> {
     diesel::update(
         sessions::table
             .find(session_id)
             .filter(sessions::revoked_at.is_null()),
     )
-    .set(sessions::revoked_at.eq(Some(now())))
+    .set(sessions::revoked_at.eq(Some(now)))
     .execute(conn)?;
     Ok(())
 }
@@ -281,16 +289,20 @@ pub fn revoke_session(conn: &mut DbConnection, session_id: i64) -> QueryResult<(
 ///
 /// It first writes the user's row, taking its lock, so a sign-in that checked the password
 /// before and opens its session after (see [`open_session`]) waits and then sees the change.
-pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: i64) -> QueryResult<usize> {
+pub fn revoke_all_sessions(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user_id: i64,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id))
-        .set(users::updated_at.eq(now()))
+        .set(users::updated_at.eq(now))
         .execute(conn)?;
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
             .filter(sessions::revoked_at.is_null()),
     )
-    .set(sessions::revoked_at.eq(Some(now())))
+    .set(sessions::revoked_at.eq(Some(now)))
     .execute(conn)
 }
 
@@ -298,6 +310,7 @@ pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: i64) -> QueryResult
 /// deleted. This is what makes logout, blocking and deletion take effect on every node.
 pub fn session_user(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     session_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<UserRow>> {
@@ -306,7 +319,7 @@ pub fn session_user(
         .filter(sessions::id.eq(session_id))
         .filter(sessions::user_id.eq(user_id))
         .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now()))
+        .filter(sessions::expires_at.gt(now))
         .filter(users::blocked_at.is_null())
         .filter(users::deleted_at.is_null())
         .select(UserRow::as_select())
@@ -316,12 +329,16 @@ pub fn session_user(
 
 /// Whether a session is still open (not revoked, not expired). Read after the account's row
 /// is locked, it tells whether a sign-out everywhere happened meanwhile.
-pub fn session_is_live(conn: &mut DbConnection, session_id: i64) -> QueryResult<bool> {
+pub fn session_is_live(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    session_id: i64,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         sessions::table
             .filter(sessions::id.eq(session_id))
             .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(now())),
+            .filter(sessions::expires_at.gt(now)),
     ))
     .get_result(conn)
 }
@@ -345,11 +362,11 @@ impl Purpose {
 /// Creates a single-use token; earlier unused tokens of the same purpose stop working.
 pub fn create_one_time_token(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     user_id: i64,
     purpose: Purpose,
     ttl: Duration,
 ) -> QueryResult<String> {
-    let now = now();
     diesel::update(
         one_time_tokens::table
             .filter(one_time_tokens::user_id.eq(user_id))
@@ -365,7 +382,7 @@ pub fn create_one_time_token(
             one_time_tokens::purpose.eq(purpose.as_str()),
             one_time_tokens::token_hash.eq(hash_secret(&token)),
             one_time_tokens::created_at.eq(now),
-            one_time_tokens::expires_at.eq(later(ttl)),
+            one_time_tokens::expires_at.eq(later(now, ttl)),
         ))
         .execute(conn)?;
     Ok(token)
@@ -374,6 +391,7 @@ pub fn create_one_time_token(
 /// Whether a single-use token would be accepted, without using it up.
 pub fn one_time_token_is_valid(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     token: &str,
     purpose: Purpose,
 ) -> QueryResult<bool> {
@@ -382,7 +400,7 @@ pub fn one_time_token_is_valid(
             .filter(one_time_tokens::token_hash.eq(hash_secret(token)))
             .filter(one_time_tokens::purpose.eq(purpose.as_str()))
             .filter(one_time_tokens::used_at.is_null())
-            .filter(one_time_tokens::expires_at.gt(now())),
+            .filter(one_time_tokens::expires_at.gt(now)),
     ))
     .get_result(conn)
 }
@@ -392,10 +410,10 @@ pub fn one_time_token_is_valid(
 /// concurrent password change take their locks in one order and exactly one of them wins.
 pub fn consume_one_time_token(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     token: &str,
     purpose: Purpose,
 ) -> QueryResult<Option<i64>> {
-    let now = now();
     let found = one_time_tokens::table
         .inner_join(users::table)
         .filter(one_time_tokens::token_hash.eq(hash_secret(token)))
@@ -420,15 +438,15 @@ pub fn consume_one_time_token(
     Ok((marked == 1).then_some(user_id))
 }
 
-pub fn mark_verified(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
+pub fn mark_verified(conn: &mut DbConnection, now: NaiveDateTime, user_id: i64) -> QueryResult<()> {
     diesel::update(
         users::table
             .find(user_id)
             .filter(users::email_verified_at.is_null()),
     )
     .set((
-        users::email_verified_at.eq(Some(now())),
-        users::updated_at.eq(now()),
+        users::email_verified_at.eq(Some(now)),
+        users::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok(())
@@ -437,23 +455,31 @@ pub fn mark_verified(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
 /// Makes an account an administrator with a verified address, and unblocks it (the
 /// operator's command line, also for recovery); its sessions end so the new role applies at
 /// once.
-pub fn promote_to_admin(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
-    let now = now();
+pub fn promote_to_admin(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user_id: i64,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
             users::role.eq(Role::Admin.as_str()),
             users::updated_at.eq(now),
         ))
         .execute(conn)?;
-    mark_verified(conn, user_id)?;
-    revoke_all_sessions(conn, user_id)?;
+    mark_verified(conn, now, user_id)?;
+    revoke_all_sessions(conn, now, user_id)?;
     Ok(())
 }
 
 /// Sets a new password hash; reset links still open stop working.
-pub fn set_password(conn: &mut DbConnection, user_id: i64, hash: &str) -> QueryResult<()> {
+pub fn set_password(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user_id: i64,
+    hash: &str,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(now())))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
         .execute(conn)?;
     diesel::update(
         one_time_tokens::table
@@ -461,13 +487,14 @@ pub fn set_password(conn: &mut DbConnection, user_id: i64, hash: &str) -> QueryR
             .filter(one_time_tokens::purpose.eq(Purpose::ResetPassword.as_str()))
             .filter(one_time_tokens::used_at.is_null()),
     )
-    .set(one_time_tokens::used_at.eq(Some(now())))
+    .set(one_time_tokens::used_at.eq(Some(now)))
     .execute(conn)?;
     Ok(())
 }
 
 pub fn update_profile(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     user_id: i64,
     display_name: Option<&str>,
     language: Option<Language>,
@@ -483,7 +510,7 @@ pub fn update_profile(
             .execute(conn)?;
     }
     diesel::update(users::table.find(user_id))
-        .set(users::updated_at.eq(now()))
+        .set(users::updated_at.eq(now))
         .execute(conn)?;
     Ok(())
 }
@@ -509,8 +536,11 @@ pub fn active_admins(conn: &mut DbConnection) -> QueryResult<usize> {
 
 /// Deletes an account: the row stays (so contributions can stay, anonymised) but keeps no
 /// personal data; its sessions, refresh tokens and single-use tokens are deleted.
-pub fn anonymise_user(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
-    let now = now();
+pub fn anonymise_user(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user_id: i64,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set((
             users::email.eq(format!("deleted-{user_id}@invalid")),

@@ -6,7 +6,7 @@ use base64::Engine;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// `iss` of every access token.
 pub const ISSUER: &str = "beteiligung";
@@ -65,11 +65,7 @@ pub struct AccessTokens {
     ttl: Duration,
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
+use crate::clock::unix_seconds as now_secs;
 
 impl AccessTokens {
     pub fn new(secret: &[u8], ttl: Duration) -> Self {

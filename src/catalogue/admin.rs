@@ -7,6 +7,7 @@ use super::file::{CatalogueFile, FileError};
 use super::store::{self, ImportError, ImportMode};
 use crate::audit;
 use crate::auth::extract::Admin;
+use crate::clock::Now;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::cache::ResponseCache;
@@ -95,6 +96,7 @@ pub struct ImportResult {
 )]
 #[post("/catalogue/import")]
 pub async fn import_catalogue(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -102,6 +104,7 @@ pub async fn import_catalogue(
     params: web::Query<ImportParams>,
     mut payload: web::Payload,
 ) -> ApiResult<web::Json<ImportResult>> {
+    let now = now.naive();
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -147,12 +150,12 @@ pub async fn import_catalogue(
     let outcome = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                let summary = match store::import(conn, &file, mode) {
+                let summary = match store::import(conn, now, &file, mode) {
                     Err(ImportError::AlreadyLoaded) => return Ok(None),
                     other => other?,
                 };
                 audit::record(
-                    conn,
+                    conn, now,
                     Some(actor),
                     "catalogue.imported",
                     "catalogue",
@@ -186,12 +189,18 @@ use crate::http::cache::{required_if_match, with_etag};
 use actix_web::{patch, HttpResponseBuilder};
 use validator::Validate;
 
+/// Who changes the catalogue, and when.
+struct Act {
+    by: i64,
+    at: chrono::NaiveDateTime,
+}
+
 /// Runs an audited catalogue change in one transaction, clears this node's catalogue cache and
 /// answers the changed item with its ETag.
 async fn audited<T, F>(
     db: &Db,
     cache: &ResponseCache,
-    actor: i64,
+    act: Act,
     action: &'static str,
     object_type: &'static str,
     respond: impl FnOnce(&T) -> HttpResponseBuilder,
@@ -210,7 +219,8 @@ where
                 };
                 audit::record(
                     conn,
-                    Some(actor),
+                    act.at,
+                    Some(act.by),
                     action,
                     object_type,
                     Some(after.object_id()),
@@ -271,22 +281,24 @@ fn location(path: String) -> HttpResponseBuilder {
 )]
 #[post("/catalogue/fields")]
 pub async fn create_field(
+    now: Now,
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     body: web::Json<NewField>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let body = body.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "field.created",
         "field",
         |f: &Field| location(format!("/api/v1/fields/{}", f.id)),
-        move |conn| created(edit::create_field(conn, &body)),
+        move |conn| created(edit::create_field(conn, now, &body)),
     )
     .await
 }
@@ -310,6 +322,7 @@ pub async fn create_field(
 )]
 #[patch("/catalogue/fields/{id}")]
 pub async fn update_field(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -317,6 +330,7 @@ pub async fn update_field(
     id: web::Path<i64>,
     body: web::Json<FieldChanges>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
@@ -325,11 +339,11 @@ pub async fn update_field(
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "field.updated",
         "field",
         |_| HttpResponse::Ok(),
-        move |conn| changed(edit::update_field(conn, id, &if_match, &body)),
+        move |conn| changed(edit::update_field(conn, now, id, &if_match, &body)),
     )
     .await
 }
@@ -352,23 +366,25 @@ pub async fn update_field(
 )]
 #[post("/catalogue/fields/{id}/retire")]
 pub async fn retire_field(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "field.retired",
         "field",
         |_| HttpResponse::Ok(),
-        move |conn| changed(edit::retire_field(conn, id, &if_match)),
+        move |conn| changed(edit::retire_field(conn, now, id, &if_match)),
     )
     .await
 }
@@ -389,22 +405,24 @@ pub async fn retire_field(
 )]
 #[post("/catalogue/measures")]
 pub async fn create_measure(
+    now: Now,
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     body: web::Json<NewMeasure>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let body = body.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "measure.created",
         "measure",
         |m: &Measure| location(format!("/api/v1/measures/{}", m.id)),
-        move |conn| created(edit::create_measure(conn, &body, actor)),
+        move |conn| created(edit::create_measure(conn, now, &body, actor)),
     )
     .await
 }
@@ -428,6 +446,7 @@ pub async fn create_measure(
 )]
 #[patch("/catalogue/measures/{id}")]
 pub async fn update_measure(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -435,6 +454,7 @@ pub async fn update_measure(
     id: web::Path<i64>,
     body: web::Json<MeasureChanges>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
@@ -443,11 +463,11 @@ pub async fn update_measure(
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "measure.updated",
         "measure",
         |_| HttpResponse::Ok(),
-        move |conn| changed(edit::update_measure(conn, id, &if_match, &body)),
+        move |conn| changed(edit::update_measure(conn, now, id, &if_match, &body)),
     )
     .await
 }
@@ -471,6 +491,7 @@ pub async fn update_measure(
 )]
 #[post("/catalogue/measures/{id}/status")]
 pub async fn change_measure_status(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -478,6 +499,7 @@ pub async fn change_measure_status(
     id: web::Path<i64>,
     body: web::Json<StatusChange>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
@@ -486,11 +508,11 @@ pub async fn change_measure_status(
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "measure.status_changed",
         "measure",
         |_| HttpResponse::Ok(),
-        move |conn| changed(edit::change_status(conn, id, &if_match, &body, actor)),
+        move |conn| changed(edit::change_status(conn, now, id, &if_match, &body, actor)),
     )
     .await
 }
@@ -513,23 +535,25 @@ pub async fn change_measure_status(
 )]
 #[post("/catalogue/measures/{id}/retire")]
 pub async fn retire_measure(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "measure.retired",
         "measure",
         |_| HttpResponse::Ok(),
-        move |conn| changed(edit::retire_measure(conn, id, &if_match)),
+        move |conn| changed(edit::retire_measure(conn, now, id, &if_match)),
     )
     .await
 }
@@ -550,18 +574,20 @@ pub async fn retire_measure(
 )]
 #[post("/catalogue/vision-statements")]
 pub async fn create_vision_statement(
+    now: Now,
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     body: web::Json<NewVisionStatement>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let body = body.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "vision_statement.created",
         "vision_statement",
         |_: &VisionStatement| location("/api/v1/concept".into()),
@@ -589,6 +615,7 @@ pub async fn create_vision_statement(
 )]
 #[patch("/catalogue/vision-statements/{id}")]
 pub async fn update_vision_statement(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -596,6 +623,7 @@ pub async fn update_vision_statement(
     id: web::Path<i64>,
     body: web::Json<TextChange>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
@@ -604,7 +632,7 @@ pub async fn update_vision_statement(
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "vision_statement.updated",
         "vision_statement",
         |_| HttpResponse::Ok(),
@@ -631,23 +659,25 @@ pub async fn update_vision_statement(
 )]
 #[post("/catalogue/vision-statements/{id}/retire")]
 pub async fn retire_vision_statement(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "vision_statement.retired",
         "vision_statement",
         |_| HttpResponse::Ok(),
-        move |conn| changed(edit::retire_vision_statement(conn, id, &if_match)),
+        move |conn| changed(edit::retire_vision_statement(conn, now, id, &if_match)),
     )
     .await
 }
@@ -668,18 +698,20 @@ pub async fn retire_vision_statement(
 )]
 #[post("/catalogue/priority-goals")]
 pub async fn create_priority_goal(
+    now: Now,
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     body: web::Json<NewPriorityGoal>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let body = body.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "priority_goal.created",
         "priority_goal",
         |_: &PriorityGoal| location("/api/v1/concept".into()),
@@ -707,6 +739,7 @@ pub async fn create_priority_goal(
 )]
 #[patch("/catalogue/priority-goals/{id}")]
 pub async fn update_priority_goal(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -714,6 +747,7 @@ pub async fn update_priority_goal(
     id: web::Path<i64>,
     body: web::Json<TextChange>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     body.validate()?;
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
@@ -722,7 +756,7 @@ pub async fn update_priority_goal(
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "priority_goal.updated",
         "priority_goal",
         |_| HttpResponse::Ok(),
@@ -749,23 +783,25 @@ pub async fn update_priority_goal(
 )]
 #[post("/catalogue/priority-goals/{id}/retire")]
 pub async fn retire_priority_goal(
+    now: Now,
     Admin(admin): Admin,
     req: HttpRequest,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let if_match = required_if_match(&req)?;
     let id = id.into_inner();
     let actor = admin.id();
     audited(
         &db,
         &cache,
-        actor,
+        Act { by: actor, at: now },
         "priority_goal.retired",
         "priority_goal",
         |_| HttpResponse::Ok(),
-        move |conn| changed(edit::retire_priority_goal(conn, id, &if_match)),
+        move |conn| changed(edit::retire_priority_goal(conn, now, id, &if_match)),
     )
     .await
 }

@@ -22,10 +22,6 @@ use utoipa::ToSchema;
 /// A change that may be refused (412, 404, 409) without being a database error.
 pub type Edit<T> = Result<Result<T, ApiError>, diesel::result::Error>;
 
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
-
 /// The item as it is now, if the client's `If-Match` names this version: 404 when it does not
 /// exist, 412 when it changed since.
 fn current<T: Serialize>(
@@ -204,6 +200,7 @@ fn next_position(conn: &mut DbConnection, field_id: i64) -> QueryResult<i32> {
 
 fn record_status(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     measure_id: i64,
     status: ImplementationStatus,
     note: Option<&str>,
@@ -217,18 +214,22 @@ fn record_status(
             measure_status_history::status_note.eq(note),
             measure_status_history::status_date.eq(date),
             measure_status_history::recorded_by.eq(by),
-            measure_status_history::recorded_at.eq(now()),
+            measure_status_history::recorded_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-pub fn create_measure(conn: &mut DbConnection, new: &NewMeasure, by: i64) -> Edit<Measure> {
+pub fn create_measure(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    new: &NewMeasure,
+    by: i64,
+) -> Edit<Measure> {
     if let Err(e) = open_field(conn, new.field_id)? {
         return Ok(Err(e));
     }
     let position = next_position(conn, new.field_id)?;
-    let now = now();
     let values = (
         measures::field_id.eq(new.field_id),
         measures::code.eq(&new.code),
@@ -248,6 +249,7 @@ pub fn create_measure(conn: &mut DbConnection, new: &NewMeasure, by: i64) -> Edi
         .get_result(c))?;
     record_status(
         conn,
+        now,
         id,
         new.implementation_status,
         new.status_note.as_deref(),
@@ -259,6 +261,7 @@ pub fn create_measure(conn: &mut DbConnection, new: &NewMeasure, by: i64) -> Edi
 
 pub fn update_measure(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     if_match: &str,
     changes: &MeasureChanges,
@@ -291,7 +294,7 @@ pub fn update_measure(
                     .as_ref()
                     .or(m.responsible_body.as_ref())),
                 measures::version.eq(m.version + 1),
-                measures::updated_at.eq(now()),
+                measures::updated_at.eq(now),
             ))
             .execute(conn)?;
         if let Some(position) = position {
@@ -305,6 +308,7 @@ pub fn update_measure(
 
 pub fn change_status(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     if_match: &str,
     change: &StatusChange,
@@ -320,12 +324,13 @@ pub fn change_status(
                 measures::status_note.eq(&change.status_note),
                 measures::status_date.eq(&change.status_date),
                 measures::version.eq(m.version + 1),
-                measures::updated_at.eq(now()),
+                measures::updated_at.eq(now),
             ))
             .execute(conn)?;
         if updated == 1 {
             record_status(
                 conn,
+                now,
                 id,
                 change.implementation_status,
                 change.status_note.as_deref(),
@@ -339,6 +344,7 @@ pub fn change_status(
 
 pub fn retire_measure(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     if_match: &str,
 ) -> Edit<(Measure, Measure)> {
@@ -348,9 +354,9 @@ pub fn retire_measure(
             .filter(measures::version.eq(version));
         diesel::update(target)
             .set((
-                measures::retired_at.eq(Some(now())),
+                measures::retired_at.eq(Some(now)),
                 measures::version.eq(version + 1),
-                measures::updated_at.eq(now()),
+                measures::updated_at.eq(now),
             ))
             .execute(conn)
     })
@@ -456,11 +462,10 @@ fn no_catalogue() -> ApiError {
     ApiError::conflict("no_catalogue", "No catalogue is loaded; import one first.")
 }
 
-pub fn create_field(conn: &mut DbConnection, new: &NewField) -> Edit<Field> {
+pub fn create_field(conn: &mut DbConnection, now: NaiveDateTime, new: &NewField) -> Edit<Field> {
     let Some(concept_id) = concept_id(conn)? else {
         return Ok(Err(no_catalogue()));
     };
-    let now = now();
     let values = (
         fields::concept_id.eq(concept_id),
         fields::number.eq(new.number),
@@ -478,6 +483,7 @@ pub fn create_field(conn: &mut DbConnection, new: &NewField) -> Edit<Field> {
 
 pub fn update_field(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     if_match: &str,
     changes: &FieldChanges,
@@ -489,21 +495,26 @@ pub fn update_field(
                 fields::title.eq(changes.title.as_ref().unwrap_or(&f.title)),
                 fields::summary.eq(changes.summary.as_ref().or(f.summary.as_ref())),
                 fields::version.eq(f.version + 1),
-                fields::updated_at.eq(now()),
+                fields::updated_at.eq(now),
             ))
             .execute(conn)
     })
 }
 
 /// Retires a field of action; its measures stay readable where they are.
-pub fn retire_field(conn: &mut DbConnection, id: i64, if_match: &str) -> Edit<(Field, Field)> {
+pub fn retire_field(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    id: i64,
+    if_match: &str,
+) -> Edit<(Field, Field)> {
     retire(conn, if_match, id, store::field, |conn, version| {
         let target = fields::table.find(id).filter(fields::version.eq(version));
         diesel::update(target)
             .set((
-                fields::retired_at.eq(Some(now())),
+                fields::retired_at.eq(Some(now)),
                 fields::version.eq(version + 1),
-                fields::updated_at.eq(now()),
+                fields::updated_at.eq(now),
             ))
             .execute(conn)
     })
@@ -587,6 +598,7 @@ pub fn update_vision_statement(
 
 pub fn retire_vision_statement(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     if_match: &str,
 ) -> Edit<(VisionStatement, VisionStatement)> {
@@ -601,7 +613,7 @@ pub fn retire_vision_statement(
                 .filter(vision_statements::version.eq(version));
             diesel::update(target)
                 .set((
-                    vision_statements::retired_at.eq(Some(now())),
+                    vision_statements::retired_at.eq(Some(now)),
                     vision_statements::version.eq(version + 1),
                 ))
                 .execute(conn)
@@ -657,6 +669,7 @@ pub fn update_priority_goal(
 
 pub fn retire_priority_goal(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     if_match: &str,
 ) -> Edit<(PriorityGoal, PriorityGoal)> {
@@ -666,7 +679,7 @@ pub fn retire_priority_goal(
             .filter(priority_goals::version.eq(version));
         diesel::update(target)
             .set((
-                priority_goals::retired_at.eq(Some(now())),
+                priority_goals::retired_at.eq(Some(now)),
                 priority_goals::version.eq(version + 1),
             ))
             .execute(conn)

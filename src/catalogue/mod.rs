@@ -23,8 +23,11 @@ pub fn demo() -> CatalogueFile {
 
 /// Loads the demo catalogue unless a catalogue is already there; returns what was loaded, or
 /// `None` when nothing had to be done (so seeding twice changes nothing).
-pub fn seed_demo(conn: &mut DbConnection) -> Result<Option<ImportSummary>, ImportError> {
-    match store::import(conn, &demo(), ImportMode::IntoEmpty) {
+pub fn seed_demo(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<ImportSummary>, ImportError> {
+    match store::import(conn, now, &demo(), ImportMode::IntoEmpty) {
         Ok(summary) => Ok(Some(summary)),
         Err(ImportError::AlreadyLoaded) => Ok(None),
         Err(e) => Err(e),

@@ -435,6 +435,7 @@ impl<'a> NewMeasure<'a> {
 /// Loads a validated catalogue in one transaction: on any error nothing is changed.
 pub fn import(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     file: &CatalogueFile,
     mode: ImportMode,
 ) -> Result<ImportSummary, ImportError> {
@@ -456,7 +457,6 @@ pub fn import(
             }
             diesel::delete(concepts::table).execute(conn)?;
         }
-        let now = chrono::Utc::now().naive_utc();
         let c = &file.concept;
         let new_concept = NewConcept {
             title: &c.title,

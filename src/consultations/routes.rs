@@ -174,10 +174,11 @@ pub async fn create_consultation(
                 if !errors.is_empty() {
                     return Ok(Err(ApiError::validation(errors)));
                 }
-                let id = store::insert(conn, &draft)?;
+                let id = store::insert(conn, now.naive_utc(), &draft)?;
                 let created = store::one(conn, id, now)?;
                 audit::record(
                     conn,
+                    now.naive_utc(),
                     Some(actor),
                     "consultation.created",
                     "consultation",
@@ -275,11 +276,11 @@ pub async fn update_consultation(
                 if !errors.is_empty() {
                     return Ok(Err(ApiError::validation(errors)));
                 }
-                if store::update(conn, id, current.version, &next)? == 0 {
+                if store::update(conn, now.naive_utc(), id, current.version, &next)? == 0 {
                     return Ok(Err(stale()));
                 }
                 let after = store::one(conn, id, now)?;
-                audit::record(conn, Some(actor), "consultation.updated", "consultation", Some(id), serde_json::json!({"before": current, "after": after}))?;
+                audit::record(conn, now.naive_utc(), Some(actor), "consultation.updated", "consultation", Some(id), serde_json::json!({"before": current, "after": after}))?;
                 Ok::<_, diesel::result::Error>(Ok(after))
             })
         })

@@ -384,8 +384,11 @@ macro_rules! draft_columns {
     };
 }
 
-pub fn insert(conn: &mut DbConnection, c: &ConsultationDraft) -> QueryResult<i64> {
-    let now = Utc::now().naive_utc();
+pub fn insert(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    c: &ConsultationDraft,
+) -> QueryResult<i64> {
     let values = (
         draft_columns!(c),
         consultations::created_at.eq(now),
@@ -402,6 +405,7 @@ pub fn insert(conn: &mut DbConnection, c: &ConsultationDraft) -> QueryResult<i64
 /// Overwrites a consultation with `c` if it is still at `version`; returns the rows changed.
 pub fn update(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     version: i32,
     c: &ConsultationDraft,
@@ -414,7 +418,7 @@ pub fn update(
     .set((
         draft_columns!(c),
         consultations::version.eq(version + 1),
-        consultations::updated_at.eq(Utc::now().naive_utc()),
+        consultations::updated_at.eq(now),
     ))
     .execute(conn)?;
     if updated == 1 {

@@ -11,9 +11,10 @@
 
 pub mod templates;
 
+use crate::clock::Clock;
 use crate::db::schema::outbox_emails;
 use crate::db::{write_transaction, DbConnection, Pool};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use lettre::message::Mailbox;
 use lettre::{Message, SmtpTransport, Transport};
@@ -31,8 +32,7 @@ pub struct Mail {
 }
 
 /// Writes `mail` to the outbox; call it in the transaction of the change that causes it.
-pub fn enqueue(conn: &mut DbConnection, mail: &Mail) -> QueryResult<()> {
-    let now = Utc::now().naive_utc();
+pub fn enqueue(conn: &mut DbConnection, now: NaiveDateTime, mail: &Mail) -> QueryResult<()> {
     diesel::insert_into(outbox_emails::table)
         .values((
             outbox_emails::recipient.eq(&mail.to),
@@ -155,9 +155,11 @@ const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Claims the oldest due mail: in one short transaction its attempt is counted and its next
 /// attempt pushed past the lease, so no other worker takes it meanwhile.
-fn claim_next(conn: &mut DbConnection) -> QueryResult<Option<(Pending, NaiveDateTime)>> {
+fn claim_next(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<(Pending, NaiveDateTime)>> {
     write_transaction(conn, |conn| {
-        let now = Utc::now().naive_utc();
         // The oldest due mail; the same query on both backends.
         macro_rules! due {
             () => {
@@ -201,10 +203,15 @@ fn claim_next(conn: &mut DbConnection) -> QueryResult<Option<(Pending, NaiveDate
 /// holds up the database. The outcome is recorded only while the claim is still this
 /// worker's. Delivery is at least once: a worker that dies after handing a mail over and
 /// before recording it leaves it to be sent again when the lease runs out.
-pub fn process_due(conn: &mut DbConnection, mailer: &Mailer, batch: i64) -> QueryResult<usize> {
+pub fn process_due(
+    conn: &mut DbConnection,
+    mailer: &Mailer,
+    clock: &Clock,
+    batch: i64,
+) -> QueryResult<usize> {
     let mut sent = 0;
     for _ in 0..batch {
-        let Some((mail, lease_until)) = claim_next(conn)? else {
+        let Some((mail, lease_until)) = claim_next(conn, clock.now().naive_utc())? else {
             break;
         };
         let outcome = mailer.send(&Mail {
@@ -212,7 +219,7 @@ pub fn process_due(conn: &mut DbConnection, mailer: &Mailer, batch: i64) -> Quer
             subject: mail.subject,
             body: mail.body,
         });
-        let now = Utc::now().naive_utc();
+        let now = clock.now().naive_utc();
         let ours = outbox_emails::table
             .find(mail.id)
             .filter(outbox_emails::next_attempt_at.eq(lease_until))
@@ -257,8 +264,9 @@ impl Worker {
     }
 }
 
-/// Starts the background sender: it works through the outbox every `interval` until stopped.
-pub fn spawn_worker(pool: Pool, mailer: Mailer, interval: Duration) -> Worker {
+/// Starts the background sender: it works through the outbox every `interval` until stopped,
+/// at the times `clock` tells.
+pub fn spawn_worker(pool: Pool, mailer: Mailer, clock: Clock, interval: Duration) -> Worker {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
     let thread = std::thread::Builder::new()
@@ -269,7 +277,7 @@ pub fn spawn_worker(pool: Pool, mailer: Mailer, interval: Duration) -> Worker {
                 let round =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match pool.get() {
                         Ok(mut conn) => loop {
-                            match process_due(&mut conn, &mailer, 20) {
+                            match process_due(&mut conn, &mailer, &clock, 20) {
                                 Ok(20) => continue,
                                 Ok(_) => break,
                                 Err(e) => {

@@ -14,6 +14,7 @@ use crate::auth::extract::{CurrentUser, Verified};
 use crate::auth::model::{Language, TokenSubmission};
 use crate::auth::store::{normalize_email, user_by_email};
 use crate::auth::Auth;
+use crate::clock::Now;
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::pagination::{Page, PageParams, PageRequest};
@@ -21,6 +22,7 @@ use crate::http::Body;
 use crate::mail::{self, templates};
 use actix_web::http::header;
 use actix_web::{delete, get, post, put, web, HttpResponse};
+use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -107,7 +109,7 @@ async fn private_page<T: Send + 'static>(
     id: i64,
     page: &PageParams,
     allowed: fn(&Standing) -> ApiResult<()>,
-    query: fn(&mut DbConnection, i64, &PageRequest) -> QueryResult<Page<T>>,
+    query: impl FnOnce(&mut DbConnection, i64, &PageRequest) -> QueryResult<Page<T>> + Send + 'static,
 ) -> ApiResult<web::Json<Page<T>>> {
     let page = page.validate()?;
     let items = db
@@ -137,11 +139,13 @@ async fn private_page<T: Send + 'static>(
 )]
 #[put("/organisations/{id}/members/{user_id}/role")]
 pub async fn change_member_role(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
     body: Body<RoleChange>,
 ) -> ApiResult<web::Json<Member>> {
+    let now = now.naive();
     let ((id, member), role) = (path.into_inner(), body.into_inner());
     let changed = db
         .run(move |conn| {
@@ -154,6 +158,7 @@ pub async fn change_member_role(
                     store::set_role(conn, id, member, role)?;
                     audit::record(
                         conn,
+                        now,
                         Some(user.id()),
                         "organisation.member_role_changed",
                         "organisation",
@@ -184,10 +189,12 @@ pub async fn change_member_role(
 )]
 #[delete("/organisations/{id}/members/{user_id}")]
 pub async fn remove_member(
+    now: Now,
     user: CurrentUser,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let (id, member) = path.into_inner();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
@@ -206,6 +213,7 @@ pub async fn remove_member(
             };
             audit::record(
                 conn,
+                now,
                 Some(user.id()),
                 action,
                 "organisation",
@@ -239,12 +247,14 @@ pub async fn remove_member(
 )]
 #[post("/organisations/{id}/invitations")]
 pub async fn invite(
+    now: Now,
     Verified(user): Verified,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<InvitationRequest>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let (id, request, base) = (id.into_inner(), body.into_inner(), auth.link_base.clone());
     let invitation = db
         .run(move |conn| {
@@ -253,13 +263,13 @@ pub async fn invite(
                 standing.representative()?;
                 let request = request?;
                 request.validate()?;
-                if store::count_open_invitations(conn, id)? >= store::MAX_OPEN_INVITATIONS {
+                if store::count_open_invitations(conn, now, id)? >= store::MAX_OPEN_INVITATIONS {
                     return Err(ApiError::conflict(
                         "too_many_open_invitations",
                         "50 invitations are open; revoke some or wait until they are accepted or expire.",
                     ));
                 }
-                if audit::count_recent(conn, user.id(), "organisation.member_invited", 24)?
+                if audit::count_recent(conn, now, user.id(), "organisation.member_invited", 24)?
                     >= store::INVITATIONS_PER_INVITER_PER_DAY
                 {
                     return Err(ApiError::conflict(
@@ -272,7 +282,7 @@ pub async fn invite(
                 } else {
                     store::INVITATIONS_PER_DAY_UNVERIFIED
                 };
-                if store::invitations_sent_today(conn, id)? >= per_day {
+                if store::invitations_sent_today(conn, now, id)? >= per_day {
                     return Err(ApiError::conflict(
                         "too_many_invitations_today",
                         format!("The organisation has sent {per_day} invitations in the last 24 hours{}; try again tomorrow.", if standing.org.listed() { "" } else { " (before its verification)" }),
@@ -282,15 +292,15 @@ pub async fn invite(
                 if email.chars().count() > 254 {
                     return Err(ApiError::invalid_field("email", "length", "is longer than 254 characters"));
                 }
-                let (row, token) = store::invite(conn, id, &email, request.role, user.id())?;
+                let (row, token) = store::invite(conn, now, id, &email, request.role, user.id())?;
                 let language = user_by_email(conn, &email)?
                     .map_or(Language::De, |u| u.language());
                 mail::enqueue(
-                    conn,
+                    conn, now,
                     &templates::organisation_invitation(&email, language, &base, &token, &standing.org.name, standing.org.listed()),
                 )?;
                 audit::record(
-                    conn,
+                    conn, now,
                     Some(user.id()),
                     "organisation.member_invited",
                     "organisation",
@@ -324,18 +334,20 @@ pub async fn invite(
 )]
 #[get("/organisations/{id}/invitations")]
 pub async fn list_invitations(
+    now: Now,
     user: CurrentUser,
     db: web::Data<Db>,
     id: web::Path<i64>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<Invitation>>> {
+    let now = now.naive();
     private_page(
         user,
         &db,
         id.into_inner(),
         &page,
         Standing::representative,
-        store::invitations,
+        move |conn, org, page| store::invitations(conn, now, org, page),
     )
     .await
 }
@@ -354,21 +366,24 @@ pub async fn list_invitations(
 )]
 #[delete("/organisations/{id}/invitations/{invitation_id}")]
 pub async fn revoke_invitation(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let (id, invitation) = path.into_inner();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             Standing::load(conn, id, &user, true)?.representative()?;
-            if !store::revoke_invitation(conn, id, invitation)? {
+            if !store::revoke_invitation(conn, now, id, invitation)? {
                 return Err(ApiError::not_found(
                     "There is no open invitation with this id.",
                 ));
             }
             audit::record(
                 conn,
+                now,
                 Some(user.id()),
                 "organisation.invitation_revoked",
                 "organisation",
@@ -398,10 +413,12 @@ pub async fn revoke_invitation(
 )]
 #[post("/organisation-invitations/accept")]
 pub async fn accept_invitation(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     body: Body<TokenSubmission>,
 ) -> ApiResult<web::Json<Membership>> {
+    let now = now.naive();
     let submission = body.into_inner()?;
     submission.validate()?;
     let token = submission.token;
@@ -409,8 +426,8 @@ pub async fn accept_invitation(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 // An account deleted meanwhile joins nothing (its deletion locks it too).
-                user.still_current(conn)?;
-                let invitation = store::invitation_by_token(conn, &token)?.ok_or_else(|| {
+                user.still_current(conn, now)?;
+                let invitation = store::invitation_by_token(conn, now, &token)?.ok_or_else(|| {
                     ApiError::bad_request(
                         "invalid_or_expired_token",
                         "This invitation is unknown, used, revoked or expired; ask for a new one.",
@@ -434,16 +451,16 @@ pub async fn accept_invitation(
                         "You are a member of this organisation already.",
                     ));
                 }
-                if !store::close_invitation_accepted(conn, invitation.id, user.id())? {
+                if !store::close_invitation_accepted(conn, now, invitation.id, user.id())? {
                     return Err(ApiError::bad_request(
                         "invalid_or_expired_token",
                         "This invitation was used meanwhile.",
                     ));
                 }
-                store::add_member(conn, org.id, user.id(), invitation.role())?;
-                store::settle_open_request(conn, org.id, user.id())?;
+                store::add_member(conn, now, org.id, user.id(), invitation.role())?;
+                store::settle_open_request(conn, now, org.id, user.id())?;
                 audit::record(
-                    conn,
+                    conn, now,
                     Some(user.id()),
                     "organisation.invitation_accepted",
                     "organisation",
@@ -487,11 +504,13 @@ fn membership_of(conn: &mut DbConnection, org: i64, user: i64) -> ApiResult<Memb
 )]
 #[post("/organisations/{id}/join-requests")]
 pub async fn request_to_join(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<JoinRequestSubmission>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let (id, submission) = (id.into_inner(), body.into_inner());
     let request = db
         .run(move |conn| {
@@ -517,13 +536,13 @@ pub async fn request_to_join(
                         "Your request to join is waiting for the representatives.",
                     ));
                 }
-                if store::recently_declined(conn, id, user.id())? {
+                if store::recently_declined(conn, now, id, user.id())? {
                     return Err(ApiError::conflict(
                         "recently_declined",
                         format!("The organisation declined your request within the last {} days; contact it directly.", store::DAYS_AFTER_DECLINE),
                     ));
                 }
-                Ok(store::request_to_join(conn, id, user.id(), submission.message.as_deref())?
+                Ok(store::request_to_join(conn, now, id, user.id(), submission.message.as_deref())?
                     .view())
             })
         })
@@ -564,6 +583,7 @@ pub async fn list_join_requests(
 
 fn decide_join_request(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     user: &CurrentUser,
     id: i64,
     request: i64,
@@ -572,7 +592,7 @@ fn decide_join_request(
     Standing::load(conn, id, user, true)?.representative()?;
     let found = store::join_request(conn, id, request)?
         .ok_or_else(|| ApiError::not_found("There is no request to join with this id."))?;
-    if !found.is_open() || !store::decide_join_request(conn, request, status, user.id())? {
+    if !found.is_open() || !store::decide_join_request(conn, now, request, status, user.id())? {
         return Err(ApiError::conflict(
             "already_decided",
             "This request to join was decided already.",
@@ -580,13 +600,14 @@ fn decide_join_request(
     }
     let action = match status {
         JoinRequestStatus::Accepted => {
-            store::add_member(conn, id, found.user_id, MemberRole::Member)?;
+            store::add_member(conn, now, id, found.user_id, MemberRole::Member)?;
             "organisation.join_request_accepted"
         }
         _ => "organisation.join_request_declined",
     };
     audit::record(
         conn,
+        now,
         Some(user.id()),
         action,
         "organisation",
@@ -611,16 +632,24 @@ fn decide_join_request(
 )]
 #[post("/organisations/{id}/join-requests/{request_id}/accept")]
 pub async fn accept_join_request(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<web::Json<Member>> {
+    let now = now.naive();
     let (id, request) = path.into_inner();
     let member = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                let found =
-                    decide_join_request(conn, &user, id, request, JoinRequestStatus::Accepted)?;
+                let found = decide_join_request(
+                    conn,
+                    now,
+                    &user,
+                    id,
+                    request,
+                    JoinRequestStatus::Accepted,
+                )?;
                 Ok::<_, ApiError>(store::member(conn, id, found.user_id)?)
             })
         })
@@ -643,18 +672,26 @@ pub async fn accept_join_request(
 )]
 #[post("/organisations/{id}/join-requests/{request_id}/decline")]
 pub async fn decline_join_request(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<web::Json<JoinRequest>> {
+    let now = now.naive();
     let (id, request) = path.into_inner();
     let declined = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                let mut declined =
-                    decide_join_request(conn, &user, id, request, JoinRequestStatus::Declined)?;
+                let mut declined = decide_join_request(
+                    conn,
+                    now,
+                    &user,
+                    id,
+                    request,
+                    JoinRequestStatus::Declined,
+                )?;
                 declined.status = JoinRequestStatus::Declined.as_str().to_owned();
-                declined.decided_at = Some(chrono::Utc::now().naive_utc());
+                declined.decided_at = Some(now);
                 Ok::<_, ApiError>(declined.view())
             })
         })
@@ -676,10 +713,12 @@ pub async fn decline_join_request(
 )]
 #[delete("/organisations/{id}/join-requests/{request_id}")]
 pub async fn withdraw_join_request(
+    now: Now,
     user: CurrentUser,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let (id, request) = path.into_inner();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
@@ -690,6 +729,7 @@ pub async fn withdraw_join_request(
             if !found.is_open()
                 || !store::decide_join_request(
                     conn,
+                    now,
                     request,
                     JoinRequestStatus::Withdrawn,
                     user.id(),
@@ -764,10 +804,14 @@ pub async fn my_organisations(
 /// they are the only representative of a verified organisation; an organisation that was
 /// never verified and has no other representative is withdrawn with the account (nobody
 /// could ever speak for it), so deletion is never blocked by a registration alone.
-pub fn end_memberships_of_deleted_account(conn: &mut DbConnection, user: i64) -> ApiResult<()> {
+pub fn end_memberships_of_deleted_account(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: i64,
+) -> ApiResult<()> {
     // Open requests first: one being accepted at this moment is waited for, and its new
     // membership is then among those locked below.
-    store::withdraw_open_requests(conn, user)?;
+    store::withdraw_open_requests(conn, now, user)?;
     let memberships = store::lock_memberships_of(conn, user)?;
     let mut withdrawn = Vec::new();
     for (org, role) in &memberships {
@@ -793,6 +837,7 @@ pub fn end_memberships_of_deleted_account(conn: &mut DbConnection, user: i64) ->
         };
         audit::record(
             conn,
+            now,
             Some(user),
             action,
             "organisation",

@@ -11,6 +11,7 @@ use super::store;
 use crate::audit;
 use crate::auth::extract::Staff;
 use crate::auth::model::Language;
+use crate::clock::Now;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
@@ -76,6 +77,7 @@ fn name_taken() -> ApiError {
 }
 
 async fn decide(
+    now: Now,
     staff: Staff,
     req: &HttpRequest,
     db: &Db,
@@ -83,6 +85,7 @@ async fn decide(
     verdict: Verdict,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let if_match = required_if_match(req)?;
     let actor = staff.0.id();
     let decided = db
@@ -107,8 +110,8 @@ async fn decide(
                         return Err(name_taken());
                     }
                 }
-                let decided =
-                    store::decide(conn, &current, verdict, reason.as_deref()).map_err(|e| {
+                let decided = store::decide(conn, now, &current, verdict, reason.as_deref())
+                    .map_err(|e| {
                         // Another moderator verified the same name a moment earlier.
                         match e {
                             diesel::result::Error::DatabaseError(
@@ -130,6 +133,7 @@ async fn decide(
                 };
                 audit::record(
                     conn,
+                    now,
                     Some(actor),
                     action,
                     "organisation",
@@ -144,6 +148,7 @@ async fn decide(
                 for (to, language) in store::representative_addresses(conn, id)? {
                     mail::enqueue(
                         conn,
+                        now,
                         &templates::organisation_decision(
                             &to,
                             Language::from_stored(&language),
@@ -184,6 +189,7 @@ async fn decide(
 )]
 #[post("/organisations/{id}/verify")]
 pub async fn verify_organisation(
+    now: Now,
     staff: Staff,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -192,7 +198,16 @@ pub async fn verify_organisation(
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let reason = body.into_inner().reason;
-    decide(staff, &req, &db, id.into_inner(), Verdict::Verified, reason).await
+    decide(
+        now,
+        staff,
+        &req,
+        &db,
+        id.into_inner(),
+        Verdict::Verified,
+        reason,
+    )
+    .await
 }
 
 /// Reject a pending organisation (moderators) with a reason the organisation reads. A new
@@ -216,6 +231,7 @@ pub async fn verify_organisation(
 )]
 #[post("/organisations/{id}/reject")]
 pub async fn reject_organisation(
+    now: Now,
     staff: Staff,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -224,5 +240,14 @@ pub async fn reject_organisation(
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let reason = Some(body.into_inner().reason);
-    decide(staff, &req, &db, id.into_inner(), Verdict::Rejected, reason).await
+    decide(
+        now,
+        staff,
+        &req,
+        &db,
+        id.into_inner(),
+        Verdict::Rejected,
+        reason,
+    )
+    .await
 }

@@ -93,7 +93,7 @@ impl PersonalData for Organisations {
     /// Ends the memberships (refusing for the last representative of a verified
     /// organisation), withdraws open join requests and deletes invitations to the address.
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
-        members::end_memberships_of_deleted_account(conn, subject.user_id)?;
+        members::end_memberships_of_deleted_account(conn, subject.now, subject.user_id)?;
         store::delete_invitations_to(conn, &subject.email)?;
         Ok(())
     }

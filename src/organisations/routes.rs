@@ -10,6 +10,7 @@ use super::store::{self, OrgRow, Review};
 use crate::audit;
 use crate::auth::extract::{CurrentUser, MaybeUser, Verified};
 use crate::auth::model::Role;
+use crate::clock::Now;
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
@@ -120,10 +121,12 @@ impl Standing {
 )]
 #[post("/organisations")]
 pub async fn register_organisation(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     body: Body<OrganisationRegistration>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let registration = body.into_inner()?;
     registration.validate()?;
     let actor = user.id();
@@ -133,10 +136,11 @@ pub async fn register_organisation(
                 // The registrant's row serialises their concurrent registrations.
                 crate::auth::store::lock_user(conn, actor)?;
                 too_many_pending(conn, actor)?;
-                let id = store::insert(conn, &registration, actor)?;
+                let id = store::insert(conn, now, &registration, actor)?;
                 let created = store::find(conn, id)?.ok_or_else(no_such_organisation)?;
                 audit::record(
                     conn,
+                    now,
                     Some(actor),
                     "organisation.registered",
                     "organisation",
@@ -258,12 +262,14 @@ pub async fn get_organisation(
 )]
 #[patch("/organisations/{id}")]
 pub async fn update_organisation(
+    now: Now,
     Verified(user): Verified,
     req: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<OrganisationChanges>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let (id, changes) = (id.into_inner(), body.into_inner());
     // Checked once the caller is known to be a representative.
     let if_match = required_if_match(&req);
@@ -284,7 +290,8 @@ pub async fn update_organisation(
                     let registrant = standing.org.registered_by.unwrap_or(user.id());
                     too_many_pending(conn, registrant)?;
                 }
-                let review = store::update(conn, &standing.org, &changes)?.ok_or_else(stale)?;
+                let review =
+                    store::update(conn, now, &standing.org, &changes)?.ok_or_else(stale)?;
                 let after = store::find(conn, id)?
                     .ok_or_else(no_such_organisation)?
                     .details();
@@ -294,6 +301,7 @@ pub async fn update_organisation(
                 };
                 audit::record(
                     conn,
+                    now,
                     Some(user.id()),
                     action,
                     "organisation",
@@ -324,10 +332,12 @@ pub async fn update_organisation(
 )]
 #[delete("/organisations/{id}")]
 pub async fn withdraw_organisation(
+    now: Now,
     Verified(user): Verified,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
+    let now = now.naive();
     let id = id.into_inner();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
@@ -341,7 +351,7 @@ pub async fn withdraw_organisation(
             }
             store::withdraw(conn, id)?;
             audit::record(
-                conn,
+                conn, now,
                 Some(user.id()),
                 "organisation.withdrawn",
                 "organisation",

@@ -13,12 +13,8 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::db_run;
 use crate::http::pagination::{Cursor, Page, PageRequest, TextCursor};
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
-}
 
 /// The name as the directory sorts and compares it: lower case, German umlauts and ß folded
 /// (DIN 5007-1), combining marks dropped (so a decomposed "u\u{308}" equals "ü" equals "u"),
@@ -173,10 +169,10 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<Option<OrgRow>> {
 /// Registers an organisation as `pending` with its registrant as first representative.
 pub fn insert(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     registration: &OrganisationRegistration,
     registrant: i64,
 ) -> QueryResult<i64> {
-    let now = now();
     let values = (
         organisations::name.eq(&registration.name),
         organisations::name_key.eq(name_key(&registration.name)),
@@ -194,7 +190,7 @@ pub fn insert(
         .values(values)
         .returning(organisations::id)
         .get_result(c))?;
-    add_member(conn, id, registrant, MemberRole::Representative)?;
+    add_member(conn, now, id, registrant, MemberRole::Representative)?;
     Ok(id)
 }
 
@@ -222,6 +218,7 @@ pub enum Review {
 /// verification they apply at once, and a rejected registration goes back to review.
 pub fn update(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     current: &OrgRow,
     changes: &OrganisationChanges,
 ) -> QueryResult<Option<Review>> {
@@ -301,7 +298,7 @@ pub fn update(
         organisations::registry_number.eq(registry_number),
         organisations::status.eq(status.as_str()),
         organisations::version.eq(current.version + 1),
-        organisations::updated_at.eq(now()),
+        organisations::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok((updated == 1).then_some(review))
@@ -323,11 +320,11 @@ pub fn name_taken(conn: &mut DbConnection, id: i64, name: &str) -> QueryResult<b
 /// registration marks it rejected.
 pub fn decide(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     current: &OrgRow,
     verdict: Verdict,
     reason: Option<&str>,
 ) -> QueryResult<bool> {
-    let now = now();
     let (name, kind) = match (verdict, current.proposed_change()) {
         (Verdict::Verified, Some(p)) => (p.name, p.kind),
         _ => (current.name.clone(), current.kind()),
@@ -450,6 +447,7 @@ pub fn role_of_shared(
 
 pub fn add_member(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     org: i64,
     user: i64,
     role: MemberRole,
@@ -459,7 +457,7 @@ pub fn add_member(
             organisation_members::organisation_id.eq(org),
             organisation_members::user_id.eq(user),
             organisation_members::role.eq(role.as_str()),
-            organisation_members::joined_at.eq(now()),
+            organisation_members::joined_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())
@@ -531,10 +529,14 @@ pub fn withdraw(conn: &mut DbConnection, org: i64) -> QueryResult<()> {
 
 /// Invitations this organisation created in the last 24 hours (open, used, replaced or
 /// revoked: each one sent a mail).
-pub fn invitations_sent_today(conn: &mut DbConnection, org: i64) -> QueryResult<i64> {
+pub fn invitations_sent_today(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    org: i64,
+) -> QueryResult<i64> {
     organisation_invitations::table
         .filter(organisation_invitations::organisation_id.eq(org))
-        .filter(organisation_invitations::created_at.gt(now() - chrono::Duration::hours(24)))
+        .filter(organisation_invitations::created_at.gt(now - chrono::Duration::hours(24)))
         .count()
         .get_result(conn)
 }
@@ -547,7 +549,11 @@ pub fn leave_all(conn: &mut DbConnection, user: i64) -> QueryResult<()> {
 }
 
 /// Withdraws a person's open requests to join.
-pub fn withdraw_open_requests(conn: &mut DbConnection, user: i64) -> QueryResult<()> {
+pub fn withdraw_open_requests(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: i64,
+) -> QueryResult<()> {
     diesel::update(
         organisation_join_requests::table
             .filter(organisation_join_requests::user_id.eq(user))
@@ -555,7 +561,7 @@ pub fn withdraw_open_requests(conn: &mut DbConnection, user: i64) -> QueryResult
     )
     .set((
         organisation_join_requests::status.eq(JoinRequestStatus::Withdrawn.as_str()),
-        organisation_join_requests::decided_at.eq(Some(now())),
+        organisation_join_requests::decided_at.eq(Some(now)),
     ))
     .execute(conn)?;
     Ok(())
@@ -692,15 +698,20 @@ impl InvitationRow {
 }
 
 fn open_invitations(
+    now: NaiveDateTime,
 ) -> organisation_invitations::BoxedQuery<'static, <DbConnection as diesel::Connection>::Backend> {
     organisation_invitations::table
         .filter(organisation_invitations::closed_at.is_null())
-        .filter(organisation_invitations::expires_at.gt(now()))
+        .filter(organisation_invitations::expires_at.gt(now))
         .into_boxed()
 }
 
-pub fn count_open_invitations(conn: &mut DbConnection, org: i64) -> QueryResult<i64> {
-    open_invitations()
+pub fn count_open_invitations(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    org: i64,
+) -> QueryResult<i64> {
+    open_invitations(now)
         .filter(organisation_invitations::organisation_id.eq(org))
         .count()
         .get_result(conn)
@@ -710,12 +721,12 @@ pub fn count_open_invitations(conn: &mut DbConnection, org: i64) -> QueryResult<
 /// invitation of the same address to the same organisation is replaced.
 pub fn invite(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     org: i64,
     email: &str,
     role: MemberRole,
     invited_by: i64,
 ) -> QueryResult<(InvitationRow, String)> {
-    let now = now();
     diesel::update(
         organisation_invitations::table
             .filter(organisation_invitations::organisation_id.eq(org))
@@ -752,10 +763,11 @@ pub fn invite(
 
 pub fn invitations(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     org: i64,
     page: &PageRequest,
 ) -> QueryResult<Page<Invitation>> {
-    let mut query = open_invitations()
+    let mut query = open_invitations(now)
         .filter(organisation_invitations::organisation_id.eq(org))
         .select(InvitationRow::as_select())
         .order(organisation_invitations::id)
@@ -768,7 +780,12 @@ pub fn invitations(
 }
 
 /// Closes an open invitation of this organisation; `false` when there is none.
-pub fn revoke_invitation(conn: &mut DbConnection, org: i64, id: i64) -> QueryResult<bool> {
+pub fn revoke_invitation(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    org: i64,
+    id: i64,
+) -> QueryResult<bool> {
     let closed = diesel::update(
         organisation_invitations::table
             .filter(organisation_invitations::id.eq(id))
@@ -776,7 +793,7 @@ pub fn revoke_invitation(conn: &mut DbConnection, org: i64, id: i64) -> QueryRes
             .filter(organisation_invitations::closed_at.is_null()),
     )
     .set((
-        organisation_invitations::closed_at.eq(Some(now())),
+        organisation_invitations::closed_at.eq(Some(now)),
         organisation_invitations::outcome.eq(Some("revoked")),
     ))
     .execute(conn)?;
@@ -795,9 +812,10 @@ pub fn delete_invitations_to(conn: &mut DbConnection, email: &str) -> QueryResul
 /// The open, unexpired invitation with this token.
 pub fn invitation_by_token(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     token: &str,
 ) -> QueryResult<Option<InvitationRow>> {
-    open_invitations()
+    open_invitations(now)
         .filter(organisation_invitations::token_hash.eq(hash_secret(token)))
         .select(InvitationRow::as_select())
         .first(conn)
@@ -805,14 +823,19 @@ pub fn invitation_by_token(
 }
 
 /// Uses up an invitation; `false` when it was used up meanwhile.
-pub fn close_invitation_accepted(conn: &mut DbConnection, id: i64, user: i64) -> QueryResult<bool> {
+pub fn close_invitation_accepted(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    id: i64,
+    user: i64,
+) -> QueryResult<bool> {
     let closed = diesel::update(
         organisation_invitations::table
             .find(id)
             .filter(organisation_invitations::closed_at.is_null()),
     )
     .set((
-        organisation_invitations::closed_at.eq(Some(now())),
+        organisation_invitations::closed_at.eq(Some(now)),
         organisation_invitations::outcome.eq(Some("accepted")),
         organisation_invitations::accepted_by.eq(Some(user)),
     ))
@@ -880,6 +903,7 @@ pub fn has_open_request(conn: &mut DbConnection, org: i64, user: i64) -> QueryRe
 
 pub fn request_to_join(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     org: i64,
     user: i64,
     message: Option<&str>,
@@ -889,7 +913,7 @@ pub fn request_to_join(
         organisation_join_requests::user_id.eq(user),
         organisation_join_requests::message.eq(message),
         organisation_join_requests::status.eq(JoinRequestStatus::Open.as_str()),
-        organisation_join_requests::created_at.eq(now()),
+        organisation_join_requests::created_at.eq(now),
     );
     let id: i64 = db_run!(conn, |c| diesel::insert_into(
         organisation_join_requests::table
@@ -936,7 +960,12 @@ pub fn join_requests_of(
 pub const DAYS_AFTER_DECLINE: i64 = 30;
 
 /// Whether the organisation declined this person's request within [`DAYS_AFTER_DECLINE`].
-pub fn recently_declined(conn: &mut DbConnection, org: i64, user: i64) -> QueryResult<bool> {
+pub fn recently_declined(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    org: i64,
+    user: i64,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         organisation_join_requests::table
             .filter(organisation_join_requests::organisation_id.eq(org))
@@ -944,7 +973,7 @@ pub fn recently_declined(conn: &mut DbConnection, org: i64, user: i64) -> QueryR
             .filter(organisation_join_requests::status.eq(JoinRequestStatus::Declined.as_str()))
             .filter(
                 organisation_join_requests::decided_at
-                    .gt(now() - chrono::Duration::days(DAYS_AFTER_DECLINE)),
+                    .gt(now - chrono::Duration::days(DAYS_AFTER_DECLINE)),
             ),
     ))
     .get_result(conn)
@@ -972,6 +1001,7 @@ pub fn open_join_requests(
 /// Decides an open request; `false` when it was decided meanwhile.
 pub fn decide_join_request(
     conn: &mut DbConnection,
+    now: NaiveDateTime,
     id: i64,
     status: JoinRequestStatus,
     by: i64,
@@ -983,7 +1013,7 @@ pub fn decide_join_request(
     )
     .set((
         organisation_join_requests::status.eq(status.as_str()),
-        organisation_join_requests::decided_at.eq(Some(now())),
+        organisation_join_requests::decided_at.eq(Some(now)),
         organisation_join_requests::decided_by.eq(Some(by)),
     ))
     .execute(conn)?;
@@ -991,7 +1021,12 @@ pub fn decide_join_request(
 }
 
 /// Closes a person's open request to join (they became a member another way).
-pub fn settle_open_request(conn: &mut DbConnection, org: i64, user: i64) -> QueryResult<()> {
+pub fn settle_open_request(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    org: i64,
+    user: i64,
+) -> QueryResult<()> {
     diesel::update(
         organisation_join_requests::table
             .filter(organisation_join_requests::organisation_id.eq(org))
@@ -1000,7 +1035,7 @@ pub fn settle_open_request(conn: &mut DbConnection, org: i64, user: i64) -> Quer
     )
     .set((
         organisation_join_requests::status.eq(JoinRequestStatus::Accepted.as_str()),
-        organisation_join_requests::decided_at.eq(Some(now())),
+        organisation_join_requests::decided_at.eq(Some(now)),
     ))
     .execute(conn)?;
     Ok(())

@@ -6,7 +6,7 @@ use crate::audit;
 use crate::auth::extract::CurrentUser;
 use crate::auth::model::DeletionConfirmation;
 use crate::auth::Auth;
-use crate::clock::Clock;
+use crate::clock::Now;
 use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::Body;
@@ -38,7 +38,7 @@ pub async fn delete_me(
     user: CurrentUser,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    clock: web::Data<Clock>,
+    now: Now,
     registry: web::Data<Registry>,
     body: Body<DeletionConfirmation>,
 ) -> ApiResult<HttpResponse> {
@@ -58,13 +58,13 @@ pub async fn delete_me(
         ));
     }
     let registry = *registry.get_ref();
-    let now = clock.now().naive_utc();
+    let now = now.naive();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             // Serialises the deletion with whatever this account joins or accepts meanwhile,
             // with a second deletion and with credential changes: the row as it is now
             // decides.
-            let account = user.still_current(conn)?;
+            let account = user.still_current(conn, now)?;
             let subject = Subject {
                 user_id: account.id,
                 email: account.email.clone(),
@@ -73,6 +73,7 @@ pub async fn delete_me(
             erase_everywhere(registry, conn, &subject)?;
             audit::record(
                 conn,
+                now,
                 Some(account.id),
                 "user.deleted",
                 "user",

@@ -40,7 +40,7 @@ impl Ctx {
     pub fn deliver(&self) -> usize {
         let mailer = Mailer::from_settings(&self.state.settings).unwrap();
         let mut conn = self.state.db.pool().get().unwrap();
-        mail::process_due(&mut conn, &mailer, 100).unwrap()
+        mail::process_due(&mut conn, &mailer, &self.state.clock, 100).unwrap()
     }
 }
 
@@ -115,7 +115,8 @@ pub fn make_admin(ctx: &Ctx, email: &str) {
     use beteiligung::auth::store;
     let mut conn = ctx.db.connection();
     let user = store::user_by_email(&mut conn, email).unwrap().unwrap();
-    store::promote_to_admin(&mut conn, user.id).unwrap();
+    let now = ctx.state.clock.now().naive_utc();
+    store::promote_to_admin(&mut conn, now, user.id).unwrap();
 }
 
 both_backends! {

@@ -234,7 +234,7 @@ both_backends! {
         use diesel::prelude::*;
         let ctx = Ctx::new(db);
         let mut conn = ctx.db.connection();
-        beteiligung::audit::record(&mut conn, None, "test.entry", "test", None, json!({})).unwrap();
+        beteiligung::audit::record(&mut conn, chrono::Utc::now().naive_utc(), None, "test.entry", "test", None, json!({})).unwrap();
         assert!(diesel::update(audit_log::table).set(audit_log::action.eq("rewritten")).execute(&mut conn).is_err());
         assert!(diesel::delete(audit_log::table).execute(&mut conn).is_err());
         let actions: Vec<String> = audit_log::table.select(audit_log::action).load(&mut conn).unwrap();

@@ -129,7 +129,7 @@ both_backends! {
 
     async fn measures_filter_and_paginate(db) {
         let pool = db.pool();
-        store::import(&mut pool.get().unwrap(), &catalogue_with(45), ImportMode::IntoEmpty).unwrap();
+        store::import(&mut pool.get().unwrap(), chrono::Utc::now().naive_utc(), &catalogue_with(45), ImportMode::IntoEmpty).unwrap();
         let state = db.state();
         let app = test::init_service(beteiligung::build_app(&state)).await;
         let fields = get(&app, "/api/v1/fields").await;

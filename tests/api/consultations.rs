@@ -37,14 +37,14 @@ fn admin_request(
 
 both_backends! {
     async fn consultations_move_through_their_phases_and_freeze_their_rules(db) {
-        let mut ctx = Ctx::new(db);
-        let clock = Clock::fixed(Utc::now());
+        let mut ctx = Ctx::with(db, &[("SESSION_TTL_DAYS", "365")]);
+        // The whole test happens at t0 and later: sessions, too, live by this clock.
+        let clock = Clock::fixed(t0());
         ctx.state.clock = clock.clone();
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         verified_user(&app, &ctx, "admin@example.org").await;
         make_admin(&ctx, "admin@example.org");
         let token = login(&app, "admin@example.org", PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
-        clock.set(t0());
 
 
 

@@ -50,13 +50,13 @@ both_backends! {
         let mut conn = pool.get().unwrap();
         let applied = db::run_migrations(&mut conn).unwrap();
         assert!(!applied.is_empty());
-        assert!(seed_demo(&mut conn).unwrap().is_some());
+        assert!(seed_demo(&mut conn, chrono::Utc::now().naive_utc()).unwrap().is_some());
         let reverted = db::revert_all_migrations(&mut conn).unwrap();
         assert_eq!(reverted.len(), applied.len());
         assert!(concepts::table.select(count_star()).first::<i64>(&mut conn).is_err(), "tables are gone");
         let again = db::run_migrations(&mut conn).unwrap();
         assert_eq!(again, applied);
-        assert!(seed_demo(&mut conn).unwrap().is_some());
+        assert!(seed_demo(&mut conn, chrono::Utc::now().naive_utc()).unwrap().is_some());
         assert_eq!(count_fields(&mut conn), 6);
     }
 
@@ -76,10 +76,10 @@ both_backends! {
     async fn seeding_twice_changes_nothing(db) {
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
-        let first = seed_demo(&mut conn).unwrap().expect("first seed loads");
+        let first = seed_demo(&mut conn, chrono::Utc::now().naive_utc()).unwrap().expect("first seed loads");
         assert_eq!((first.fields, first.measures), (6, 7));
         let ids: Vec<i64> = measures::table.select(measures::id).order(measures::id).load(&mut conn).unwrap();
-        assert!(seed_demo(&mut conn).unwrap().is_none());
+        assert!(seed_demo(&mut conn, chrono::Utc::now().naive_utc()).unwrap().is_none());
         let again: Vec<i64> = measures::table.select(measures::id).order(measures::id).load(&mut conn).unwrap();
         assert_eq!(ids, again);
         assert_eq!(concepts::table.select(count_star()).first::<i64>(&mut conn).unwrap(), 1);
@@ -88,26 +88,26 @@ both_backends! {
     async fn import_is_all_or_nothing(db) {
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
-        seed_demo(&mut conn).unwrap();
+        seed_demo(&mut conn, chrono::Utc::now().naive_utc()).unwrap();
 
         // Without --replace a loaded catalogue is left alone.
         let mut other = cat::demo();
         other.concept.title = "Anderes Konzept".into();
-        assert!(matches!(store::import(&mut conn, &other, ImportMode::IntoEmpty), Err(ImportError::AlreadyLoaded)));
+        assert!(matches!(store::import(&mut conn, chrono::Utc::now().naive_utc(), &other, ImportMode::IntoEmpty), Err(ImportError::AlreadyLoaded)));
 
         // A file that fails in the database half-way (the same measure code in two fields,
         // built without the validation that would catch it) changes nothing, even when replacing.
         let mut broken = other.clone();
         let code = broken.fields[0].measures[0].code.clone();
         broken.fields[5].measures[0].code = code;
-        assert!(matches!(store::import(&mut conn, &broken, ImportMode::Replace), Err(ImportError::Database(_))));
+        assert!(matches!(store::import(&mut conn, chrono::Utc::now().naive_utc(), &broken, ImportMode::Replace), Err(ImportError::Database(_))));
         let title: String = concepts::table.select(concepts::title).first(&mut conn).unwrap();
         assert_eq!(title, cat::demo().concept.title);
         assert_eq!(count_fields(&mut conn), 6);
         assert_eq!(count_measures(&mut conn), 7);
 
         // A good file replaces the catalogue.
-        let summary = store::import(&mut conn, &other, ImportMode::Replace).unwrap();
+        let summary = store::import(&mut conn, chrono::Utc::now().naive_utc(), &other, ImportMode::Replace).unwrap();
         assert!(summary.replaced);
         let titles: Vec<String> = concepts::table.select(concepts::title).load(&mut conn).unwrap();
         assert_eq!(titles, ["Anderes Konzept"]);
@@ -116,7 +116,7 @@ both_backends! {
 
     async fn acknowledged_writes_survive_sigkill(db) {
         let pool = db.pool();
-        seed_demo(&mut pool.get().unwrap()).unwrap();
+        seed_demo(&mut pool.get().unwrap(), chrono::Utc::now().naive_utc()).unwrap();
         drop(pool);
         let target = db.url.target.clone();
         // The child is this test binary running only `durability_writer`, which writes through

@@ -17,3 +17,4 @@ mod hardening;
 mod operations;
 mod organisations;
 mod outbox;
+mod time_rules;

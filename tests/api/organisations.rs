@@ -788,7 +788,7 @@ both_backends! {
         assert_eq!(store::lock_memberships_of(&mut conn, leaving_id).unwrap().len(), 1);
         let uri = format!("/api/v1/organisations/{org}/members/{leaving_id}/role");
         let promotion = call(&app, Method::PUT, &uri, Some(&rep), Some(json!({"role": "representative"})));
-        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, leaving_id).unwrap();
+        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, chrono::Utc::now().naive_utc(), leaving_id).unwrap();
         let (r, waited) = while_locked(conn, finish, promotion).await;
         assert!(waited, "the promotion did not wait for the deletion");
         r.assert_problem(404, "not_found");
@@ -940,7 +940,7 @@ both_backends! {
         beteiligung::auth::store::lock_user(&mut conn, asker_id).unwrap();
         let uri = format!("/api/v1/organisations/{org}/join-requests/{request}/accept");
         let acceptance = call(&app, Method::POST, &uri, Some(&rep), None);
-        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, asker_id).unwrap();
+        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, chrono::Utc::now().naive_utc(), asker_id).unwrap();
         let (r, _) = while_locked(conn, finish, acceptance).await;
         assert!(matches!(r.status.as_u16(), 200 | 409), "{} {}", r.status, r.text);
         let members = call(&app, Method::GET, &format!("/api/v1/organisations/{org}/members"), Some(&rep), None).await;

@@ -26,7 +26,7 @@ both_backends! {
         {
             let mut conn = pool.get().unwrap();
             for n in 0..30 {
-                mail::enqueue(&mut conn, &mail_to(n)).unwrap();
+                mail::enqueue(&mut conn, chrono::Utc::now().naive_utc(), &mail_to(n)).unwrap();
             }
         }
         let sink = SmtpSink::start();
@@ -37,7 +37,7 @@ both_backends! {
                     let mut conn = pool.get().unwrap();
                     let mut sent = 0;
                     loop {
-                        match mail::process_due(&mut conn, &mailer, 4).unwrap() {
+                        match mail::process_due(&mut conn, &mailer, &beteiligung::clock::Clock::System, 4).unwrap() {
                             0 => break sent,
                             n => sent += n,
                         }
@@ -62,11 +62,11 @@ both_backends! {
     async fn failed_sends_are_retried_later(db) {
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
-        mail::enqueue(&mut conn, &mail_to(1)).unwrap();
+        mail::enqueue(&mut conn, chrono::Utc::now().naive_utc(), &mail_to(1)).unwrap();
         // Nothing listens on this port.
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let down = mailer_for(&db, &format!("smtp://127.0.0.1:{closed}"));
-        assert_eq!(mail::process_due(&mut conn, &down, 10).unwrap(), 0);
+        assert_eq!(mail::process_due(&mut conn, &down, &beteiligung::clock::Clock::System, 10).unwrap(), 0);
         let (attempts, error): (i32, Option<String>) = outbox_emails::table
             .select((outbox_emails::attempts, outbox_emails::last_error))
             .first(&mut conn)
@@ -75,23 +75,23 @@ both_backends! {
         assert!(error.is_some());
         let sink = SmtpSink::start();
         let up = mailer_for(&db, &sink.url());
-        assert_eq!(mail::process_due(&mut conn, &up, 10).unwrap(), 0, "not before its next attempt is due");
+        assert_eq!(mail::process_due(&mut conn, &up, &beteiligung::clock::Clock::System, 10).unwrap(), 0, "not before its next attempt is due");
         diesel::update(outbox_emails::table)
             .set(outbox_emails::next_attempt_at.eq(chrono::Utc::now().naive_utc()))
             .execute(&mut conn)
             .unwrap();
-        assert_eq!(mail::process_due(&mut conn, &up, 10).unwrap(), 1);
+        assert_eq!(mail::process_due(&mut conn, &up, &beteiligung::clock::Clock::System, 10).unwrap(), 1);
         assert_eq!(sink.to("person1@example.org").len(), 1);
     }
 
     async fn without_smtp_mails_go_to_the_log(db) {
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
-        mail::enqueue(&mut conn, &mail_to(7)).unwrap();
+        mail::enqueue(&mut conn, chrono::Utc::now().naive_utc(), &mail_to(7)).unwrap();
         let mailer = Mailer::from_settings(&db.settings(&[("MAIL_LOG", "true")])).unwrap();
         assert!(matches!(mailer, Mailer::Log));
-        assert_eq!(mail::process_due(&mut conn, &mailer, 10).unwrap(), 1);
-        assert_eq!(mail::process_due(&mut conn, &mailer, 10).unwrap(), 0, "sent once");
+        assert_eq!(mail::process_due(&mut conn, &mailer, &beteiligung::clock::Clock::System, 10).unwrap(), 1);
+        assert_eq!(mail::process_due(&mut conn, &mailer, &beteiligung::clock::Clock::System, 10).unwrap(), 0, "sent once");
     }
 }
 

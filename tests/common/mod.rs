@@ -152,7 +152,7 @@ impl TestDb {
 
     pub fn state_with(&self, extra: &[(&str, &str)]) -> AppState {
         let pool = self.pool();
-        beteiligung::seed_demo(&mut pool.get().unwrap()).expect("seed");
+        beteiligung::seed_demo(&mut pool.get().unwrap(), chrono::Utc::now()).expect("seed");
         AppState::new(Db::new(pool, self.url.backend), self.settings(extra)).expect("app state")
     }
 }

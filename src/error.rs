@@ -44,6 +44,219 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
+/// A kind of problem: its stable `code`, its status, and its one wording — the `title`, and
+/// the `meaning` that is the `detail` unless an occurrence says more. Each code is defined
+/// once, as a constant in the problems module of the layer that first needs it (`codes` here
+/// for infrastructure, `<slice>::problems` for a slice); `lib.rs` lists them all for the
+/// README's table and the `code` enum of the OpenAPI document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    pub code: &'static str,
+    pub status: u16,
+    pub title: &'static str,
+    pub meaning: &'static str,
+}
+
+impl Code {
+    pub const fn new(
+        code: &'static str,
+        status: u16,
+        title: &'static str,
+        meaning: &'static str,
+    ) -> Self {
+        Self {
+            code,
+            status,
+            title,
+            meaning,
+        }
+    }
+
+    /// The problem with its usual wording.
+    pub fn problem(&self) -> ApiError {
+        self.with_detail(self.meaning)
+    }
+
+    /// The problem with a detail about this occurrence (a limit, a name, a parser's words).
+    pub fn with_detail(&self, detail: impl Into<Cow<'static, str>>) -> ApiError {
+        ApiError {
+            status: StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code: self.code,
+            title: self.title,
+            detail: detail.into(),
+            errors: Vec::new(),
+            retry_after: None,
+            allow: None,
+        }
+    }
+}
+
+/// The problems of the infrastructure: HTTP, validation, the database, limits.
+pub mod codes {
+    use super::Code;
+
+    pub const BAD_REQUEST: Code = Code::new(
+        "bad_request",
+        400,
+        "Bad request",
+        "The request could not be understood.",
+    );
+    pub const VALIDATION_FAILED: Code = Code::new(
+        "validation_failed",
+        400,
+        "Validation failed",
+        "One or more fields are invalid; see `errors`.",
+    );
+    pub const MALFORMED_JSON: Code = Code::new(
+        "malformed_json",
+        400,
+        "Bad request",
+        "The request body is not valid JSON.",
+    );
+    pub const MALFORMED_BODY: Code = Code::new(
+        "malformed_body",
+        400,
+        "Bad request",
+        "The request body could not be read.",
+    );
+    pub const INVALID_QUERY: Code = Code::new(
+        "invalid_query",
+        400,
+        "Invalid query parameter",
+        "A query parameter is invalid; see `errors`.",
+    );
+    pub const INVALID_CHARACTERS: Code = Code::new(
+        "invalid_characters",
+        400,
+        "Bad request",
+        "Text must not contain NUL characters.",
+    );
+    pub const UNAUTHORIZED: Code = Code::new(
+        "unauthorized",
+        401,
+        "Unauthorized",
+        "Sign in and send the access token as `Authorization: Bearer <token>`.",
+    );
+    pub const FORBIDDEN: Code = Code::new("forbidden", 403, "Forbidden", "You may not do this.");
+    pub const NOT_FOUND: Code = Code::new(
+        "not_found",
+        404,
+        "Not found",
+        "There is nothing at this address.",
+    );
+    pub const METHOD_NOT_ALLOWED: Code = Code::new(
+        "method_not_allowed",
+        405,
+        "Method not allowed",
+        "This resource does not allow this method; `Allow` lists those it does.",
+    );
+    pub const NOT_ACCEPTABLE: Code = Code::new(
+        "not_acceptable",
+        406,
+        "Not acceptable",
+        "This resource answers only JSON.",
+    );
+    pub const REQUEST_TIMEOUT: Code = Code::new(
+        "request_timeout",
+        408,
+        "Request timeout",
+        "The request body did not arrive in time.",
+    );
+    pub const IN_USE: Code = Code::new(
+        "in_use",
+        409,
+        "Conflict",
+        "Other objects refer to this one.",
+    );
+    pub const ALREADY_EXISTS: Code = Code::new(
+        "already_exists",
+        409,
+        "Conflict",
+        "Another object already has this value where only one may (e.g. a number or code).",
+    );
+    pub const PRECONDITION_FAILED: Code = Code::new(
+        "precondition_failed",
+        412,
+        "Precondition failed",
+        "The object was changed since you loaded it; load it again and reapply your change.",
+    );
+    pub const PAYLOAD_TOO_LARGE: Code = Code::new(
+        "payload_too_large",
+        413,
+        "Payload too large",
+        "The request body is too large.",
+    );
+    pub const URI_TOO_LONG: Code = Code::new(
+        "uri_too_long",
+        414,
+        "URI too long",
+        "The request address is too long.",
+    );
+    pub const UNSUPPORTED_MEDIA_TYPE: Code = Code::new(
+        "unsupported_media_type",
+        415,
+        "Unsupported media type",
+        "The request body must be JSON, sent with Content-Type: application/json.",
+    );
+    pub const PRECONDITION_REQUIRED: Code = Code::new(
+        "precondition_required",
+        428,
+        "Precondition required",
+        "Send the ETag of the version you changed as `If-Match`.",
+    );
+    pub const RATE_LIMITED: Code = Code::new(
+        "rate_limited",
+        429,
+        "Too many requests",
+        "Too many requests; try again later (see `Retry-After`).",
+    );
+    pub const INTERNAL_ERROR: Code = Code::new(
+        "internal_error",
+        500,
+        "Internal server error",
+        "Something went wrong on our side. The request id identifies it in our logs.",
+    );
+    pub const SERVICE_UNAVAILABLE: Code = Code::new(
+        "service_unavailable",
+        503,
+        "Service unavailable",
+        "The service is unavailable; try again shortly.",
+    );
+    pub const DATABASE_UNAVAILABLE: Code = Code::new(
+        "database_unavailable",
+        503,
+        "Service unavailable",
+        "The database cannot be reached right now; try again shortly.",
+    );
+
+    /// Every infrastructure problem.
+    pub const ALL: &[Code] = &[
+        BAD_REQUEST,
+        VALIDATION_FAILED,
+        MALFORMED_JSON,
+        MALFORMED_BODY,
+        INVALID_QUERY,
+        INVALID_CHARACTERS,
+        UNAUTHORIZED,
+        FORBIDDEN,
+        NOT_FOUND,
+        METHOD_NOT_ALLOWED,
+        NOT_ACCEPTABLE,
+        REQUEST_TIMEOUT,
+        IN_USE,
+        ALREADY_EXISTS,
+        PRECONDITION_FAILED,
+        PAYLOAD_TOO_LARGE,
+        URI_TOO_LONG,
+        UNSUPPORTED_MEDIA_TYPE,
+        PRECONDITION_REQUIRED,
+        RATE_LIMITED,
+        INTERNAL_ERROR,
+        SERVICE_UNAVAILABLE,
+        DATABASE_UNAVAILABLE,
+    ];
+}
+
 /// An error answered to the client.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -65,39 +278,14 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        title: &'static str,
-        detail: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        Self {
-            status,
-            code,
-            title,
-            detail: detail.into(),
-            errors: Vec::new(),
-            retry_after: None,
-            allow: None,
-        }
-    }
-
+    /// 404 with a detail about what is missing.
     pub fn not_found(detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
-    }
-
-    pub fn bad_request(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, "Bad request", detail)
+        codes::NOT_FOUND.with_detail(detail)
     }
 
     /// A 400 naming each invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut e = Self::new(
-            StatusCode::BAD_REQUEST,
-            "validation_failed",
-            "Validation failed",
-            "One or more fields are invalid; see `errors`.",
-        );
+        let mut e = codes::VALIDATION_FAILED.problem();
         e.errors = errors;
         e
     }
@@ -112,50 +300,23 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(allow: String) -> Self {
-        let mut e = Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Method not allowed",
-            format!("This resource allows only: {allow}."),
-        );
+        let mut e =
+            codes::METHOD_NOT_ALLOWED.with_detail(format!("This resource allows only: {allow}."));
         e.allow = Some(allow);
         e
     }
 
-    /// 401: no usable access token.
-    pub fn unauthorized(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, "Unauthorized", detail)
-    }
-
-    /// 403: signed in, but not allowed.
-    pub fn forbidden(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, code, "Forbidden", detail)
-    }
-
-    /// 409: the request conflicts with the state of the object.
-    pub fn conflict(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, "Conflict", detail)
-    }
-
     /// 429 with the seconds after which a retry can succeed.
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        let mut e = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests",
-            format!("Too many attempts; try again in {retry_after_secs} seconds."),
-        );
+        let mut e = codes::RATE_LIMITED.with_detail(format!(
+            "Too many attempts; try again in {retry_after_secs} seconds."
+        ));
         e.retry_after = Some(retry_after_secs.max(1));
         e
     }
 
     pub fn unavailable() -> Self {
-        let mut e = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "Service unavailable",
-            "The database cannot be reached right now; try again shortly.",
-        );
+        let mut e = codes::DATABASE_UNAVAILABLE.problem();
         e.retry_after = Some(5);
         e
     }
@@ -163,12 +324,7 @@ impl ApiError {
     /// A 500 whose body says nothing about the cause; the cause goes to the log.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "Internal server error",
-            "Something went wrong on our side. The request id identifies it in our logs.",
-        )
+        codes::INTERNAL_ERROR.problem()
     }
 
     pub fn body(&self) -> Problem {
@@ -236,19 +392,15 @@ impl From<diesel::result::Error> for ApiError {
         match e {
             Error::NotFound => Self::not_found("The requested object does not exist."),
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                Self::conflict("in_use", "Other objects refer to this one.")
+                codes::IN_USE.problem()
             }
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Self::conflict(
-                "already_exists",
-                "Another object already has this value where only one may (e.g. a number or code).",
-            ),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                codes::ALREADY_EXISTS.problem()
+            }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::unavailable(),
             // PostgreSQL refuses NUL in text; input checks keep it out, this is the net below.
             Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
-                Self::bad_request(
-                    "invalid_characters",
-                    "Text must not contain NUL characters.",
-                )
+                codes::INVALID_CHARACTERS.problem()
             }
             other => Self::internal(other),
         }

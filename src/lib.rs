@@ -139,6 +139,17 @@ pub static PERSONAL_DATA: personal_data::Registry = &[
     &consultations::personal_data::Consultations,
 ];
 
+/// Every problem code of the API, by layer: infrastructure first, then each slice's. The
+/// README's table and the `code` enum of the OpenAPI document come from this list.
+pub static PROBLEM_CODES: &[&[error::Code]] = &[
+    error::codes::ALL,
+    auth::problems::ALL,
+    organisations::problems::ALL,
+    catalogue::problems::ALL,
+    consultations::problems::ALL,
+    admin::problems::ALL,
+];
+
 /// Every route of the API, registered once: the router and the OpenAPI document both come
 /// from this function.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -175,7 +186,7 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
         .configure(routes)
         .split_for_parts()
         .1;
-    openapi::complete(api)
+    openapi::complete(api, PROBLEM_CODES)
 }
 
 /// The OpenAPI document as pretty JSON with a trailing newline, exactly as committed in
@@ -193,7 +204,7 @@ pub fn api_doc_json() -> String {
 pub fn seed_demo(
     conn: &mut db::DbConnection,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<catalogue::store::ImportSummary>, catalogue::store::ImportError> {
+) -> error::ApiResult<Option<catalogue::store::ImportSummary>> {
     db::write_transaction(conn, |conn| {
         let Some(summary) = catalogue::seed_demo(conn, now.naive_utc())? else {
             return Ok(None);
@@ -232,7 +243,7 @@ pub fn build_app(
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let api = openapi::complete(api);
+    let api = openapi::complete(api, PROBLEM_CODES);
     app.app_data(web::Data::new(http::RouteTable::from_openapi(&api)))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(http::fallback))

@@ -1,10 +1,10 @@
 //! The OpenAPI document: title, description and tags. Paths and schemas are collected from the
 //! same `.service(…)` registration that builds the router (see [`crate::routes`]).
 
-use crate::error::Problem;
+use crate::error::{Code, Problem};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::openapi::{Content, OpenApi as OpenApiDoc, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -35,9 +35,20 @@ pub struct ApiDoc;
 /// Completes the document once the routes have added their paths: adds the errors every
 /// operation can answer, so routes do not repeat them by hand — 500 everywhere, 503 where the
 /// database is used, and 413 and 415 wherever a JSON body is read.
-pub fn complete(mut api: OpenApiDoc) -> OpenApiDoc {
+pub fn complete(mut api: OpenApiDoc, problems: &[&[Code]]) -> OpenApiDoc {
     CommonErrors.modify(&mut api);
     let components = api.components.get_or_insert_with(Default::default);
+    // Every `code` a problem can carry, so a client can switch on them exhaustively.
+    if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") {
+        if let Some(RefOr::T(Schema::Object(code))) = problem.properties.get_mut("code") {
+            let mut all: Vec<&str> = problems
+                .iter()
+                .flat_map(|c| c.iter().map(|c| c.code))
+                .collect();
+            all.sort_unstable();
+            code.enum_values = Some(all.into_iter().map(Into::into).collect());
+        }
+    }
     components.add_security_scheme(
         "bearer",
         SecurityScheme::Http(

@@ -2,4 +2,5 @@
 //! change goes to the audit log in the same transaction, which administrators read here too.
 
 pub mod audit_log;
+pub mod problems;
 pub mod routes;

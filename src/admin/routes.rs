@@ -153,35 +153,10 @@ pub struct BlockRequest {
     pub reason: Option<String>,
 }
 
-/// What can go wrong changing another account, besides the database.
-enum Refusal {
-    NotFound,
-    LastAdmin,
-    OwnAccount,
-    /// The acting administrator lost the role while the request was on its way.
-    NoLongerAdmin,
+/// An account that does not exist (or no longer does).
+fn no_such_user() -> ApiError {
+    ApiError::not_found("No user with this id.")
 }
-
-impl From<Refusal> for ApiError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::NotFound => ApiError::not_found("No user with this id."),
-            Refusal::LastAdmin => ApiError::conflict(
-                "last_admin",
-                "This is the last active administrator; name another one first.",
-            ),
-            Refusal::OwnAccount => ApiError::conflict(
-                "own_account",
-                "Administrators cannot block their own account.",
-            ),
-            Refusal::NoLongerAdmin => {
-                ApiError::forbidden("forbidden", "Only administrators may do this.")
-            }
-        }
-    }
-}
-
-type Change = Result<Result<UserRow, Refusal>, diesel::result::Error>;
 
 /// The acting administrator, checked again inside the transaction of the change.
 fn still_admin(conn: &mut DbConnection, actor: i64) -> QueryResult<bool> {
@@ -224,24 +199,24 @@ pub async fn set_role(
 ) -> ApiResult<web::Json<UserAccount>> {
     let now = now.naive();
     let (id, role, actor) = (id.into_inner(), body.role, admin.id());
-    let outcome: Result<UserRow, Refusal> = db
-        .run(move |conn| -> Change {
+    let outcome = db
+        .run(move |conn| -> ApiResult<UserRow> {
             write_transaction(conn, |conn| {
                 if !still_admin(conn, actor)? {
-                    return Ok(Err(Refusal::NoLongerAdmin));
+                    return Err(crate::error::codes::FORBIDDEN.problem());
                 }
                 let Some(user) = live_user(conn, id)? else {
-                    return Ok(Err(Refusal::NotFound));
+                    return Err(no_such_user());
                 };
                 let before = user.role();
                 if before == role {
-                    return Ok(Ok(user));
+                    return Ok(user);
                 }
                 if before == Role::Admin
                     && user.blocked_at.is_none()
                     && store::active_admins(conn)? <= 1
                 {
-                    return Ok(Err(Refusal::LastAdmin));
+                    return Err(crate::auth::problems::LAST_ADMIN.problem());
                 }
                 diesel::update(users::table.find(id))
                     .set((users::role.eq(role.as_str()), users::updated_at.eq(now)))
@@ -256,11 +231,11 @@ pub async fn set_role(
                     Some(id),
                     serde_json::json!({"before": {"role": before}, "after": {"role": role}}),
                 )?;
-                Ok(Ok(store::user_by_id(conn, id)?))
+                Ok(store::user_by_id(conn, id)?)
             })
         })
         .await?;
-    Ok(web::Json(UserAccount::from(&outcome?)))
+    Ok(web::Json(UserAccount::from(&outcome)))
 }
 
 /// Block a user: their sessions end at once and sign-in answers 403 `account_blocked`.
@@ -290,22 +265,22 @@ pub async fn block_user(
     body.validate()?;
     let (id, actor, reason) = (id.into_inner(), admin.id(), body.into_inner().reason);
     if id == actor {
-        return Err(Refusal::OwnAccount.into());
+        return Err(super::problems::OWN_ACCOUNT.problem());
     }
     let outcome = db
-        .run(move |conn| -> Change {
+        .run(move |conn| -> ApiResult<UserRow> {
             write_transaction(conn, |conn| {
                 if !still_admin(conn, actor)? {
-                    return Ok(Err(Refusal::NoLongerAdmin));
+                    return Err(crate::error::codes::FORBIDDEN.problem());
                 }
                 let Some(user) = live_user(conn, id)? else {
-                    return Ok(Err(Refusal::NotFound));
+                    return Err(no_such_user());
                 };
                 if user.blocked_at.is_some() {
-                    return Ok(Ok(user));
+                    return Ok(user);
                 }
                 if user.role() == Role::Admin && store::active_admins(conn)? <= 1 {
-                    return Ok(Err(Refusal::LastAdmin));
+                    return Err(crate::auth::problems::LAST_ADMIN.problem());
                 }
                 diesel::update(users::table.find(id))
                     .set(users::blocked_at.eq(Some(now)))
@@ -320,11 +295,11 @@ pub async fn block_user(
                     Some(id),
                     serde_json::json!({"reason": reason}),
                 )?;
-                Ok(Ok(store::user_by_id(conn, id)?))
+                Ok(store::user_by_id(conn, id)?)
             })
         })
         .await?;
-    Ok(web::Json(UserAccount::from(&outcome?)))
+    Ok(web::Json(UserAccount::from(&outcome)))
 }
 
 /// Unblock a user; they can sign in again.
@@ -349,16 +324,16 @@ pub async fn unblock_user(
     let now = now.naive();
     let (id, actor) = (id.into_inner(), admin.id());
     let outcome = db
-        .run(move |conn| -> Change {
+        .run(move |conn| -> ApiResult<UserRow> {
             write_transaction(conn, |conn| {
                 if !still_admin(conn, actor)? {
-                    return Ok(Err(Refusal::NoLongerAdmin));
+                    return Err(crate::error::codes::FORBIDDEN.problem());
                 }
                 let Some(user) = live_user(conn, id)? else {
-                    return Ok(Err(Refusal::NotFound));
+                    return Err(no_such_user());
                 };
                 if user.blocked_at.is_none() {
-                    return Ok(Ok(user));
+                    return Ok(user);
                 }
                 diesel::update(users::table.find(id))
                     .set(users::blocked_at.eq(None::<chrono::NaiveDateTime>))
@@ -372,9 +347,9 @@ pub async fn unblock_user(
                     Some(id),
                     serde_json::json!({}),
                 )?;
-                Ok(Ok(store::user_by_id(conn, id)?))
+                Ok(store::user_by_id(conn, id)?)
             })
         })
         .await?;
-    Ok(web::Json(UserAccount::from(&outcome?)))
+    Ok(web::Json(UserAccount::from(&outcome)))
 }

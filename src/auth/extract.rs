@@ -57,10 +57,7 @@ impl CurrentUser {
 
 /// 401 for a token that is no longer (or never was) good.
 pub fn session_ended() -> ApiError {
-    ApiError::unauthorized(
-        "invalid_token",
-        "The access token is invalid, expired or its session has ended.",
-    )
+    super::problems::INVALID_TOKEN.problem()
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {
@@ -91,12 +88,7 @@ impl FromRequest for CurrentUser {
             let (Some(auth), Some(db)) = (auth, db) else {
                 return Err(ApiError::internal("authentication is not configured"));
             };
-            let token = token.ok_or_else(|| {
-                ApiError::unauthorized(
-                    "unauthorized",
-                    "Sign in and send the access token as `Authorization: Bearer <token>`.",
-                )
-            })?;
+            let token = token.ok_or_else(|| crate::error::codes::UNAUTHORIZED.problem())?;
             let (user_id, session_id) = auth.tokens.verify(&token).ok_or_else(session_ended)?;
             let user = db
                 .run(move |conn| store::session_user(conn, now, session_id, user_id))
@@ -121,10 +113,7 @@ impl FromRequest for Verified {
         Box::pin(async move {
             let user = user.await?;
             if user.user.email_verified_at.is_none() {
-                return Err(ApiError::forbidden(
-                    "email_unverified",
-                    "Confirm your e-mail address first; the link is in the mail we sent.",
-                ));
+                return Err(super::problems::EMAIL_UNVERIFIED.problem());
             }
             Ok(Verified(user))
         })
@@ -204,7 +193,7 @@ fn with_role(
     Box::pin(async move {
         let user = user.await?;
         if !allowed(user.role()) {
-            return Err(ApiError::forbidden("forbidden", detail));
+            return Err(crate::error::codes::FORBIDDEN.with_detail(detail));
         }
         Ok(user)
     })

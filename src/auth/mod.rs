@@ -12,6 +12,7 @@ pub mod me;
 pub mod model;
 pub mod password;
 pub mod personal_data;
+pub mod problems;
 pub mod routes;
 pub mod store;
 pub mod tokens;

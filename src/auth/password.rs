@@ -58,12 +58,7 @@ impl Passwords {
         match actix_web::rt::time::timeout(QUEUE_TIMEOUT, self.permits.acquire()).await {
             Ok(permit) => permit.map_err(ApiError::internal),
             Err(_) => {
-                let mut busy = ApiError::new(
-                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "server_busy",
-                    "Service unavailable",
-                    "Too many sign-ins are being checked right now; try again in a few seconds.",
-                );
+                let mut busy = super::problems::SERVER_BUSY.problem();
                 busy.retry_after = Some(5);
                 Err(busy)
             }

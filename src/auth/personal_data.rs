@@ -76,10 +76,7 @@ impl PersonalData for Accounts {
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
         let account = store::user_by_id(conn, subject.user_id)?;
         if account.role() == Role::Admin && store::active_admins(conn)? <= 1 {
-            return Err(ApiError::conflict(
-                "last_admin",
-                "This is the last active administrator; name another one before deleting this account.",
-            ));
+            return Err(super::problems::LAST_ADMIN.problem());
         }
         store::anonymise_user(conn, subject.now, subject.user_id)?;
         Ok(())

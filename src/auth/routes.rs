@@ -52,10 +52,7 @@ async fn after(started: std::time::Instant) -> HttpResponse {
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::bad_request(
-        "invalid_or_expired_token",
-        "The link is invalid, expired or was used already; request a new one.",
-    )
+    super::problems::INVALID_OR_EXPIRED_TOKEN.problem()
 }
 
 impl Auth {
@@ -288,16 +285,10 @@ pub async fn login(
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = auth.passwords.verify(password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
-        return Err(ApiError::unauthorized(
-            "invalid_credentials",
-            "The e-mail address or the password is wrong.",
-        ));
+        return Err(super::problems::INVALID_CREDENTIALS.problem());
     };
     if user.blocked_at.is_some() {
-        return Err(ApiError::forbidden(
-            "account_blocked",
-            "This account is blocked. Contact the moderation team of the city.",
-        ));
+        return Err(super::problems::ACCOUNT_BLOCKED.problem());
     }
     let (user_id, ttl, checked_hash) = (user.id, auth.session_ttl, user.password_hash);
     let device_token = auth.tokens.issue_device(&email, &checked_hash);
@@ -311,10 +302,7 @@ pub async fn login(
         })
         .await?;
     let Some((session_id, refresh_token)) = session else {
-        return Err(ApiError::unauthorized(
-            "invalid_credentials",
-            "The e-mail address or the password is wrong.",
-        ));
+        return Err(super::problems::INVALID_CREDENTIALS.problem());
     };
     Ok(web::Json(SignedIn {
         tokens: auth.pair(user_id, session_id, refresh_token),
@@ -358,14 +346,8 @@ pub async fn refresh(
             session_id,
             refresh_token,
         } => Ok(web::Json(auth.pair(user_id, session_id, refresh_token))),
-        RefreshOutcome::Invalid => Err(ApiError::unauthorized(
-            "invalid_refresh_token",
-            "The refresh token is unknown or its session has ended; sign in again.",
-        )),
-        RefreshOutcome::Reused => Err(ApiError::unauthorized(
-            "refresh_token_reused",
-            "This refresh token was used before; its session has been ended. Sign in again.",
-        )),
+        RefreshOutcome::Invalid => Err(super::problems::INVALID_REFRESH_TOKEN.problem()),
+        RefreshOutcome::Reused => Err(super::problems::REFRESH_TOKEN_REUSED.problem()),
     }
 }
 

@@ -4,7 +4,7 @@
 //! summary; changes need the item's current ETag as `If-Match` (412 when it is stale).
 
 use super::file::{CatalogueFile, FileError};
-use super::store::{self, ImportError, ImportMode};
+use super::store::{self, ImportMode};
 use crate::audit;
 use crate::auth::extract::Admin;
 use crate::clock::Now;
@@ -115,30 +115,22 @@ pub async fn import_catalogue(
                 .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
         });
     if !is_json {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "The catalogue must be sent as application/json.",
-        ));
+        return Err(crate::error::codes::UNSUPPORTED_MEDIA_TYPE.problem());
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(crate::http::payload_error)?;
         if body.len() + chunk.len() > IMPORT_LIMIT_BYTES {
-            return Err(ApiError::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload too large",
-                format!("A catalogue file may have at most {IMPORT_LIMIT_BYTES} bytes."),
-            ));
+            return Err(crate::error::codes::PAYLOAD_TOO_LARGE.with_detail(format!(
+                "A catalogue file may have at most {IMPORT_LIMIT_BYTES} bytes."
+            )));
         }
         body.extend_from_slice(&chunk);
     }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::bad_request("invalid_catalogue", "The file is not UTF-8."))?;
+    let text =
+        std::str::from_utf8(&body).map_err(|_| super::problems::INVALID_CATALOGUE.problem())?;
     let file = CatalogueFile::parse(text).map_err(|e| match e {
-        FileError::Syntax(message) => ApiError::bad_request("invalid_catalogue", message),
+        FileError::Syntax(message) => super::problems::INVALID_CATALOGUE.with_detail(message),
         FileError::Invalid(errors) => ApiError::validation(errors),
     })?;
     let mode = if params.replace {
@@ -147,13 +139,10 @@ pub async fn import_catalogue(
         ImportMode::IntoEmpty
     };
     let actor = admin.id();
-    let outcome = db
+    let summary = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                let summary = match store::import(conn, now, &file, mode) {
-                    Err(ImportError::AlreadyLoaded) => return Ok(None),
-                    other => other?,
-                };
+                let summary = store::import(conn, now, &file, mode)?;
                 audit::record(
                     conn, now,
                     Some(actor),
@@ -162,16 +151,10 @@ pub async fn import_catalogue(
                     None,
                     serde_json::json!({"after": {"fields": summary.fields, "measures": summary.measures}, "replaced": summary.replaced}),
                 )?;
-                Ok::<_, ImportError>(Some(summary))
+                Ok::<_, ApiError>(summary)
             })
         })
         .await?;
-    let Some(summary) = outcome else {
-        return Err(ApiError::conflict(
-            "catalogue_loaded",
-            "A catalogue is already loaded; send `?replace=true` to replace it.",
-        ));
-    };
     cache.clear();
     Ok(web::Json(ImportResult {
         fields: summary.fields,
@@ -181,8 +164,8 @@ pub async fn import_catalogue(
 }
 
 use super::edit::{
-    self, Edit, FieldChanges, MeasureChanges, NewField, NewMeasure, NewPriorityGoal,
-    NewVisionStatement, StatusChange, TextChange,
+    self, FieldChanges, MeasureChanges, NewField, NewMeasure, NewPriorityGoal, NewVisionStatement,
+    StatusChange, TextChange,
 };
 use super::model::{Field, Measure, PriorityGoal, VisionStatement};
 use crate::http::cache::{required_if_match, with_etag};
@@ -208,15 +191,12 @@ async fn audited<T, F>(
 ) -> ApiResult<HttpResponse>
 where
     T: Serialize + Send + 'static + ObjectId,
-    F: FnOnce(&mut crate::db::DbConnection) -> Edit<(Option<T>, T)> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection) -> ApiResult<(Option<T>, T)> + Send + 'static,
 {
     let item = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                let (before, after) = match change(conn)? {
-                    Ok(pair) => pair,
-                    Err(refusal) => return Ok(Err(refusal)),
-                };
+                let (before, after) = change(conn)?;
                 audit::record(
                     conn,
                     act.at,
@@ -226,10 +206,10 @@ where
                     Some(after.object_id()),
                     serde_json::json!({"before": before, "after": after}),
                 )?;
-                Ok::<_, diesel::result::Error>(Ok(after))
+                Ok::<_, ApiError>(after)
             })
         })
-        .await??;
+        .await?;
     cache.clear();
     Ok(with_etag(respond(&item), &item))
 }
@@ -250,12 +230,12 @@ macro_rules! object_id {
 }
 object_id!(Field, Measure, PriorityGoal, VisionStatement);
 
-fn created<T>(result: Edit<T>) -> Edit<(Option<T>, T)> {
-    result.map(|r| r.map(|item| (None, item)))
+fn created<T>(result: ApiResult<T>) -> ApiResult<(Option<T>, T)> {
+    result.map(|item| (None, item))
 }
 
-fn changed<T>(result: Edit<(T, T)>) -> Edit<(Option<T>, T)> {
-    result.map(|r| r.map(|(before, after)| (Some(before), after)))
+fn changed<T>(result: ApiResult<(T, T)>) -> ApiResult<(Option<T>, T)> {
+    result.map(|(before, after)| (Some(before), after))
 }
 
 /// 201 with the address of the new item (for statements and goals: the concept holding them).

@@ -12,15 +12,12 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::db_run;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use crate::http::cache::{etag_of, stale};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// A change that may be refused (412, 404, 409) without being a database error.
-pub type Edit<T> = Result<Result<T, ApiError>, diesel::result::Error>;
 
 /// The item as it is now, if the client's `If-Match` names this version: 404 when it does not
 /// exist, 412 when it changed since.
@@ -29,19 +26,19 @@ fn current<T: Serialize>(
     if_match: &str,
     id: i64,
     load: fn(&mut DbConnection, i64) -> QueryResult<T>,
-) -> Edit<T> {
+) -> ApiResult<T> {
     let item = match load(conn, id) {
         Ok(item) => item,
         Err(diesel::result::Error::NotFound) => {
-            return Ok(Err(ApiError::not_found("No such object in the catalogue.")))
+            return Err(ApiError::not_found("No such object in the catalogue."))
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
-    Ok(if etag_of(&item) == if_match {
+    if etag_of(&item) == if_match {
         Ok(item)
     } else {
         Err(stale())
-    })
+    }
 }
 
 /// Loads the item, compares its ETag with `if_match`, applies the change (which must match
@@ -52,15 +49,12 @@ pub fn guarded<T: Serialize>(
     id: i64,
     load: fn(&mut DbConnection, i64) -> QueryResult<T>,
     apply: impl FnOnce(&mut DbConnection, &T) -> QueryResult<usize>,
-) -> Edit<(T, T)> {
-    let before = match current(conn, if_match, id, load)? {
-        Ok(item) => item,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
+) -> ApiResult<(T, T)> {
+    let before = current(conn, if_match, id, load)?;
     if apply(conn, &before)? == 0 {
-        return Ok(Err(stale()));
+        return Err(stale());
     }
-    Ok(Ok((before, load(conn, id)?)))
+    Ok((before, load(conn, id)?))
 }
 
 /// Catalogue items that are retired rather than deleted.
@@ -91,22 +85,19 @@ fn retire<T: Serialize + Retirable>(
     id: i64,
     load: fn(&mut DbConnection, i64) -> QueryResult<T>,
     mark: impl FnOnce(&mut DbConnection, i32) -> QueryResult<usize>,
-) -> Edit<(T, T)> {
-    let before = match current(conn, if_match, id, load)? {
-        Ok(item) => item,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
+) -> ApiResult<(T, T)> {
+    let before = current(conn, if_match, id, load)?;
     if before.is_retired() {
-        return Ok(Err(retired_already()));
+        return Err(retired_already());
     }
     if mark(conn, before.version())? == 0 {
-        return Ok(Err(stale()));
+        return Err(stale());
     }
-    Ok(Ok((before, load(conn, id)?)))
+    Ok((before, load(conn, id)?))
 }
 
 fn retired_already() -> ApiError {
-    ApiError::conflict("already_retired", "This item is retired already.")
+    super::problems::ALREADY_RETIRED.problem()
 }
 
 // ---------------------------------------------------------------- measures
@@ -170,24 +161,21 @@ pub struct StatusChange {
 }
 
 /// A field of action a measure may be put into: existing and not retired.
-fn open_field(conn: &mut DbConnection, field_id: i64) -> QueryResult<Result<(), ApiError>> {
+fn open_field(conn: &mut DbConnection, field_id: i64) -> ApiResult<()> {
     let field: Option<Option<NaiveDateTime>> = fields::table
         .find(field_id)
         .select(fields::retired_at)
         .first(conn)
         .optional()?;
-    Ok(match field {
+    match field {
         None => Err(ApiError::invalid_field(
             "field_id",
             "unknown",
             "is not a field of action",
         )),
-        Some(Some(_)) => Err(ApiError::conflict(
-            "field_retired",
-            "The field of action is retired.",
-        )),
+        Some(Some(_)) => Err(super::problems::FIELD_RETIRED.problem()),
         Some(None) => Ok(()),
-    })
+    }
 }
 
 fn next_position(conn: &mut DbConnection, field_id: i64) -> QueryResult<i32> {
@@ -225,10 +213,8 @@ pub fn create_measure(
     now: NaiveDateTime,
     new: &NewMeasure,
     by: i64,
-) -> Edit<Measure> {
-    if let Err(e) = open_field(conn, new.field_id)? {
-        return Ok(Err(e));
-    }
+) -> ApiResult<Measure> {
+    open_field(conn, new.field_id)?;
     let position = next_position(conn, new.field_id)?;
     let values = (
         measures::field_id.eq(new.field_id),
@@ -256,7 +242,7 @@ pub fn create_measure(
         new.status_date.as_deref(),
         Some(by),
     )?;
-    Ok(Ok(store::measure(conn, id)?))
+    Ok(store::measure(conn, id)?)
 }
 
 pub fn update_measure(
@@ -265,11 +251,9 @@ pub fn update_measure(
     id: i64,
     if_match: &str,
     changes: &MeasureChanges,
-) -> Edit<(Measure, Measure)> {
+) -> ApiResult<(Measure, Measure)> {
     if let Some(field_id) = changes.field_id {
-        if let Err(e) = open_field(conn, field_id)? {
-            return Ok(Err(e));
-        }
+        open_field(conn, field_id)?;
     }
     let moved_to = match changes.field_id {
         Some(field_id) => Some((field_id, next_position(conn, field_id)?)),
@@ -313,7 +297,7 @@ pub fn change_status(
     if_match: &str,
     change: &StatusChange,
     by: i64,
-) -> Edit<(Measure, Measure)> {
+) -> ApiResult<(Measure, Measure)> {
     guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
         let target = measures::table
             .find(id)
@@ -347,7 +331,7 @@ pub fn retire_measure(
     now: NaiveDateTime,
     id: i64,
     if_match: &str,
-) -> Edit<(Measure, Measure)> {
+) -> ApiResult<(Measure, Measure)> {
     retire(conn, if_match, id, store::measure, |conn, version| {
         let target = measures::table
             .find(id)
@@ -459,12 +443,16 @@ fn concept_id(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
 }
 
 fn no_catalogue() -> ApiError {
-    ApiError::conflict("no_catalogue", "No catalogue is loaded; import one first.")
+    super::problems::NO_CATALOGUE.problem()
 }
 
-pub fn create_field(conn: &mut DbConnection, now: NaiveDateTime, new: &NewField) -> Edit<Field> {
+pub fn create_field(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    new: &NewField,
+) -> ApiResult<Field> {
     let Some(concept_id) = concept_id(conn)? else {
-        return Ok(Err(no_catalogue()));
+        return Err(no_catalogue());
     };
     let values = (
         fields::concept_id.eq(concept_id),
@@ -478,7 +466,7 @@ pub fn create_field(conn: &mut DbConnection, now: NaiveDateTime, new: &NewField)
         .values(values)
         .returning(fields::id)
         .get_result(c))?;
-    Ok(Ok(store::field(conn, id)?))
+    Ok(store::field(conn, id)?)
 }
 
 pub fn update_field(
@@ -487,7 +475,7 @@ pub fn update_field(
     id: i64,
     if_match: &str,
     changes: &FieldChanges,
-) -> Edit<(Field, Field)> {
+) -> ApiResult<(Field, Field)> {
     guarded(conn, if_match, id, store::field, |conn, f: &Field| {
         diesel::update(fields::table.find(id).filter(fields::version.eq(f.version)))
             .set((
@@ -507,7 +495,7 @@ pub fn retire_field(
     now: NaiveDateTime,
     id: i64,
     if_match: &str,
-) -> Edit<(Field, Field)> {
+) -> ApiResult<(Field, Field)> {
     retire(conn, if_match, id, store::field, |conn, version| {
         let target = fields::table.find(id).filter(fields::version.eq(version));
         diesel::update(target)
@@ -548,9 +536,9 @@ pub struct TextChange {
 pub fn create_vision_statement(
     conn: &mut DbConnection,
     new: &NewVisionStatement,
-) -> Edit<VisionStatement> {
+) -> ApiResult<VisionStatement> {
     let Some(concept_id) = concept_id(conn)? else {
-        return Ok(Err(no_catalogue()));
+        return Err(no_catalogue());
     };
     let max: Option<i32> = vision_statements::table
         .filter(vision_statements::concept_id.eq(concept_id))
@@ -567,7 +555,7 @@ pub fn create_vision_statement(
         .values(values)
         .returning(vision_statements::id)
         .get_result(c))?;
-    Ok(Ok(store::vision_statement(conn, id)?))
+    Ok(store::vision_statement(conn, id)?)
 }
 
 pub fn update_vision_statement(
@@ -575,7 +563,7 @@ pub fn update_vision_statement(
     id: i64,
     if_match: &str,
     change: &TextChange,
-) -> Edit<(VisionStatement, VisionStatement)> {
+) -> ApiResult<(VisionStatement, VisionStatement)> {
     guarded(
         conn,
         if_match,
@@ -601,7 +589,7 @@ pub fn retire_vision_statement(
     now: NaiveDateTime,
     id: i64,
     if_match: &str,
-) -> Edit<(VisionStatement, VisionStatement)> {
+) -> ApiResult<(VisionStatement, VisionStatement)> {
     retire(
         conn,
         if_match,
@@ -621,9 +609,12 @@ pub fn retire_vision_statement(
     )
 }
 
-pub fn create_priority_goal(conn: &mut DbConnection, new: &NewPriorityGoal) -> Edit<PriorityGoal> {
+pub fn create_priority_goal(
+    conn: &mut DbConnection,
+    new: &NewPriorityGoal,
+) -> ApiResult<PriorityGoal> {
     let Some(concept_id) = concept_id(conn)? else {
-        return Ok(Err(no_catalogue()));
+        return Err(no_catalogue());
     };
     let max: Option<i32> = priority_goals::table
         .filter(priority_goals::concept_id.eq(concept_id))
@@ -638,7 +629,7 @@ pub fn create_priority_goal(conn: &mut DbConnection, new: &NewPriorityGoal) -> E
         .values(values)
         .returning(priority_goals::id)
         .get_result(c))?;
-    Ok(Ok(store::priority_goal(conn, id)?))
+    Ok(store::priority_goal(conn, id)?)
 }
 
 pub fn update_priority_goal(
@@ -646,7 +637,7 @@ pub fn update_priority_goal(
     id: i64,
     if_match: &str,
     change: &TextChange,
-) -> Edit<(PriorityGoal, PriorityGoal)> {
+) -> ApiResult<(PriorityGoal, PriorityGoal)> {
     guarded(
         conn,
         if_match,
@@ -672,7 +663,7 @@ pub fn retire_priority_goal(
     now: NaiveDateTime,
     id: i64,
     if_match: &str,
-) -> Edit<(PriorityGoal, PriorityGoal)> {
+) -> ApiResult<(PriorityGoal, PriorityGoal)> {
     retire(conn, if_match, id, store::priority_goal, |conn, version| {
         let target = priority_goals::table
             .find(id)

@@ -6,12 +6,14 @@ pub mod edit;
 pub mod file;
 pub mod model;
 pub mod personal_data;
+pub mod problems;
 pub mod routes;
 pub mod store;
 
 use crate::db::DbConnection;
+use crate::error::ApiResult;
 use file::CatalogueFile;
-use store::{ImportError, ImportMode, ImportSummary};
+use store::{ImportMode, ImportSummary};
 
 /// The demo catalogue compiled into the binary, built only from the city's published material.
 const DEMO: &str = include_str!("demo.json");
@@ -26,10 +28,10 @@ pub fn demo() -> CatalogueFile {
 pub fn seed_demo(
     conn: &mut DbConnection,
     now: chrono::NaiveDateTime,
-) -> Result<Option<ImportSummary>, ImportError> {
+) -> ApiResult<Option<ImportSummary>> {
     match store::import(conn, now, &demo(), ImportMode::IntoEmpty) {
         Ok(summary) => Ok(Some(summary)),
-        Err(ImportError::AlreadyLoaded) => Ok(None),
+        Err(e) if e.code == problems::CATALOGUE_LOADED.code => Ok(None),
         Err(e) => Err(e),
     }
 }

@@ -10,6 +10,7 @@ use crate::db::schema::{
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::db_run;
+use crate::error::ApiResult;
 use crate::http::pagination::{Cursor, Page, PageRequest};
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
@@ -349,32 +350,6 @@ pub struct ImportSummary {
     pub replaced: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("a catalogue is already loaded; use --replace to replace it")]
-    AlreadyLoaded,
-    #[error("consultations refer to the loaded catalogue; it can no longer be replaced, only changed item by item")]
-    InUse,
-    #[error("{0}")]
-    Database(#[from] diesel::result::Error),
-}
-
-impl From<ImportError> for crate::error::ApiError {
-    fn from(e: ImportError) -> Self {
-        match e {
-            ImportError::AlreadyLoaded => Self::conflict(
-                "catalogue_loaded",
-                "A catalogue is already loaded; replace it explicitly.",
-            ),
-            ImportError::InUse => Self::conflict(
-                "catalogue_in_use",
-                "Consultations refer to the loaded catalogue; change it item by item instead of replacing it.",
-            ),
-            ImportError::Database(e) => e.into(),
-        }
-    }
-}
-
 #[derive(Insertable)]
 #[diesel(table_name = concepts)]
 struct NewConcept<'a> {
@@ -438,7 +413,7 @@ pub fn import(
     now: NaiveDateTime,
     file: &CatalogueFile,
     mode: ImportMode,
-) -> Result<ImportSummary, ImportError> {
+) -> ApiResult<ImportSummary> {
     write_transaction(conn, |conn| {
         if let DbConnection::Postgresql(pg) = conn {
             // Serialises imports of several nodes starting at once; readers are not blocked.
@@ -447,13 +422,13 @@ pub fn import(
         let replaced = is_loaded(conn)?;
         if replaced {
             if mode == ImportMode::IntoEmpty {
-                return Err(ImportError::AlreadyLoaded);
+                return Err(super::problems::CATALOGUE_LOADED.problem());
             }
             let consultations: i64 = crate::db::schema::consultations::table
                 .select(count_star())
                 .first(conn)?;
             if consultations > 0 {
-                return Err(ImportError::InUse);
+                return Err(super::problems::CATALOGUE_IN_USE.problem());
             }
             diesel::delete(concepts::table).execute(conn)?;
         }

@@ -4,6 +4,7 @@
 
 pub mod model;
 pub mod personal_data;
+pub mod problems;
 pub mod routes;
 pub mod store;
 

@@ -90,7 +90,7 @@ pub async fn get_consultation(
 }
 
 fn frozen(detail: &'static str) -> ApiError {
-    ApiError::conflict("rules_frozen", detail)
+    super::problems::RULES_FROZEN.with_detail(detail)
 }
 
 fn in_the_past(field: &str) -> FieldError {
@@ -172,7 +172,7 @@ pub async fn create_consultation(
             write_transaction(conn, |conn| {
                 errors.extend(store::check(conn, &draft, None)?);
                 if !errors.is_empty() {
-                    return Ok(Err(ApiError::validation(errors)));
+                    return Err(ApiError::validation(errors));
                 }
                 let id = store::insert(conn, now.naive_utc(), &draft)?;
                 let created = store::one(conn, id, now)?;
@@ -185,10 +185,10 @@ pub async fn create_consultation(
                     Some(id),
                     serde_json::json!({"before": null, "after": created}),
                 )?;
-                Ok::<_, diesel::result::Error>(Ok(created))
+                Ok::<_, ApiError>(created)
             })
         })
-        .await??;
+        .await?;
     let mut res = HttpResponse::Created();
     res.insert_header((
         header::LOCATION,
@@ -248,7 +248,7 @@ pub async fn update_consultation(
             write_transaction(conn, |conn| {
                 let current = store::one(conn, id, now)?;
                 if etag_of(&current) != if_match {
-                    return Ok(Err(stale()));
+                    return Err(stale());
                 }
                 let next = ConsultationDraft {
                     title: changes.title.clone().unwrap_or_else(|| current.title.clone()),
@@ -265,25 +265,23 @@ pub async fn update_consultation(
                     && (next.voting_rules != current.voting_rules
                         || next.results_visibility != current.results_visibility)
                 {
-                    return Ok(Err(frozen("The voting rules, ballot options and results visibility are frozen since the voting window opened.")));
+                    return Err(frozen("The voting rules, ballot options and results visibility are frozen since the voting window opened."));
                 }
                 for (name, old, new) in [("commenting", current.commenting, next.commenting), ("voting", current.voting, next.voting)] {
-                    if let Err(e) = window_change(name, old, new, now) {
-                        return Ok(Err(e));
-                    }
+                    window_change(name, old, new, now)?;
                 }
                 let errors = store::check(conn, &next, Some(&current))?;
                 if !errors.is_empty() {
-                    return Ok(Err(ApiError::validation(errors)));
+                    return Err(ApiError::validation(errors));
                 }
                 if store::update(conn, now.naive_utc(), id, current.version, &next)? == 0 {
-                    return Ok(Err(stale()));
+                    return Err(stale());
                 }
                 let after = store::one(conn, id, now)?;
                 audit::record(conn, now.naive_utc(), Some(actor), "consultation.updated", "consultation", Some(id), serde_json::json!({"before": current, "after": after}))?;
-                Ok::<_, diesel::result::Error>(Ok(after))
+                Ok::<_, ApiError>(after)
             })
         })
-        .await??;
+        .await?;
     Ok(with_etag(HttpResponse::Ok(), &updated))
 }

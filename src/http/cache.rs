@@ -50,24 +50,12 @@ pub fn required_if_match(req: &HttpRequest) -> ApiResult<String> {
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(
-                actix_web::http::StatusCode::PRECONDITION_REQUIRED,
-                "precondition_required",
-                "Precondition required",
-                "Send the ETag of the version you changed as `If-Match`.",
-            )
-        })
+        .ok_or_else(|| crate::error::codes::PRECONDITION_REQUIRED.problem())
 }
 
 /// 412: the object changed since the version the client saw.
 pub fn stale() -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::PRECONDITION_FAILED,
-        "precondition_failed",
-        "Precondition failed",
-        "The object was changed since you loaded it; load it again and reapply your change.",
-    )
+    crate::error::codes::PRECONDITION_FAILED.problem()
 }
 
 /// A JSON answer with the entity tag of its body.

@@ -247,10 +247,8 @@ pub fn payload_error(e: PayloadError) -> ApiError {
     if timed_out(&e) {
         request_timeout()
     } else {
-        ApiError::bad_request(
-            "malformed_body",
-            format!("The request body could not be read: {e}."),
-        )
+        crate::error::codes::MALFORMED_BODY
+            .with_detail(format!("The request body could not be read: {e}."))
     }
 }
 
@@ -274,13 +272,9 @@ pub fn refuse_announced_body(
         .parse::<u64>()
         .unwrap_or(u64::MAX);
     (announced > limit as u64).then(|| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Payload too large",
-            format!("The request body is larger than {limit} bytes."),
-        )
-        .error_response()
+        crate::error::codes::PAYLOAD_TOO_LARGE
+            .with_detail(format!("The request body is larger than {limit} bytes."))
+            .error_response()
     })
 }
 
@@ -296,76 +290,26 @@ fn needs_problem_body<B>(res: &ServiceResponse<B>) -> bool {
 impl ApiError {
     /// The generic problem for a status that some part of actix answered on its own.
     pub fn from_status(status: StatusCode, headers: &header::HeaderMap) -> Self {
-        let (code, title, detail): (&'static str, &'static str, &'static str) =
-            match status.as_u16() {
-                400 => (
-                    "bad_request",
-                    "Bad request",
-                    "The request could not be understood.",
-                ),
-                401 => (
-                    "unauthorized",
-                    "Unauthorized",
-                    "A valid access token is required.",
-                ),
-                403 => ("forbidden", "Forbidden", "You may not do this."),
-                404 => (
-                    "not_found",
-                    "Not found",
-                    "There is nothing at this address.",
-                ),
-                405 => (
-                    "method_not_allowed",
-                    "Method not allowed",
-                    "This resource does not allow this method.",
-                ),
-                406 => (
-                    "not_acceptable",
-                    "Not acceptable",
-                    "This resource answers only JSON.",
-                ),
-                408 => (
-                    "request_timeout",
-                    "Request timeout",
-                    "The request took too long to arrive.",
-                ),
-                413 => (
-                    "payload_too_large",
-                    "Payload too large",
-                    "The request body is too large.",
-                ),
-                414 => (
-                    "uri_too_long",
-                    "URI too long",
-                    "The request address is too long.",
-                ),
-                415 => (
-                    "unsupported_media_type",
-                    "Unsupported media type",
-                    "The request body must be application/json.",
-                ),
-                429 => (
-                    "rate_limited",
-                    "Too many requests",
-                    "Too many requests; try again later.",
-                ),
-                503 => (
-                    "service_unavailable",
-                    "Service unavailable",
-                    "The service is unavailable; try again shortly.",
-                ),
-                s if s >= 500 => (
-                    "internal_error",
-                    "Internal server error",
-                    "Something went wrong on our side. The request id identifies it in our logs.",
-                ),
-                _ => (
-                    "bad_request",
-                    "Bad request",
-                    "The request was not accepted.",
-                ),
-            };
-        let mut e = ApiError::new(status, code, title, detail);
+        use crate::error::codes;
+        let code = match status.as_u16() {
+            400 => codes::BAD_REQUEST,
+            401 => codes::UNAUTHORIZED,
+            403 => codes::FORBIDDEN,
+            404 => codes::NOT_FOUND,
+            405 => codes::METHOD_NOT_ALLOWED,
+            406 => codes::NOT_ACCEPTABLE,
+            408 => codes::REQUEST_TIMEOUT,
+            413 => codes::PAYLOAD_TOO_LARGE,
+            414 => codes::URI_TOO_LONG,
+            415 => codes::UNSUPPORTED_MEDIA_TYPE,
+            429 => codes::RATE_LIMITED,
+            503 => codes::SERVICE_UNAVAILABLE,
+            s if s >= 500 => codes::INTERNAL_ERROR,
+            _ => codes::BAD_REQUEST,
+        };
+        let mut e = code.problem();
+        // A rare client error without a code of its own (e.g. 411) keeps its status.
+        e.status = status;
         e.allow = headers
             .get(header::ALLOW)
             .and_then(|v| v.to_str().ok())
@@ -400,18 +344,9 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
         JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "Payload too large",
-            format!("The request body is larger than {limit} bytes."),
-        ),
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Unsupported media type",
-            "The request body must be JSON, sent with Content-Type: application/json.",
-        ),
+        | JsonPayloadError::Overflow { limit } => crate::error::codes::PAYLOAD_TOO_LARGE
+            .with_detail(format!("The request body is larger than {limit} bytes.")),
+        JsonPayloadError::ContentType => crate::error::codes::UNSUPPORTED_MEDIA_TYPE.problem(),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
             let code = if message.starts_with("unknown field") {
@@ -428,25 +363,16 @@ fn json_error(err: JsonPayloadError) -> ApiError {
             }])
         }
         JsonPayloadError::Payload(e) if timed_out(&e) => request_timeout(),
-        JsonPayloadError::Deserialize(e) => ApiError::bad_request(
-            "malformed_json",
-            format!("The request body is not valid JSON: {e}."),
-        ),
-        other => ApiError::bad_request(
-            "malformed_body",
-            format!("The request body could not be read: {other}."),
-        ),
+        JsonPayloadError::Deserialize(e) => crate::error::codes::MALFORMED_JSON
+            .with_detail(format!("The request body is not valid JSON: {e}.")),
+        other => crate::error::codes::MALFORMED_BODY
+            .with_detail(format!("The request body could not be read: {other}.")),
     }
 }
 
 /// 408: the body did not arrive within the read timeout.
 pub fn request_timeout() -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "request_timeout",
-        "Request timeout",
-        "The request body did not arrive in time.",
-    )
+    crate::error::codes::REQUEST_TIMEOUT.problem()
 }
 
 /// Bad query strings (wrong type, unknown enum value) answer 400 with the parameter named.
@@ -472,9 +398,9 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
         let json = web::Json::<T>::from_request(req, payload);
         Box::pin(async move {
             Ok(Body(json.await.map(web::Json::into_inner).map_err(|e| {
-                e.as_error::<ApiError>().cloned().unwrap_or_else(|| {
-                    ApiError::bad_request("malformed_body", "The request body could not be read.")
-                })
+                e.as_error::<ApiError>()
+                    .cloned()
+                    .unwrap_or_else(|| crate::error::codes::MALFORMED_BODY.problem())
             })))
         })
     }
@@ -483,17 +409,17 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let QueryPayloadError::Deserialize(e) = &err else {
-            return ApiError::bad_request("invalid_query", err.to_string()).into();
+            return crate::error::codes::INVALID_QUERY
+                .with_detail(err.to_string())
+                .into();
         };
         let message = e.to_string();
-        let mut problem = ApiError::invalid_field(
-            &field_in(&message).unwrap_or_else(|| "query".into()),
-            "invalid_query",
+        let mut problem = crate::error::codes::INVALID_QUERY.problem();
+        problem.errors = vec![FieldError {
+            field: field_in(&message).unwrap_or_else(|| "query".into()),
+            code: "invalid_query".into(),
             message,
-        );
-        problem.code = "invalid_query";
-        problem.title = "Invalid query parameter";
-        problem.detail = "A query parameter is invalid; see `errors`.".into();
+        }];
         problem.into()
     })
 }

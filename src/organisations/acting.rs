@@ -70,25 +70,16 @@ fn judge(
     };
     let Some(role) = role else {
         return Err(if org.listed() {
-            ApiError::forbidden(
-                "not_a_member",
-                "Only members of the organisation may act for it.",
-            )
+            super::problems::NOT_A_MEMBER.problem()
         } else {
             ApiError::not_found("There is no organisation with this id.")
         });
     };
     if !org.listed() {
-        return Err(ApiError::forbidden(
-            "organisation_not_verified",
-            "The organisation can act once moderators have verified it.",
-        ));
+        return Err(super::problems::ORGANISATION_NOT_VERIFIED.problem());
     }
     if !permits(&org, role, capability) {
-        return Err(ApiError::forbidden(
-            "representative_required",
-            "Only the organisation's representatives may sign for it.",
-        ));
+        return Err(super::problems::REPRESENTATIVE_REQUIRED.problem());
     }
     Ok(ActingOrganisation {
         organisation_id: org.id,

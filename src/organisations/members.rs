@@ -46,10 +46,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 fn last_representative() -> ApiError {
-    ApiError::conflict(
-        "last_representative",
-        "An organisation always has a representative; name another one first.",
-    )
+    super::problems::LAST_REPRESENTATIVE.problem()
 }
 
 fn no_such_member() -> ApiError {
@@ -264,18 +261,12 @@ pub async fn invite(
                 let request = request?;
                 request.validate()?;
                 if store::count_open_invitations(conn, now, id)? >= store::MAX_OPEN_INVITATIONS {
-                    return Err(ApiError::conflict(
-                        "too_many_open_invitations",
-                        "50 invitations are open; revoke some or wait until they are accepted or expire.",
-                    ));
+                    return Err(super::problems::TOO_MANY_OPEN_INVITATIONS.problem());
                 }
                 if audit::count_recent(conn, now, user.id(), "organisation.member_invited", 24)?
                     >= store::INVITATIONS_PER_INVITER_PER_DAY
                 {
-                    return Err(ApiError::conflict(
-                        "too_many_invitations_today",
-                        format!("You have sent {} invitations in the last 24 hours; try again tomorrow.", store::INVITATIONS_PER_INVITER_PER_DAY),
-                    ));
+                    return Err(super::problems::TOO_MANY_INVITATIONS_TODAY.with_detail(format!("You have sent {} invitations in the last 24 hours; try again tomorrow.", store::INVITATIONS_PER_INVITER_PER_DAY)));
                 }
                 let per_day = if standing.org.listed() {
                     store::INVITATIONS_PER_DAY
@@ -283,10 +274,7 @@ pub async fn invite(
                     store::INVITATIONS_PER_DAY_UNVERIFIED
                 };
                 if store::invitations_sent_today(conn, now, id)? >= per_day {
-                    return Err(ApiError::conflict(
-                        "too_many_invitations_today",
-                        format!("The organisation has sent {per_day} invitations in the last 24 hours{}; try again tomorrow.", if standing.org.listed() { "" } else { " (before its verification)" }),
-                    ));
+                    return Err(super::problems::TOO_MANY_INVITATIONS_TODAY.with_detail(format!("The organisation has sent {per_day} invitations in the last 24 hours{}; try again tomorrow.", if standing.org.listed() { "" } else { " (before its verification)" })));
                 }
                 let email = normalize_email(&request.email);
                 if email.chars().count() > 254 {
@@ -427,40 +415,24 @@ pub async fn accept_invitation(
             write_transaction(conn, |conn| {
                 // An account deleted meanwhile joins nothing (its deletion locks it too).
                 user.still_current(conn, now)?;
-                let invitation = store::invitation_by_token(conn, now, &token)?.ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_or_expired_token",
-                        "This invitation is unknown, used, revoked or expired; ask for a new one.",
-                    )
-                })?;
+                let invitation = store::invitation_by_token(conn, now, &token)?
+                    .ok_or_else(|| crate::auth::problems::INVALID_OR_EXPIRED_TOKEN.problem())?;
                 if invitation.email != normalize_email(&user.user.email) {
-                    return Err(ApiError::forbidden(
-                        "invitation_for_another_address",
-                        "The invitation is for another e-mail address; sign in with the account of that address.",
-                    ));
+                    return Err(super::problems::INVITATION_FOR_ANOTHER_ADDRESS.problem());
                 }
-                let org = store::lock(conn, invitation.organisation_id)?.ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_or_expired_token",
-                        "The organisation of this invitation was withdrawn.",
-                    )
-                })?;
+                let org = store::lock(conn, invitation.organisation_id)?
+                    .ok_or_else(|| crate::auth::problems::INVALID_OR_EXPIRED_TOKEN.problem())?;
                 if store::role_of(conn, org.id, user.id())?.is_some() {
-                    return Err(ApiError::conflict(
-                        "already_member",
-                        "You are a member of this organisation already.",
-                    ));
+                    return Err(super::problems::ALREADY_MEMBER.problem());
                 }
                 if !store::close_invitation_accepted(conn, now, invitation.id, user.id())? {
-                    return Err(ApiError::bad_request(
-                        "invalid_or_expired_token",
-                        "This invitation was used meanwhile.",
-                    ));
+                    return Err(crate::auth::problems::INVALID_OR_EXPIRED_TOKEN.problem());
                 }
                 store::add_member(conn, now, org.id, user.id(), invitation.role())?;
                 store::settle_open_request(conn, now, org.id, user.id())?;
                 audit::record(
-                    conn, now,
+                    conn,
+                    now,
                     Some(user.id()),
                     "organisation.invitation_accepted",
                     "organisation",
@@ -499,7 +471,7 @@ fn membership_of(conn: &mut DbConnection, org: i64, user: i64) -> ApiResult<Memb
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already a member (`already_member`), a request is open (`already_requested`), one was declined in the last 30 days (`recently_declined`), or the organisation is not verified (`organisation_not_verified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already a member (`already_member`), a request is open (`already_requested`), one was declined in the last 30 days (`recently_declined`), or the organisation is not verified yet (`organisation_not_yet_verified`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/organisations/{id}/join-requests")]
@@ -519,28 +491,16 @@ pub async fn request_to_join(
                 let submission = submission?;
                 submission.validate()?;
                 if standing.role.is_some() {
-                    return Err(ApiError::conflict(
-                        "already_member",
-                        "You are a member of this organisation already.",
-                    ));
+                    return Err(super::problems::ALREADY_MEMBER.problem());
                 }
                 if !standing.org.listed() {
-                    return Err(ApiError::conflict(
-                        "organisation_not_verified",
-                        "Requests to join are possible once the organisation is verified; its representatives can invite people before that.",
-                    ));
+                    return Err(super::problems::NOT_YET_VERIFIED.problem());
                 }
                 if store::has_open_request(conn, id, user.id())? {
-                    return Err(ApiError::conflict(
-                        "already_requested",
-                        "Your request to join is waiting for the representatives.",
-                    ));
+                    return Err(super::problems::ALREADY_REQUESTED.problem());
                 }
                 if store::recently_declined(conn, now, id, user.id())? {
-                    return Err(ApiError::conflict(
-                        "recently_declined",
-                        format!("The organisation declined your request within the last {} days; contact it directly.", store::DAYS_AFTER_DECLINE),
-                    ));
+                    return Err(super::problems::RECENTLY_DECLINED.with_detail(format!("The organisation declined your request within the last {} days; contact it directly.", store::DAYS_AFTER_DECLINE)));
                 }
                 Ok(store::request_to_join(conn, now, id, user.id(), submission.message.as_deref())?
                     .view())
@@ -593,10 +553,7 @@ fn decide_join_request(
     let found = store::join_request(conn, id, request)?
         .ok_or_else(|| ApiError::not_found("There is no request to join with this id."))?;
     if !found.is_open() || !store::decide_join_request(conn, now, request, status, user.id())? {
-        return Err(ApiError::conflict(
-            "already_decided",
-            "This request to join was decided already.",
-        ));
+        return Err(super::problems::ALREADY_DECIDED.problem());
     }
     let action = match status {
         JoinRequestStatus::Accepted => {
@@ -735,10 +692,7 @@ pub async fn withdraw_join_request(
                     user.id(),
                 )?
             {
-                return Err(ApiError::conflict(
-                    "already_decided",
-                    "This request to join was decided already.",
-                ));
+                return Err(super::problems::ALREADY_DECIDED.problem());
             }
             Ok(())
         })
@@ -819,10 +773,7 @@ pub fn end_memberships_of_deleted_account(
             && store::other_representatives(conn, org.id, user)? == 0
         {
             if org.listed() {
-                return Err(ApiError::conflict(
-                    "last_representative",
-                    "You are the only representative of a verified organisation; name another representative there first.",
-                ));
+                return Err(super::problems::LAST_REPRESENTATIVE.problem());
             }
             withdrawn.push(org.id);
         }

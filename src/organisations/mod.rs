@@ -13,5 +13,6 @@ pub mod members;
 pub mod model;
 pub mod moderation;
 pub mod personal_data;
+pub mod problems;
 pub mod routes;
 pub mod store;

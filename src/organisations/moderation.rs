@@ -70,10 +70,7 @@ pub async fn organisation_queue(
 }
 
 fn name_taken() -> ApiError {
-    ApiError::conflict(
-        "name_taken",
-        "Another verified organisation has this name; reject with a reason so the organisation can tell itself apart.",
-    )
+    super::problems::NAME_TAKEN.problem()
 }
 
 async fn decide(
@@ -97,10 +94,7 @@ async fn decide(
                     return Err(stale());
                 }
                 if current.status() != OrganisationStatus::Pending {
-                    return Err(ApiError::conflict(
-                        "not_pending",
-                        "Only organisations waiting for review can be decided.",
-                    ));
+                    return Err(super::problems::NOT_PENDING.problem());
                 }
                 if verdict == Verdict::Verified {
                     let name = current

@@ -37,10 +37,7 @@ pub const MAX_PENDING_REGISTRATIONS: i64 = 3;
 
 fn too_many_pending(conn: &mut DbConnection, registrant: i64) -> ApiResult<()> {
     if store::pending_registrations(conn, registrant)? >= MAX_PENDING_REGISTRATIONS {
-        return Err(ApiError::conflict(
-            "too_many_pending",
-            "Three registrations of this person are waiting for review; wait for a decision first.",
-        ));
+        return Err(super::problems::TOO_MANY_PENDING.problem());
     }
     Ok(())
 }
@@ -85,10 +82,7 @@ impl Standing {
         if self.role.is_some() || self.staff {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
-                "members_only",
-                "Only the organisation's members and moderators may see this.",
-            ))
+            Err(super::problems::MEMBERS_ONLY.problem())
         }
     }
 
@@ -97,10 +91,7 @@ impl Standing {
         if self.role == Some(MemberRole::Representative) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
-                "representative_required",
-                "Only the organisation's representatives may do this.",
-            ))
+            Err(super::problems::REPRESENTATIVE_REQUIRED.problem())
         }
     }
 }
@@ -344,14 +335,12 @@ pub async fn withdraw_organisation(
             let standing = Standing::load(conn, id, &user, true)?;
             standing.representative()?;
             if standing.org.listed() {
-                return Err(ApiError::conflict(
-                    "organisation_verified",
-                    "A verified organisation cannot be withdrawn; its representatives can hand over to others.",
-                ));
+                return Err(super::problems::ORGANISATION_VERIFIED.problem());
             }
             store::withdraw(conn, id)?;
             audit::record(
-                conn, now,
+                conn,
+                now,
                 Some(user.id()),
                 "organisation.withdrawn",
                 "organisation",

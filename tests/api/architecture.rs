@@ -265,3 +265,79 @@ both_backends! {
         assert_eq!((email.as_str(), name.as_str(), language.as_str()), (format!("deleted-{lena_id}@invalid").as_str(), "Gelöschtes Konto", "de"));
     }
 }
+
+/// All problem codes of the API, sorted by code.
+fn problem_codes() -> Vec<beteiligung::error::Code> {
+    let mut all: Vec<_> = beteiligung::PROBLEM_CODES
+        .iter()
+        .flat_map(|c| c.iter().copied())
+        .collect();
+    all.sort_by_key(|c| c.code);
+    all
+}
+
+#[test]
+fn every_problem_code_is_defined_once_and_registered() {
+    let all = problem_codes();
+    for pair in all.windows(2) {
+        assert_ne!(
+            pair[0].code, pair[1].code,
+            "`{}` is defined twice",
+            pair[0].code
+        );
+    }
+    for c in &all {
+        assert!((400..600).contains(&c.status), "{c:?}");
+        assert!(
+            !c.title.is_empty() && c.meaning.ends_with(['.', ')']),
+            "{c:?}"
+        );
+    }
+    // Every definition in the code is in the registry (lib.rs, PROBLEM_CODES).
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let registered: BTreeSet<&str> = all.iter().map(|c| c.code).collect();
+    let mut defined = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for part in text.split("Code::new(").skip(1) {
+            let literal = part.trim_start();
+            if let Some(rest) = literal.strip_prefix('"') {
+                defined.insert(rest.split('"').next().unwrap().to_owned());
+            }
+        }
+    }
+    let unregistered: Vec<_> = defined
+        .iter()
+        .filter(|c| !registered.contains(c.as_str()))
+        .collect();
+    assert!(
+        unregistered.is_empty(),
+        "codes defined but missing from PROBLEM_CODES in lib.rs: {unregistered:?}"
+    );
+}
+
+#[test]
+fn the_readme_lists_every_problem_code() {
+    let mut table = String::from("| code | status | meaning |\n| --- | ---: | --- |\n");
+    for c in problem_codes() {
+        table.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            c.code,
+            c.status,
+            c.meaning.replace('|', "\\|")
+        ));
+    }
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let inside = readme
+        .split("<!-- problem-codes -->\n")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- /problem-codes -->").next())
+        .unwrap_or("");
+    assert_eq!(
+        inside, table,
+        "the README's table of problem codes (between <!-- problem-codes --> and <!-- /problem-codes -->) must be:\n\n{table}"
+    );
+}

@@ -245,7 +245,12 @@ pub fn build_app(
         .split_for_parts();
     let api = openapi::complete(api, PROBLEM_CODES);
     app.app_data(web::Data::new(http::RouteTable::from_openapi(&api)))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        // No validator badge: it would make every visitor's browser call a third-party site.
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", api)
+                .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+        )
         .default_service(web::to(http::fallback))
         .wrap(http::cors(&state.settings.cors_origins))
         .wrap(from_fn(http::observe))

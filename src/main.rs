@@ -242,6 +242,13 @@ fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!("API:      {base}/api/v1");
     tracing::info!("docs:     {base}/docs/");
     tracing::info!("database: {database}");
+    if settings.public_base_url.is_none() {
+        tracing::warn!(
+            "PUBLIC_BASE_URL is not set: links in mails (verification, password reset, \
+             invitations) point to {base}, this API, which has no pages for them; set it to \
+             the address of the participation frontend"
+        );
+    }
 
     if matches!(mailer, beteiligung::mail::Mailer::Log) {
         tracing::info!("mail:     no SMTP_URL set; mails are written to this log");

@@ -195,7 +195,7 @@ pub async fn set_role(
     Admin(admin): Admin,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: web::Json<RoleChange>,
+    body: crate::http::Json<RoleChange>,
 ) -> ApiResult<web::Json<UserAccount>> {
     let now = now.naive();
     let (id, role, actor) = (id.into_inner(), body.role, admin.id());
@@ -259,7 +259,7 @@ pub async fn block_user(
     Admin(admin): Admin,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: web::Json<BlockRequest>,
+    body: crate::http::Json<BlockRequest>,
 ) -> ApiResult<web::Json<UserAccount>> {
     let now = now.naive();
     body.validate()?;

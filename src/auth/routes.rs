@@ -84,7 +84,7 @@ pub async fn register(
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<Registration>,
+    body: crate::http::Json<Registration>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     auth.limits.register(&req)?;
@@ -168,7 +168,7 @@ pub async fn register(
 pub async fn verify_email(
     now: Now,
     db: web::Data<Db>,
-    body: web::Json<TokenSubmission>,
+    body: crate::http::Json<TokenSubmission>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -209,7 +209,7 @@ pub async fn resend_verification(
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<EmailSubmission>,
+    body: crate::http::Json<EmailSubmission>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     auth.limits.reset(&req)?;
@@ -263,7 +263,7 @@ pub async fn login(
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<Credentials>,
+    body: crate::http::Json<Credentials>,
 ) -> ApiResult<web::Json<SignedIn>> {
     let now = now.naive();
     body.validate()?;
@@ -327,7 +327,7 @@ pub async fn refresh(
     now: Now,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<RefreshRequest>,
+    body: crate::http::Json<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
     let now = now.naive();
     body.validate()?;
@@ -478,7 +478,7 @@ pub async fn request_password_reset(
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<EmailSubmission>,
+    body: crate::http::Json<EmailSubmission>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     auth.limits.reset(&req)?;
@@ -527,7 +527,7 @@ pub async fn confirm_password_reset(
     req: HttpRequest,
     auth: web::Data<Auth>,
     db: web::Data<Db>,
-    body: web::Json<PasswordResetConfirmation>,
+    body: crate::http::Json<PasswordResetConfirmation>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     auth.limits.reset(&req)?;

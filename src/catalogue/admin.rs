@@ -265,7 +265,7 @@ pub async fn create_field(
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
-    body: web::Json<NewField>,
+    body: crate::http::Json<NewField>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -308,7 +308,7 @@ pub async fn update_field(
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
-    body: web::Json<FieldChanges>,
+    body: crate::http::Json<FieldChanges>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -389,7 +389,7 @@ pub async fn create_measure(
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
-    body: web::Json<NewMeasure>,
+    body: crate::http::Json<NewMeasure>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -432,7 +432,7 @@ pub async fn update_measure(
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
-    body: web::Json<MeasureChanges>,
+    body: crate::http::Json<MeasureChanges>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -477,7 +477,7 @@ pub async fn change_measure_status(
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
-    body: web::Json<StatusChange>,
+    body: crate::http::Json<StatusChange>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -558,7 +558,7 @@ pub async fn create_vision_statement(
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
-    body: web::Json<NewVisionStatement>,
+    body: crate::http::Json<NewVisionStatement>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -601,7 +601,7 @@ pub async fn update_vision_statement(
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
-    body: web::Json<TextChange>,
+    body: crate::http::Json<TextChange>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -682,7 +682,7 @@ pub async fn create_priority_goal(
     Admin(admin): Admin,
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
-    body: web::Json<NewPriorityGoal>,
+    body: crate::http::Json<NewPriorityGoal>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;
@@ -725,7 +725,7 @@ pub async fn update_priority_goal(
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     id: web::Path<i64>,
-    body: web::Json<TextChange>,
+    body: crate::http::Json<TextChange>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
     body.validate()?;

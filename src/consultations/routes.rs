@@ -157,7 +157,7 @@ pub async fn create_consultation(
     Admin(admin): Admin,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
-    body: web::Json<ConsultationDraft>,
+    body: crate::http::Json<ConsultationDraft>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let (draft, now, actor) = (body.into_inner(), clock.now(), admin.id());
@@ -223,7 +223,7 @@ pub async fn update_consultation(
     db: web::Data<Db>,
     clock: web::Data<Clock>,
     id: web::Path<i64>,
-    body: web::Json<ConsultationChanges>,
+    body: crate::http::Json<ConsultationChanges>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let if_match = required_if_match(&req)?;

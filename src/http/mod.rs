@@ -59,6 +59,16 @@ pub async fn observe(
     let method = method_label(req.method());
     let private = is_private(&req);
     let docs = req.path().starts_with("/docs");
+    let preflight = req.method() == Method::OPTIONS
+        && req.headers().contains_key(header::ORIGIN)
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    // HEAD is GET without the body: routed as GET, and actix's encoder leaves the body out
+    // (it knows the request was HEAD), keeping `Content-Length`.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
     let metrics = req.app_data::<web::Data<metrics::Metrics>>().cloned();
     let body = match req.app_data::<web::Data<RequestLimits>>() {
         Some(limits) => {
@@ -69,6 +79,16 @@ pub async fn observe(
     };
     let span = tracing::info_span!("request", request_id = %id);
     let res = next.call(req).instrument(span.clone()).await?;
+    // A preflight that CORS refuses (an origin not on the list, a header not allowed) is
+    // answered like any other: 200 without `Access-Control-Allow-*`, so the browser blocks the
+    // request. actix-cors answers 400, which tells a browser nothing more and reads as a
+    // server complaint about a well-formed request.
+    let res = if preflight && res.status() == StatusCode::BAD_REQUEST {
+        let (req, _) = res.into_parts();
+        ServiceResponse::new(req, HttpResponse::Ok().finish()).map_into_boxed_body()
+    } else {
+        res.map_into_boxed_body()
+    };
 
     let res = if needs_problem_body(&res) {
         let (req, original) = res.into_parts();
@@ -370,6 +390,70 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     }
 }
 
+/// A JSON request body. Like `web::Json` (same limits, content type and errors for malformed
+/// JSON), but a value of the wrong type or an unknown enum variant is reported with the path of
+/// its field (`voting_rules.option_kind`, `fields[2].code`) instead of `body`: the body is
+/// read as JSON first, then turned into `T` with the path tracked.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Turns a parsed JSON value into `T`, naming the field of the first problem.
+fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let code = if message.starts_with("unknown field") {
+            "unknown_field"
+        } else if message.starts_with("missing field") {
+            "missing_field"
+        } else {
+            "invalid_value"
+        };
+        // For a missing field the path is its parent; the message names the field itself.
+        let field = match (field_in(&message), path.as_str()) {
+            (Some(name), "." | "") => name,
+            (Some(name), parent) if code == "missing_field" => format!("{parent}.{name}"),
+            (_, "." | "") => "body".to_owned(),
+            (_, path) => path.to_owned(),
+        };
+        ApiError::validation(vec![FieldError {
+            field,
+            code: code.into(),
+            message,
+        }])
+    })
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let value = web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = value.await.map_err(|e| {
+                e.as_error::<ApiError>()
+                    .cloned()
+                    .unwrap_or_else(|| crate::error::codes::MALFORMED_BODY.problem())
+            })?;
+            typed(value.into_inner()).map(Json)
+        })
+    }
+}
+
 /// 408: the body did not arrive within the read timeout.
 pub fn request_timeout() -> ApiError {
     crate::error::codes::REQUEST_TIMEOUT.problem()
@@ -395,14 +479,8 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Body<T
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let json = web::Json::<T>::from_request(req, payload);
-        Box::pin(async move {
-            Ok(Body(json.await.map(web::Json::into_inner).map_err(|e| {
-                e.as_error::<ApiError>()
-                    .cloned()
-                    .unwrap_or_else(|| crate::error::codes::MALFORMED_BODY.problem())
-            })))
-        })
+        let json = Json::<T>::from_request(req, payload);
+        Box::pin(async move { Ok(Body(json.await.map(Json::into_inner))) })
     }
 }
 
@@ -549,6 +627,9 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
             Method::DELETE,
         ])
         .allowed_headers([
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::CONTENT_LANGUAGE,
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,

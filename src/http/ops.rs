@@ -11,7 +11,42 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the operations routes (at the root, outside `/api/v1`).
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(metrics);
+    cfg.service(index)
+        .service(healthz)
+        .service(readyz)
+        .service(metrics);
+}
+
+/// Where a newcomer finds their way: the API, its contract and its documentation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceIndex {
+    #[schema(example = "Beteiligung API")]
+    pub name: &'static str,
+    /// Base path of the API.
+    #[schema(example = "/api/v1")]
+    pub api: &'static str,
+    /// The OpenAPI document (the contract).
+    #[schema(example = "/openapi.json")]
+    pub openapi: &'static str,
+    /// Interactive documentation (Swagger UI).
+    #[schema(example = "/docs/")]
+    pub docs: &'static str,
+}
+
+/// The service's front door: where the API, its OpenAPI document and its documentation are.
+#[utoipa::path(
+    tag = "operations",
+    security(()),
+    responses((status = 200, description = "Where to go next", body = ServiceIndex))
+)]
+#[get("/")]
+pub async fn index() -> web::Json<ServiceIndex> {
+    web::Json(ServiceIndex {
+        name: "Beteiligung API",
+        api: "/api/v1",
+        openapi: "/openapi.json",
+        docs: "/docs/",
+    })
 }
 
 /// Answer of the health endpoints.

@@ -188,7 +188,7 @@ pub async fn verify_organisation(
     req: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: web::Json<Verification>,
+    body: crate::http::Json<Verification>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let reason = body.into_inner().reason;
@@ -230,7 +230,7 @@ pub async fn reject_organisation(
     req: HttpRequest,
     db: web::Data<Db>,
     id: web::Path<i64>,
-    body: web::Json<Rejection>,
+    body: crate::http::Json<Rejection>,
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let reason = Some(body.into_inner().reason);

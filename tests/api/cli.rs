@@ -175,6 +175,30 @@ fn import_and_seed_on(db: &TestDb) {
     assert!(out.status.success(), "{}", stderr(&out));
     let exported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(exported, file);
+
+    // As the README says: a database seeded with the demo holds the demo consultation, which
+    // refers to the catalogue, so `--replace` refuses there and says why (a database migrated
+    // without the demo takes the file, as above).
+    let demo_dir = tempfile::tempdir().unwrap();
+    let other = TestDb::sqlite();
+    let other_env = [("DATABASE_URL", other.url.target.as_str())];
+    assert!(run(demo_dir.path(), &other_env, &["seed"]).status.success());
+    std::fs::copy(
+        dir.path().join("good.json"),
+        demo_dir.path().join("good.json"),
+    )
+    .unwrap();
+    let out = run(
+        demo_dir.path(),
+        &other_env,
+        &["import", "--replace", "good.json"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("catalogue_in_use"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -328,6 +352,10 @@ fn serve_with_no_configuration_uses_a_sqlite_file() {
         "query strings are not logged: {log}"
     );
     assert!(log.contains("API:"), "{log}");
+    assert!(
+        log.contains("PUBLIC_BASE_URL is not set"),
+        "a newcomer is told about mail links: {log}"
+    );
     assert!(log.contains("/docs/"), "{log}");
     let db_file = dir.path().join("beteiligung.db");
     assert!(db_file.exists());
@@ -690,4 +718,101 @@ fn slow_bodies_oversized_announcements_and_malformed_requests_on_the_wire() {
         lines.iter().any(|l| l.contains("method=other")),
         "{lines:#?}"
     );
+}
+
+/// The `api` service's environment in docker-compose.yml with every `${VAR:-default}` at its
+/// default; `${VAR:?…}` (the secrets the file names) get the values in `secrets`.
+fn compose_environment(secrets: &[(&str, &str)]) -> Vec<(String, String)> {
+    let compose =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docker-compose.yml"))
+            .unwrap();
+    let api = compose.split("\n  api:\n").nth(1).expect("an api service");
+    let env = api
+        .split("\n    environment:\n")
+        .nth(1)
+        .expect("its environment");
+    let mut vars = Vec::new();
+    for line in env.lines() {
+        if !line.starts_with("      ") {
+            break;
+        }
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        let (name, raw) = line.split_once(':').unwrap();
+        let mut value = String::new();
+        let mut rest = raw.trim();
+        while let Some(at) = rest.find("${") {
+            value.push_str(&rest[..at]);
+            let end = rest[at..].find('}').unwrap() + at;
+            let inner = &rest[at + 2..end];
+            if let Some((_, default)) = inner.split_once(":-") {
+                value.push_str(default);
+            } else if let Some((var, _)) = inner.split_once(":?") {
+                let secret = secrets
+                    .iter()
+                    .find(|(k, _)| *k == var)
+                    .unwrap_or_else(|| panic!("a value for the secret {var}"));
+                value.push_str(secret.1);
+            }
+            rest = &rest[end + 1..];
+        }
+        value.push_str(rest);
+        vars.push((name.trim().to_owned(), value));
+    }
+    vars
+}
+
+#[test]
+fn the_compose_environment_is_one_the_binary_accepts() {
+    let Some(db) = TestDb::postgres() else { return };
+    let secrets = [
+        ("POSTGRES_PASSWORD", "not-used-here"),
+        ("JWT_SECRET", "compose-test-signing-key-0123456789-abcdefgh"),
+    ];
+    let mut env = compose_environment(&secrets);
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "DATABASE_URL" && v.contains("@db:5432/")),
+        "{env:?}"
+    );
+    // Exactly that environment, but the database this test created and a free loopback port.
+    let port = free_port();
+    for (k, v) in env.iter_mut() {
+        match k.as_str() {
+            "DATABASE_URL" => *v = db.url.target.clone(),
+            "BIND" => *v = format!("127.0.0.1:{port}"),
+            _ => {}
+        }
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = beteiligung(dir.path(), &env)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ready = String::new();
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut log = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut log)
+                .unwrap();
+            panic!("the binary refused the compose environment ({status}): {log}");
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            ready = http_get(port, "/readyz");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    sigterm(&child);
+    wait_exit(&mut child, Duration::from_secs(40));
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
 }

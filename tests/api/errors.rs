@@ -69,7 +69,18 @@ both_backends! {
     async fn routing_errors_are_problems(db) {
         let app = test::init_service(beteiligung::build_app(&db.state())).await;
         get(&app, "/api/v1/nothing-here").await.assert_problem(404, "not_found");
-        get(&app, "/").await.assert_problem(404, "not_found");
+        // The front door points the way instead of a bare 404.
+        let r = get(&app, "/").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["docs"], "/docs/");
+        assert_eq!(r.body["openapi"], "/openapi.json");
+        // HEAD works wherever GET does; unknown paths stay 404.
+        for path in ["/api/v1/fields", "/healthz", "/api/v1/concept"] {
+            let r = send(&app, test::TestRequest::default().method(actix_web::http::Method::HEAD).uri(path).to_request()).await;
+            assert_eq!(r.status, 200, "HEAD {path}: {}", r.text);
+        }
+        let r = send(&app, test::TestRequest::default().method(actix_web::http::Method::HEAD).uri("/api/v1/nothing-here").to_request()).await;
+        assert_eq!(r.status, 404);
         let r = send(&app, test::TestRequest::delete().uri("/api/v1/fields").to_request()).await;
         r.assert_problem(405, "method_not_allowed");
         assert_eq!(r.header("allow"), Some("GET"));

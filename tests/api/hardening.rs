@@ -316,3 +316,38 @@ both_backends! {
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"), "{csp}");
     }
 }
+
+#[actix_web::test]
+async fn a_bad_enum_value_names_its_field() {
+    let db = TestDb::sqlite();
+    let app = test::init_service(beteiligung::build_app(&db.state())).await;
+    let r = call(&app, Method::POST, "/api/v1/auth/register", None, Some(json!({
+        "email": "a@example.org", "password": PASSWORD, "display_name": "A", "terms_version": "2026-11", "preferred_language": "klingon"
+    }))).await;
+    r.assert_problem(400, "validation_failed");
+    assert_eq!(
+        r.body["errors"][0]["field"], "preferred_language",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["errors"][0]["code"], "invalid_value");
+    let r = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": "a@example.org", "password": 5})),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["field"], "password", "{}", r.text);
+    let r = call(
+        &app,
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        Some(json!({"email": "a@example.org"})),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["field"], "password", "{}", r.text);
+    assert_eq!(r.body["errors"][0]["code"], "missing_field");
+}

@@ -75,6 +75,31 @@ both_backends! {
         assert_eq!(r.header("access-control-allow-origin"), Some("https://frontend.example"));
         let r = send(&app, preflight("https://evil.example")).await;
         assert_eq!(r.header("access-control-allow-origin"), None);
+        assert_eq!(r.status, 200, "refused by leaving out the allow headers, not with an error");
+        // Frontends send Accept and Accept-Language; a preflight asking for them is allowed.
+        let asking = web_test::TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri("/api/v1/fields")
+            .insert_header(("origin", "https://frontend.example"))
+            .insert_header(("access-control-request-method", "GET"))
+            .insert_header(("access-control-request-headers", "accept, accept-language, content-type, authorization"))
+            .to_request();
+        let r = send(&app, asking).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.header("access-control-allow-origin"), Some("https://frontend.example"));
+        let allowed = r.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
+        assert!(allowed.contains("accept-language"), "{allowed}");
+        // A header not on the list: no allow headers, no error.
+        let odd = web_test::TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri("/api/v1/fields")
+            .insert_header(("origin", "https://frontend.example"))
+            .insert_header(("access-control-request-method", "GET"))
+            .insert_header(("access-control-request-headers", "x-something-else"))
+            .to_request();
+        let r = send(&app, odd).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("access-control-allow-origin"), None);
 
         let simple = |origin: &str| web_test::TestRequest::get().uri("/api/v1/fields").insert_header(("origin", origin)).to_request();
         let r = send(&app, simple("http://localhost:5173")).await;
@@ -95,6 +120,9 @@ both_backends! {
         let r = get(&app, "/docs/").await;
         assert_eq!(r.status, 200);
         assert!(r.text.contains("swagger-ui"), "{}", r.text);
+        // No validator badge: browsers are not sent to a third-party site.
+        let r = get(&app, "/docs/swagger-initializer.js").await;
+        assert!(r.text.contains(r#""validatorUrl": "none""#), "{}", r.text);
         let r = get(&app, "/docs/swagger-ui-bundle.js").await;
         assert_eq!(r.status, 200, "Swagger UI is served from the binary");
         assert!(r.text.len() > 100_000);

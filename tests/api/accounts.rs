@@ -13,7 +13,7 @@ use beteiligung::mail::{self, Mailer};
 use beteiligung::AppState;
 use serde_json::{json, Value};
 
-pub const PASSWORD: &str = "Teutoburger Wald im Nebel";
+pub use crate::common::fixtures::PASSWORD;
 
 /// A node whose mails go to a loopback SMTP server.
 pub struct Ctx {
@@ -81,6 +81,21 @@ where
         Some(json!({"email": email, "password": password})),
     )
     .await
+}
+
+/// A verified participant `email`, signed in (built directly: no registration, no mail, no
+/// password hash); returns the tokens like [`verified_user`]. For tests that are not about
+/// registration and sign-in.
+pub async fn participant<S, B>(_app: &S, ctx: &Ctx, email: &str) -> Value
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    crate::common::fixtures::account(
+        &ctx.state,
+        email,
+        beteiligung::auth::model::Role::Participant,
+    )
 }
 
 /// Registers, follows the verification link from the mail, signs in; returns the tokens.

@@ -3,7 +3,7 @@
 //! registry (so every migration makes a privacy decision). Also what account deletion does
 //! through that registry.
 
-use crate::accounts::{call, verified_user, Ctx, PASSWORD};
+use crate::accounts::{call, participant, Ctx, PASSWORD};
 use crate::both_backends;
 use crate::organisations::{staff, token, verified_org};
 use actix_web::http::Method;
@@ -229,7 +229,7 @@ both_backends! {
         let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderation@example.org", "moderator").await;
         let (rep, org) = verified_org(&app, &ctx, &moderator, "vorstand@example.org", "Verein A", "migrant_organisation").await;
-        let lena = token(&verified_user(&app, &ctx, "lena@example.org").await);
+        let lena = token(&participant(&app, &ctx, "lena@example.org").await);
         // An open invitation to Lena's address, and a mail to her still in the outbox.
         let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/invitations"), Some(&rep), Some(json!({"email": "lena@example.org", "role": "member"}))).await;
         assert_eq!(r.status, 201, "{}", r.text);

@@ -1,7 +1,7 @@
 //! Access tokens an attacker might try, and the authorisation matrix: for every endpoint, what
 //! each kind of caller gets. New endpoints add their rows here.
 
-use crate::accounts::{call, login, make_admin, register, verified_user, Ctx, PASSWORD};
+use crate::accounts::{call, login, make_admin, register, Ctx, PASSWORD};
 use crate::both_backends;
 use crate::common::TEST_JWT_SECRET;
 use actix_web::http::Method;
@@ -30,7 +30,7 @@ both_backends! {
     async fn forged_and_stale_tokens_are_rejected(db) {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        let pair = verified_user(&app, &ctx, "lena@example.org").await;
+        let pair = crate::accounts::participant(&app, &ctx, "lena@example.org").await;
         let real = pair["access_token"].as_str().unwrap();
         let payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(real.split('.').nth(1).unwrap()).unwrap()).unwrap();
         assert_eq!(payload["iss"], "beteiligung");
@@ -93,11 +93,11 @@ both_backends! {
         // Callers: anonymous, unverified, participant, moderator, admin, blocked.
         assert_eq!(register(&app, "unverified@example.org").await.status, 202);
         let unverified = login(&app, "unverified@example.org", PASSWORD).await.body;
-        let participant = verified_user(&app, &ctx, "participant@example.org").await;
-        verified_user(&app, &ctx, "moderator@example.org").await;
-        verified_user(&app, &ctx, "admin@example.org").await;
-        let blocked = verified_user(&app, &ctx, "blocked@example.org").await;
-        verified_user(&app, &ctx, "target@example.org").await;
+        let participant = crate::accounts::participant(&app, &ctx, "participant@example.org").await;
+        crate::accounts::participant(&app, &ctx, "moderator@example.org").await;
+        crate::accounts::participant(&app, &ctx, "admin@example.org").await;
+        let blocked = crate::accounts::participant(&app, &ctx, "blocked@example.org").await;
+        crate::accounts::participant(&app, &ctx, "target@example.org").await;
         make_admin(&ctx, "admin@example.org");
         let admin = login(&app, "admin@example.org", PASSWORD).await.body;
         let admin_token = admin["access_token"].as_str().unwrap().to_owned();
@@ -206,8 +206,8 @@ both_backends! {
         use diesel::prelude::*;
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        let blocked = verified_user(&app, &ctx, "blocked@example.org").await;
-        let deleted = verified_user(&app, &ctx, "deleted@example.org").await;
+        let blocked = crate::accounts::participant(&app, &ctx, "blocked@example.org").await;
+        let deleted = crate::accounts::participant(&app, &ctx, "deleted@example.org").await;
         let now = chrono::Utc::now().naive_utc();
         let mut conn = ctx.db.connection();
         diesel::update(users::table.filter(users::email.eq("blocked@example.org"))).set(users::blocked_at.eq(Some(now))).execute(&mut conn).unwrap();
@@ -222,7 +222,7 @@ both_backends! {
     async fn the_last_administrator_cannot_delete_their_account(db) {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        verified_user(&app, &ctx, "admin@example.org").await;
+        crate::accounts::participant(&app, &ctx, "admin@example.org").await;
         make_admin(&ctx, "admin@example.org");
         let admin = login(&app, "admin@example.org", PASSWORD).await.body;
         call(&app, Method::DELETE, "/api/v1/me", Some(admin["access_token"].as_str().unwrap()), Some(json!({"password": PASSWORD}))).await
@@ -244,7 +244,7 @@ both_backends! {
     async fn password_checks_are_limited_per_account(db) {
         let ctx = Ctx::with(db, &[("RATE_LIMIT_LOGIN_PER_ADDRESS", "3"), ("RATE_LIMIT_RESET_PER_CLIENT", "2")]);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        let pair = verified_user(&app, &ctx, "lena@example.org").await;
+        let pair = crate::accounts::participant(&app, &ctx, "lena@example.org").await;
         let token = pair["access_token"].as_str().unwrap();
         let guess = json!({"current_password": "vielleicht dieses", "new_password": "Sparrenburg bei Nacht"});
         for _ in 0..3 {
@@ -272,21 +272,21 @@ both_backends! {
         // the representative of a pending organisation P.
         assert_eq!(register(&app, "unverified@example.org").await.status, 202);
         let unverified = token(&login(&app, "unverified@example.org", PASSWORD).await.body);
-        let participant = token(&verified_user(&app, &ctx, "participant@example.org").await);
+        let participant = token(&crate::accounts::participant(&app, &ctx, "participant@example.org").await);
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        verified_user(&app, &ctx, "admin@example.org").await;
+        crate::accounts::participant(&app, &ctx, "admin@example.org").await;
         make_admin(&ctx, "admin@example.org");
         let admin = token(&login(&app, "admin@example.org", PASSWORD).await.body);
         let (representative, a) = verified_org(&app, &ctx, &moderator, "rep-a@example.org", "Verein A", "migrant_organisation").await;
-        verified_user(&app, &ctx, "member-a@example.org").await;
+        crate::accounts::participant(&app, &ctx, "member-a@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &representative, a, "member-a@example.org", "member").await.status, 200);
         let member = token(&login(&app, "member-a@example.org", PASSWORD).await.body);
         // A blocked member of A: their tokens stop working everywhere.
-        verified_user(&app, &ctx, "blocked@example.org").await;
+        crate::accounts::participant(&app, &ctx, "blocked@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &representative, a, "blocked@example.org", "representative").await.status, 200);
         let blocked = token(&login(&app, "blocked@example.org", PASSWORD).await.body);
         let (other_rep, b) = verified_org(&app, &ctx, &moderator, "rep-b@example.org", "Verein B", "welfare_provider").await;
-        let pending_rep = token(&verified_user(&app, &ctx, "rep-p@example.org").await);
+        let pending_rep = token(&crate::accounts::participant(&app, &ctx, "rep-p@example.org").await);
         let p = register_org(&app, &pending_rep, "Verein P", "other_civil_society").await;
         let (member_id, pending_rep_id, blocked_id) = (user_id(&app, &member).await, user_id(&app, &pending_rep).await, user_id(&app, &blocked).await);
         assert_eq!(call(&app, Method::POST, &format!("/api/v1/admin/users/{blocked_id}/block"), Some(&admin), Some(json!({}))).await.status, 200);

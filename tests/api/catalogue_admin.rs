@@ -1,7 +1,7 @@
 //! Catalogue administration: export in the import format, import through the API, and the
 //! round trip export → import into an empty database → export.
 
-use crate::accounts::{call, login, make_admin, verified_user, Ctx, PASSWORD};
+use crate::accounts::{call, login, make_admin, participant, Ctx, PASSWORD};
 use crate::both_backends;
 use crate::common::{send, TestDb};
 use actix_web::http::Method;
@@ -17,7 +17,7 @@ where
     >,
     B: actix_web::body::MessageBody,
 {
-    verified_user(app, ctx, "admin@example.org").await;
+    participant(app, ctx, "admin@example.org").await;
     make_admin(ctx, "admin@example.org");
     login(app, "admin@example.org", PASSWORD).await.body["access_token"]
         .as_str()

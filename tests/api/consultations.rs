@@ -1,7 +1,7 @@
 //! Consultations: rules everybody can read, phases derived from the clock, rules frozen once
 //! they take effect, validation of nonsense, and the demo consultation.
 
-use crate::accounts::{call, login, make_admin, verified_user, Ctx, PASSWORD};
+use crate::accounts::{call, login, make_admin, participant, Ctx, PASSWORD};
 use crate::both_backends;
 use crate::common::send;
 use actix_web::http::Method;
@@ -42,7 +42,7 @@ both_backends! {
         let clock = Clock::fixed(t0());
         ctx.state.clock = clock.clone();
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        verified_user(&app, &ctx, "admin@example.org").await;
+        participant(&app, &ctx, "admin@example.org").await;
         make_admin(&ctx, "admin@example.org");
         let token = login(&app, "admin@example.org", PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
 

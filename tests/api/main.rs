@@ -13,6 +13,7 @@ mod cli;
 mod consultations;
 mod database;
 mod errors;
+mod fixtures;
 mod hardening;
 mod operations;
 mod organisations;

@@ -2,7 +2,7 @@
 //! organisation, membership (invitations, requests to join, roles, the last representative)
 //! and acting for an organisation.
 
-use crate::accounts::{call, login, verified_user, Ctx, PASSWORD};
+use crate::accounts::{call, login, participant, Ctx, PASSWORD};
 use crate::both_backends;
 use crate::common::{send, Reply};
 use actix_http::Request;
@@ -57,9 +57,9 @@ where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    verified_user(app, ctx, email).await;
+    let pair = participant(app, ctx, email).await;
     set_role(ctx, email, role);
-    token(&login(app, email, PASSWORD).await.body)
+    token(&pair)
 }
 
 pub fn registration(name: &str, kind: &str) -> Value {
@@ -105,7 +105,7 @@ where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    let rep = token(&verified_user(app, ctx, rep_email).await);
+    let rep = token(&participant(app, ctx, rep_email).await);
     let org = register_org(app, &rep, name, kind).await;
     let r = decide(app, moderator, org, "verify", None).await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -210,7 +210,7 @@ where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    verified_user(app, ctx, email).await;
+    participant(app, ctx, email).await;
     let r = invite_and_join(app, ctx, rep, org, email, role).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let token = token(&login(app, email, PASSWORD).await.body);
@@ -236,8 +236,8 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
-        let outsider = token(&verified_user(&app, &ctx, "outsider@example.org").await);
+        let rep = token(&participant(&app, &ctx, "rep@example.org").await);
+        let outsider = token(&participant(&app, &ctx, "outsider@example.org").await);
 
         let r = call(&app, Method::POST, "/api/v1/organisations", Some(&rep), Some(registration("Verein für Begegnung e. V.", "migrant_organisation"))).await;
         assert_eq!(r.status, 201, "{}", r.text);
@@ -324,8 +324,8 @@ both_backends! {
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
         let reps = [
-            token(&verified_user(&app, &ctx, "a@example.org").await),
-            token(&verified_user(&app, &ctx, "b@example.org").await),
+            token(&participant(&app, &ctx, "a@example.org").await),
+            token(&participant(&app, &ctx, "b@example.org").await),
         ];
         let names = [
             ("Zukunftswerkstatt Sennestadt", "other_civil_society"),
@@ -449,7 +449,7 @@ both_backends! {
         let unverified = token(&login(&app, "unverified@example.org", PASSWORD).await.body);
         call(&app, Method::POST, "/api/v1/organisations", Some(&unverified), Some(registration("Verein", "migrant_organisation"))).await.assert_problem(403, "email_unverified");
         call(&app, Method::POST, "/api/v1/organisations", None, Some(registration("Verein", "migrant_organisation"))).await.assert_problem(401, "unauthorized");
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let rep = token(&participant(&app, &ctx, "rep@example.org").await);
         let mut bad = registration("V", "migrant_organisation");
         bad["contact_email"] = json!("keine Adresse");
         bad["website"] = json!("ftp://example.org");
@@ -476,7 +476,7 @@ both_backends! {
     async fn invitations_are_single_use_and_work_for_people_who_register_later(db) {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let rep = token(&participant(&app, &ctx, "rep@example.org").await);
         // A pending organisation may gather its members already.
         let org = register_org(&app, &rep, "Afrikanischer Kulturverein", "migrant_organisation").await;
         let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/invitations"), Some(&rep), Some(json!({"email": "Neu@Example.org"}))).await;
@@ -491,11 +491,11 @@ both_backends! {
         let invitation = mail.token();
 
         // The invited person has no account yet; someone else cannot use the link.
-        let other = token(&verified_user(&app, &ctx, "other@example.org").await);
+        let other = token(&participant(&app, &ctx, "other@example.org").await);
         call(&app, Method::POST, "/api/v1/organisation-invitations/accept", Some(&other), Some(json!({"token": invitation}))).await
             .assert_problem(403, "invitation_for_another_address");
         // They register afterwards, verify their address, and accept.
-        let newcomer = token(&verified_user(&app, &ctx, "neu@example.org").await);
+        let newcomer = token(&participant(&app, &ctx, "neu@example.org").await);
         let r = call(&app, Method::POST, "/api/v1/organisation-invitations/accept", Some(&newcomer), Some(json!({"token": invitation}))).await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["organisation"]["id"], org);
@@ -536,11 +536,11 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep_pair = verified_user(&app, &ctx, "rep@example.org").await;
+        let rep_pair = participant(&app, &ctx, "rep@example.org").await;
         let rep = token(&rep_pair);
         let org = register_org(&app, &rep, "Caritas-Beispielverband", "welfare_provider").await;
         // Before verification nobody can ask to join.
-        let asker = token(&verified_user(&app, &ctx, "asker@example.org").await);
+        let asker = token(&participant(&app, &ctx, "asker@example.org").await);
         call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&asker), Some(json!({}))).await.assert_problem(404, "not_found");
         assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
 
@@ -549,7 +549,7 @@ both_backends! {
         let request = r.body["id"].as_i64().unwrap();
         call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&asker), Some(json!({}))).await.assert_problem(409, "already_requested");
         call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&rep), Some(json!({}))).await.assert_problem(409, "already_member");
-        let declined_one = token(&verified_user(&app, &ctx, "declined@example.org").await);
+        let declined_one = token(&participant(&app, &ctx, "declined@example.org").await);
         let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&declined_one), Some(json!({}))).await;
         let other_request = r.body["id"].as_i64().unwrap();
 
@@ -568,7 +568,7 @@ both_backends! {
         assert_eq!(theirs.body["items"][0]["status"], "declined");
         call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&declined_one), Some(json!({}))).await.assert_problem(409, "recently_declined");
         // Someone else asks and withdraws; nobody but them can withdraw their request.
-        let changed_mind = token(&verified_user(&app, &ctx, "changed@example.org").await);
+        let changed_mind = token(&participant(&app, &ctx, "changed@example.org").await);
         let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&changed_mind), Some(json!({}))).await;
         let withdrawn = r.body["id"].as_i64().unwrap();
         call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/join-requests/{withdrawn}"), Some(&rep), None).await.assert_problem(404, "not_found");
@@ -629,9 +629,9 @@ both_backends! {
     async fn concurrent_demotions_never_leave_an_organisation_without_a_representative(db) {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        let first = token(&verified_user(&app, &ctx, "first@example.org").await);
+        let first = token(&participant(&app, &ctx, "first@example.org").await);
         let org = register_org(&app, &first, "Verein der Zwei", "other_civil_society").await;
-        verified_user(&app, &ctx, "second@example.org").await;
+        participant(&app, &ctx, "second@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &first, org, "second@example.org", "representative").await.status, 200);
         let second = token(&login(&app, "second@example.org", PASSWORD).await.body);
         let (first_id, second_id) = (user_id(&app, &first).await, user_id(&app, &second).await);
@@ -669,11 +669,11 @@ both_backends! {
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
         let (rep, verified) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Griechische Gemeinde", "migrant_organisation").await;
-        verified_user(&app, &ctx, "member@example.org").await;
+        participant(&app, &ctx, "member@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &rep, verified, "member@example.org", "member").await.status, 200);
-        let pending_rep = token(&verified_user(&app, &ctx, "pending@example.org").await);
+        let pending_rep = token(&participant(&app, &ctx, "pending@example.org").await);
         let pending = register_org(&app, &pending_rep, "Neuer Verein", "other_civil_society").await;
-        let outsider = token(&verified_user(&app, &ctx, "outsider@example.org").await);
+        let outsider = token(&participant(&app, &ctx, "outsider@example.org").await);
         let member = token(&login(&app, "member@example.org", PASSWORD).await.body);
         let (rep_id, member_id, pending_id, outsider_id, moderator_id) = (user_id(&app, &rep).await, user_id(&app, &member).await, user_id(&app, &pending_rep).await, user_id(&app, &outsider).await, user_id(&app, &moderator).await);
 
@@ -799,7 +799,7 @@ both_backends! {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
-        let rep = token(&verified_user(&app, &ctx, "rep@example.org").await);
+        let rep = token(&participant(&app, &ctx, "rep@example.org").await);
         // NUL and escape characters (PostgreSQL refuses NUL in text: that must be a 400).
         for (field, value) in [("description", "a\u{0}b"), ("website", "https://example.org/a\u{0}b"), ("description", "\u{1b}[2J")] {
             let mut body = registration("Verein", "migrant_organisation");
@@ -810,7 +810,7 @@ both_backends! {
         }
         let org = register_org(&app, &rep, "Türkischer Elternverein", "migrant_organisation").await;
         assert_eq!(decide(&app, &moderator, org, "verify", None).await.status, 200);
-        let asker = token(&verified_user(&app, &ctx, "asker@example.org").await);
+        let asker = token(&participant(&app, &ctx, "asker@example.org").await);
         call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&asker), Some(json!({"message": "hallo\u{0}"}))).await.assert_problem(400, "validation_failed");
         use base64::Engine;
         let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("t1:1:a\u{0}b");
@@ -849,7 +849,7 @@ both_backends! {
 
         // The only representative of registrations never verified can delete their account:
         // the registrations are withdrawn with it. Of a verified one they cannot.
-        let lone = token(&verified_user(&app, &ctx, "lone@example.org").await);
+        let lone = token(&participant(&app, &ctx, "lone@example.org").await);
         let pending = register_org(&app, &lone, "Verein auf Probe", "other_civil_society").await;
         assert_eq!(call(&app, Method::DELETE, "/api/v1/me", Some(&lone), Some(json!({"password": PASSWORD}))).await.status, 204);
         let left: i64 = organisations::table.filter(organisations::id.eq(pending)).count().get_result(&mut ctx.db.connection()).unwrap();
@@ -865,7 +865,7 @@ both_backends! {
         assert_eq!(call(&app, Method::GET, &format!("/api/v1/organisations/{org}"), None, None).await.status, 200);
 
         // Resubmitting a rejected registration counts against the registrant's three.
-        let busy = token(&verified_user(&app, &ctx, "busy@example.org").await);
+        let busy = token(&participant(&app, &ctx, "busy@example.org").await);
         let rejected = register_org(&app, &busy, "Verein Null", "other_civil_society").await;
         assert_eq!(decide(&app, &moderator, rejected, "reject", Some("Unvollständig.")).await.status, 200);
         for i in 1..=3 {
@@ -883,9 +883,9 @@ both_backends! {
         use beteiligung::organisations::store;
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
-        let first = token(&verified_user(&app, &ctx, "first@example.org").await);
+        let first = token(&participant(&app, &ctx, "first@example.org").await);
         let org = register_org(&app, &first, "Verein der Zwei", "other_civil_society").await;
-        verified_user(&app, &ctx, "second@example.org").await;
+        participant(&app, &ctx, "second@example.org").await;
         assert_eq!(invite_and_join(&app, &ctx, &first, org, "second@example.org", "representative").await.status, 200);
         let second = token(&login(&app, "second@example.org", PASSWORD).await.body);
         let first_id = user_id(&app, &first).await;
@@ -929,7 +929,7 @@ both_backends! {
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
         let (rep, org) = verified_org(&app, &ctx, &moderator, "rep@example.org", "Verein im Aufbruch", "migrant_organisation").await;
-        let asker = token(&verified_user(&app, &ctx, "asker@example.org").await);
+        let asker = token(&participant(&app, &ctx, "asker@example.org").await);
         let asker_id = user_id(&app, &asker).await;
         let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&asker), Some(json!({}))).await;
         let request = r.body["id"].as_i64().unwrap();
@@ -954,7 +954,7 @@ both_backends! {
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
         let admin = staff(&app, &ctx, "admin@example.org", "admin").await;
         // Withdrawing organisations does not reset what one person may send.
-        let sender = token(&verified_user(&app, &ctx, "sender@example.org").await);
+        let sender = token(&participant(&app, &ctx, "sender@example.org").await);
         let mut sent = 0;
         'rounds: for round in 0..6 {
             let org = register_org(&app, &sender, &format!("Runde {round}"), "other_civil_society").await;
@@ -978,7 +978,7 @@ both_backends! {
         ctx.deliver();
         let invitation = ctx.sink.to("gast@example.org").pop().unwrap().token();
         assert_eq!(call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}"), Some(&moderator), None).await.status, 204);
-        let guest = token(&verified_user(&app, &ctx, "gast@example.org").await);
+        let guest = token(&participant(&app, &ctx, "gast@example.org").await);
         call(&app, Method::POST, "/api/v1/organisation-invitations/accept", Some(&guest), Some(json!({"token": invitation}))).await.assert_problem(400, "invalid_or_expired_token");
 
         // A blocked representative can be removed while a working one remains.

@@ -1,7 +1,7 @@
 //! Rules that depend on time read it from the one clock the application is built with; these
 //! tests move that clock across each boundary instead of waiting.
 
-use crate::accounts::{call, login, verified_user, Ctx, PASSWORD};
+use crate::accounts::{call, login, participant, Ctx, PASSWORD};
 use crate::both_backends;
 use crate::organisations::{register_org, staff, token, verified_org};
 use actix_web::http::Method;
@@ -27,7 +27,7 @@ both_backends! {
         let moderator = staff(&app, &ctx, "moderation@example.org", "moderator").await;
         let (rep, org) = verified_org(&app, &ctx, &moderator, "vorstand@example.org", "Verein A", "migrant_organisation").await;
         for email in ["early@example.org", "late@example.org"] {
-            verified_user(&app, &ctx, email).await;
+            participant(&app, &ctx, email).await;
             let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/invitations"), Some(&rep), Some(json!({"email": email, "role": "member"}))).await;
             assert_eq!(r.status, 201, "{}", r.text);
         }
@@ -53,7 +53,7 @@ both_backends! {
         let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderation@example.org", "moderator").await;
         let (rep, org) = verified_org(&app, &ctx, &moderator, "vorstand@example.org", "Verein A", "migrant_organisation").await;
-        let asker = token(&verified_user(&app, &ctx, "asker@example.org").await);
+        let asker = token(&participant(&app, &ctx, "asker@example.org").await);
         let path = format!("/api/v1/organisations/{org}/join-requests");
         let ask = || call(&app, Method::POST, &path, Some(&asker), Some(json!({})));
         let r = ask().await;
@@ -73,7 +73,7 @@ both_backends! {
         let t0 = clock.now();
         let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
         // Before its verification an organisation may send 10 invitations a day.
-        let rep = token(&verified_user(&app, &ctx, "vorstand@example.org").await);
+        let rep = token(&participant(&app, &ctx, "vorstand@example.org").await);
         let org = register_org(&app, &rep, "Verein B", "welfare_provider").await;
         let path = format!("/api/v1/organisations/{org}/invitations");
         let invite = |n: u32| call(&app, Method::POST, &path, Some(&rep), Some(json!({"email": format!("person{n}@example.org"), "role": "member"})));

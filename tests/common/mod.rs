@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod smtp;
 
 use actix_web::body::MessageBody;
@@ -19,7 +20,9 @@ use beteiligung::config::{Backend, DatabaseUrl, Settings};
 use beteiligung::db::{self, Db, DbConnection, Pool};
 use beteiligung::AppState;
 use diesel::prelude::*;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Runs each listed test body once on SQLite and once on PostgreSQL, as `name::sqlite` and
@@ -56,13 +59,71 @@ pub struct TestDb {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// A SQLite file with every migration applied, made once per test process; each test copies it
+/// instead of running the migrations again.
+fn sqlite_template() -> &'static std::path::Path {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        let path = dir.join("template.db");
+        let url = DatabaseUrl::parse(path.to_str().unwrap()).unwrap();
+        let mut conn = db::establish(&url).expect("template connection");
+        db::run_migrations(&mut conn).expect("template migrations");
+        // The last connection to close folds the WAL into the file, so the file is complete.
+        drop(conn);
+        path
+    })
+}
+
+/// A PostgreSQL database with every migration applied, made once per test process from
+/// `admin`; each test's database is created from it (`CREATE DATABASE … TEMPLATE …`).
+/// Templates of test processes that are gone are dropped first.
+fn postgres_template(admin: &str) -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let mut conn = PgConnection::establish(admin).expect("connect to TEST_DATABASE_URL");
+        #[derive(QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let stale: Vec<Name> = diesel::sql_query(
+            "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'beteiligung_template_%'",
+        )
+        .load(&mut conn)
+        .expect("list templates");
+        for Name { datname } in stale {
+            let pid = datname.rsplit('_').next().unwrap_or_default();
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+        let name = format!("beteiligung_template_{}", std::process::id());
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .expect("drop old template");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create template");
+        let url = DatabaseUrl::parse(&with_database(admin, &name)).unwrap();
+        let mut template = db::establish(&url).expect("template connection");
+        db::run_migrations(&mut template).expect("template migrations");
+        // A template must have no connections while it is copied.
+        drop(template);
+        name
+    })
+}
+
 /// The signing key of test nodes (tests only).
 pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghijklmnop";
 
 impl TestDb {
+    /// A SQLite database with every migration applied (a copy of the template).
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db");
+        std::fs::copy(sqlite_template(), &path).expect("copy the template database");
         Self {
             url: DatabaseUrl::parse(path.to_str().unwrap()).unwrap(),
             _dir: Some(dir),
@@ -85,8 +146,9 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap()
         );
+        let template = postgres_template(&admin);
         let mut conn = PgConnection::establish(&admin).expect("connect to TEST_DATABASE_URL");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .execute(&mut conn)
             .expect("create test database");
         let url = with_database(&admin, &name);
@@ -101,14 +163,22 @@ impl TestDb {
         self.url.backend
     }
 
-    /// A pool on this database with all migrations applied.
+    /// A pool on this database (all migrations are applied: it was copied from the template).
     pub fn pool(&self) -> Pool {
-        let pool = self.unmigrated_pool(8);
+        let pool = self.pool_of(8);
         db::run_migrations(&mut pool.get().unwrap()).expect("migrations");
         pool
     }
 
+    /// A pool on this database with every migration reverted: an empty schema, for the tests
+    /// of the migrations themselves.
     pub fn unmigrated_pool(&self, size: u32) -> Pool {
+        let pool = self.pool_of(size);
+        db::revert_all_migrations(&mut pool.get().unwrap()).expect("revert the template");
+        pool
+    }
+
+    fn pool_of(&self, size: u32) -> Pool {
         db::build_pool(&self.url, size, Duration::from_secs(10)).expect("pool")
     }
 

@@ -13,7 +13,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::db_run;
 use crate::error::{ApiError, ApiResult};
-use crate::http::cache::{etag_of, stale};
+use crate::http::cache::{etag_of, stale, IfMatch};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 /// exist, 412 when it changed since.
 fn current<T: Serialize>(
     conn: &mut DbConnection,
-    if_match: &str,
+    if_match: &IfMatch,
     id: i64,
     load: fn(&mut DbConnection, i64) -> QueryResult<T>,
 ) -> ApiResult<T> {
@@ -34,7 +34,7 @@ fn current<T: Serialize>(
         }
         Err(e) => return Err(e.into()),
     };
-    if etag_of(&item) == if_match {
+    if if_match.matches(&etag_of(&item)) {
         Ok(item)
     } else {
         Err(stale())
@@ -45,7 +45,7 @@ fn current<T: Serialize>(
 /// the loaded version, or nothing is changed) and loads it again: `(before, after)`.
 pub fn guarded<T: Serialize>(
     conn: &mut DbConnection,
-    if_match: &str,
+    if_match: &IfMatch,
     id: i64,
     load: fn(&mut DbConnection, i64) -> QueryResult<T>,
     apply: impl FnOnce(&mut DbConnection, &T) -> QueryResult<usize>,
@@ -81,7 +81,7 @@ retirable!(Field, Measure, VisionStatement, PriorityGoal);
 /// `mark` sets `retired_at` and the next version where the row is still at the given version.
 fn retire<T: Serialize + Retirable>(
     conn: &mut DbConnection,
-    if_match: &str,
+    if_match: &IfMatch,
     id: i64,
     load: fn(&mut DbConnection, i64) -> QueryResult<T>,
     mark: impl FnOnce(&mut DbConnection, i32) -> QueryResult<usize>,
@@ -249,7 +249,7 @@ pub fn update_measure(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
     changes: &MeasureChanges,
 ) -> ApiResult<(Measure, Measure)> {
     if let Some(field_id) = changes.field_id {
@@ -294,7 +294,7 @@ pub fn change_status(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
     change: &StatusChange,
     by: i64,
 ) -> ApiResult<(Measure, Measure)> {
@@ -330,7 +330,7 @@ pub fn retire_measure(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
 ) -> ApiResult<(Measure, Measure)> {
     retire(conn, if_match, id, store::measure, |conn, version| {
         let target = measures::table
@@ -473,7 +473,7 @@ pub fn update_field(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
     changes: &FieldChanges,
 ) -> ApiResult<(Field, Field)> {
     guarded(conn, if_match, id, store::field, |conn, f: &Field| {
@@ -494,7 +494,7 @@ pub fn retire_field(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
 ) -> ApiResult<(Field, Field)> {
     retire(conn, if_match, id, store::field, |conn, version| {
         let target = fields::table.find(id).filter(fields::version.eq(version));
@@ -561,7 +561,7 @@ pub fn create_vision_statement(
 pub fn update_vision_statement(
     conn: &mut DbConnection,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
     change: &TextChange,
 ) -> ApiResult<(VisionStatement, VisionStatement)> {
     guarded(
@@ -588,7 +588,7 @@ pub fn retire_vision_statement(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
 ) -> ApiResult<(VisionStatement, VisionStatement)> {
     retire(
         conn,
@@ -635,7 +635,7 @@ pub fn create_priority_goal(
 pub fn update_priority_goal(
     conn: &mut DbConnection,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
     change: &TextChange,
 ) -> ApiResult<(PriorityGoal, PriorityGoal)> {
     guarded(
@@ -662,7 +662,7 @@ pub fn retire_priority_goal(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     id: i64,
-    if_match: &str,
+    if_match: &IfMatch,
 ) -> ApiResult<(PriorityGoal, PriorityGoal)> {
     retire(conn, if_match, id, store::priority_goal, |conn, version| {
         let target = priority_goals::table

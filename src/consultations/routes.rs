@@ -247,7 +247,7 @@ pub async fn update_consultation(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 let current = store::one(conn, id, now)?;
-                if etag_of(&current) != if_match {
+                if !if_match.matches(&etag_of(&current)) {
                     return Err(stale());
                 }
                 let next = ConsultationDraft {

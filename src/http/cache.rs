@@ -42,15 +42,58 @@ pub fn etag_of<T: Serialize>(value: &T) -> String {
     CachedBody::of(value).map(|c| c.etag).unwrap_or_default()
 }
 
+/// An `If-Match` precondition (RFC 9110, section 13.1.1): `*` or a list of entity tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: any current representation.
+    Any,
+    /// The tags the client accepts, as sent (with their quotes; weak ones keep their `W/`).
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    /// Parses the header's value; `None` when it is empty or not a list of entity tags.
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        if value == "*" {
+            return Some(Self::Any);
+        }
+        let tags: Vec<String> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let well_formed = |t: &String| {
+            let opaque = t.strip_prefix("W/").unwrap_or(t);
+            opaque.len() >= 2 && opaque.starts_with('"') && opaque.ends_with('"')
+        };
+        (!tags.is_empty() && tags.iter().all(well_formed)).then_some(Self::Tags(tags))
+    }
+
+    /// Whether the current representation with entity tag `current` satisfies the condition:
+    /// `*` always (the object exists), otherwise a listed tag equal to it by strong
+    /// comparison — a weak tag (`W/"…"`) never matches.
+    pub fn matches(&self, current: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Tags(tags) => tags.iter().any(|t| !t.starts_with("W/") && t == current),
+        }
+    }
+}
+
 /// The `If-Match` header a change must carry (RFC 9110), so that two administrators cannot
-/// overwrite each other silently: 428 `precondition_required` without it.
-pub fn required_if_match(req: &HttpRequest) -> ApiResult<String> {
-    req.headers()
+/// overwrite each other silently: 428 `precondition_required` without it, 412 when it is not
+/// a list of entity tags (it can then match nothing).
+pub fn required_if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
+    let value = req
+        .headers()
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_owned())
+        .map(str::trim)
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| crate::error::codes::PRECONDITION_REQUIRED.problem())
+        .ok_or_else(|| crate::error::codes::PRECONDITION_REQUIRED.problem())?;
+    IfMatch::parse(value).ok_or_else(stale)
 }
 
 /// 412: the object changed since the version the client saw.

@@ -90,7 +90,7 @@ async fn decide(
             write_transaction(conn, |conn| {
                 let current = store::lock(conn, id)?.ok_or_else(no_such_organisation)?;
                 let before = current.details();
-                if etag_of(&before) != if_match {
+                if !if_match.matches(&etag_of(&before)) {
                     return Err(stale());
                 }
                 if current.status() != OrganisationStatus::Pending {

@@ -273,7 +273,7 @@ pub async fn update_organisation(
                 let changes = changes?;
                 changes.check()?;
                 let before = standing.org.details();
-                if etag_of(&before) != if_match {
+                if !if_match.matches(&etag_of(&before)) {
                     return Err(stale());
                 }
                 if before.status == OrganisationStatus::Rejected {

@@ -277,3 +277,30 @@ both_backends! {
         call(&app, Method::GET, "/api/v1/measures/999999/status-history", None, None).await.assert_problem(404, "not_found");
     }
 }
+
+both_backends! {
+    async fn if_match_follows_rfc_9110(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let token = admin_token(&app, &ctx).await;
+        let id = call(&app, Method::GET, "/api/v1/fields", None, None).await.body["items"][0]["id"].as_i64().unwrap();
+        let uri = format!("/api/v1/admin/catalogue/fields/{id}");
+        let current = || async { call(&app, Method::GET, &format!("/api/v1/fields/{id}"), None, None).await.header("etag").unwrap().to_owned() };
+        let change = |if_match: String, title: &'static str| send(&app, with_if_match(Method::PATCH, &uri, &token, Some(&if_match), Some(json!({"title": title}))));
+
+        // `*` matches any current representation.
+        let r = change("*".into(), "Eins").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        // A list matches when one of its tags is the current one.
+        let etag = current().await;
+        let r = change(format!("\"stale-1\", {etag}, \"stale-2\""), "Zwei").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        // Strong comparison: the weak form of the current tag does not match.
+        let etag = current().await;
+        change(format!("W/{etag}"), "Drei").await.assert_problem(412, "precondition_failed");
+        // Something that is no entity tag can match nothing.
+        change("not-a-tag".into(), "Vier").await.assert_problem(412, "precondition_failed");
+        let r = call(&app, Method::GET, &format!("/api/v1/fields/{id}"), None, None).await;
+        assert_eq!(r.body["title"], "Zwei");
+    }
+}

@@ -71,9 +71,48 @@ impl Modify for CommonErrors {
         let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
         for (path, item) in api.paths.paths.iter_mut() {
             let uses_db = path.starts_with("/api/") || path == "/readyz";
+            let staff_only = if path.starts_with("/api/v1/admin/") {
+                Some("Not an administrator (`forbidden`)")
+            } else if path.starts_with("/api/v1/moderation/") {
+                Some("Not a moderator or administrator (`forbidden`)")
+            } else {
+                None
+            };
             for op in operations(item) {
                 let reads_body = op.request_body.is_some();
+                let bearer = op.security.as_ref().is_some_and(|requirements| {
+                    requirements
+                        .iter()
+                        .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
+                });
+                let if_match = op.parameters.as_ref().is_some_and(|params| {
+                    params.iter().any(
+                        |p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("if-match")),
+                    )
+                });
                 let responses = &mut op.responses.responses;
+                // What every operation of a kind shares is said here once; an operation's own
+                // annotation may say more (e.g. `invalid_credentials` for sign-in).
+                let mut shared: Vec<(&str, &str)> = Vec::new();
+                if bearer {
+                    shared.push(("401", "No valid access token: none sent (`unauthorized`), or invalid, expired or of an ended session (`invalid_token`)"));
+                }
+                if let Some(description) = staff_only {
+                    shared.push(("403", description));
+                }
+                if if_match {
+                    shared.push(("412", "Changed since the given ETag, or `If-Match` names no entity tag (`precondition_failed`)"));
+                    shared.push(("428", "No `If-Match` header (`precondition_required`)"));
+                }
+                for (status, description) in shared {
+                    responses.entry(status.into()).or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description(description)
+                            .content("application/problem+json", problem())
+                            .build()
+                            .into()
+                    });
+                }
                 responses.entry("500".into()).or_insert_with(|| {
                     ResponseBuilder::new()
                         .description("Internal error; the body names no cause, the log has it under the request id")

@@ -81,6 +81,16 @@ pub fn text(value: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// The rules as patterns for the OpenAPI document (ECMA-262 and Python `re` alike), so a
+/// frontend or a test generator can check a value before sending it. A test keeps them and the
+/// functions above in agreement.
+pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+/// [`line`] as a pattern.
+pub const LINE_PATTERN: &str =
+    "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$";
+/// [`name`] as a pattern: no space at either end, no invisible characters.
+pub const NAME_PATTERN: &str = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$";
+
 /// Text as a log line may show it: line breaks and other control characters escaped, so no
 /// value can start a line of its own (a forged log entry).
 pub fn for_log(value: &str) -> String {

@@ -21,6 +21,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub struct AuditFilter {
     /// Only entries about this kind of object, e.g. `user`.
     #[validate(length(max = 64), custom(function = "crate::text::line"))]
+    #[param(
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     #[param(max_length = 64)]
     pub object_type: Option<String>,
     /// Only entries by this user.
@@ -35,8 +38,6 @@ pub struct AuditFilter {
     responses(
         (status = 200, description = "One page of entries", body = Page<AuditEntry>),
         (status = 400, description = "Invalid filter or page parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/audit-log")]

@@ -59,7 +59,10 @@ impl From<&UserRow> for UserAccount {
 pub struct UserFilter {
     /// Part of the e-mail address or display name (case-insensitive); at most 100
     /// characters, no control characters.
-    #[param(max_length = 100)]
+    #[param(
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub q: Option<String>,
     /// Only users with this role.
     pub role: Option<Role>,
@@ -73,8 +76,6 @@ pub struct UserFilter {
     responses(
         (status = 200, description = "One page of users", body = Page<UserAccount>),
         (status = 400, description = "Invalid filter or page parameters", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/users")]
@@ -150,6 +151,10 @@ pub struct RoleChange {
 pub struct BlockRequest {
     /// Why; recorded in the audit log.
     #[validate(length(max = 500), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 500,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: Option<String>,
 }
 
@@ -183,8 +188,6 @@ fn live_user(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
     responses(
         (status = 200, description = "The user with the new role", body = UserAccount),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It would leave no active administrator (`last_admin`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -247,8 +250,6 @@ pub async fn set_role(
     responses(
         (status = 200, description = "The blocked user", body = UserAccount),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The own account (`own_account`) or the last active administrator (`last_admin`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -309,8 +310,6 @@ pub async fn block_user(
     params(("id" = i64, Path, description = "Id of the user")),
     responses(
         (status = 200, description = "The unblocked user", body = UserAccount),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
     )
 )]

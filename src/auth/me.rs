@@ -21,7 +21,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = Me),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me")]
@@ -38,7 +37,6 @@ pub async fn get_me(user: CurrentUser) -> web::Json<Me> {
     responses(
         (status = 200, description = "The updated account", body = Me),
         (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "E-mail address not verified yet (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -45,17 +45,28 @@ pub use crate::language::Language;
 pub struct Registration {
     /// E-mail address; compared without regard to case or surrounding spaces.
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[schema(max_length = 254)]
     #[schema(example = "lena@example.org")]
     pub email: String,
     /// 8–128 characters; the most common passwords are refused.
-    #[schema(example = "Teutoburger Wald im Nebel")]
+    #[schema(
+        example = "Teutoburger Wald im Nebel",
+        min_length = 8,
+        max_length = 128
+    )]
     pub password: String,
     /// Name shown with contributions.
     #[validate(length(min = 1, max = 80), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     #[schema(example = "Lena M.")]
     pub display_name: String,
     /// Version of the terms of participation the person accepted; must be the current one.
     #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
     #[schema(example = "2026-11")]
     pub terms_version: String,
     #[serde(default)]
@@ -75,6 +86,7 @@ pub struct Accepted {
 #[serde(deny_unknown_fields)]
 pub struct TokenSubmission {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
 }
 
@@ -83,6 +95,7 @@ pub struct TokenSubmission {
 #[serde(deny_unknown_fields)]
 pub struct EmailSubmission {
     #[validate(length(min = 1, max = 254))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
 }
 
@@ -90,13 +103,16 @@ pub struct EmailSubmission {
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     #[validate(length(min = 1, max = 254))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
     /// The `device_token` of an earlier successful sign-in with this address on this device.
     /// With it, failed attempts by others on the address do not lock this device out: it
     /// has a limit of its own. Unknown, expired or another address's tokens are ignored.
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     #[serde(default)]
     pub device_token: Option<String>,
 }
@@ -105,6 +121,7 @@ pub struct Credentials {
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 
@@ -136,7 +153,9 @@ pub struct SignedIn {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -144,7 +163,9 @@ pub struct PasswordChange {
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirmation {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -167,6 +188,11 @@ pub struct Me {
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
     #[validate(length(min = 1, max = 80), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub display_name: Option<String>,
     pub preferred_language: Option<Language>,
 }
@@ -176,6 +202,7 @@ pub struct ProfileUpdate {
 #[serde(deny_unknown_fields)]
 pub struct DeletionConfirmation {
     #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 

@@ -357,7 +357,6 @@ pub async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/logout")]
@@ -375,7 +374,6 @@ pub async fn logout(now: Now, user: CurrentUser, db: web::Data<Db>) -> ApiResult
     security(("bearer" = [])),
     responses(
         (status = 204, description = "All sessions ended"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/logout-all")]
@@ -402,7 +400,6 @@ pub async fn logout_all(now: Now, user: CurrentUser, db: web::Data<Db>) -> ApiRe
     responses(
         (status = 200, description = "Changed; a new session", body = TokenPair),
         (status = 400, description = "Wrong current password or unacceptable new one (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
     )
 )]

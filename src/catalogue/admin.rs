@@ -46,8 +46,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The catalogue file", body = CatalogueFile),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No catalogue has been loaded", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -89,8 +87,6 @@ pub struct ImportResult {
     responses(
         (status = 200, description = "Imported", body = ImportResult),
         (status = 400, description = "Not valid JSON (`invalid_catalogue`, with the line) or invalid values (`validation_failed`, with paths)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A catalogue is loaded and `replace` was not set (`catalogue_loaded`), or consultations refer to it (`catalogue_in_use`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -253,8 +249,6 @@ fn location(path: String) -> HttpResponseBuilder {
     responses(
         (status = 201, description = "The item after the change, with its ETag", body = Field),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -292,12 +286,8 @@ pub async fn create_field(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = Field),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/catalogue/fields/{id}")]
@@ -336,12 +326,8 @@ pub async fn update_field(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = Field),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/catalogue/fields/{id}/retire")]
@@ -377,8 +363,6 @@ pub async fn retire_field(
     responses(
         (status = 201, description = "The item after the change, with its ETag", body = Measure),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -416,12 +400,8 @@ pub async fn create_measure(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = Measure),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/catalogue/measures/{id}")]
@@ -461,12 +441,8 @@ pub async fn update_measure(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = Measure),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/catalogue/measures/{id}/status")]
@@ -505,12 +481,8 @@ pub async fn change_measure_status(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = Measure),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/catalogue/measures/{id}/retire")]
@@ -546,8 +518,6 @@ pub async fn retire_measure(
     responses(
         (status = 201, description = "The item after the change, with its ETag", body = VisionStatement),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -585,12 +555,8 @@ pub async fn create_vision_statement(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = VisionStatement),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/catalogue/vision-statements/{id}")]
@@ -629,12 +595,8 @@ pub async fn update_vision_statement(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = VisionStatement),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/catalogue/vision-statements/{id}/retire")]
@@ -670,8 +632,6 @@ pub async fn retire_vision_statement(
     responses(
         (status = 201, description = "The item after the change, with its ETag", body = PriorityGoal),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -709,12 +669,8 @@ pub async fn create_priority_goal(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = PriorityGoal),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/catalogue/priority-goals/{id}")]
@@ -753,12 +709,8 @@ pub async fn update_priority_goal(
     responses(
         (status = 200, description = "The item after the change, with its ETag", body = PriorityGoal),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A conflicting state: duplicate number or code (`already_exists`), retired already (`already_retired`), retired field (`field_retired`), no catalogue (`no_catalogue`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/catalogue/priority-goals/{id}/retire")]

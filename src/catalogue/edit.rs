@@ -119,16 +119,38 @@ pub struct NewMeasure {
     /// The field of action it belongs to.
     pub field_id: i64,
     #[validate(length(min = 1, max = 32), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub code: String,
     #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: String,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     #[serde(default)]
     pub description: String,
     #[validate(length(max = 300), custom(function = "crate::text::line"))]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub responsible_body: Option<String>,
     pub implementation_status: ImplementationStatus,
     #[validate(length(max = 4000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub status_note: Option<String>,
     #[validate(custom(function = "valid_date"))]
     pub status_date: Option<String>,
@@ -140,12 +162,30 @@ pub struct NewMeasure {
 pub struct MeasureChanges {
     pub field_id: Option<i64>,
     #[validate(length(min = 1, max = 32), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub code: Option<String>,
     #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: Option<String>,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: Option<String>,
     #[validate(length(max = 300), custom(function = "crate::text::line"))]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub responsible_body: Option<String>,
 }
 
@@ -155,6 +195,10 @@ pub struct MeasureChanges {
 pub struct StatusChange {
     pub implementation_status: ImplementationStatus,
     #[validate(length(max = 4000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub status_note: Option<String>,
     #[validate(custom(function = "valid_date"))]
     pub status_date: Option<String>,
@@ -416,10 +460,20 @@ pub fn status_history(
 pub struct NewField {
     /// Number within the concept, unique, 1–999.
     #[validate(range(min = 1, max = 999))]
+    #[schema(minimum = 1, maximum = 999)]
     pub number: i32,
     #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: String,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub summary: Option<String>,
 }
 
@@ -427,10 +481,20 @@ pub struct NewField {
 #[serde(deny_unknown_fields)]
 pub struct FieldChanges {
     #[validate(range(min = 1, max = 999))]
+    #[schema(minimum = 1, maximum = 999)]
     pub number: Option<i32>,
     #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: Option<String>,
     #[validate(length(max = 10000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub summary: Option<String>,
 }
 
@@ -515,6 +579,11 @@ pub fn retire_field(
 pub struct NewVisionStatement {
     pub kind: VisionKind,
     #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub text: String,
 }
 
@@ -522,6 +591,11 @@ pub struct NewVisionStatement {
 #[serde(deny_unknown_fields)]
 pub struct NewPriorityGoal {
     #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub text: String,
 }
 
@@ -530,6 +604,11 @@ pub struct NewPriorityGoal {
 #[serde(deny_unknown_fields)]
 pub struct TextChange {
     #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub text: String,
 }
 

@@ -141,13 +141,16 @@ pub struct Scope {
 pub struct VotingRules {
     /// Points each ballot distributes.
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub points_budget: i32,
     /// Most points one option may get on one ballot.
     #[validate(range(min = 1, max = 1000))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub max_points_per_option: i32,
     pub option_kind: OptionKind,
     /// Ids of the items (of `option_kind`) on the ballot, in ballot order.
     #[validate(length(max = 500))]
+    #[schema(max_items = 500)]
     pub options: Vec<i64>,
 }
 
@@ -177,8 +180,17 @@ pub struct Consultation {
 #[serde(deny_unknown_fields)]
 pub struct ConsultationDraft {
     #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: String,
     #[validate(length(max = 20000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 20000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     #[serde(default)]
     pub description: String,
     pub scope: Scope,
@@ -200,8 +212,17 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Windo
 #[serde(deny_unknown_fields)]
 pub struct ConsultationChanges {
     #[validate(length(min = 1, max = 300), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: Option<String>,
     #[validate(length(max = 20000), custom(function = "crate::text::text"))]
+    #[schema(
+        max_length = 20000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: Option<String>,
     pub scope: Option<Scope>,
     /// A new commenting window; `null` is refused (a window is not removed).

@@ -148,8 +148,6 @@ fn window_change(
     responses(
         (status = 201, description = "Created", body = Consultation, headers(("Location" = String, description = "Address of the consultation"), ("ETag" = String, description = "Its entity tag"))),
         (status = 400, description = "Invalid: a window ending before it starts or in the past, a budget below the per-option maximum, an option outside the scope, … (`validation_failed`, with fields)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/consultations")]
@@ -208,12 +206,8 @@ pub async fn create_consultation(
     responses(
         (status = 200, description = "The changed consultation", body = Consultation),
         (status = 400, description = "Invalid (`validation_failed`, with fields)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No consultation with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Changes rules that took effect (`rules_frozen`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/consultations/{id}")]

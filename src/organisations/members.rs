@@ -76,7 +76,6 @@ fn keeps_a_representative(
     responses(
         (status = 200, description = "One page of members, by user id", body = Page<Member>),
         (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of the organisation (`members_only`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
     )
@@ -128,7 +127,6 @@ async fn private_page<T: Send + 'static>(
     responses(
         (status = 200, description = "The member with the new role", body = Member),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation or member", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It would leave the organisation without a representative (`last_representative`)", body = Problem, content_type = "application/problem+json"),
@@ -178,7 +176,6 @@ pub async fn change_member_role(
     params(("id" = i64, Path, description = "Id of the organisation"), ("user_id" = i64, Path, description = "Id of the member; the caller's own id to leave")),
     responses(
         (status = 204, description = "The membership ended"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Removing someone else without being a representative (`representative_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation or member", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It would leave the organisation without a representative (`last_representative`)", body = Problem, content_type = "application/problem+json"),
@@ -236,7 +233,6 @@ pub async fn remove_member(
     responses(
         (status = 201, description = "Invited; the mail is on its way", body = Invitation, headers(("Location" = String, description = "Address of the organisation's open invitations"))),
         (status = 400, description = "Invalid body (`validation_failed`, with fields)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "50 invitations are open already (`too_many_open_invitations`), or the organisation sent 50 in the last 24 hours, 10 before its verification (`too_many_invitations_today`)", body = Problem, content_type = "application/problem+json"),
@@ -315,7 +311,6 @@ pub async fn invite(
     responses(
         (status = 200, description = "One page of open invitations, oldest first", body = Page<Invitation>),
         (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
     )
@@ -347,7 +342,6 @@ pub async fn list_invitations(
     params(("id" = i64, Path, description = "Id of the organisation"), ("invitation_id" = i64, Path, description = "Id of the invitation")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation or open invitation", body = Problem, content_type = "application/problem+json"),
     )
@@ -394,7 +388,6 @@ pub async fn revoke_invitation(
     responses(
         (status = 200, description = "The new membership", body = Membership),
         (status = 400, description = "Unknown, used, revoked or expired invitation (`invalid_or_expired_token`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The invitation is for another address (`invitation_for_another_address`) or the address is not verified", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already a member (`already_member`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -468,7 +461,6 @@ fn membership_of(conn: &mut DbConnection, org: i64, user: i64) -> ApiResult<Memb
     responses(
         (status = 201, description = "Requested", body = JoinRequest),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already a member (`already_member`), a request is open (`already_requested`), one was declined in the last 30 days (`recently_declined`), or the organisation is not verified yet (`organisation_not_yet_verified`)", body = Problem, content_type = "application/problem+json"),
@@ -518,7 +510,6 @@ pub async fn request_to_join(
     responses(
         (status = 200, description = "One page of open requests", body = Page<JoinRequest>),
         (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
     )
@@ -581,7 +572,6 @@ fn decide_join_request(
     params(("id" = i64, Path, description = "Id of the organisation"), ("request_id" = i64, Path, description = "Id of the request")),
     responses(
         (status = 200, description = "The new member", body = Member),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation or request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already (`already_decided`)", body = Problem, content_type = "application/problem+json"),
@@ -621,7 +611,6 @@ pub async fn accept_join_request(
     params(("id" = i64, Path, description = "Id of the organisation"), ("request_id" = i64, Path, description = "Id of the request")),
     responses(
         (status = 200, description = "The declined request", body = JoinRequest),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such organisation or request", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already (`already_decided`)", body = Problem, content_type = "application/problem+json"),
@@ -663,7 +652,6 @@ pub async fn decline_join_request(
     params(("id" = i64, Path, description = "Id of the organisation"), ("request_id" = i64, Path, description = "Id of the request")),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No request of the caller with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already (`already_decided`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -710,7 +698,6 @@ pub async fn withdraw_join_request(
     responses(
         (status = 200, description = "One page of requests", body = Page<JoinRequest>),
         (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/join-requests")]
@@ -736,7 +723,6 @@ pub async fn my_join_requests(
     responses(
         (status = 200, description = "One page of memberships, by organisation id", body = Page<Membership>),
         (status = 400, description = "Invalid `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/organisations")]

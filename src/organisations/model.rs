@@ -158,22 +158,39 @@ pub struct OrganisationDetails {
 #[serde(deny_unknown_fields)]
 pub struct OrganisationRegistration {
     #[validate(length(min = 2, max = 160), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 2,
+        max_length = 160,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     #[schema(example = "Beispielverein für Integration e. V.")]
     pub name: String,
     pub kind: OrganisationKind,
     /// What the organisation does, 1–4000 characters.
     #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: String,
     /// http(s) address, at most 300 characters.
     #[validate(length(max = 300), custom(function = "web_address"))]
+    #[schema(max_length = 300)]
     #[schema(example = "https://example.org")]
     pub website: Option<String>,
     /// Public contact address of the organisation.
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[schema(max_length = 254)]
     #[schema(example = "kontakt@example.org")]
     pub contact_email: String,
     /// Entry in a public register (Vereinsregister …), at most 64 characters.
     #[validate(length(min = 1, max = 64), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     #[schema(example = "VR 1234")]
     pub registry_number: Option<String>,
 }
@@ -189,15 +206,26 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
 #[serde(deny_unknown_fields)]
 pub struct OrganisationChanges {
     #[validate(length(min = 2, max = 160), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 2,
+        max_length = 160,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub name: Option<String>,
     pub kind: Option<OrganisationKind>,
     #[validate(length(min = 1, max = 4000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: Option<String>,
     /// `null` removes the website.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub website: Option<Option<String>>,
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[schema(max_length = 254)]
     pub contact_email: Option<String>,
     /// `null` removes the registry number.
     #[serde(default, deserialize_with = "present")]
@@ -255,6 +283,11 @@ impl OrganisationChanges {
 pub struct Rejection {
     /// Why, in words the organisation can act on (it reads this), 1–2000 characters.
     #[validate(length(min = 1, max = 2000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     #[schema(example = "Bitte geben Sie die Registernummer des Vereins an.")]
     pub reason: String,
 }
@@ -264,6 +297,11 @@ pub struct Rejection {
 #[serde(deny_unknown_fields)]
 pub struct Verification {
     #[validate(length(min = 1, max = 2000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub reason: Option<String>,
 }
 
@@ -322,6 +360,7 @@ pub struct InvitationRequest {
     /// Address of the person; they accept with an account of this address (registered now
     /// or later).
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[schema(max_length = 254)]
     #[schema(example = "lena@example.org")]
     pub email: String,
     /// The role they get (default `member`).
@@ -351,6 +390,11 @@ pub struct Invitation {
 pub struct JoinRequestSubmission {
     /// A short note to the representatives, at most 1000 characters.
     #[validate(length(min = 1, max = 1000), custom(function = "crate::text::text"))]
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub message: Option<String>,
 }
 

@@ -37,8 +37,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     responses(
         (status = 200, description = "One page of the queue", body = Page<QueueItem>),
         (status = 400, description = "Invalid `status`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a moderator or administrator", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/organisations")]
@@ -173,12 +171,9 @@ async fn decide(
     responses(
         (status = 200, description = "Verified", body = OrganisationDetails),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a moderator or administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not waiting for review (`not_pending`), or another verified organisation has the name (`name_taken`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since it was reviewed (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/organisations/{id}/verify")]
@@ -215,12 +210,9 @@ pub async fn verify_organisation(
     responses(
         (status = 200, description = "Rejected", body = OrganisationDetails),
         (status = 400, description = "No reason or invalid body (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a moderator or administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not waiting for review (`not_pending`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since it was reviewed (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/organisations/{id}/reject")]

@@ -105,7 +105,6 @@ impl Standing {
     responses(
         (status = 201, description = "Registered, waiting for review", body = OrganisationDetails, headers(("Location" = String, description = "Address of the organisation"), ("ETag" = String, description = "Its entity tag"))),
         (status = 400, description = "Invalid or unknown field (`validation_failed`, with fields)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "E-mail address not verified yet (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Three registrations of the caller already wait for review (`too_many_pending`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -243,12 +242,9 @@ pub async fn get_organisation(
     responses(
         (status = 200, description = "The changed organisation", body = OrganisationDetails, headers(("ETag" = String, description = "Its new entity tag"))),
         (status = 400, description = "Invalid or unknown field (`validation_failed`, with fields)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Resubmitting a rejected registration while three of its registrant's wait for review (`too_many_pending`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the given ETag (`precondition_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No `If-Match` header (`precondition_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/organisations/{id}")]
@@ -315,7 +311,6 @@ pub async fn update_organisation(
     params(("id" = i64, Path, description = "Id of the organisation")),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a representative (`representative_required`) or address not verified", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No organisation with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The organisation is verified (`organisation_verified`)", body = Problem, content_type = "application/problem+json"),

@@ -28,7 +28,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "Wrong password or invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The last active administrator (`last_admin`) or the only representative of an organisation (`last_representative`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
     )

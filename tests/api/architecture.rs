@@ -341,3 +341,80 @@ fn the_readme_lists_every_problem_code() {
         "the README's table of problem codes (between <!-- problem-codes --> and <!-- /problem-codes -->) must be:\n\n{table}"
     );
 }
+
+/// Every pattern in the OpenAPI document is one of the text rules, and each says what the
+/// rule's function decides, so a frontend that checks the pattern is never refused for it.
+#[test]
+fn the_text_patterns_of_the_contract_agree_with_the_validators() {
+    use beteiligung::text;
+    fn patterns(v: &serde_json::Value, out: &mut BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "pattern" {
+                        out.insert(v.as_str().unwrap().to_owned());
+                    } else {
+                        patterns(v, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| patterns(v, out)),
+            _ => {}
+        }
+    }
+    let spec: serde_json::Value = serde_json::from_str(&beteiligung::api_doc_json()).unwrap();
+    let mut found = BTreeSet::new();
+    patterns(&spec, &mut found);
+    let known = BTreeSet::from([
+        text::TEXT_PATTERN.to_owned(),
+        text::LINE_PATTERN.to_owned(),
+        text::NAME_PATTERN.to_owned(),
+    ]);
+    assert!(
+        found.is_subset(&known),
+        "patterns that are no text rule: {:?}",
+        found.difference(&known).collect::<Vec<_>>()
+    );
+    assert_eq!(found, known, "every rule is used");
+
+    let samples = [
+        "",
+        "Lena",
+        " Lena",
+        "Lena ",
+        "   ",
+        "Lena\u{A0}",
+        "a\nb",
+        "a\r\nb",
+        "a\tb",
+        "a\u{0}b",
+        "\u{1b}[31m",
+        "a\u{7f}",
+        "a\u{85}b",
+        "a\u{2028}b",
+        "gnp\u{202E}exe",
+        "a\u{2066}b",
+        "Lena\u{200B}",
+        "\u{FEFF}x",
+        "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}",
+        "Ayşe K.",
+        "👩\u{200d}💻",
+        "x\u{200E}y",
+    ];
+    type Rule = fn(&str) -> Result<(), validator::ValidationError>;
+    let rules: [(&str, Rule); 3] = [
+        (text::TEXT_PATTERN, text::text),
+        (text::LINE_PATTERN, text::line),
+        (text::NAME_PATTERN, text::name),
+    ];
+    for (pattern, rule) in rules {
+        let re = regex::Regex::new(pattern).unwrap();
+        for sample in samples {
+            assert_eq!(
+                re.is_match(sample),
+                rule(sample).is_ok(),
+                "{pattern} on {sample:?}"
+            );
+        }
+    }
+}

@@ -64,6 +64,10 @@ pub fn complete(mut api: OpenApiDoc, problems: &[&[Code]]) -> OpenApiDoc {
     api
 }
 
+/// `If-Match` as RFC 9110 writes it: `*`, or a comma-separated list of (weak or strong)
+/// entity tags.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#;
+
 struct CommonErrors;
 
 impl Modify for CommonErrors {
@@ -85,11 +89,23 @@ impl Modify for CommonErrors {
                         .iter()
                         .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
                 });
-                let if_match = op.parameters.as_ref().is_some_and(|params| {
-                    params.iter().any(
-                        |p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("if-match")),
-                    )
-                });
+                let mut if_match = false;
+                for param in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(param) = param {
+                        if param.name.eq_ignore_ascii_case("if-match") {
+                            if_match = true;
+                            // RFC 9110: `*` or a list of entity tags, never empty.
+                            param.schema = Some(RefOr::T(Schema::Object(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::String)
+                                    .min_length(Some(1))
+                                    .max_length(Some(1024))
+                                    .pattern(Some(IF_MATCH_PATTERN))
+                                    .build(),
+                            )));
+                        }
+                    }
+                }
                 let responses = &mut op.responses.responses;
                 // What every operation of a kind shares is said here once; an operation's own
                 // annotation may say more (e.g. `invalid_credentials` for sign-in).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one test command (README and .ci/run):
 #   formatting, lints, the OpenAPI document against an independent validator (when installed),
-#   and the whole suite on SQLite and — when PostgreSQL is reachable — on PostgreSQL too.
+#   the whole suite on SQLite and — when PostgreSQL is reachable — on PostgreSQL too, then
+#   schemathesis against the served OpenAPI document (tests/schemathesis/, when installed).
 #
 # PostgreSQL: set TEST_DATABASE_URL to a database on a server where the user may create
 # databases (each test creates and drops its own); without it, a server on 127.0.0.1:5432
@@ -36,3 +37,14 @@ else
 fi
 
 cargo test --locked
+
+# The served contract under fire: schemathesis against the binary the tests just built.
+st="${SCHEMATHESIS:-target/ci-venv/bin/st}"
+if [ -x "$st" ]; then
+  SCHEMATHESIS="$st" bash tests/schemathesis/run.sh
+elif [ "${CI:-}" = true ]; then
+  echo "tests/run.sh: schemathesis is missing ($st); .ci/run installs it" >&2
+  exit 1
+else
+  echo "tests/run.sh: schemathesis not installed (bash .ci/run installs it); skipping that run" >&2
+fi

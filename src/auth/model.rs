@@ -45,7 +45,7 @@ pub use crate::language::Language;
 pub struct Registration {
     /// E-mail address; compared without regard to case or surrounding spaces.
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(format = "email", max_length = 254)]
     #[schema(example = "lena@example.org")]
     pub email: String,
     /// 8–128 characters; the most common passwords are refused.

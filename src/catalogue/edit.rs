@@ -102,6 +102,9 @@ fn retired_already() -> ApiError {
 
 // ---------------------------------------------------------------- measures
 
+/// A date as the catalogue writes it (`status_date`): the pattern of the field in the contract.
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
 fn valid_date(value: &str) -> Result<(), validator::ValidationError> {
     if value.len() == 10 && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok() {
         Ok(())
@@ -153,6 +156,7 @@ pub struct NewMeasure {
     )]
     pub status_note: Option<String>,
     #[validate(custom(function = "valid_date"))]
+    #[schema(format = "date", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub status_date: Option<String>,
 }
 
@@ -201,6 +205,7 @@ pub struct StatusChange {
     )]
     pub status_note: Option<String>,
     #[validate(custom(function = "valid_date"))]
+    #[schema(format = "date", pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub status_date: Option<String>,
 }
 

@@ -20,6 +20,7 @@ pub const FORMAT_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub struct CatalogueFile {
     /// Always 1 for this version of the format.
+    #[schema(minimum = 1, maximum = 1)]
     pub format_version: u32,
     pub concept: ConceptEntry,
     /// Fields of action (Handlungsfelder), each with its measures.
@@ -58,6 +59,7 @@ pub struct ConceptEntry {
 #[serde(deny_unknown_fields)]
 pub struct FieldEntry {
     /// Number of the field within the concept, unique, 1…999.
+    #[schema(minimum = 1, maximum = 999)]
     pub number: i32,
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

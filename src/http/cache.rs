@@ -52,23 +52,34 @@ pub enum IfMatch {
 }
 
 impl IfMatch {
-    /// Parses the header's value; `None` when it is empty or not a list of entity tags.
+    /// Parses the header's value; `None` when it is neither `*` nor a comma-separated list of
+    /// entity tags (`W/`? `"` etagc* `"`, where etagc is a visible character other than `"`
+    /// — commas included, so the list is split by its quotes, not by its commas).
     pub fn parse(value: &str) -> Option<Self> {
-        let value = value.trim();
+        let value = value.trim_matches([' ', '\t']);
         if value == "*" {
             return Some(Self::Any);
         }
-        let tags: Vec<String> = value
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let well_formed = |t: &String| {
-            let opaque = t.strip_prefix("W/").unwrap_or(t);
-            opaque.len() >= 2 && opaque.starts_with('"') && opaque.ends_with('"')
-        };
-        (!tags.is_empty() && tags.iter().all(well_formed)).then_some(Self::Tags(tags))
+        let mut tags = Vec::new();
+        let mut rest = value;
+        loop {
+            let weak = rest.starts_with("W/");
+            let opaque = rest.strip_prefix("W/").unwrap_or(rest).strip_prefix('"')?;
+            let end = opaque.find('"')?;
+            if !opaque[..end]
+                .bytes()
+                .all(|b| b == b'!' || (b'#'..=b'~').contains(&b))
+            {
+                return None;
+            }
+            let tag_len = usize::from(weak) * 2 + end + 2;
+            tags.push(rest[..tag_len].to_owned());
+            rest = rest[tag_len..].trim_start_matches([' ', '\t']);
+            if rest.is_empty() {
+                return Some(Self::Tags(tags));
+            }
+            rest = rest.strip_prefix(',')?.trim_start_matches([' ', '\t']);
+        }
     }
 
     /// Whether the current representation with entity tag `current` satisfies the condition:
@@ -83,8 +94,8 @@ impl IfMatch {
 }
 
 /// The `If-Match` header a change must carry (RFC 9110), so that two administrators cannot
-/// overwrite each other silently: 428 `precondition_required` without it, 412 when it is not
-/// a list of entity tags (it can then match nothing).
+/// overwrite each other silently: 428 `precondition_required` without it, 400 when it is
+/// neither `*` nor a list of entity tags.
 pub fn required_if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
     let value = req
         .headers()
@@ -93,7 +104,10 @@ pub fn required_if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| crate::error::codes::PRECONDITION_REQUIRED.problem())?;
-    IfMatch::parse(value).ok_or_else(stale)
+    IfMatch::parse(value).ok_or_else(|| {
+        crate::error::codes::BAD_REQUEST
+            .with_detail("`If-Match` must be `*` or a comma-separated list of entity tags.")
+    })
 }
 
 /// 412: the object changed since the version the client saw.
@@ -185,5 +199,38 @@ fn respond(req: &HttpRequest, entry: &CachedBody) -> HttpResponse {
         res.finish()
     } else {
         res.body(entry.body.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IfMatch;
+
+    #[test]
+    fn if_match_lists_are_split_by_their_quotes() {
+        assert_eq!(IfMatch::parse("*"), Some(IfMatch::Any));
+        assert_eq!(
+            IfMatch::parse("\"a,b\" ,\tW/\"c\",\"\""),
+            Some(IfMatch::Tags(vec![
+                "\"a,b\"".into(),
+                "W/\"c\"".into(),
+                "\"\"".into()
+            ]))
+        );
+        for bad in [
+            "",
+            "0",
+            "\"a",
+            "\"a\" \"b\"",
+            "\"a\",",
+            "\"\tx\"",
+            "W/x",
+            "\"a\";",
+        ] {
+            assert_eq!(IfMatch::parse(bad), None, "{bad:?}");
+        }
+        let tags = IfMatch::parse("\"x\", W/\"y\"").unwrap();
+        assert!(tags.matches("\"x\""));
+        assert!(!tags.matches("\"y\""), "weak tags never match strongly");
     }
 }

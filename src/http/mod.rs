@@ -449,6 +449,15 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
                     .cloned()
                     .unwrap_or_else(|| crate::error::codes::MALFORMED_BODY.problem())
             })?;
+            // Every request body of this API is an object; serde would also read a struct
+            // from an array (`[null, null]`), which no client means.
+            if !value.is_object() {
+                return Err(ApiError::validation(vec![FieldError {
+                    field: "body".into(),
+                    code: "invalid_type".into(),
+                    message: "must be a JSON object".into(),
+                }]));
+            }
             typed(value.into_inner()).map(Json)
         })
     }

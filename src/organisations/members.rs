@@ -5,7 +5,7 @@
 
 use super::model::{
     Invitation, InvitationRequest, JoinRequest, JoinRequestStatus, JoinRequestSubmission, Member,
-    MemberRole, Membership, RoleChange,
+    MemberRole, MemberRoleChange, Membership,
 };
 use super::routes::{no_such_organisation, Standing};
 use super::store;
@@ -123,7 +123,7 @@ async fn private_page<T: Send + 'static>(
     tag = "organisations",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Id of the organisation"), ("user_id" = i64, Path, description = "Id of the member")),
-    request_body = RoleChange,
+    request_body = MemberRoleChange,
     responses(
         (status = 200, description = "The member with the new role", body = Member),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
@@ -138,7 +138,7 @@ pub async fn change_member_role(
     Verified(user): Verified,
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
-    body: Body<RoleChange>,
+    body: Body<MemberRoleChange>,
 ) -> ApiResult<web::Json<Member>> {
     let now = now.naive();
     let ((id, member), role) = (path.into_inner(), body.into_inner());

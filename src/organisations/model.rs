@@ -82,12 +82,15 @@ stored_enum! {
     }
 }
 
+/// An organisation's website: an http(s) address with a host, an optional port and path, no
+/// spaces or control characters. The same rule is the `pattern` of the field in the contract.
+pub const WEB_ADDRESS_PATTERN: &str = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@:\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*)?$";
+
 fn web_address(value: &str) -> Result<(), ValidationError> {
-    let lower = value.to_ascii_lowercase();
-    if (lower.starts_with("https://") || lower.starts_with("http://"))
-        && validator::ValidateUrl::validate_url(&value)
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    static RULE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let rule =
+        RULE.get_or_init(|| regex::Regex::new(WEB_ADDRESS_PATTERN).expect("a valid pattern"));
+    if rule.is_match(value) {
         return Ok(());
     }
     let mut e = ValidationError::new("url");
@@ -95,8 +98,11 @@ fn web_address(value: &str) -> Result<(), ValidationError> {
     Err(e)
 }
 
-/// The public profile of a verified organisation (the directory shows only these).
+/// The public profile of a verified organisation (the directory shows only these). Nothing
+/// but these fields (`additionalProperties: false`), so a member's fuller view never matches
+/// it too and `OrganisationView` stays a proper `oneOf`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrganisationProfile {
     pub id: i64,
     /// The verified name.
@@ -176,12 +182,15 @@ pub struct OrganisationRegistration {
     pub description: String,
     /// http(s) address, at most 300 characters.
     #[validate(length(max = 300), custom(function = "web_address"))]
-    #[schema(max_length = 300)]
+    #[schema(
+        max_length = 300,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@:\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*)?$"
+    )]
     #[schema(example = "https://example.org")]
     pub website: Option<String>,
     /// Public contact address of the organisation.
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(format = "email", max_length = 254)]
     #[schema(example = "kontakt@example.org")]
     pub contact_email: String,
     /// Entry in a public register (Vereinsregister …), at most 64 characters.
@@ -222,10 +231,10 @@ pub struct OrganisationChanges {
     pub description: Option<String>,
     /// `null` removes the website.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@:\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*)?$")]
     pub website: Option<Option<String>>,
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(format = "email", max_length = 254)]
     pub contact_email: Option<String>,
     /// `null` removes the registry number.
     #[serde(default, deserialize_with = "present")]
@@ -349,7 +358,7 @@ pub struct Member {
 /// A new role for a member.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RoleChange {
+pub struct MemberRoleChange {
     pub role: MemberRole,
 }
 
@@ -360,7 +369,7 @@ pub struct InvitationRequest {
     /// Address of the person; they accept with an account of this address (registered now
     /// or later).
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(format = "email", max_length = 254)]
     #[schema(example = "lena@example.org")]
     pub email: String,
     /// The role they get (default `member`).

@@ -298,8 +298,8 @@ both_backends! {
         // Strong comparison: the weak form of the current tag does not match.
         let etag = current().await;
         change(format!("W/{etag}"), "Drei").await.assert_problem(412, "precondition_failed");
-        // Something that is no entity tag can match nothing.
-        change("not-a-tag".into(), "Vier").await.assert_problem(412, "precondition_failed");
+        // Something that is no entity tag is a malformed header.
+        change("not-a-tag".into(), "Vier").await.assert_problem(400, "bad_request");
         let r = call(&app, Method::GET, &format!("/api/v1/fields/{id}"), None, None).await;
         assert_eq!(r.body["title"], "Zwei");
     }

@@ -39,8 +39,8 @@ pub struct Problem {
     /// Stable machine-readable code; frontends switch on it.
     #[schema(example = "validation_failed")]
     pub code: String,
-    /// Field-level errors, present for `validation_failed`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Field-level errors: one per invalid field for `validation_failed` and `invalid_query`,
+    /// empty otherwise.
     pub errors: Vec<FieldError>,
 }
 

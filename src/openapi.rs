@@ -37,6 +37,7 @@ pub struct ApiDoc;
 /// database is used, and 413 and 415 wherever a JSON body is read.
 pub fn complete(mut api: OpenApiDoc, problems: &[&[Code]]) -> OpenApiDoc {
     CommonErrors.modify(&mut api);
+    api = answers_say_every_field(api);
     let components = api.components.get_or_insert_with(Default::default);
     // Every `code` a problem can carry, so a client can switch on them exhaustively.
     if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") {
@@ -67,6 +68,66 @@ pub fn complete(mut api: OpenApiDoc, problems: &[&[Code]]) -> OpenApiDoc {
 /// `If-Match` as RFC 9110 writes it: `*`, or a comma-separated list of (weak or strong)
 /// entity tags.
 pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#;
+
+/// What the API answers always has every field of its type, `null` where there is no value:
+/// the schemas that only responses use list every property as `required`, so a client (and a
+/// validator such as ajv) can tell "null" from "missing". Schemas that a request uses keep
+/// `Option` fields optional — there a left-out field means "unchanged" or "none".
+fn answers_say_every_field(api: OpenApiDoc) -> OpenApiDoc {
+    use serde_json::Value;
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => {
+                            if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                                out.push(name.to_owned());
+                            }
+                        }
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let doc = serde_json::to_value(&api).expect("the document serialises");
+    // Every schema a request body or parameter reaches, through references.
+    let mut pending = Vec::new();
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+            refs(&op["requestBody"], &mut pending);
+            refs(&op["parameters"], &mut pending);
+        }
+    }
+    let mut requested = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if requested.insert(name.clone()) {
+            refs(&doc["components"]["schemas"][&name], &mut pending);
+        }
+    }
+    let mut api = api;
+    for (name, schema) in api.components.iter_mut().flat_map(|c| c.schemas.iter_mut()) {
+        if requested.contains(name) {
+            continue;
+        }
+        if let RefOr::T(Schema::Object(object)) = schema {
+            // The fields already required first, in their order; then the nullable ones.
+            for key in object.properties.keys() {
+                if !object.required.contains(key) {
+                    object.required.push(key.clone());
+                }
+            }
+        }
+    }
+    api
+}
 
 struct CommonErrors;
 
@@ -120,46 +181,31 @@ impl Modify for CommonErrors {
                     shared.push(("412", "Changed since the given ETag, or `If-Match` names no entity tag (`precondition_failed`)"));
                     shared.push(("428", "No `If-Match` header (`precondition_required`)"));
                 }
+                shared.push((
+                    "500",
+                    "Internal error; the body names no cause, the log has it under the request id",
+                ));
+                if reads_body {
+                    shared.push((
+                        "408",
+                        "The body did not arrive within the read timeout (`request_timeout`)",
+                    ));
+                    shared.push((
+                        "413",
+                        "The body is larger than the limit (`payload_too_large`)",
+                    ));
+                    shared.push((
+                        "415",
+                        "The body is not `application/json` (`unsupported_media_type`)",
+                    ));
+                }
+                if uses_db {
+                    shared.push(("503", "The database cannot be reached (code `database_unavailable`); retry after `Retry-After` seconds"));
+                }
                 for (status, description) in shared {
                     responses.entry(status.into()).or_insert_with(|| {
                         ResponseBuilder::new()
                             .description(description)
-                            .content("application/problem+json", problem())
-                            .build()
-                            .into()
-                    });
-                }
-                responses.entry("500".into()).or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description("Internal error; the body names no cause, the log has it under the request id")
-                        .content("application/problem+json", problem())
-                        .build()
-                        .into()
-                });
-                if reads_body {
-                    for (status, description) in [
-                        (
-                            "413",
-                            "The body is larger than the limit (`payload_too_large`)",
-                        ),
-                        (
-                            "415",
-                            "The body is not `application/json` (`unsupported_media_type`)",
-                        ),
-                    ] {
-                        responses.entry(status.into()).or_insert_with(|| {
-                            ResponseBuilder::new()
-                                .description(description)
-                                .content("application/problem+json", problem())
-                                .build()
-                                .into()
-                        });
-                    }
-                }
-                if uses_db {
-                    responses.entry("503".into()).or_insert_with(|| {
-                        ResponseBuilder::new()
-                            .description("The database cannot be reached (code `database_unavailable`); retry after `Retry-After` seconds")
                             .content("application/problem+json", problem())
                             .build()
                             .into()

@@ -53,6 +53,31 @@ pub fn count_recent(
         .get_result(conn)
 }
 
+/// The documented shape of [`AuditEntry::details`]: an object whose usual keys are typed
+/// and whose action-specific keys are allowed.
+fn details_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::AdditionalProperties;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let any = || {
+        ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::SchemaType::AnyValue)
+            .build()
+    };
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property("before", any())
+        .property("after", any())
+        .property(
+            "reason",
+            ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                Type::String,
+                Type::Null,
+            ])),
+        )
+        .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+        .build()
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuditEntry {
@@ -64,8 +89,10 @@ pub struct AuditEntry {
     #[schema(example = "user")]
     pub object_type: String,
     pub object_id: Option<i64>,
-    /// Before/after summary and reason, as recorded.
-    #[schema(value_type = Object)]
+    /// What the action changed, as recorded: for changes `before` and `after` (the object's
+    /// representation, `null` for what did not exist), for decisions the `reason`, and keys
+    /// of the action's own (e.g. `role` and `member` for a membership).
+    #[schema(schema_with = details_schema)]
     pub details: serde_json::Value,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }

@@ -367,21 +367,7 @@ fn json_error(err: JsonPayloadError) -> ApiError {
         | JsonPayloadError::Overflow { limit } => crate::error::codes::PAYLOAD_TOO_LARGE
             .with_detail(format!("The request body is larger than {limit} bytes.")),
         JsonPayloadError::ContentType => crate::error::codes::UNSUPPORTED_MEDIA_TYPE.problem(),
-        JsonPayloadError::Deserialize(e) if e.is_data() => {
-            let message = e.to_string();
-            let code = if message.starts_with("unknown field") {
-                "unknown_field"
-            } else if message.starts_with("missing field") {
-                "missing_field"
-            } else {
-                "invalid_value"
-            };
-            ApiError::validation(vec![FieldError {
-                field: field_in(&message).unwrap_or_else(|| "body".into()),
-                code: code.into(),
-                message,
-            }])
-        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => data_error(e.to_string(), ""),
         JsonPayloadError::Payload(e) if timed_out(&e) => request_timeout(),
         JsonPayloadError::Deserialize(e) => crate::error::codes::MALFORMED_JSON
             .with_detail(format!("The request body is not valid JSON: {e}.")),
@@ -412,29 +398,50 @@ impl<T> std::ops::Deref for Json<T> {
 
 /// Turns a parsed JSON value into `T`, naming the field of the first problem.
 fn typed<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let code = if message.starts_with("unknown field") {
-            "unknown_field"
-        } else if message.starts_with("missing field") {
-            "missing_field"
-        } else {
-            "invalid_value"
-        };
-        // For a missing field the path is its parent; the message names the field itself.
-        let field = match (field_in(&message), path.as_str()) {
-            (Some(name), "." | "") => name,
-            (Some(name), parent) if code == "missing_field" => format!("{parent}.{name}"),
-            (_, "." | "") => "body".to_owned(),
-            (_, path) => path.to_owned(),
-        };
-        ApiError::validation(vec![FieldError {
-            field,
-            code: code.into(),
-            message,
-        }])
-    })
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| data_error(e.inner().to_string(), &e.path().to_string()))
+}
+
+/// JSON Schema counts `777.0` as an integer; serde would refuse it for an integer field. Whole
+/// numbers written with a fraction (within the range a double holds exactly) become integers.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0)
+            {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// A 400 for a body of the wrong shape: serde's `message` about the value at `path` (`.` or
+/// empty for the body itself), with the field it concerns and a stable rule code.
+fn data_error(message: String, path: &str) -> ApiError {
+    let code = if message.starts_with("unknown field") {
+        "unknown_field"
+    } else if message.starts_with("missing field") {
+        "missing_field"
+    } else {
+        "invalid_value"
+    };
+    // For an unknown or missing field the path is its parent; the message names the field.
+    let field = match (field_in(&message), path) {
+        (Some(name), "." | "") => name,
+        (Some(name), parent) if code == "missing_field" => format!("{parent}.{name}"),
+        (_, "." | "") => "body".to_owned(),
+        (_, path) => path.to_owned(),
+    };
+    ApiError::validation(vec![FieldError {
+        field,
+        code: code.into(),
+        message,
+    }])
 }
 
 impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
@@ -458,7 +465,9 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
                     message: "must be a JSON object".into(),
                 }]));
             }
-            typed(value.into_inner()).map(Json)
+            let mut value = value.into_inner();
+            whole_numbers_as_integers(&mut value);
+            typed(value).map(Json)
         })
     }
 }

@@ -425,3 +425,34 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
         }
     }
 }
+
+/// The check every test's answers go through (tests/common/contract.rs) refuses what
+/// contradicts the document.
+#[test]
+fn responses_are_checked_against_the_contract() {
+    use crate::common::contract::check_response;
+    use actix_web::http::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
+    use actix_web::http::{Method, StatusCode};
+    let mut json = HeaderMap::new();
+    json.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let field = br#"{"id": 1, "number": 1, "title": "Bildung", "summary": null, "measure_count": 0, "retired_at": null, "version": 1}"#;
+    let wrong_type = br#"{"id": "one", "number": 1, "title": "Bildung", "summary": null, "measure_count": 0, "retired_at": null, "version": 1}"#;
+    let missing = br#"{"id": 1, "number": 1, "title": "Bildung", "measure_count": 0, "retired_at": null, "version": 1}"#;
+    let check = |status: StatusCode, body: &'static [u8]| {
+        let json = json.clone();
+        std::panic::catch_unwind(move || {
+            check_response(&Method::GET, "/api/v1/fields/1", status, &json, body)
+        })
+        .is_ok()
+    };
+    assert!(check(StatusCode::OK, field), "a field as documented passes");
+    assert!(!check(StatusCode::OK, wrong_type), "a wrong type is caught");
+    assert!(
+        !check(StatusCode::OK, missing),
+        "a missing nullable field is caught (answers say every field)"
+    );
+    assert!(
+        !check(StatusCode::IM_A_TEAPOT, field),
+        "an undocumented status is caught"
+    );
+}

@@ -351,3 +351,36 @@ async fn a_bad_enum_value_names_its_field() {
     assert_eq!(r.body["errors"][0]["field"], "password", "{}", r.text);
     assert_eq!(r.body["errors"][0]["code"], "missing_field");
 }
+
+#[actix_web::test]
+async fn whole_numbers_written_with_a_fraction_are_integers() {
+    // JSON Schema calls 777.0 an integer, so the API takes it where an integer is documented.
+    let db = TestDb::sqlite();
+    let ctx = Ctx::new(db);
+    let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+    let admin = crate::common::fixtures::account(
+        &ctx.state,
+        "admin@example.org",
+        beteiligung::auth::model::Role::Admin,
+    );
+    let r = call(
+        &app,
+        Method::POST,
+        "/api/v1/admin/catalogue/fields",
+        admin["access_token"].as_str(),
+        Some(json!({"number": 777.0, "title": "Neues Feld"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["number"], 777);
+    let r = call(
+        &app,
+        Method::POST,
+        "/api/v1/admin/catalogue/fields",
+        admin["access_token"].as_str(),
+        Some(json!({"number": 7.5, "title": "Halbes Feld"})),
+    )
+    .await;
+    r.assert_problem(400, "validation_failed");
+    assert_eq!(r.body["errors"][0]["field"], "number");
+}

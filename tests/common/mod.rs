@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod contract;
 pub mod fixtures;
 pub mod smtp;
 
@@ -293,12 +294,14 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    let (method, path) = (req.method().clone(), req.path().to_owned());
     let res = test::call_service(app, req).await;
     let status = res.status();
     let headers = res.headers().clone();
     let bytes = test::read_body(res).await;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    contract::check_response(&method, &path, status, &headers, &bytes);
     Reply {
         status,
         headers,

@@ -7,7 +7,7 @@ use super::model::{
     Invitation, InvitationRequest, JoinRequest, JoinRequestStatus, JoinRequestSubmission, Member,
     MemberRole, MemberRoleChange, Membership,
 };
-use super::routes::{no_such_organisation, Standing};
+use super::standing::{no_such_organisation, Standing};
 use super::store;
 use crate::audit;
 use crate::auth::extract::{CurrentUser, Verified};

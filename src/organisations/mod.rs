@@ -15,4 +15,5 @@ pub mod moderation;
 pub mod personal_data;
 pub mod problems;
 pub mod routes;
+pub mod standing;
 pub mod store;

@@ -6,7 +6,7 @@ use super::model::{
     OrganisationDetails, OrganisationStatus, QueueFilter, QueueItem, Rejection, Verdict,
     Verification,
 };
-use super::routes::no_such_organisation;
+use super::standing::no_such_organisation;
 use super::store;
 use crate::audit;
 use crate::auth::extract::Staff;

@@ -186,7 +186,7 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
         .configure(routes)
         .split_for_parts()
         .1;
-    openapi::complete(api, PROBLEM_CODES)
+    openapi::complete(api, PROBLEM_CODES, auth::limits::LIMITED_OPERATIONS)
 }
 
 /// The OpenAPI document as pretty JSON with a trailing newline, exactly as committed in
@@ -243,7 +243,7 @@ pub fn build_app(
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let api = openapi::complete(api, PROBLEM_CODES);
+    let api = openapi::complete(api, PROBLEM_CODES, auth::limits::LIMITED_OPERATIONS);
     app.app_data(web::Data::new(http::RouteTable::from_openapi(&api)))
         // No validator badge: it would make every visitor's browser call a third-party site.
         .service(

@@ -35,8 +35,13 @@ pub struct ApiDoc;
 /// Completes the document once the routes have added their paths: adds the errors every
 /// operation can answer, so routes do not repeat them by hand — 500 everywhere, 503 where the
 /// database is used, and 413 and 415 wherever a JSON body is read.
-pub fn complete(mut api: OpenApiDoc, problems: &[&[Code]]) -> OpenApiDoc {
+pub fn complete(
+    mut api: OpenApiDoc,
+    problems: &[&[Code]],
+    rate_limited: &[(&str, &str, &str)],
+) -> OpenApiDoc {
     CommonErrors.modify(&mut api);
+    document_rate_limits(&mut api, rate_limited);
     api = answers_say_every_field(api);
     let components = api.components.get_or_insert_with(Default::default);
     // Every `code` a problem can carry, so a client can switch on them exhaustively.
@@ -127,6 +132,47 @@ fn answers_say_every_field(api: OpenApiDoc) -> OpenApiDoc {
         }
     }
     api
+}
+
+/// `rate_limited` lists (method, path, what a 429 means there) for the operations a slice
+/// limits; each gets its 429 here, with `Retry-After`.
+fn document_rate_limits(api: &mut OpenApiDoc, rate_limited: &[(&str, &str, &str)]) {
+    for (method, path, description) in rate_limited {
+        let Some(item) = api.paths.paths.get_mut(*path) else {
+            continue;
+        };
+        let op = match *method {
+            "get" => item.get.as_mut(),
+            "post" => item.post.as_mut(),
+            "put" => item.put.as_mut(),
+            "patch" => item.patch.as_mut(),
+            "delete" => item.delete.as_mut(),
+            _ => None,
+        };
+        if let Some(op) = op {
+            op.responses.responses.insert(
+                "429".into(),
+                ResponseBuilder::new()
+                    .description(*description)
+                    .header(
+                        "Retry-After",
+                        utoipa::openapi::HeaderBuilder::new()
+                            .schema(Some(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::Integer),
+                            ))
+                            .description(Some("Seconds until a retry can succeed"))
+                            .build(),
+                    )
+                    .content(
+                        "application/problem+json",
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    )
+                    .build()
+                    .into(),
+            );
+        }
+    }
 }
 
 struct CommonErrors;

@@ -44,6 +44,18 @@ fn client_key(ip: std::net::IpAddr) -> String {
     }
 }
 
+/// The operations these limits guard, with what a 429 there means: the OpenAPI document
+/// documents their 429 from this list (`openapi::complete`).
+pub const LIMITED_OPERATIONS: &[(&str, &str, &str)] = &[
+    ("post", "/api/v1/auth/register", "Too many registrations from this client (`rate_limited`, see `Retry-After`)"),
+    ("post", "/api/v1/auth/login", "Too many attempts for this address, this device or from this client (`rate_limited`, see `Retry-After`)"),
+    ("post", "/api/v1/auth/verify-email/resend", "Too many requests from this client (`rate_limited`, see `Retry-After`)"),
+    ("post", "/api/v1/auth/password-reset", "Too many requests from this client (`rate_limited`, see `Retry-After`)"),
+    ("post", "/api/v1/auth/password-reset/confirm", "Too many requests from this client (`rate_limited`, see `Retry-After`)"),
+    ("post", "/api/v1/auth/password", "Too many password checks for this account (`rate_limited`, see `Retry-After`)"),
+    ("delete", "/api/v1/me", "Too many password checks for this account (`rate_limited`, see `Retry-After`)"),
+];
+
 /// The limiters of one node.
 #[derive(Clone)]
 pub struct RateLimits {

@@ -75,7 +75,6 @@ impl Auth {
     responses(
         (status = 202, description = "Accepted; the next step arrives by e-mail", body = Accepted),
         (status = 400, description = "Invalid field (`validation_failed`, e.g. password `too_common`, terms_version `outdated`) or malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many registrations from this client (`rate_limited`, see `Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/register")]
@@ -200,7 +199,6 @@ pub async fn verify_email(
     responses(
         (status = 202, description = "Accepted", body = Accepted),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this client", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/verify-email/resend")]
@@ -254,7 +252,6 @@ pub async fn resend_verification(
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong address or password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The account is blocked (`account_blocked`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts for this address or from this client", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -400,7 +397,6 @@ pub async fn logout_all(now: Now, user: CurrentUser, db: web::Data<Db>) -> ApiRe
     responses(
         (status = 200, description = "Changed; a new session", body = TokenPair),
         (status = 400, description = "Wrong current password or unacceptable new one (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password")]
@@ -466,7 +462,6 @@ fn wrong_current_password() -> ApiError {
     responses(
         (status = 202, description = "Accepted", body = Accepted),
         (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this client", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password-reset")]
@@ -515,7 +510,6 @@ pub async fn request_password_reset(
     responses(
         (status = 204, description = "The password is set"),
         (status = 400, description = "Invalid, expired or used token (`invalid_or_expired_token`), or unacceptable password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this client", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password-reset/confirm")]

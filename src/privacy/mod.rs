@@ -29,7 +29,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (status = 204, description = "Deleted"),
         (status = 400, description = "Wrong password or invalid body", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The last active administrator (`last_admin`) or the only representative of an organisation (`last_representative`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many password checks for this account", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/me")]

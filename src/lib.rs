@@ -65,9 +65,7 @@ impl AppState {
             clock: clock::Clock::System,
         })
     }
-}
 
-impl AppState {
     /// How requests of this node may arrive.
     pub fn request_limits(&self) -> http::RequestLimits {
         http::RequestLimits {

@@ -41,6 +41,29 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// Checks that `password` is `user`'s current one (password change, account deletion):
+    /// 400 naming `field` otherwise. The caller checks the per-account limit first.
+    pub async fn confirm_password(
+        &self,
+        user: &extract::CurrentUser,
+        password: String,
+        field: &str,
+    ) -> crate::error::ApiResult<()> {
+        if self
+            .passwords
+            .verify(password, Some(user.user.password_hash.clone()))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(crate::error::ApiError::invalid_field(
+                field,
+                "incorrect",
+                "is not the current password",
+            ))
+        }
+    }
+
     pub fn new(settings: &Settings, signing_key: &[u8]) -> Self {
         Self {
             tokens: AccessTokens::new(signing_key, settings.access_token_ttl),

@@ -417,13 +417,8 @@ pub async fn change_password(
     auth.limits.password_check(user.id())?;
     check_policy("new_password", &new_password, &user.user.email)
         .map_err(|e| ApiError::validation(vec![e]))?;
-    if !auth
-        .passwords
-        .verify(current_password, Some(user.user.password_hash.clone()))
-        .await?
-    {
-        return Err(wrong_current_password());
-    }
+    auth.confirm_password(&user, current_password, "current_password")
+        .await?;
     let hash = auth.passwords.hash(new_password).await?;
     let ttl = auth.session_ttl;
     let (account, user_id) = (user.clone(), user.id());
@@ -443,14 +438,6 @@ pub async fn change_password(
         })
         .await?;
     Ok(web::Json(auth.pair(user_id, session_id, refresh_token)))
-}
-
-fn wrong_current_password() -> ApiError {
-    ApiError::invalid_field(
-        "current_password",
-        "incorrect",
-        "is not the current password",
-    )
 }
 
 /// Ask for a password-reset link by e-mail. The answer does not say whether the address has

@@ -43,18 +43,8 @@ pub async fn delete_me(
     let body = body.into_inner()?;
     body.validate()?;
     auth.limits.password_check(user.id())?;
-    let password = body.password;
-    if !auth
-        .passwords
-        .verify(password, Some(user.user.password_hash.clone()))
-        .await?
-    {
-        return Err(ApiError::invalid_field(
-            "password",
-            "incorrect",
-            "is not the current password",
-        ));
-    }
+    auth.confirm_password(&user, body.password, "password")
+        .await?;
     let registry = *registry.get_ref();
     let now = now.naive();
     db.run(move |conn| {

@@ -88,7 +88,7 @@ async fn a_body_that_trickles_in_answers_408() {
     .await;
     // One byte of the body, then nothing: the client never finishes.
     let (mut sender, payload) = actix_http::h1::Payload::create(false);
-    sender.feed_data(web_bytes(b"{"));
+    sender.feed_data(actix_web::web::Bytes::from_static(b"{"));
     let req = test::TestRequest::post()
         .uri("/api/v1/auth/login")
         .insert_header(("content-type", "application/json"))
@@ -106,10 +106,6 @@ async fn a_body_that_trickles_in_answers_408() {
         started.elapsed()
     );
     drop(sender);
-}
-
-fn web_bytes(b: &'static [u8]) -> actix_web::web::Bytes {
-    actix_web::web::Bytes::from_static(b)
 }
 
 both_backends! {

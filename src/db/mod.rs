@@ -180,6 +180,18 @@ impl Db {
         Ok(outcome??)
     }
 
+    /// [`Db::run`] inside one [`write_transaction`]: what a domain change runs in, so that
+    /// it and its audit entry are written together or not at all.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+        ApiError: From<E>,
+    {
+        self.run(move |conn| write_transaction(conn, f)).await
+    }
+
     /// Checks that the database answers, waiting at most `timeout` for a connection.
     pub async fn ping(&self, timeout: Duration) -> Result<(), DbError> {
         let pool = self.pool.clone();

@@ -10,10 +10,13 @@
 
 pub mod acting;
 pub mod members;
+pub mod membership;
 pub mod model;
 pub mod moderation;
 pub mod personal_data;
 pub mod problems;
+pub mod profile;
+pub mod review;
 pub mod routes;
 pub mod standing;
 pub mod store;

@@ -6,17 +6,14 @@ use super::model::{
     OrganisationDetails, OrganisationStatus, QueueFilter, QueueItem, Rejection, Verdict,
     Verification,
 };
-use super::standing::no_such_organisation;
+use super::review;
 use super::store;
-use crate::audit;
 use crate::auth::extract::Staff;
-use crate::auth::model::Language;
 use crate::clock::Now;
-use crate::db::{write_transaction, Db};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
+use crate::http::cache::{etag_of, required_if_match, with_etag};
 use crate::http::pagination::{Page, PageParams};
-use crate::mail::{self, templates};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -67,10 +64,6 @@ pub async fn organisation_queue(
     }))
 }
 
-fn name_taken() -> ApiError {
-    super::problems::NAME_TAKEN.problem()
-}
-
 async fn decide(
     now: Now,
     staff: Staff,
@@ -80,78 +73,11 @@ async fn decide(
     verdict: Verdict,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let now = now.naive();
+    let (now, actor) = (now.naive(), staff.0.id());
     let if_match = required_if_match(req)?;
-    let actor = staff.0.id();
     let decided = db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                let current = store::lock(conn, id)?.ok_or_else(no_such_organisation)?;
-                let before = current.details();
-                if !if_match.matches(&etag_of(&before)) {
-                    return Err(stale());
-                }
-                if current.status() != OrganisationStatus::Pending {
-                    return Err(super::problems::NOT_PENDING.problem());
-                }
-                if verdict == Verdict::Verified {
-                    let name = current
-                        .proposed_change()
-                        .map_or_else(|| current.name.clone(), |p| p.name);
-                    if store::name_taken(conn, id, &name)? {
-                        return Err(name_taken());
-                    }
-                }
-                let decided = store::decide(conn, now, &current, verdict, reason.as_deref())
-                    .map_err(|e| {
-                        // Another moderator verified the same name a moment earlier.
-                        match e {
-                            diesel::result::Error::DatabaseError(
-                                diesel::result::DatabaseErrorKind::UniqueViolation,
-                                _,
-                            ) => name_taken(),
-                            e => ApiError::from(e),
-                        }
-                    })?;
-                if !decided {
-                    return Err(stale());
-                }
-                let after: OrganisationDetails = store::find(conn, id)?
-                    .ok_or_else(no_such_organisation)?
-                    .details();
-                let action = match verdict {
-                    Verdict::Verified => "organisation.verified",
-                    Verdict::Rejected => "organisation.rejected",
-                };
-                audit::record(
-                    conn,
-                    now,
-                    Some(actor),
-                    action,
-                    "organisation",
-                    Some(id),
-                    serde_json::json!({"before": before, "after": after, "reason": reason}),
-                )?;
-                // The name the decision was about: a rejected change names the proposal.
-                let subject = before
-                    .proposed_change
-                    .as_ref()
-                    .map_or(before.name.as_str(), |p| p.name.as_str());
-                for (to, language) in store::representative_addresses(conn, id)? {
-                    mail::enqueue(
-                        conn,
-                        now,
-                        &templates::organisation_decision(
-                            &to,
-                            Language::from_stored(&language),
-                            subject,
-                            verdict == Verdict::Verified,
-                            reason.as_deref(),
-                        ),
-                    )?;
-                }
-                Ok(after)
-            })
+        .write(move |conn| {
+            review::decide(conn, now, actor, id, &if_match, verdict, reason.as_deref())
         })
         .await?;
     Ok(super::routes::private(with_etag(

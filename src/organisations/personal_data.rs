@@ -1,7 +1,7 @@
 //! What the organisations slice holds about people — memberships reveal which community a
 //! person belongs to — and how deleting an account erases it.
 
-use super::{members, store};
+use super::{membership, store};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::personal_data::{Kind::*, PersonalData, Subject, Table};
@@ -93,7 +93,7 @@ impl PersonalData for Organisations {
     /// Ends the memberships (refusing for the last representative of a verified
     /// organisation), withdraws open join requests and deletes invitations to the address.
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
-        members::end_memberships_of_deleted_account(conn, subject.now, subject.user_id)?;
+        membership::end_memberships_of_deleted_account(conn, subject.now, subject.user_id)?;
         store::delete_invitations_to(conn, &subject.email)?;
         Ok(())
     }

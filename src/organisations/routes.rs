@@ -4,24 +4,20 @@
 
 use super::model::{
     DirectoryFilter, OrganisationChanges, OrganisationDetails, OrganisationProfile,
-    OrganisationRegistration, OrganisationStatus,
+    OrganisationRegistration,
 };
-use super::standing::{no_such_organisation, Standing};
-use super::store::{self, Review};
-use crate::audit;
+use super::profile::{self, OrganisationView};
+use super::store;
 use crate::auth::extract::{MaybeUser, Verified};
 use crate::clock::Now;
-use crate::db::{write_transaction, Db, DbConnection};
-use crate::error::{ApiError, ApiResult, Problem};
-use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
+use crate::db::Db;
+use crate::error::{ApiResult, Problem};
+use crate::http::cache::{required_if_match, with_etag};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::Body;
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
-use validator::Validate;
 
 /// Routes relative to `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -30,16 +26,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_organisation)
         .service(update_organisation)
         .service(withdraw_organisation);
-}
-
-/// Registrations one person may have waiting for their first review at once.
-pub const MAX_PENDING_REGISTRATIONS: i64 = 3;
-
-fn too_many_pending(conn: &mut DbConnection, registrant: i64) -> ApiResult<()> {
-    if store::pending_registrations(conn, registrant)? >= MAX_PENDING_REGISTRATIONS {
-        return Err(super::problems::TOO_MANY_PENDING.problem());
-    }
-    Ok(())
 }
 
 /// Register an organisation. The caller becomes its first representative; it starts
@@ -62,30 +48,9 @@ pub async fn register_organisation(
     db: web::Data<Db>,
     body: Body<OrganisationRegistration>,
 ) -> ApiResult<HttpResponse> {
-    let now = now.naive();
-    let registration = body.into_inner()?;
-    registration.validate()?;
-    let actor = user.id();
+    let (now, registration, actor) = (now.naive(), body.into_inner()?, user.id());
     let created = db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                // The registrant's row serialises their concurrent registrations.
-                crate::auth::store::lock_user(conn, actor)?;
-                too_many_pending(conn, actor)?;
-                let id = store::insert(conn, now, &registration, actor)?;
-                let created = store::find(conn, id)?.ok_or_else(no_such_organisation)?;
-                audit::record(
-                    conn,
-                    now,
-                    Some(actor),
-                    "organisation.registered",
-                    "organisation",
-                    Some(id),
-                    serde_json::json!({"after": created.details()}),
-                )?;
-                Ok::<_, ApiError>(created.details())
-            })
-        })
+        .write(move |conn| profile::register(conn, now, actor, &registration))
         .await?;
     let mut res = HttpResponse::Created();
     res.insert_header((
@@ -120,16 +85,6 @@ pub async fn list_organisations(
     Ok(web::Json(page))
 }
 
-/// An organisation as the caller may see it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum OrganisationView {
-    /// Members and moderators: the whole record, with its `ETag` for changes and decisions.
-    Details(OrganisationDetails),
-    /// Everybody else: the public profile of a verified organisation.
-    Profile(OrganisationProfile),
-}
-
 /// One organisation: the public profile of a verified organisation for everybody; the whole
 /// record (status, proposed change, last decision) for its members and for moderators.
 /// Organisations that are not verified are visible only to them (404 for everybody else).
@@ -151,23 +106,7 @@ pub async fn get_organisation(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let view = db
-        .run(move |conn| -> ApiResult<OrganisationView> {
-            if let Some(user) = &user {
-                let standing = Standing::load(conn, id, user, false)?;
-                if standing.may_read_private().is_ok() {
-                    return Ok(OrganisationView::Details(standing.org.details()));
-                }
-                return standing
-                    .org
-                    .profile()
-                    .map(OrganisationView::Profile)
-                    .ok_or_else(no_such_organisation);
-            }
-            store::find(conn, id)?
-                .and_then(|org| org.profile())
-                .map(OrganisationView::Profile)
-                .ok_or_else(no_such_organisation)
-        })
+        .run(move |conn| profile::view(conn, id, user.as_ref()))
         .await?;
     Ok(match view {
         OrganisationView::Details(details) => private(with_etag(HttpResponse::Ok(), &details)),
@@ -202,48 +141,11 @@ pub async fn update_organisation(
     id: web::Path<i64>,
     body: Body<OrganisationChanges>,
 ) -> ApiResult<HttpResponse> {
-    let now = now.naive();
-    let (id, changes) = (id.into_inner(), body.into_inner());
+    let (now, id, changes) = (now.naive(), id.into_inner(), body.into_inner());
     // Checked once the caller is known to be a representative.
     let if_match = required_if_match(&req);
     let updated = db
-        .run(move |conn| {
-            write_transaction(conn, |conn| {
-                let standing = Standing::load(conn, id, &user, true)?;
-                standing.representative()?;
-                let if_match = if_match?;
-                let changes = changes?;
-                changes.check()?;
-                let before = standing.org.details();
-                if !if_match.matches(&etag_of(&before)) {
-                    return Err(stale());
-                }
-                if before.status == OrganisationStatus::Rejected {
-                    // Resubmitting counts against the registrant's waiting registrations.
-                    let registrant = standing.org.registered_by.unwrap_or(user.id());
-                    too_many_pending(conn, registrant)?;
-                }
-                let review =
-                    store::update(conn, now, &standing.org, &changes)?.ok_or_else(stale)?;
-                let after = store::find(conn, id)?
-                    .ok_or_else(no_such_organisation)?
-                    .details();
-                let action = match review {
-                    Review::Requested => "organisation.review_requested",
-                    Review::Unchanged => "organisation.updated",
-                };
-                audit::record(
-                    conn,
-                    now,
-                    Some(user.id()),
-                    action,
-                    "organisation",
-                    Some(id),
-                    serde_json::json!({"before": before, "after": after}),
-                )?;
-                Ok(after)
-            })
-        })
+        .write(move |conn| profile::update(conn, now, &user, id, if_match, changes))
         .await?;
     Ok(private(with_etag(HttpResponse::Ok(), &updated)))
 }
@@ -269,29 +171,9 @@ pub async fn withdraw_organisation(
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let now = now.naive();
-    let id = id.into_inner();
-    db.run(move |conn| {
-        write_transaction(conn, |conn| {
-            let standing = Standing::load(conn, id, &user, true)?;
-            standing.representative()?;
-            if standing.org.listed() {
-                return Err(super::problems::ORGANISATION_VERIFIED.problem());
-            }
-            store::withdraw(conn, id)?;
-            audit::record(
-                conn,
-                now,
-                Some(user.id()),
-                "organisation.withdrawn",
-                "organisation",
-                Some(id),
-                serde_json::json!({"before": standing.org.details()}),
-            )?;
-            Ok(())
-        })
-    })
-    .await?;
+    let (now, id) = (now.naive(), id.into_inner());
+    db.write(move |conn| profile::withdraw(conn, now, &user, id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -774,7 +774,7 @@ both_backends! {
     }
 
     async fn an_account_deletion_and_membership_changes_happen_one_after_the_other(db) {
-        use beteiligung::organisations::{members, store};
+        use beteiligung::organisations::{membership, store};
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
@@ -788,7 +788,7 @@ both_backends! {
         assert_eq!(store::lock_memberships_of(&mut conn, leaving_id).unwrap().len(), 1);
         let uri = format!("/api/v1/organisations/{org}/members/{leaving_id}/role");
         let promotion = call(&app, Method::PUT, &uri, Some(&rep), Some(json!({"role": "representative"})));
-        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, chrono::Utc::now().naive_utc(), leaving_id).unwrap();
+        let finish = move |conn: &mut beteiligung::db::DbConnection| membership::end_memberships_of_deleted_account(conn, chrono::Utc::now().naive_utc(), leaving_id).unwrap();
         let (r, waited) = while_locked(conn, finish, promotion).await;
         assert!(waited, "the promotion did not wait for the deletion");
         r.assert_problem(404, "not_found");
@@ -924,7 +924,7 @@ both_backends! {
 
 both_backends! {
     async fn a_join_accepted_while_the_account_is_deleted_leaves_no_membership(db) {
-        use beteiligung::organisations::members;
+        use beteiligung::organisations::membership;
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         let moderator = staff(&app, &ctx, "moderator@example.org", "moderator").await;
@@ -940,7 +940,7 @@ both_backends! {
         beteiligung::auth::store::lock_user(&mut conn, asker_id).unwrap();
         let uri = format!("/api/v1/organisations/{org}/join-requests/{request}/accept");
         let acceptance = call(&app, Method::POST, &uri, Some(&rep), None);
-        let finish = move |conn: &mut beteiligung::db::DbConnection| members::end_memberships_of_deleted_account(conn, chrono::Utc::now().naive_utc(), asker_id).unwrap();
+        let finish = move |conn: &mut beteiligung::db::DbConnection| membership::end_memberships_of_deleted_account(conn, chrono::Utc::now().naive_utc(), asker_id).unwrap();
         let (r, _) = while_locked(conn, finish, acceptance).await;
         assert!(matches!(r.status.as_u16(), 200 | 409), "{} {}", r.status, r.text);
         let members = call(&app, Method::GET, &format!("/api/v1/organisations/{org}/members"), Some(&rep), None).await;

@@ -81,10 +81,24 @@ pub fn text(value: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Free text that says something: [`text`], and not only white space.
+pub fn filled(value: &str) -> Result<(), ValidationError> {
+    text(value)?;
+    if value.trim().is_empty() {
+        let mut e = ValidationError::new("required");
+        e.message = Some("must not be empty".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
 /// The rules as patterns for the OpenAPI document (ECMA-262 and Python `re` alike), so a
 /// frontend or a test generator can check a value before sending it. A test keeps them and the
 /// functions above in agreement.
 pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+/// [`filled`] as a pattern: at least one character that is not white space (the white space
+/// of Rust's `trim`, spelled out because `\\s` differs between regex engines).
+pub const FILLED_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^ \\u0000-\\u001F\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 /// [`line`] as a pattern.
 pub const LINE_PATTERN: &str =
     "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$";

@@ -15,6 +15,26 @@ use utoipa::ToSchema;
 /// The version of the file format this binary reads.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// The schema of a list of statements or goals: at most 100 entries, each a text that says
+/// something ([`crate::text::filled`]) of at most 4000 characters.
+fn entries() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(ENTRY_LENGTH))
+                .pattern(Some(crate::text::FILLED_PATTERN)),
+        )
+        .max_items(Some(MAX_ENTRIES))
+        .build()
+}
+
+/// Most entries in one list of the concept, and most characters in one entry.
+const MAX_ENTRIES: usize = 100;
+const ENTRY_LENGTH: usize = 4000;
+
 /// A whole catalogue: one concept with its fields of action and their measures.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,8 +43,10 @@ pub struct CatalogueFile {
     #[schema(minimum = 1, maximum = 1)]
     pub format_version: u32,
     pub concept: ConceptEntry,
-    /// Fields of action (Handlungsfelder), each with its measures.
+    /// Fields of action (Handlungsfelder), each with its measures; their numbers and the
+    /// codes of all measures are unique in the file.
     #[serde(default)]
+    #[schema(max_items = 999)]
     pub fields: Vec<FieldEntry>,
 }
 
@@ -32,25 +54,46 @@ pub struct CatalogueFile {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConceptEntry {
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: String,
     /// Title of the Leitbild.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub vision_title: Option<String>,
     /// Date the council decided the concept, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub decided_on: Option<String>,
     /// Reference of the council decision (Drucksache).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub decision_reference: Option<String>,
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub summary: String,
     /// Statements of the Leitbild, in order.
     #[serde(default)]
+    #[schema(schema_with = entries)]
     pub vision: Vec<String>,
     /// Commitments that put the Leitbild into practice ("Umsetzung des Leitbildes"), in order.
     #[serde(default)]
+    #[schema(schema_with = entries)]
     pub commitments: Vec<String>,
     /// Priority goals (Priorisierte Ziele), in order.
     #[serde(default)]
+    #[schema(schema_with = entries)]
     pub priority_goals: Vec<String>,
 }
 
@@ -61,11 +104,21 @@ pub struct FieldEntry {
     /// Number of the field within the concept, unique, 1…999.
     #[schema(minimum = 1, maximum = 999)]
     pub number: i32,
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub summary: Option<String>,
     /// Measures of the field, in order.
     #[serde(default)]
+    #[schema(max_items = 10000)]
     pub measures: Vec<MeasureEntry>,
 }
 
@@ -74,17 +127,40 @@ pub struct FieldEntry {
 #[serde(deny_unknown_fields)]
 pub struct MeasureEntry {
     /// Short reference, unique in the catalogue, e.g. `1.3`.
+    #[schema(
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub title: String,
     #[serde(default)]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 300,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]*$"
+    )]
     pub responsible_body: Option<String>,
     pub implementation_status: ImplementationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 4000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub status_note: Option<String>,
     /// Date of the status, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub status_date: Option<String>,
 }
 
@@ -129,7 +205,7 @@ impl CatalogueFile {
             );
         }
         let c = &self.concept;
-        v.line("concept.title", &c.title, 1, 300);
+        v.name("concept.title", &c.title, 300);
         v.opt_line("concept.vision_title", &c.vision_title, 300);
         v.date("concept.decided_on", &c.decided_on);
         v.opt_line("concept.decision_reference", &c.decision_reference, 200);
@@ -139,9 +215,9 @@ impl CatalogueFile {
             (&c.commitments, "commitments"),
             (&c.priority_goals, "priority_goals"),
         ] {
-            v.count(&format!("concept.{name}"), list.len(), 100);
+            v.count(&format!("concept.{name}"), list.len(), MAX_ENTRIES);
             for (i, text) in list.iter().enumerate() {
-                v.text(&format!("concept.{name}[{i}]"), text, 1, 4000);
+                v.text(&format!("concept.{name}[{i}]"), text, 1, ENTRY_LENGTH);
             }
         }
         v.count("fields", self.fields.len(), 999);
@@ -162,12 +238,12 @@ impl CatalogueFile {
                     format!("field number {} appears twice", f.number),
                 );
             }
-            v.line(&format!("{at}.title"), &f.title, 1, 300);
+            v.name(&format!("{at}.title"), &f.title, 300);
             v.opt_text(&format!("{at}.summary"), &f.summary, 10_000);
             v.count(&format!("{at}.measures"), f.measures.len(), 10_000);
             for (j, m) in f.measures.iter().enumerate() {
                 let at = format!("{at}.measures[{j}]");
-                v.line(&format!("{at}.code"), &m.code, 1, 32);
+                v.name(&format!("{at}.code"), &m.code, 32);
                 if !m.code.is_empty() && !codes.insert(m.code.as_str()) {
                     v.push(
                         &format!("{at}.code"),
@@ -175,7 +251,7 @@ impl CatalogueFile {
                         format!("measure code '{}' appears twice", m.code),
                     );
                 }
-                v.line(&format!("{at}.title"), &m.title, 1, 300);
+                v.name(&format!("{at}.title"), &m.title, 300);
                 v.text(&format!("{at}.description"), &m.description, 0, 10_000);
                 v.opt_line(&format!("{at}.responsible_body"), &m.responsible_body, 300);
                 v.opt_text(&format!("{at}.status_note"), &m.status_note, 4000);
@@ -219,6 +295,11 @@ impl Validator {
     /// One line (titles, codes, names): [`crate::text::line`].
     fn line(&mut self, field: &str, value: &str, min: usize, max: usize) {
         self.checked(field, value, min, max, crate::text::line);
+    }
+
+    /// A name, title or code: [`crate::text::name`], required.
+    fn name(&mut self, field: &str, value: &str, max: usize) {
+        self.checked(field, value, 1, max, crate::text::name);
     }
 
     fn opt_line(&mut self, field: &str, value: &Option<String>, max: usize) {
@@ -324,6 +405,26 @@ mod tests {
                 "fields[0].measures[1].code",
                 "fields[0].measures[1].title",
                 "fields[1].number",
+            ]
+        );
+    }
+
+    #[test]
+    fn titles_and_codes_follow_the_name_rule_and_entries_say_something() {
+        let mut v = minimal();
+        v["fields"][0]["title"] = " Feld".into();
+        v["fields"][0]["measures"][0]["code"] = "1.1\u{200B}".into();
+        v["concept"]["vision"] = serde_json::json!(["Vielfalt", " \u{3000} "]);
+        let Err(FileError::Invalid(errors)) = CatalogueFile::parse(&v.to_string()) else {
+            panic!("expected invalid");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "concept.vision[1]",
+                "fields[0].title",
+                "fields[0].measures[0].code"
             ]
         );
     }

@@ -369,6 +369,7 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
         text::TEXT_PATTERN.to_owned(),
         text::LINE_PATTERN.to_owned(),
         text::NAME_PATTERN.to_owned(),
+        text::FILLED_PATTERN.to_owned(),
     ]);
     assert!(
         known.iter().all(|p| found.contains(p)),
@@ -407,9 +408,14 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
         "Ayşe K.",
         "👩\u{200d}💻",
         "x\u{200E}y",
+        "\u{A0}\u{3000}",
+        "\t\n",
+        "\u{FEFF}",
+        "\u{2007}x",
     ];
     type Rule = fn(&str) -> Result<(), validator::ValidationError>;
-    let rules: [(&str, Rule); 3] = [
+    let rules: [(&str, Rule); 4] = [
+        (text::FILLED_PATTERN, text::filled),
         (text::TEXT_PATTERN, text::text),
         (text::LINE_PATTERN, text::line),
         (text::NAME_PATTERN, text::name),

@@ -162,6 +162,8 @@ pub struct RateLimitSettings {
     pub register_per_client: u32,
     /// Password-reset requests per client per hour (and verification-mail requests).
     pub reset_per_client: u32,
+    /// Comments, replies, proposals, edits and reports per account per 10 minutes.
+    pub writes_per_account: u32,
 }
 
 /// A secret setting: never printed, not even by `Debug`.
@@ -406,6 +408,13 @@ impl Settings {
                 get("RATE_LIMIT_RESET_PER_CLIENT"),
                 "RATE_LIMIT_RESET_PER_CLIENT",
                 10,
+                1,
+                1_000_000,
+            )?,
+            writes_per_account: parse_number(
+                get("RATE_LIMIT_WRITES_PER_ACCOUNT"),
+                "RATE_LIMIT_WRITES_PER_ACCOUNT",
+                30,
                 1,
                 1_000_000,
             )?,

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod consultations;
+pub mod contributions;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -135,6 +136,7 @@ pub static PERSONAL_DATA: personal_data::Registry = &[
     &audit::AuditLog,
     &catalogue::personal_data::Catalogue,
     &consultations::personal_data::Consultations,
+    &contributions::personal_data::Contributions,
 ];
 
 /// Every problem code of the API, by layer: infrastructure first, then each slice's. The
@@ -145,6 +147,7 @@ pub static PROBLEM_CODES: &[&[error::Code]] = &[
     organisations::problems::ALL,
     catalogue::problems::ALL,
     consultations::problems::ALL,
+    contributions::problems::ALL,
     admin::problems::ALL,
 ];
 
@@ -160,10 +163,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(privacy::routes)
             .configure(organisations::routes::routes)
             .configure(organisations::members::routes)
+            .configure(contributions::routes::routes)
             .service(
                 scope::scope("/moderation")
                     .wrap(from_fn(auth::extract::require::<auth::extract::Staff>))
-                    .configure(organisations::moderation::routes),
+                    .configure(organisations::moderation::routes)
+                    .configure(contributions::moderation::routes),
             )
             .service(
                 scope::scope("/admin")

@@ -54,7 +54,14 @@ pub const LIMITED_OPERATIONS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/auth/password-reset/confirm", "Too many requests from this client (`rate_limited`, see `Retry-After`)"),
     ("post", "/api/v1/auth/password", "Too many password checks for this account (`rate_limited`, see `Retry-After`)"),
     ("delete", "/api/v1/me", "Too many password checks for this account (`rate_limited`, see `Retry-After`)"),
+    ("post", "/api/v1/consultations/{id}/comments", WRITES),
+    ("post", "/api/v1/consultations/{id}/proposals", WRITES),
+    ("post", "/api/v1/contributions/{id}/replies", WRITES),
+    ("patch", "/api/v1/contributions/{id}", WRITES),
+    ("post", "/api/v1/contributions/{id}/flags", WRITES),
 ];
+
+const WRITES: &str = "Too many contributions, changes or reports from this account (`rate_limited`, see `Retry-After`)";
 
 /// The limiters of one node.
 #[derive(Clone)]
@@ -64,6 +71,7 @@ pub struct RateLimits {
     login_per_client: Limiter,
     register_per_client: Limiter,
     reset_per_client: Limiter,
+    writes_per_account: Limiter,
     trust_forwarded_for: bool,
 }
 
@@ -75,6 +83,7 @@ impl RateLimits {
             login_per_client: limiter(settings.login_per_client, Duration::from_secs(60)),
             register_per_client: limiter(settings.register_per_client, Duration::from_secs(3600)),
             reset_per_client: limiter(settings.reset_per_client, Duration::from_secs(3600)),
+            writes_per_account: limiter(settings.writes_per_account, Duration::from_secs(600)),
             trust_forwarded_for,
         }
     }
@@ -133,6 +142,14 @@ impl RateLimits {
         check(&self.reset_per_client, self.client(req))
     }
 
+    /// A contribution written, changed or reported by a signed-in account.
+    pub fn write(&self, user_id: i64) -> ApiResult<()> {
+        check(
+            &self.writes_per_account,
+            hash_secret(&format!("writer:{user_id}")),
+        )
+    }
+
     /// Forgets keys whose limits have recovered, so memory stays bounded.
     pub fn forget_idle(&self) {
         for l in [
@@ -141,6 +158,7 @@ impl RateLimits {
             &self.login_per_client,
             &self.register_per_client,
             &self.reset_per_client,
+            &self.writes_per_account,
         ] {
             l.retain_recent();
             l.shrink_to_fit();

@@ -282,3 +282,27 @@ impl From<DbError> for ApiError {
         }
     }
 }
+
+/// An enum of the API that the database stores as text: serde and OpenAPI in snake case,
+/// `as_str` for writing it and `from_stored` for reading it back (a CHECK constraint of the
+/// column admits only these values).
+#[macro_export]
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// The value as the database holds it (its CHECK constraint admits only these).
+            pub fn from_stored(value: &str) -> Option<Self> {
+                match value { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}

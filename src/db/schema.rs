@@ -263,6 +263,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contributions (id) {
+        id -> BigInt,
+        kind -> Text,
+        consultation_id -> BigInt,
+        target_type -> Text,
+        target_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        depth -> Integer,
+        author_id -> BigInt,
+        organisation_id -> Nullable<BigInt>,
+        author_group -> Text,
+        title -> Nullable<Text>,
+        body -> Text,
+        rationale -> Nullable<Text>,
+        state -> Text,
+        hidden_by_flags -> Bool,
+        open_flags -> Integer,
+        support_count -> Integer,
+        reply_count -> Integer,
+        answer -> Nullable<Text>,
+        answer_explanation -> Nullable<Text>,
+        answer_measure_id -> Nullable<BigInt>,
+        answer_consultation_id -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contribution_revisions (id) {
+        id -> BigInt,
+        contribution_id -> BigInt,
+        title -> Nullable<Text>,
+        body -> Text,
+        rationale -> Nullable<Text>,
+        written_at -> Timestamp,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contribution_supports (contribution_id, user_id) {
+        contribution_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    support_events (id) {
+        id -> BigInt,
+        contribution_id -> BigInt,
+        at -> Timestamp,
+        delta -> Integer,
+    }
+}
+
+diesel::table! {
+    contribution_flags (id) {
+        id -> BigInt,
+        contribution_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        reason -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    moderation_decisions (id) {
+        id -> BigInt,
+        contribution_id -> BigInt,
+        item_kind -> Text,
+        consultation_id -> BigInt,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        note -> Nullable<Text>,
+        after_automatic_hiding -> Bool,
+        moderator_id -> Nullable<BigInt>,
+        decided_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(consultation_fields -> consultations (consultation_id));
 diesel::joinable!(consultation_measures -> consultations (consultation_id));
 diesel::joinable!(consultation_options -> consultations (consultation_id));
@@ -280,6 +369,11 @@ diesel::joinable!(organisation_members -> users (user_id));
 diesel::joinable!(organisation_invitations -> organisations (organisation_id));
 diesel::joinable!(organisation_join_requests -> organisations (organisation_id));
 diesel::joinable!(organisation_join_requests -> users (user_id));
+diesel::joinable!(contributions -> users (author_id));
+diesel::joinable!(contribution_revisions -> contributions (contribution_id));
+diesel::joinable!(contribution_supports -> contributions (contribution_id));
+diesel::joinable!(support_events -> contributions (contribution_id));
+diesel::joinable!(contribution_flags -> contributions (contribution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     concepts,
@@ -302,4 +396,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     organisation_members,
     organisation_invitations,
     organisation_join_requests,
+    contributions,
+    contribution_revisions,
+    contribution_supports,
+    support_events,
+    contribution_flags,
+    moderation_decisions,
 );

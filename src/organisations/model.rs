@@ -7,27 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-macro_rules! stored_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            /// The value as the database holds it (its CHECK constraint admits only these).
-            pub fn from_stored(value: &str) -> Option<Self> {
-                match value { $($text => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-stored_enum! {
+crate::stored_enum! {
     /// What kind of organisation; results of priority votes are shown per kind.
     OrganisationKind {
         /// Migrant*innenorganisation (MSO).
@@ -39,7 +19,7 @@ stored_enum! {
     }
 }
 
-stored_enum! {
+crate::stored_enum! {
     /// Where an organisation stands in the review by moderators.
     OrganisationStatus {
         /// Waiting for review: a new registration, or a change of name or kind of a verified
@@ -52,7 +32,7 @@ stored_enum! {
     }
 }
 
-stored_enum! {
+crate::stored_enum! {
     /// A person's role in an organisation.
     MemberRole {
         /// Speaks for the organisation: manages its profile and members, signs ballots and
@@ -63,7 +43,7 @@ stored_enum! {
     }
 }
 
-stored_enum! {
+crate::stored_enum! {
     /// A moderator's decision on an organisation.
     Verdict {
         Verified => "verified",
@@ -71,7 +51,7 @@ stored_enum! {
     }
 }
 
-stored_enum! {
+crate::stored_enum! {
     /// Where a join request stands.
     JoinRequestStatus {
         Open => "open",

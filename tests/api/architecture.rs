@@ -27,6 +27,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("error", 1),
     ("db", 2),
     ("db_run", 2),
+    ("stored_enum", 2),
     ("http", 3),
     ("openapi", 3),
     ("personal_data", 3),
@@ -36,6 +37,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("organisations", 20),
     ("catalogue", 30),
     ("consultations", 31),
+    ("contributions", 40),
     ("privacy", 50),
     ("admin", 50),
 ];

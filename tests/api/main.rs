@@ -11,6 +11,7 @@ mod catalogue;
 mod catalogue_admin;
 mod cli;
 mod consultations;
+mod contributions;
 mod database;
 mod errors;
 mod fixtures;

@@ -22,7 +22,7 @@ base="http://127.0.0.1:$port"
 export DATABASE_URL="sqlite://$work/st.db" BIND="127.0.0.1:$port" SEED_DEMO=true \
   JWT_SECRET="schemathesis-run-signing-key-0123456789-abcdef" PUBLIC_BASE_URL="https://frontend.test" \
   RATE_LIMIT_LOGIN_PER_ADDRESS=1000000 RATE_LIMIT_LOGIN_PER_CLIENT=1000000 \
-  RATE_LIMIT_REGISTER_PER_CLIENT=1000000 RATE_LIMIT_RESET_PER_CLIENT=1000000 \
+  RATE_LIMIT_REGISTER_PER_CLIENT=1000000 RATE_LIMIT_RESET_PER_CLIENT=1000000 RATE_LIMIT_WRITES_PER_ACCOUNT=1000000 \
   RUST_LOG=info,http=warn
 password='Teutoburger Wald im Nebel'
 echo "$password" | "$bin" create-admin --email admin@example.test >/dev/null 2>&1

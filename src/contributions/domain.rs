@@ -1,0 +1,774 @@
+//! The rules of contributing and moderating. Each public function is one change with its audit
+//! entry (and mails, through the outbox), run by the caller inside one write transaction
+//! ([`crate::db::Db::write`]); the handlers only extract, call and answer.
+
+use super::model::{
+    AnswerSubmission, AuthorGroup, Contribution, ContributionEdit, ContributionKind,
+    DecisionSubmission, FlagReceipt, FlagSubmission, ModerationDecision, ModerationItem,
+    NewComment, NewProposal, NewReply, Reason, Stored, SupportState, TargetType,
+    EDIT_WINDOW_MINUTES, FLAGS_TO_HIDE, MAX_DEPTH,
+};
+use super::problems;
+use super::store::{self, NewRow, Row, Viewer};
+use crate::audit;
+use crate::auth::extract::{CurrentUser, Verified};
+use crate::auth::model::Role;
+use crate::consultations::model::{Consultation, Moderation};
+use crate::db::schema::{consultations, fields, measures};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::cache::{stale, IfMatch};
+use crate::mail;
+use crate::organisations::acting::{Author, Capability};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use validator::Validate;
+
+pub fn no_such_contribution() -> ApiError {
+    ApiError::not_found("There is no contribution with this id.")
+}
+
+fn no_such_consultation() -> ApiError {
+    ApiError::not_found("There is no consultation with this id.")
+}
+
+/// The viewer a signed-in (or anonymous) caller is.
+pub fn viewer(user: Option<&CurrentUser>) -> Viewer {
+    Viewer {
+        user: user.map(CurrentUser::id),
+        staff: user.is_some_and(|u| matches!(u.role(), Role::Moderator | Role::Admin)),
+    }
+}
+
+pub fn consultation(
+    conn: &mut DbConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> ApiResult<Consultation> {
+    match crate::consultations::store::one(conn, id, now.and_utc()) {
+        Ok(c) => Ok(c),
+        Err(diesel::result::Error::NotFound) => Err(no_such_consultation()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 409 `phase_closed` outside the consultation's commenting window.
+fn commenting_open(c: &Consultation, now: NaiveDateTime) -> ApiResult<()> {
+    if c.commenting.is_some_and(|w| w.is_open(now.and_utc())) {
+        Ok(())
+    } else {
+        Err(problems::PHASE_CLOSED.with_detail(
+            "The consultation takes comments and proposals only during its commenting window.",
+        ))
+    }
+}
+
+fn not_in_scope(field: &str) -> ApiError {
+    let mut e = problems::NOT_IN_SCOPE.problem();
+    e.errors.push(crate::error::FieldError {
+        field: field.into(),
+        code: "not_in_scope".into(),
+        message: "is not part of the consultation's scope".into(),
+    });
+    e
+}
+
+/// Checks that a field of action (current, not retired) is in the consultation's scope.
+fn field_in_scope(conn: &mut DbConnection, c: &Consultation, id: i64, name: &str) -> ApiResult<()> {
+    let retired: Option<Option<NaiveDateTime>> = fields::table
+        .find(id)
+        .select(fields::retired_at)
+        .first(conn)
+        .optional()?;
+    match retired {
+        None => Err(ApiError::not_found(
+            "There is no field of action with this id.",
+        )),
+        Some(Some(_)) => Err(not_in_scope(name)),
+        Some(None) if c.scope.whole_concept || c.scope.field_ids.contains(&id) => Ok(()),
+        Some(None) => Err(not_in_scope(name)),
+    }
+}
+
+fn measure_in_scope(conn: &mut DbConnection, c: &Consultation, id: i64) -> ApiResult<()> {
+    let found: Option<(i64, Option<NaiveDateTime>)> = measures::table
+        .find(id)
+        .select((measures::field_id, measures::retired_at))
+        .first(conn)
+        .optional()?;
+    match found {
+        None => Err(ApiError::not_found("There is no measure with this id.")),
+        Some((_, Some(_))) => Err(not_in_scope("target_id")),
+        Some((field, None))
+            if c.scope.whole_concept
+                || c.scope.measure_ids.contains(&id)
+                || c.scope.field_ids.contains(&field) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(not_in_scope("target_id")),
+    }
+}
+
+fn author_of(
+    conn: &mut DbConnection,
+    user: &Verified,
+    as_organisation: Option<i64>,
+) -> ApiResult<(Option<i64>, AuthorGroup)> {
+    Ok(
+        match Author::resolve(conn, user, as_organisation, Capability::Act)? {
+            Author::Person { .. } => (None, AuthorGroup::Citizen),
+            Author::Organisation(org) => (
+                Some(org.organisation_id),
+                AuthorGroup::of_organisation(org.kind),
+            ),
+        },
+    )
+}
+
+fn initial_state(c: &Consultation) -> Stored {
+    match c.moderation {
+        Moderation::Pre => Stored::Pending,
+        Moderation::Post => Stored::Visible,
+    }
+}
+
+/// The contribution as its author sees it right after a change.
+fn as_seen_by(
+    conn: &mut DbConnection,
+    id: i64,
+    user: Option<&CurrentUser>,
+) -> ApiResult<(Contribution, String)> {
+    let row = store::find(conn, id)?.ok_or_else(no_such_contribution)?;
+    let viewer = viewer(user);
+    let decorations = store::decorations(conn, std::slice::from_ref(&row), viewer)?;
+    Ok((decorations.view(&row), row.etag()))
+}
+
+fn record(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    actor: i64,
+    action: &str,
+    id: i64,
+    details: serde_json::Value,
+) -> ApiResult<()> {
+    audit::record(
+        conn,
+        now,
+        Some(actor),
+        action,
+        "contribution",
+        Some(id),
+        details,
+    )?;
+    Ok(())
+}
+
+/// A new comment on a field, a measure or a proposal of consultation `consultation_id`.
+pub fn comment(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &Verified,
+    consultation_id: i64,
+    new: ApiResult<NewComment>,
+) -> ApiResult<(Contribution, String)> {
+    let c = consultation(conn, consultation_id, now)?;
+    let new = new?;
+    new.validate()?;
+    commenting_open(&c, now)?;
+    match new.target_type {
+        TargetType::Field => field_in_scope(conn, &c, new.target_id, "target_id")?,
+        TargetType::Measure => measure_in_scope(conn, &c, new.target_id)?,
+        TargetType::Proposal => {
+            let proposal = store::find(conn, new.target_id)?
+                .filter(|p| p.kind() == ContributionKind::Proposal && p.consultation_id == c.id)
+                .ok_or_else(|| {
+                    ApiError::not_found("There is no proposal with this id in the consultation.")
+                })?;
+            if !proposal.is_public() {
+                return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
+            }
+        }
+    }
+    let (organisation_id, group) = author_of(conn, user, new.as_organisation)?;
+    let id = store::insert(
+        conn,
+        now,
+        &NewRow {
+            kind: ContributionKind::Comment,
+            consultation_id: c.id,
+            target_type: new.target_type,
+            target_id: new.target_id,
+            parent_id: None,
+            depth: 0,
+            author_id: user.0.id(),
+            organisation_id,
+            author_group: group,
+            title: None,
+            body: &new.body,
+            rationale: None,
+            state: initial_state(&c),
+        },
+    )?;
+    record(
+        conn,
+        now,
+        user.0.id(),
+        "comment.created",
+        id,
+        serde_json::json!({"consultation": c.id, "organisation": organisation_id}),
+    )?;
+    as_seen_by(conn, id, Some(&user.0))
+}
+
+/// A reply to comment `parent_id`, on the same target, one level deeper.
+pub fn reply(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &Verified,
+    parent_id: i64,
+    new: ApiResult<NewReply>,
+) -> ApiResult<(Contribution, String)> {
+    let parent = store::find(conn, parent_id)?
+        .filter(|p| viewer(Some(&user.0)).sees(p))
+        .ok_or_else(no_such_contribution)?;
+    let new = new?;
+    new.validate()?;
+    if parent.kind() != ContributionKind::Comment {
+        return Err(ApiError::not_found("Replies answer comments; comment on a proposal with `POST /consultations/{id}/comments` and `target_type` `proposal`."));
+    }
+    let c = consultation(conn, parent.consultation_id, now)?;
+    commenting_open(&c, now)?;
+    if !parent.is_public() {
+        return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
+    }
+    if parent.depth >= MAX_DEPTH {
+        return Err(problems::THREAD_TOO_DEEP.problem());
+    }
+    let (organisation_id, group) = author_of(conn, user, new.as_organisation)?;
+    let state = initial_state(&c);
+    let id = store::insert(
+        conn,
+        now,
+        &NewRow {
+            kind: ContributionKind::Comment,
+            consultation_id: c.id,
+            target_type: TargetType::from_stored(&parent.target_type).unwrap_or(TargetType::Field),
+            target_id: parent.target_id,
+            parent_id: Some(parent.id),
+            depth: parent.depth + 1,
+            author_id: user.0.id(),
+            organisation_id,
+            author_group: group,
+            title: None,
+            body: &new.body,
+            rationale: None,
+            state,
+        },
+    )?;
+    if state == Stored::Visible {
+        store::count_reply(conn, parent.id)?;
+    }
+    record(
+        conn,
+        now,
+        user.0.id(),
+        "comment.created",
+        id,
+        serde_json::json!({"consultation": c.id, "parent": parent.id, "organisation": organisation_id}),
+    )?;
+    as_seen_by(conn, id, Some(&user.0))
+}
+
+/// A proposal of a new measure for a field of action of the consultation.
+pub fn propose(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &Verified,
+    consultation_id: i64,
+    new: ApiResult<NewProposal>,
+) -> ApiResult<(Contribution, String)> {
+    let c = consultation(conn, consultation_id, now)?;
+    let new = new?;
+    new.validate()?;
+    commenting_open(&c, now)?;
+    field_in_scope(conn, &c, new.field_id, "field_id")?;
+    let (organisation_id, group) = author_of(conn, user, new.as_organisation)?;
+    let id = store::insert(
+        conn,
+        now,
+        &NewRow {
+            kind: ContributionKind::Proposal,
+            consultation_id: c.id,
+            target_type: TargetType::Field,
+            target_id: new.field_id,
+            parent_id: None,
+            depth: 0,
+            author_id: user.0.id(),
+            organisation_id,
+            author_group: group,
+            title: Some(&new.title),
+            body: &new.body,
+            rationale: Some(&new.rationale),
+            state: initial_state(&c),
+        },
+    )?;
+    record(
+        conn,
+        now,
+        user.0.id(),
+        "proposal.created",
+        id,
+        serde_json::json!({"consultation": c.id, "organisation": organisation_id}),
+    )?;
+    as_seen_by(conn, id, Some(&user.0))
+}
+
+/// The author's contribution, locked, for a change: 404 if the caller may not see it, 403
+/// `not_the_author` if it is somebody else's.
+fn own(conn: &mut DbConnection, user: &CurrentUser, id: i64) -> ApiResult<Row> {
+    let row = store::lock(conn, id)?
+        .filter(|r| viewer(Some(user)).sees(r))
+        .ok_or_else(no_such_contribution)?;
+    if row.author_id != user.id() {
+        return Err(problems::NOT_THE_AUTHOR.problem());
+    }
+    Ok(row)
+}
+
+/// The author changes the text within the edit window, under `If-Match`; the previous text is
+/// kept as a revision for moderators.
+pub fn edit(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &Verified,
+    id: i64,
+    if_match: ApiResult<IfMatch>,
+    change: ApiResult<ContributionEdit>,
+) -> ApiResult<(Contribution, String)> {
+    let row = own(conn, &user.0, id)?;
+    let if_match = if_match?;
+    let change = change?;
+    change.validate()?;
+    if !if_match.matches(&row.etag()) {
+        return Err(stale());
+    }
+    if row.is_deleted() {
+        return Err(problems::CONTRIBUTION_DELETED.problem());
+    }
+    if !matches!(row.stored(), Stored::Pending | Stored::Visible) {
+        return Err(problems::NOT_OPEN_FOR_REACTIONS
+            .with_detail("A hidden or rejected contribution cannot be changed."));
+    }
+    if now > row.created_at + chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
+        return Err(problems::EDIT_WINDOW_CLOSED.problem());
+    }
+    let proposal = row.kind() == ContributionKind::Proposal;
+    if !proposal && (change.title.is_some() || change.rationale.is_some()) {
+        let field = if change.title.is_some() {
+            "title"
+        } else {
+            "rationale"
+        };
+        return Err(ApiError::invalid_field(
+            field,
+            "not_allowed",
+            "belongs to proposals only",
+        ));
+    }
+    let title = if proposal {
+        change.title.as_deref().or(row.title.as_deref())
+    } else {
+        None
+    };
+    let body = change.body.as_deref().unwrap_or(&row.body);
+    let rationale = if proposal {
+        change.rationale.as_deref().or(row.rationale.as_deref())
+    } else {
+        None
+    };
+    if !store::edit(conn, now, &row, title, body, rationale)? {
+        return Err(stale());
+    }
+    record(
+        conn,
+        now,
+        user.0.id(),
+        "contribution.edited",
+        id,
+        serde_json::json!({"version": row.version + 1}),
+    )?;
+    as_seen_by(conn, id, Some(&user.0))
+}
+
+/// The author deletes their contribution at any time: the text is gone, the placeholder
+/// keeps the thread, replies stay. Deleting again changes nothing.
+pub fn delete(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &CurrentUser,
+    id: i64,
+) -> ApiResult<()> {
+    let row = own(conn, user, id)?;
+    if row.is_deleted() {
+        return Ok(());
+    }
+    store::remove_text(conn, now, &row)?;
+    record(
+        conn,
+        now,
+        user.id(),
+        "contribution.deleted",
+        id,
+        serde_json::json!({}),
+    )?;
+    Ok(())
+}
+
+/// A published contribution the caller may react to (support, report).
+fn public(conn: &mut DbConnection, viewer: Viewer, id: i64) -> ApiResult<Row> {
+    let row = store::find(conn, id)?
+        .filter(|r| viewer.sees(r))
+        .ok_or_else(no_such_contribution)?;
+    if row.is_deleted() {
+        return Err(problems::CONTRIBUTION_DELETED.problem());
+    }
+    if !row.is_public() {
+        return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
+    }
+    Ok(row)
+}
+
+/// Supports (or, with `on == false`, withdraws the support of) a published contribution.
+/// Idempotent both ways; supports are given while the commenting window is open.
+pub fn support(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &CurrentUser,
+    id: i64,
+    on: bool,
+) -> ApiResult<SupportState> {
+    let row = public(conn, viewer(Some(user)), id)?;
+    if on {
+        let c = consultation(conn, row.consultation_id, now)?;
+        commenting_open(&c, now)?;
+        store::support(conn, now, id, user.id())?;
+    } else {
+        store::withdraw_support(conn, now, id, user.id())?;
+    }
+    Ok(SupportState {
+        supported: on,
+        support_count: store::support_count(conn, id)?,
+    })
+}
+
+/// Reports a published contribution; after [`FLAGS_TO_HIDE`] reports from different people it
+/// is hidden pending review.
+pub fn flag(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &CurrentUser,
+    id: i64,
+    submission: ApiResult<FlagSubmission>,
+) -> ApiResult<FlagReceipt> {
+    // Locked: concurrent reports count one after the other.
+    let row = store::lock(conn, id)?
+        .filter(|r| viewer(Some(user)).sees(r))
+        .ok_or_else(no_such_contribution)?;
+    let submission = submission?;
+    submission.validate()?;
+    if submission.reason == Reason::Other && submission.note.is_none() {
+        return Err(ApiError::invalid_field(
+            "note",
+            "required",
+            "is required with reason `other`",
+        ));
+    }
+    if row.is_deleted() {
+        return Err(problems::CONTRIBUTION_DELETED.problem());
+    }
+    if !matches!(row.stored(), Stored::Visible | Stored::Hidden) {
+        return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
+    }
+    let open = store::flag(
+        conn,
+        now,
+        id,
+        user.id(),
+        submission.reason,
+        submission.note.as_deref(),
+    )?
+    .ok_or_else(|| problems::ALREADY_FLAGGED.problem())?;
+    if open >= FLAGS_TO_HIDE && row.stored() == Stored::Visible {
+        store::hide_by_flags(conn, now, id)?;
+        audit::record(
+            conn,
+            now,
+            None,
+            "contribution.hidden_by_flags",
+            "contribution",
+            Some(id),
+            serde_json::json!({"open_flags": open}),
+        )?;
+    }
+    Ok(FlagReceipt {
+        contribution_id: id,
+        reason: submission.reason,
+        created_at: now.and_utc(),
+    })
+}
+
+// ------------------------------------------------------------------ moderation
+
+/// The item as moderators see it.
+pub fn moderation_item(
+    conn: &mut DbConnection,
+    rows: Vec<Row>,
+    viewer: Viewer,
+) -> ApiResult<Vec<ModerationItem>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let decorations = store::decorations(conn, &rows, viewer)?;
+    let mut flags = store::open_flags(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| ModerationItem {
+            queue: store::queue_kind(&row).unwrap_or(super::model::QueueKind::Flagged),
+            contribution: decorations.view(&row),
+            title: row.title.clone(),
+            body: row.body.clone(),
+            rationale: row.rationale.clone(),
+            author: decorations.author(&row),
+            flags: flags.remove(&row.id).unwrap_or_default(),
+            etag: row.etag(),
+        })
+        .collect())
+}
+
+/// A moderator's decision under `If-Match`: of two moderators deciding the same item at once
+/// the second gets 412. Open reports are resolved; the public log, the audit log and the
+/// author (by mail) learn of it.
+pub fn decide(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    staff: &CurrentUser,
+    id: i64,
+    if_match: &IfMatch,
+    submission: &DecisionSubmission,
+) -> ApiResult<ModerationItem> {
+    submission.validate()?;
+    if matches!(
+        submission.decision,
+        ModerationDecision::Reject | ModerationDecision::Hide
+    ) && submission.reason.is_none()
+    {
+        return Err(ApiError::invalid_field(
+            "reason",
+            "required",
+            "is required to reject or hide",
+        ));
+    }
+    let row = store::lock(conn, id)?.ok_or_else(no_such_contribution)?;
+    if !if_match.matches(&row.etag()) {
+        return Err(stale());
+    }
+    if row.is_deleted() {
+        return Err(problems::CONTRIBUTION_DELETED.problem());
+    }
+    let (state, hidden_by_flags) = match (submission.decision, row.stored()) {
+        (ModerationDecision::Approve, Stored::Pending) => (Stored::Visible, false),
+        (ModerationDecision::Approve, Stored::Visible) if row.open_flags > 0 => {
+            (Stored::Visible, false)
+        }
+        (ModerationDecision::Approve, Stored::Hidden) if row.hidden_by_flags => {
+            (Stored::Visible, false)
+        }
+        (ModerationDecision::Reject, Stored::Pending) => (Stored::Rejected, false),
+        (ModerationDecision::Hide, Stored::Visible) => (Stored::Hidden, false),
+        (ModerationDecision::Hide, Stored::Hidden) if row.hidden_by_flags => {
+            (Stored::Hidden, false)
+        }
+        (ModerationDecision::Restore, Stored::Hidden) => (Stored::Visible, false),
+        _ => return Err(problems::DECISION_NOT_APPLICABLE.problem()),
+    };
+    if !store::moderate(conn, now, &row, state, hidden_by_flags)? {
+        return Err(stale());
+    }
+    // A reply published for the first time counts under its parent.
+    if row.stored() == Stored::Pending && state == Stored::Visible {
+        if let Some(parent) = row.parent_id {
+            store::count_reply(conn, parent)?;
+        }
+    }
+    store::record_decision(
+        conn,
+        now,
+        &row,
+        submission.decision,
+        submission.reason,
+        submission.note.as_deref(),
+        staff.id(),
+    )?;
+    record(
+        conn,
+        now,
+        staff.id(),
+        &format!("contribution.{}", submission.decision.as_str()),
+        id,
+        serde_json::json!({"reason": submission.reason, "note": submission.note, "before": row.state, "after": state.as_str(), "after_automatic_hiding": row.hidden_by_flags}),
+    )?;
+    if let Some((to, language)) = store::author_address(conn, row.author_id)? {
+        mail::enqueue(
+            conn,
+            now,
+            &super::mails::decision(
+                &to,
+                crate::language::Language::from_stored(&language),
+                row.kind(),
+                submission.decision,
+                submission.reason,
+                submission.note.as_deref(),
+            ),
+        )?;
+    }
+    let row = store::find(conn, id)?.ok_or_else(no_such_contribution)?;
+    let viewer = viewer(Some(staff));
+    Ok(moderation_item(conn, vec![row], viewer)?.remove(0))
+}
+
+/// The staff's public answer to a proposal, under `If-Match`; audited and mailed to the author.
+pub fn answer(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    staff: &CurrentUser,
+    id: i64,
+    if_match: &IfMatch,
+    submission: &AnswerSubmission,
+) -> ApiResult<ModerationItem> {
+    use super::model::AnswerStatus;
+    submission.validate()?;
+    let accepted = submission.status == AnswerStatus::Accepted;
+    if accepted && submission.measure_id.is_some() == submission.consultation_id.is_some() {
+        return Err(ApiError::invalid_field("measure_id", "required", "an accepted proposal names either the measure it became (`measure_id`) or the consultation whose ballot it joined (`consultation_id`)"));
+    }
+    if !accepted && (submission.measure_id.is_some() || submission.consultation_id.is_some()) {
+        let field = if submission.measure_id.is_some() {
+            "measure_id"
+        } else {
+            "consultation_id"
+        };
+        return Err(ApiError::invalid_field(
+            field,
+            "not_allowed",
+            "is for accepted proposals only",
+        ));
+    }
+    let row = store::lock(conn, id)?.ok_or_else(no_such_contribution)?;
+    if !if_match.matches(&row.etag()) {
+        return Err(stale());
+    }
+    if row.kind() != ContributionKind::Proposal {
+        return Err(problems::NOT_A_PROPOSAL.problem());
+    }
+    if !row.is_public() {
+        return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
+    }
+    if let Some(m) = submission.measure_id {
+        let exists: i64 = measures::table
+            .filter(measures::id.eq(m))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            return Err(ApiError::invalid_field(
+                "measure_id",
+                "unknown",
+                "names no measure",
+            ));
+        }
+    }
+    if let Some(c) = submission.consultation_id {
+        let exists: i64 = consultations::table
+            .filter(consultations::id.eq(c))
+            .count()
+            .get_result(conn)?;
+        if exists == 0 {
+            return Err(ApiError::invalid_field(
+                "consultation_id",
+                "unknown",
+                "names no consultation",
+            ));
+        }
+    }
+    if !store::answer(
+        conn,
+        now,
+        &row,
+        submission.status,
+        &submission.explanation,
+        submission.measure_id,
+        submission.consultation_id,
+    )? {
+        return Err(stale());
+    }
+    record(
+        conn,
+        now,
+        staff.id(),
+        "proposal.answered",
+        id,
+        serde_json::json!({"status": submission.status, "explanation": submission.explanation, "measure": submission.measure_id, "consultation": submission.consultation_id}),
+    )?;
+    if let Some((to, language)) = store::author_address(conn, row.author_id)? {
+        let title = row.title.clone().unwrap_or_default();
+        mail::enqueue(
+            conn,
+            now,
+            &super::mails::answer(
+                &to,
+                crate::language::Language::from_stored(&language),
+                &title,
+                submission.status,
+                &submission.explanation,
+            ),
+        )?;
+    }
+    let row = store::find(conn, id)?.ok_or_else(no_such_contribution)?;
+    let viewer = viewer(Some(staff));
+    Ok(moderation_item(conn, vec![row], viewer)?.remove(0))
+}
+
+// ------------------------------------------------------------------ reads
+
+/// One page of a listing as `viewer` sees it: a fixed number of statements whatever the page
+/// size (the page, then authors, organisations and the viewer's supports for all its rows).
+pub fn list(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    viewer: Viewer,
+    listing: &store::Listing,
+    page: &crate::http::pagination::PageRequest<store::SortCursor>,
+) -> ApiResult<crate::http::pagination::Page<Contribution>> {
+    use crate::http::pagination::PageCursor;
+    if page.after.is_some_and(|c| c.sort != listing.sort) {
+        return Err(ApiError::invalid_field(
+            "cursor",
+            "invalid_cursor",
+            "belongs to another order; keep `sort` while paging",
+        ));
+    }
+    let (rows, next) = store::page(conn, now, listing, viewer, page.limit, page.after)?;
+    let decorations = store::decorations(conn, &rows, viewer)?;
+    Ok(crate::http::pagination::Page {
+        items: rows.iter().map(|r| decorations.view(r)).collect(),
+        next_cursor: next.map(|c| c.encode()),
+    })
+}
+
+/// One contribution as `viewer` sees it, with its entity tag; 404 when they may not.
+pub fn one(conn: &mut DbConnection, viewer: Viewer, id: i64) -> ApiResult<(Contribution, String)> {
+    let row = store::find(conn, id)?
+        .filter(|r| viewer.sees(r))
+        .ok_or_else(no_such_contribution)?;
+    let decorations = store::decorations(conn, std::slice::from_ref(&row), viewer)?;
+    Ok((decorations.view(&row), row.etag()))
+}

@@ -1,0 +1,79 @@
+//! The problems of comments, proposals and their moderation: each code defined once, with its
+//! one wording.
+
+use crate::error::Code;
+
+pub const PHASE_CLOSED: Code = Code::new(
+    "phase_closed",
+    409,
+    "Conflict",
+    "The consultation does not take this now: its window for it is not open.",
+);
+pub const NOT_IN_SCOPE: Code = Code::new(
+    "not_in_scope",
+    400,
+    "Bad Request",
+    "This item is not part of the consultation's scope.",
+);
+pub const THREAD_TOO_DEEP: Code = Code::new(
+    "thread_too_deep",
+    409,
+    "Conflict",
+    "Replies go four levels deep at most; answer the comment above instead.",
+);
+pub const EDIT_WINDOW_CLOSED: Code = Code::new(
+    "edit_window_closed",
+    409,
+    "Conflict",
+    "A contribution can be changed for 60 minutes after it was written.",
+);
+pub const NOT_THE_AUTHOR: Code = Code::new(
+    "not_the_author",
+    403,
+    "Forbidden",
+    "Only the person who wrote it may change or delete it.",
+);
+pub const CONTRIBUTION_DELETED: Code = Code::new(
+    "contribution_deleted",
+    409,
+    "Conflict",
+    "The contribution was deleted by its author.",
+);
+pub const ALREADY_FLAGGED: Code = Code::new(
+    "already_flagged",
+    409,
+    "Conflict",
+    "You have reported this contribution already; moderators will look at it.",
+);
+pub const NOT_OPEN_FOR_REACTIONS: Code = Code::new(
+    "not_open_for_reactions",
+    409,
+    "Conflict",
+    "Only published contributions can be supported, reported or answered.",
+);
+pub const DECISION_NOT_APPLICABLE: Code = Code::new(
+    "decision_not_applicable",
+    409,
+    "Conflict",
+    "This decision does not apply to the contribution as it stands (e.g. approving one that is visible already).",
+);
+pub const NOT_A_PROPOSAL: Code = Code::new(
+    "not_a_proposal",
+    409,
+    "Conflict",
+    "Only proposals are answered this way.",
+);
+
+/// Every problem of this slice.
+pub const ALL: &[Code] = &[
+    PHASE_CLOSED,
+    NOT_IN_SCOPE,
+    THREAD_TOO_DEEP,
+    EDIT_WINDOW_CLOSED,
+    NOT_THE_AUTHOR,
+    CONTRIBUTION_DELETED,
+    ALREADY_FLAGGED,
+    NOT_OPEN_FOR_REACTIONS,
+    DECISION_NOT_APPLICABLE,
+    NOT_A_PROPOSAL,
+];

@@ -1,0 +1,535 @@
+//! Comments, proposals, supports, reports and their moderation, with the public transparency
+//! log: the acceptance points of the participation slice, each on both backends.
+
+use crate::accounts::{call, Ctx, PASSWORD};
+use crate::both_backends;
+use crate::common::fixtures;
+use crate::organisations::call_if;
+use actix_web::http::Method;
+use beteiligung::auth::model::Role;
+use beteiligung::clock::Clock;
+use beteiligung::db::schema::{consultations, fields, measures, users};
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+/// A person built by the fixtures: their token and id.
+struct Person {
+    token: String,
+    id: i64,
+}
+
+fn person(ctx: &Ctx, email: &str, role: Role) -> Person {
+    let pair = fixtures::account(&ctx.state, email, role);
+    Person {
+        token: pair["access_token"].as_str().unwrap().to_owned(),
+        id: pair["user_id"].as_i64().unwrap(),
+    }
+}
+
+fn first_measure(ctx: &Ctx) -> (i64, i64) {
+    let mut conn = ctx.db.connection();
+    measures::table
+        .order(measures::id)
+        .select((measures::id, measures::field_id))
+        .first(&mut conn)
+        .unwrap()
+}
+
+fn path(consultation: i64, what: &str) -> String {
+    format!("/api/v1/consultations/{consultation}/{what}")
+}
+
+fn comment_on(target_type: &str, target_id: i64, body: &str) -> Value {
+    json!({"target_type": target_type, "target_id": target_id, "body": body})
+}
+
+/// A node whose clock stands still until the test moves it.
+fn with_fixed_clock(db: crate::common::TestDb) -> (Ctx, Clock) {
+    let mut ctx = Ctx::with(db, &[("SESSION_TTL_DAYS", "365")]);
+    let clock = Clock::fixed(Utc::now());
+    ctx.state.clock = clock.clone();
+    (ctx, clock)
+}
+
+fn set_moderation(ctx: &Ctx, consultation: i64, mode: &str) {
+    let mut conn = ctx.db.connection();
+    diesel::update(consultations::table.find(consultation))
+        .set(consultations::moderation.eq(mode))
+        .execute(&mut conn)
+        .unwrap();
+}
+
+both_backends! {
+    async fn comments_follow_the_window_the_scope_and_the_acting_rule(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let rep = person(&ctx, "vorstand@example.org", Role::Participant);
+        let org = fixtures::organisation(&ctx.state, "Verein Brücke", "migrant_organisation", true, rep.id, &[lena.id]);
+        let outsider = person(&ctx, "outsider@example.org", Role::Participant);
+        let open = fixtures::consultation(&ctx.state, "commenting");
+        let upcoming = fixtures::consultation(&ctx.state, "upcoming");
+        let (measure, field) = first_measure(&ctx);
+
+        // As oneself: shown with display name and group, never an address; text as written.
+        let text = "<script>alert(1)</script> & *nicht fett*\nzweite Zeile\tmit Tab";
+        let r = call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(comment_on("measure", measure, text))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["body"], text, "stored and returned exactly as written");
+        assert_eq!(r.body["author"]["display_name"], "Lena M.");
+        assert_eq!(r.body["author_group"], "citizen");
+        assert_eq!(r.body["status"], "visible", "post-moderation publishes at once");
+        assert!(!r.text.contains("@example.org"), "no e-mail address: {}", r.text);
+        assert!(r.header("location").unwrap().ends_with(&format!("/contributions/{}", r.body["id"])));
+
+        // In the name of a verified organisation: its name and kind, written by the member.
+        let mut body = comment_on("field", field, "Für unseren Verein.");
+        body["as_organisation"] = json!(org);
+        let r = call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(body.clone())).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["author_group"], "migrant_organisation");
+        assert_eq!(r.body["author"]["organisation"]["name"], "Verein Brücke");
+        assert_eq!(r.body["author"]["display_name"], "Lena M.", "written by");
+        call(&app, Method::POST, &path(open, "comments"), Some(&outsider.token), Some(body)).await
+            .assert_problem(403, "not_a_member");
+
+        // Outside the window, outside the scope, unknown items, bad text, unverified address.
+        call(&app, Method::POST, &path(upcoming, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Zu früh."))).await
+            .assert_problem(409, "phase_closed");
+        call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(comment_on("measure", 999_999, "Gibt es nicht."))).await
+            .assert_problem(404, "not_found");
+        call(&app, Method::POST, &path(999_999, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Keine Runde."))).await
+            .assert_problem(404, "not_found");
+        let r = call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Steuerzeichen \u{1b}[31m"))).await;
+        r.assert_problem(400, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], "body", "{}", r.text);
+        {
+            let mut conn = ctx.db.connection();
+            let other_field: i64 = fields::table.filter(fields::id.ne(field)).select(fields::id).first(&mut conn).unwrap();
+            diesel::update(consultations::table.find(open)).set(consultations::whole_concept.eq(false)).execute(&mut conn).unwrap();
+            diesel::insert_into(beteiligung::db::schema::consultation_fields::table)
+                .values((beteiligung::db::schema::consultation_fields::consultation_id.eq(open), beteiligung::db::schema::consultation_fields::field_id.eq(field)))
+                .execute(&mut conn).unwrap();
+            let r = call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(comment_on("field", other_field, "Nicht dabei."))).await;
+            r.assert_problem(400, "not_in_scope");
+            assert_eq!(r.body["errors"][0]["field"], "target_id");
+            let r = call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Die Maßnahme gehört zum Feld."))).await;
+            assert_eq!(r.status, 201, "a measure of a field in scope: {}", r.text);
+            diesel::update(users::table.find(outsider.id)).set(users::email_verified_at.eq(None::<chrono::NaiveDateTime>)).execute(&mut conn).unwrap();
+        }
+        call(&app, Method::POST, &path(open, "comments"), Some(&outsider.token), Some(comment_on("measure", measure, "Unbestätigt."))).await
+            .assert_problem(403, "email_unverified");
+        call(&app, Method::POST, &path(open, "comments"), None, Some(comment_on("measure", measure, "Anonym."))).await
+            .assert_problem(401, "unauthorized");
+    }
+
+    async fn threads_nest_to_a_fixed_depth_and_lists_page_sort_filter_and_count(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let rep = person(&ctx, "vorstand@example.org", Role::Participant);
+        let org = fixtures::organisation(&ctx.state, "Caritas Bielefeld", "welfare_provider", true, rep.id, &[]);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let mut body = comment_on("measure", measure, &format!("Kommentar {n}"));
+            if n == 4 {
+                body["as_organisation"] = json!(org);
+            }
+            let who = if n == 4 { &rep.token } else { &lena.token };
+            let r = call(&app, Method::POST, &path(c, "comments"), Some(who), Some(body)).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            ids.push(r.body["id"].as_i64().unwrap());
+        }
+        // Replies four levels deep, no deeper.
+        let mut parent = ids[0];
+        for depth in 1..=3 {
+            let r = call(&app, Method::POST, &format!("/api/v1/contributions/{parent}/replies"), Some(&rep.token), Some(json!({"body": format!("Antwort {depth}")}))).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            assert_eq!(r.body["depth"], depth);
+            parent = r.body["id"].as_i64().unwrap();
+        }
+        call(&app, Method::POST, &format!("/api/v1/contributions/{parent}/replies"), Some(&rep.token), Some(json!({"body": "Zu tief"}))).await
+            .assert_problem(409, "thread_too_deep");
+        let r = call(&app, Method::POST, &format!("/api/v1/contributions/{}/replies", ids[0]), Some(&lena.token), Some(json!({"body": "Noch eine Antwort"}))).await;
+        assert_eq!(r.status, 201);
+        let first = call(&app, Method::GET, &format!("/api/v1/contributions/{}", ids[0]), None, None).await;
+        assert_eq!(first.body["reply_count"], 2, "{}", first.text);
+        let replies = call(&app, Method::GET, &format!("/api/v1/contributions/{}/replies", ids[0]), None, None).await;
+        let texts: Vec<&str> = replies.body["items"].as_array().unwrap().iter().map(|i| i["body"].as_str().unwrap()).collect();
+        assert_eq!(texts, ["Antwort 1", "Noch eine Antwort"], "oldest first by default");
+
+        // Top level only, in each order, over pages of two.
+        let collect = |sort: &'static str| {
+            let app = &app;
+            async move {
+                let mut seen = Vec::new();
+                let mut cursor: Option<String> = None;
+                loop {
+                    let mut uri = format!("{}?target_type=measure&target_id={measure}&sort={sort}&limit=2", path(c, "comments"));
+                    if let Some(cur) = &cursor {
+                        uri.push_str(&format!("&cursor={cur}"));
+                    }
+                    let r = call(app, Method::GET, &uri, None, None).await;
+                    assert_eq!(r.status, 200, "{}", r.text);
+                    seen.extend(r.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()));
+                    match r.body["next_cursor"].as_str() {
+                        Some(next) => cursor = Some(next.to_owned()),
+                        None => break seen,
+                    }
+                }
+            }
+        };
+        let mut newest = ids.clone();
+        newest.reverse();
+        assert_eq!(collect("newest").await, newest);
+        assert_eq!(collect("oldest").await, ids);
+        // Supports decide the order; the cursor keeps it stable while they change.
+        let supporters: Vec<Person> = (0..3).map(|n| person(&ctx, &format!("fan{n}@example.org"), Role::Participant)).collect();
+        for (n, fan) in supporters.iter().enumerate() {
+            for id in &ids[..=n] {
+                let r = call(&app, Method::PUT, &format!("/api/v1/contributions/{id}/support"), Some(&fan.token), None).await;
+                assert_eq!(r.status, 200, "{}", r.text);
+            }
+        }
+        // Counts now: ids[0] 3, ids[1] 2, ids[2] 1, ids[3] 0, ids[4] 0.
+        let expected = vec![ids[0], ids[1], ids[2], ids[4], ids[3]];
+        assert_eq!(collect("most_supported").await, expected);
+        let uri = format!("{}?target_type=measure&target_id={measure}&sort=most_supported&limit=2", path(c, "comments"));
+        let page1 = call(&app, Method::GET, &uri, None, None).await;
+        let cursor = page1.body["next_cursor"].as_str().unwrap().to_owned();
+        // Between pages, the last item gets many supports and the first loses its own.
+        for fan in &supporters {
+            call(&app, Method::PUT, &format!("/api/v1/contributions/{}/support", ids[3]), Some(&fan.token), None).await;
+            call(&app, Method::DELETE, &format!("/api/v1/contributions/{}/support", ids[0]), Some(&fan.token), None).await;
+        }
+        let mut rest = Vec::new();
+        let mut next = Some(cursor);
+        while let Some(cur) = next {
+            let r = call(&app, Method::GET, &format!("{uri}&cursor={cur}"), None, None).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            rest.extend(r.body["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()));
+            next = r.body["next_cursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(rest, expected[2..].to_vec(), "no item repeated or skipped while supports changed");
+        let r = call(&app, Method::GET, &format!("{}?sort=oldest&cursor={}", path(c, "comments"), page1.body["next_cursor"].as_str().unwrap()), None, None).await;
+        r.assert_problem(400, "validation_failed");
+
+        // Filter by author group, and counts without paging.
+        let r = call(&app, Method::GET, &format!("{}?author_group=welfare_provider", path(c, "comments")), None, None).await;
+        assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+        assert_eq!(r.body["items"][0]["id"], ids[4]);
+        let r = call(&app, Method::GET, &format!("{}?target_type=measure&target_id={measure}", path(c, "comment-counts")), None, None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body[0]["comments"], 9, "5 top-level and 4 replies: {}", r.text);
+        assert_eq!(r.body[0]["welfare_provider"], 1);
+        assert_eq!(r.body[0]["citizen"], 8);
+    }
+
+    async fn authors_edit_within_the_window_and_delete_leaving_a_placeholder(db) {
+        let (ctx, clock) = with_fixed_clock(db);
+        let t0 = clock.now();
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let other = person(&ctx, "other@example.org", Role::Participant);
+        let moderator = person(&ctx, "moderation@example.org", Role::Moderator);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Erste Fassung"))).await;
+        let id = r.body["id"].as_i64().unwrap();
+        let etag = r.header("etag").unwrap().to_owned();
+        let uri = format!("/api/v1/contributions/{id}");
+        call(&app, Method::PATCH, &uri, Some(&lena.token), Some(json!({"body": "Ohne If-Match"}))).await
+            .assert_problem(428, "precondition_required");
+        call_if(&app, Method::PATCH, &uri, &other.token, &etag, Some(json!({"body": "Fremd"}))).await
+            .assert_problem(403, "not_the_author");
+        call_if(&app, Method::PATCH, &uri, &lena.token, &etag, Some(json!({"title": "Nur für Vorschläge"}))).await
+            .assert_problem(400, "validation_failed");
+        clock.set(t0 + Duration::minutes(59));
+        let r = call_if(&app, Method::PATCH, &uri, &lena.token, &etag, Some(json!({"body": "Zweite Fassung"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["body"], "Zweite Fassung");
+        assert!(r.body["edited_at"].is_string(), "the change shows: {}", r.text);
+        call_if(&app, Method::PATCH, &uri, &lena.token, &etag, Some(json!({"body": "Veraltet"}))).await
+            .assert_problem(412, "precondition_failed");
+        let etag = r.header("etag").unwrap().to_owned();
+        clock.set(t0 + Duration::minutes(61));
+        call_if(&app, Method::PATCH, &uri, &lena.token, &etag, Some(json!({"body": "Zu spät"}))).await
+            .assert_problem(409, "edit_window_closed");
+        // Moderators read the earlier text; participants may not.
+        let revisions = format!("/api/v1/moderation/contributions/{id}/revisions");
+        let r = call(&app, Method::GET, &revisions, Some(&moderator.token), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body[0]["body"], "Erste Fassung");
+        call(&app, Method::GET, &revisions, Some(&lena.token), None).await.assert_problem(403, "forbidden");
+
+        // Deleting: the text is gone, the reply stays, the thread keeps a placeholder.
+        let r = call(&app, Method::POST, &format!("{uri}/replies"), Some(&other.token), Some(json!({"body": "Eine Antwort"}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        call(&app, Method::DELETE, &uri, Some(&other.token), None).await.assert_problem(403, "not_the_author");
+        let r = call(&app, Method::DELETE, &uri, Some(&lena.token), None).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        let r = call(&app, Method::GET, &uri, None, None).await;
+        assert_eq!((r.body["status"].as_str(), r.body["body"].is_null(), r.body["author"].is_null()), (Some("deleted"), true, true), "{}", r.text);
+        assert_eq!(r.body["reply_count"], 1);
+        let replies = call(&app, Method::GET, &format!("{uri}/replies"), None, None).await;
+        assert_eq!(replies.body["items"][0]["body"], "Eine Antwort");
+        let r = call(&app, Method::GET, &revisions, Some(&moderator.token), None).await;
+        assert_eq!(r.body.as_array().unwrap().len(), 0, "earlier texts go with the text");
+        assert!(!call(&app, Method::GET, &path(c, "comments"), None, None).await.text.contains("Fassung"));
+    }
+
+    async fn supports_are_idempotent_and_reports_hide_after_three_people(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let moderator = person(&ctx, "moderation@example.org", Role::Moderator);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Bitte mehr Sprachkurse."))).await;
+        let id = r.body["id"].as_i64().unwrap();
+        let support = format!("/api/v1/contributions/{id}/support");
+        let fans: Vec<Person> = (0..4).map(|n| person(&ctx, &format!("p{n}@example.org"), Role::Participant)).collect();
+        for _ in 0..2 {
+            let r = call(&app, Method::PUT, &support, Some(&fans[0].token), None).await;
+            assert_eq!((r.status.as_u16(), r.body["support_count"].as_i64()), (200, Some(1)), "{}", r.text);
+        }
+        let list = call(&app, Method::GET, &path(c, "comments"), Some(&fans[0].token), None).await;
+        assert_eq!(list.body["items"][0]["supported"], true, "{}", list.text);
+        let list = call(&app, Method::GET, &path(c, "comments"), Some(&fans[1].token), None).await;
+        assert_eq!(list.body["items"][0]["supported"], false);
+        assert!(call(&app, Method::GET, &path(c, "comments"), None, None).await.body["items"][0]["supported"].is_null());
+        for _ in 0..2 {
+            let r = call(&app, Method::DELETE, &support, Some(&fans[0].token), None).await;
+            assert_eq!((r.status.as_u16(), r.body["support_count"].as_i64()), (200, Some(0)), "{}", r.text);
+        }
+
+        let flags = format!("/api/v1/contributions/{id}/flags");
+        call(&app, Method::POST, &flags, Some(&fans[0].token), Some(json!({"reason": "other"}))).await
+            .assert_problem(400, "validation_failed");
+        let r = call(&app, Method::POST, &flags, Some(&fans[0].token), Some(json!({"reason": "discrimination_or_racism"}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        call(&app, Method::POST, &flags, Some(&fans[0].token), Some(json!({"reason": "spam"}))).await
+            .assert_problem(409, "already_flagged");
+        call(&app, Method::POST, &flags, Some(&fans[1].token), Some(json!({"reason": "insult"}))).await;
+        let r = call(&app, Method::GET, &format!("/api/v1/contributions/{id}"), None, None).await;
+        assert_eq!(r.body["status"], "visible", "two reports do not hide it");
+        call(&app, Method::POST, &flags, Some(&fans[2].token), Some(json!({"reason": "other", "note": "Hetze"}))).await;
+        let r = call(&app, Method::GET, &format!("/api/v1/contributions/{id}"), None, None).await;
+        assert_eq!((r.body["status"].as_str(), r.body["body"].is_null()), (Some("hidden_pending_review"), true), "{}", r.text);
+        call(&app, Method::PUT, &support, Some(&fans[3].token), None).await.assert_problem(409, "not_open_for_reactions");
+
+        // The queue shows it with its reports; a moderator restores it (approve dismisses them).
+        let q = call(&app, Method::GET, "/api/v1/moderation/contributions?kind=flagged", Some(&moderator.token), None).await;
+        assert_eq!(q.status, 200, "{}", q.text);
+        let item = &q.body["items"][0];
+        assert_eq!((item["contribution"]["id"].as_i64(), item["body"].as_str()), (Some(id), Some("Bitte mehr Sprachkurse.")));
+        assert_eq!(item["flags"].as_array().unwrap().len(), 3);
+        call(&app, Method::GET, "/api/v1/moderation/contributions", Some(&lena.token), None).await.assert_problem(403, "forbidden");
+        let decide = format!("/api/v1/moderation/contributions/{id}/decisions");
+        call_if(&app, Method::POST, &decide, &lena.token, item["etag"].as_str().unwrap(), Some(json!({"decision": "approve"}))).await
+            .assert_problem(403, "forbidden");
+        let r = call_if(&app, Method::POST, &decide, &moderator.token, item["etag"].as_str().unwrap(), Some(json!({"decision": "approve", "reason": "other", "note": "Sachlich, keine Hetze."}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["contribution"]["status"], "visible");
+        let counts = call(&app, Method::GET, "/api/v1/moderation/contributions/counts", Some(&moderator.token), None).await;
+        assert_eq!(counts.body["flagged"], 0, "{}", counts.text);
+        ctx.deliver();
+        let mail = ctx.sink.to("lena@example.org").pop().expect("the author is told");
+        assert!(mail.body().contains("Sachlich, keine Hetze."), "{}", mail.body());
+
+        // The public log: what, why, when — nobody.
+        let log = call(&app, Method::GET, "/api/v1/transparency/moderation-decisions", None, None).await;
+        assert_eq!(log.status, 200, "{}", log.text);
+        let entry = &log.body["items"][0];
+        assert_eq!((entry["decision"].as_str(), entry["reason"].as_str(), entry["after_automatic_hiding"].as_bool(), entry["item_kind"].as_str()), (Some("approve"), Some("other"), Some(true), Some("comment")));
+        for secret in ["Sachlich", "Sprachkurse", "Lena", "example.org", "Hetze"] {
+            assert!(!log.text.contains(secret), "{secret} in {}", log.text);
+        }
+        assert!(entry.get("contribution_id").is_none() && entry.get("moderator_id").is_none() && entry.get("note").is_none());
+        let stats = call(&app, Method::GET, "/api/v1/transparency/moderation-statistics", None, None).await;
+        assert_eq!(stats.body["total"], 1, "{}", stats.text);
+        assert_eq!(stats.body["by_decision"][0]["key"], "approve");
+    }
+
+    async fn pre_moderation_keeps_new_items_private_until_one_moderator_decides(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let other = person(&ctx, "other@example.org", Role::Participant);
+        let moderator = person(&ctx, "moderation@example.org", Role::Moderator);
+        let second = person(&ctx, "moderation2@example.org", Role::Admin);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        set_moderation(&ctx, c, "pre");
+        let (measure, _) = first_measure(&ctx);
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Warte auf Freigabe."))).await;
+        assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (201, Some("pending")), "{}", r.text);
+        let id = r.body["id"].as_i64().unwrap();
+        let one = format!("/api/v1/contributions/{id}");
+        assert_eq!(call(&app, Method::GET, &path(c, "comments"), None, None).await.body["items"].as_array().unwrap().len(), 0);
+        assert_eq!(call(&app, Method::GET, &path(c, "comments"), Some(&other.token), None).await.body["items"].as_array().unwrap().len(), 0);
+        assert_eq!(call(&app, Method::GET, &path(c, "comments"), Some(&lena.token), None).await.body["items"][0]["status"], "pending");
+        call(&app, Method::GET, &one, Some(&other.token), None).await.assert_problem(404, "not_found");
+        call(&app, Method::GET, &one, None, None).await.assert_problem(404, "not_found");
+        call(&app, Method::POST, &format!("{one}/flags"), Some(&other.token), Some(json!({"reason": "spam"}))).await.assert_problem(404, "not_found");
+
+        let q = call(&app, Method::GET, &format!("/api/v1/moderation/contributions?kind=pending&consultation_id={c}"), Some(&moderator.token), None).await;
+        assert_eq!(q.body["items"][0]["queue"], "pending", "{}", q.text);
+        let etag = q.body["items"][0]["etag"].as_str().unwrap().to_owned();
+        let decide = format!("/api/v1/moderation/contributions/{id}/decisions");
+        call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "reject"}))).await
+            .assert_problem(400, "validation_failed");
+        call(&app, Method::POST, &decide, Some(&moderator.token), Some(json!({"decision": "approve"}))).await
+            .assert_problem(428, "precondition_required");
+        // Two moderators at once: one wins, the other is told the item changed.
+        let (a, b) = futures_util::join!(
+            call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "approve"}))),
+            call_if(&app, Method::POST, &decide, &second.token, &etag, Some(json!({"decision": "reject", "reason": "spam"}))),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 412], "{} / {}", a.text, b.text);
+        let r = call(&app, Method::GET, &one, None, None).await;
+        let published = a.status == 200;
+        assert_eq!(r.status == 200, published, "{}", r.text);
+        call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "approve"}))).await
+            .assert_problem(412, "precondition_failed");
+        let current = call(&app, Method::GET, &format!("/api/v1/moderation/contributions/{id}"), Some(&moderator.token), None).await;
+        let again = if published { json!({"decision": "approve"}) } else { json!({"decision": "reject", "reason": "spam"}) };
+        call_if(&app, Method::POST, &decide, &moderator.token, current.header("etag").unwrap(), Some(again)).await
+            .assert_problem(409, "decision_not_applicable");
+        let log = call(&app, Method::GET, &format!("/api/v1/transparency/moderation-decisions?consultation_id={c}"), None, None).await;
+        assert_eq!(log.body["items"].as_array().unwrap().len(), 1, "one decision: {}", log.text);
+    }
+
+    async fn proposals_are_discussed_and_answered_publicly(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let moderator = person(&ctx, "moderation@example.org", Role::Moderator);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, field) = first_measure(&ctx);
+        let r = call(&app, Method::POST, &path(c, "proposals"), Some(&lena.token), Some(json!({"field_id": field, "title": "Elterncafé in jedem Stadtteil", "body": "Ein offener Treffpunkt.", "rationale": "Eltern erreichen."}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!((r.body["kind"].as_str(), r.body["title"].as_str()), (Some("proposal"), Some("Elterncafé in jedem Stadtteil")));
+        let id = r.body["id"].as_i64().unwrap();
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("proposal", id, "Gute Idee!"))).await;
+        assert_eq!(r.status, 201, "comments on a proposal: {}", r.text);
+        let comment = r.body["id"].as_i64().unwrap();
+        let list = call(&app, Method::GET, &format!("{}?field_id={field}", path(c, "proposals")), None, None).await;
+        assert_eq!(list.body["items"][0]["id"], id, "{}", list.text);
+
+        let q = call(&app, Method::GET, "/api/v1/moderation/contributions?kind=unanswered", Some(&moderator.token), None).await;
+        let etag = q.body["items"][0]["etag"].as_str().unwrap().to_owned();
+        let answer = format!("/api/v1/moderation/proposals/{id}/answer");
+        call_if(&app, Method::POST, &answer, &moderator.token, &etag, Some(json!({"status": "accepted", "explanation": "Wird umgesetzt."}))).await
+            .assert_problem(400, "validation_failed");
+        let r = call_if(&app, Method::POST, &answer, &moderator.token, &etag, Some(json!({"status": "accepted", "explanation": "Wird als Maßnahme aufgenommen.", "measure_id": measure}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let public = call(&app, Method::GET, &format!("/api/v1/contributions/{id}"), None, None).await;
+        assert_eq!((public.body["answer"]["status"].as_str(), public.body["answer"]["measure_id"].as_i64()), (Some("accepted"), Some(measure)), "{}", public.text);
+        call_if(&app, Method::POST, &format!("/api/v1/moderation/proposals/{comment}/answer"), &moderator.token, "*", Some(json!({"status": "rejected", "explanation": "Nein."}))).await
+            .assert_problem(409, "not_a_proposal");
+        ctx.deliver();
+        let mail = ctx.sink.to("lena@example.org").pop().expect("the author is told");
+        assert!(mail.body().contains("Wird als Maßnahme aufgenommen."), "{}", mail.body());
+        let admin = person(&ctx, "admin@example.org", Role::Admin);
+        let audit = call(&app, Method::GET, "/api/v1/admin/audit-log?action=proposal.answered", Some(&admin.token), None).await;
+        assert!(audit.text.contains("proposal.answered"), "{}", audit.text);
+    }
+
+    async fn a_deleted_account_leaves_its_contributions_as_deleted_participant(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let other = person(&ctx, "other@example.org", Role::Participant);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Mein Beitrag bleibt."))).await;
+        let mine = r.body["id"].as_i64().unwrap();
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&other.token), Some(comment_on("measure", measure, "Ein anderer Beitrag."))).await;
+        let theirs = r.body["id"].as_i64().unwrap();
+        call(&app, Method::PUT, &format!("/api/v1/contributions/{theirs}/support"), Some(&lena.token), None).await;
+        call(&app, Method::POST, &format!("/api/v1/contributions/{theirs}/flags"), Some(&lena.token), Some(json!({"reason": "other", "note": "Meine Notiz"}))).await;
+        let r = call(&app, Method::DELETE, "/api/v1/me", Some(&lena.token), Some(json!({"password": PASSWORD}))).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        let r = call(&app, Method::GET, &format!("/api/v1/contributions/{mine}"), None, None).await;
+        assert_eq!((r.body["body"].as_str(), r.body["author"]["deleted"].as_bool(), r.body["author"]["display_name"].is_null()), (Some("Mein Beitrag bleibt."), Some(true), true), "{}", r.text);
+        let r = call(&app, Method::GET, &format!("/api/v1/contributions/{theirs}"), None, None).await;
+        assert_eq!(r.body["support_count"], 0, "the support is withdrawn: {}", r.text);
+        let mut conn = ctx.db.connection();
+        use beteiligung::db::schema::contribution_flags;
+        let flags: Vec<(Option<i64>, Option<String>)> = contribution_flags::table.select((contribution_flags::user_id, contribution_flags::note)).load(&mut conn).unwrap();
+        assert_eq!(flags, vec![(None, None)], "the report stays counted, unlinked");
+    }
+
+    async fn contribution_writes_are_rate_limited_per_account(db) {
+        let ctx = Ctx::with(db, &[("RATE_LIMIT_WRITES_PER_ACCOUNT", "2")]);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let other = person(&ctx, "other@example.org", Role::Participant);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        for n in 0..2 {
+            let r = call(&app, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, &format!("Nummer {n}")))).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Eine zu viel"))).await;
+        r.assert_problem(429, "rate_limited");
+        assert!(r.header("retry-after").is_some());
+        let r = call(&app, Method::POST, &path(c, "comments"), Some(&other.token), Some(comment_on("measure", measure, "Jemand anderes"))).await;
+        assert_eq!(r.status, 201, "per account: {}", r.text);
+    }
+
+    async fn a_comment_page_costs_the_same_statements_for_five_and_for_fifty(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        let rep = person(&ctx, "vorstand@example.org", Role::Participant);
+        let org = fixtures::organisation(&ctx.state, "Verein A", "migrant_organisation", true, rep.id, &[]);
+        for n in 0..60 {
+            let author = person(&ctx, &format!("p{n}@example.org"), Role::Participant);
+            let mut body = comment_on("measure", measure, &format!("Beitrag {n}"));
+            let token = if n % 10 == 0 {
+                body["as_organisation"] = json!(org);
+                &rep.token
+            } else {
+                &author.token
+            };
+            let r = call(&app, Method::POST, &path(c, "comments"), Some(token), Some(body)).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            if n % 3 == 0 {
+                call(&app, Method::PUT, &format!("/api/v1/contributions/{}/support", r.body["id"]), Some(&rep.token), None).await;
+            }
+        }
+        use beteiligung::contributions::{domain, model, store};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let now = Utc::now().naive_utc();
+        for sort in [model::Sort::Newest, model::Sort::MostSupported] {
+            for viewer in [store::Viewer { user: None, staff: false }, store::Viewer { user: Some(rep.id), staff: false }] {
+                let mut counts = Vec::new();
+                for limit in [5, 50] {
+                    let mut conn = ctx.state.db.pool().get().unwrap();
+                    let statements = Arc::new(AtomicUsize::new(0));
+                    let seen = statements.clone();
+                    conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+                        if matches!(event, diesel::connection::InstrumentationEvent::StartQuery { .. }) {
+                            seen.fetch_add(1, Ordering::SeqCst);
+                        }
+                    });
+                    let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target: Some((model::TargetType::Measure, Some(measure))), author_group: None, sort };
+                    let page = beteiligung::http::pagination::PageRequest { limit, after: None };
+                    let found = domain::list(&mut conn, now, viewer, &listing, &page).unwrap();
+                    assert_eq!(found.items.len(), limit as usize);
+                    counts.push(statements.load(Ordering::SeqCst));
+                }
+                assert_eq!(counts[0], counts[1], "{sort:?} {viewer:?}: statements for 5 and for 50 comments");
+                assert!(counts[0] <= 4, "{counts:?}");
+            }
+        }
+    }
+}

@@ -557,17 +557,6 @@ pub fn decide(
     submission: &DecisionSubmission,
 ) -> ApiResult<ModerationItem> {
     submission.validate()?;
-    if matches!(
-        submission.decision,
-        ModerationDecision::Reject | ModerationDecision::Hide
-    ) && submission.reason.is_none()
-    {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "required",
-            "is required to reject or hide",
-        ));
-    }
     let row = store::lock(conn, id)?.ok_or_else(no_such_contribution)?;
     if !if_match.matches(&row.etag()) {
         return Err(stale());
@@ -605,7 +594,7 @@ pub fn decide(
         now,
         &row,
         submission.decision,
-        submission.reason,
+        Some(submission.reason),
         submission.note.as_deref(),
         staff.id(),
     )?;
@@ -626,7 +615,7 @@ pub fn decide(
                 crate::language::Language::from_stored(&language),
                 row.kind(),
                 submission.decision,
-                submission.reason,
+                Some(submission.reason),
                 submission.note.as_deref(),
             ),
         )?;
@@ -648,9 +637,6 @@ pub fn answer(
     use super::model::AnswerStatus;
     submission.validate()?;
     let accepted = submission.status == AnswerStatus::Accepted;
-    if accepted && submission.measure_id.is_some() == submission.consultation_id.is_some() {
-        return Err(ApiError::invalid_field("measure_id", "required", "an accepted proposal names either the measure it became (`measure_id`) or the consultation whose ballot it joined (`consultation_id`)"));
-    }
     if !accepted && (submission.measure_id.is_some() || submission.consultation_id.is_some()) {
         let field = if submission.measure_id.is_some() {
             "measure_id"

@@ -266,8 +266,9 @@ pub struct FlagSubmission {
 #[serde(deny_unknown_fields)]
 pub struct DecisionSubmission {
     pub decision: ModerationDecision,
-    /// Why; required for `reject` and `hide`, and told to the author.
-    pub reason: Option<Reason>,
+    /// Why (for `approve` and `restore` too: what the report or the review was about); told
+    /// to the author and shown in the public log.
+    pub reason: Reason,
     /// A note to the author (sent by mail; never in the public log).
     #[validate(length(min = 1, max = 2000), custom(function = "filled"))]
     #[schema(
@@ -303,12 +304,14 @@ pub struct AnswerSubmission {
 #[into_params(parameter_in = Query)]
 pub struct CommentFilter {
     /// Only comments on items of this type (with `target_id`).
+    #[param(inline)]
     pub target_type: Option<TargetType>,
     /// Only comments on this item (with `target_type`).
-    #[param(minimum = 1)]
     pub target_id: Option<i64>,
+    #[param(inline)]
     pub author_group: Option<AuthorGroup>,
     /// `newest` (default), `oldest` or `most_supported`.
+    #[param(inline)]
     pub sort: Option<Sort>,
 }
 
@@ -317,9 +320,10 @@ pub struct CommentFilter {
 #[into_params(parameter_in = Query)]
 pub struct ProposalFilter {
     /// Only proposals for this field of action.
-    #[param(minimum = 1)]
     pub field_id: Option<i64>,
+    #[param(inline)]
     pub author_group: Option<AuthorGroup>,
+    #[param(inline)]
     pub sort: Option<Sort>,
 }
 
@@ -328,6 +332,7 @@ pub struct ProposalFilter {
 #[into_params(parameter_in = Query)]
 pub struct ReplyFilter {
     /// `oldest` (default), `newest` or `most_supported`.
+    #[param(inline)]
     pub sort: Option<Sort>,
 }
 
@@ -335,8 +340,8 @@ pub struct ReplyFilter {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CountFilter {
+    #[param(inline)]
     pub target_type: Option<TargetType>,
-    #[param(minimum = 1)]
     pub target_id: Option<i64>,
 }
 
@@ -345,9 +350,10 @@ pub struct CountFilter {
 #[into_params(parameter_in = Query)]
 pub struct QueueFilter {
     /// One kind of entry; all by default.
+    #[param(inline)]
     pub kind: Option<QueueKind>,
-    #[param(minimum = 1)]
     pub consultation_id: Option<i64>,
+    #[param(inline)]
     pub item_kind: Option<ContributionKind>,
 }
 

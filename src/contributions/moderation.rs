@@ -88,8 +88,8 @@ pub async fn contribution_queue(
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CountsFilter {
-    #[param(minimum = 1)]
     pub consultation_id: Option<i64>,
+    #[param(inline)]
     pub item_kind: Option<super::model::ContributionKind>,
 }
 
@@ -179,7 +179,7 @@ pub async fn revisions(
 
 /// Decide on a contribution, with the `etag` of what was reviewed as `If-Match`: `approve` (a
 /// pending one is published; a reported one stays and its reports are dismissed), `reject` (a
-/// pending one is never published), `hide` and `restore`. `reject` and `hide` need a reason.
+/// pending one is never published), `hide` and `restore`. Each names a reason code.
 /// The author learns of it by mail; the public log and the audit log record it. Of two
 /// moderators deciding at once, the second gets 412.
 #[utoipa::path(
@@ -189,7 +189,7 @@ pub async fn revisions(
     request_body = DecisionSubmission,
     responses(
         (status = 200, description = "Decided", body = ModerationItem, headers(("ETag" = String, description = "Its new entity tag"))),
-        (status = 400, description = "Invalid body, or no reason for `reject` or `hide` (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid body (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No contribution with this id", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The decision does not apply to the contribution as it stands (`decision_not_applicable`), or it was deleted (`contribution_deleted`)", body = Problem, content_type = "application/problem+json"),
     )

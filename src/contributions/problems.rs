@@ -11,8 +11,8 @@ pub const PHASE_CLOSED: Code = Code::new(
 );
 pub const NOT_IN_SCOPE: Code = Code::new(
     "not_in_scope",
-    400,
-    "Bad Request",
+    404,
+    "Not Found",
     "This item is not part of the consultation's scope.",
 );
 pub const THREAD_TOO_DEEP: Code = Code::new(

@@ -58,21 +58,6 @@ fn created((item, etag): (Contribution, String)) -> HttpResponse {
     answer(res, (item, etag))
 }
 
-fn target(
-    target_type: Option<TargetType>,
-    target_id: Option<i64>,
-) -> ApiResult<Option<(TargetType, Option<i64>)>> {
-    match (target_type, target_id) {
-        (None, Some(_)) => Err(ApiError::invalid_field(
-            "target_type",
-            "required",
-            "is required with `target_id`",
-        )),
-        (Some(t), id) => Ok(Some((t, id))),
-        (None, None) => Ok(None),
-    }
-}
-
 /// Comment on a field of action, a measure or a proposal of the consultation, during its
 /// commenting window, as oneself or (`as_organisation`) in the name of a verified organisation
 /// one is a member of. In pre-moderation the comment is `pending` until approved; in
@@ -138,7 +123,8 @@ pub async fn list_comments(
         consultation_id: Some(id.into_inner()),
         kind: ContributionKind::Comment,
         parent_id: None,
-        target: target(filter.target_type, filter.target_id)?,
+        target_type: filter.target_type,
+        target_id: filter.target_id,
         author_group: filter.author_group,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
@@ -173,11 +159,11 @@ pub async fn comment_counts(
     filter: web::Query<CountFilter>,
 ) -> ApiResult<web::Json<Vec<TargetCounts>>> {
     let (now, id) = (now.naive(), id.into_inner());
-    let target = target(filter.target_type, filter.target_id)?;
+    let (target_type, target_id) = (filter.target_type, filter.target_id);
     let counts = db
         .run(move |conn| {
             domain::consultation(conn, id, now)?;
-            Ok::<_, ApiError>(store::counts(conn, id, target)?)
+            Ok::<_, ApiError>(store::counts(conn, id, target_type, target_id)?)
         })
         .await?;
     Ok(web::Json(counts))
@@ -243,7 +229,8 @@ pub async fn list_proposals(
         consultation_id: Some(id.into_inner()),
         kind: ContributionKind::Proposal,
         parent_id: None,
-        target: filter.field_id.map(|f| (TargetType::Field, Some(f))),
+        target_type: Some(TargetType::Field),
+        target_id: filter.field_id,
         author_group: filter.author_group,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
@@ -306,7 +293,8 @@ pub async fn list_replies(
         consultation_id: None,
         kind: ContributionKind::Comment,
         parent_id: Some(id.into_inner()),
-        target: None,
+        target_type: None,
+        target_id: None,
         author_group: None,
         sort: filter.sort.unwrap_or(Sort::Oldest),
     };
@@ -499,7 +487,6 @@ pub async fn flag_contribution(
 #[into_params(parameter_in = Query)]
 pub struct LogFilter {
     /// Only decisions about contributions to this consultation.
-    #[param(minimum = 1)]
     pub consultation_id: Option<i64>,
 }
 

@@ -535,7 +535,8 @@ pub struct Listing {
     pub consultation_id: Option<i64>,
     pub kind: ContributionKind,
     pub parent_id: Option<i64>,
-    pub target: Option<(TargetType, Option<i64>)>,
+    pub target_type: Option<TargetType>,
+    pub target_id: Option<i64>,
     pub author_group: Option<AuthorGroup>,
     pub sort: Sort,
 }
@@ -551,11 +552,11 @@ fn filtered<'a, S: 'a>(mut q: Boxed<'a, S>, listing: &Listing, viewer: Viewer) -
         Some(p) => q.filter(contributions::parent_id.eq(p)),
         None => q.filter(contributions::parent_id.is_null()),
     };
-    if let Some((target_type, target_id)) = listing.target {
+    if let Some(target_type) = listing.target_type {
         q = q.filter(contributions::target_type.eq(target_type.as_str()));
-        if let Some(id) = target_id {
-            q = q.filter(contributions::target_id.eq(id));
-        }
+    }
+    if let Some(id) = listing.target_id {
+        q = q.filter(contributions::target_id.eq(id));
     }
     if let Some(group) = listing.author_group {
         q = q.filter(contributions::author_group.eq(group.as_str()));
@@ -845,7 +846,8 @@ impl Decorations {
 pub fn counts(
     conn: &mut DbConnection,
     consultation: i64,
-    target: Option<(TargetType, Option<i64>)>,
+    target_type: Option<TargetType>,
+    target_id: Option<i64>,
 ) -> QueryResult<Vec<TargetCounts>> {
     let mut q = contributions::table
         .filter(contributions::consultation_id.eq(consultation))
@@ -865,11 +867,11 @@ pub fn counts(
         ))
         .order((contributions::target_type, contributions::target_id))
         .into_boxed();
-    if let Some((target_type, target_id)) = target {
+    if let Some(target_type) = target_type {
         q = q.filter(contributions::target_type.eq(target_type.as_str()));
-        if let Some(id) = target_id {
-            q = q.filter(contributions::target_id.eq(id));
-        }
+    }
+    if let Some(id) = target_id {
+        q = q.filter(contributions::target_id.eq(id));
     }
     let rows: Vec<(String, i64, String, i64)> = q.load(conn)?;
     let mut out: Vec<TargetCounts> = Vec::new();

@@ -112,7 +112,7 @@ both_backends! {
                 .values((beteiligung::db::schema::consultation_fields::consultation_id.eq(open), beteiligung::db::schema::consultation_fields::field_id.eq(field)))
                 .execute(&mut conn).unwrap();
             let r = call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(comment_on("field", other_field, "Nicht dabei."))).await;
-            r.assert_problem(400, "not_in_scope");
+            r.assert_problem(404, "not_in_scope");
             assert_eq!(r.body["errors"][0]["field"], "target_id");
             let r = call(&app, Method::POST, &path(open, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Die Maßnahme gehört zum Feld."))).await;
             assert_eq!(r.status, 201, "a measure of a field in scope: {}", r.text);
@@ -329,7 +329,7 @@ both_backends! {
         assert_eq!(item["flags"].as_array().unwrap().len(), 3);
         call(&app, Method::GET, "/api/v1/moderation/contributions", Some(&lena.token), None).await.assert_problem(403, "forbidden");
         let decide = format!("/api/v1/moderation/contributions/{id}/decisions");
-        call_if(&app, Method::POST, &decide, &lena.token, item["etag"].as_str().unwrap(), Some(json!({"decision": "approve"}))).await
+        call_if(&app, Method::POST, &decide, &lena.token, item["etag"].as_str().unwrap(), Some(json!({"decision": "approve", "reason": "other"}))).await
             .assert_problem(403, "forbidden");
         let r = call_if(&app, Method::POST, &decide, &moderator.token, item["etag"].as_str().unwrap(), Some(json!({"decision": "approve", "reason": "other", "note": "Sachlich, keine Hetze."}))).await;
         assert_eq!(r.status, 200, "{}", r.text);
@@ -381,11 +381,11 @@ both_backends! {
         let decide = format!("/api/v1/moderation/contributions/{id}/decisions");
         call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "reject"}))).await
             .assert_problem(400, "validation_failed");
-        call(&app, Method::POST, &decide, Some(&moderator.token), Some(json!({"decision": "approve"}))).await
+        call(&app, Method::POST, &decide, Some(&moderator.token), Some(json!({"decision": "approve", "reason": "off_topic"}))).await
             .assert_problem(428, "precondition_required");
         // Two moderators at once: one wins, the other is told the item changed.
         let (a, b) = futures_util::join!(
-            call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "approve"}))),
+            call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "approve", "reason": "off_topic"}))),
             call_if(&app, Method::POST, &decide, &second.token, &etag, Some(json!({"decision": "reject", "reason": "spam"}))),
         );
         let mut statuses = [a.status, b.status];
@@ -394,10 +394,10 @@ both_backends! {
         let r = call(&app, Method::GET, &one, None, None).await;
         let published = a.status == 200;
         assert_eq!(r.status == 200, published, "{}", r.text);
-        call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "approve"}))).await
+        call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "approve", "reason": "off_topic"}))).await
             .assert_problem(412, "precondition_failed");
         let current = call(&app, Method::GET, &format!("/api/v1/moderation/contributions/{id}"), Some(&moderator.token), None).await;
-        let again = if published { json!({"decision": "approve"}) } else { json!({"decision": "reject", "reason": "spam"}) };
+        let again = if published { json!({"decision": "approve", "reason": "off_topic"}) } else { json!({"decision": "reject", "reason": "spam"}) };
         call_if(&app, Method::POST, &decide, &moderator.token, current.header("etag").unwrap(), Some(again)).await
             .assert_problem(409, "decision_not_applicable");
         let log = call(&app, Method::GET, &format!("/api/v1/transparency/moderation-decisions?consultation_id={c}"), None, None).await;
@@ -424,7 +424,7 @@ both_backends! {
         let q = call(&app, Method::GET, "/api/v1/moderation/contributions?kind=unanswered", Some(&moderator.token), None).await;
         let etag = q.body["items"][0]["etag"].as_str().unwrap().to_owned();
         let answer = format!("/api/v1/moderation/proposals/{id}/answer");
-        call_if(&app, Method::POST, &answer, &moderator.token, &etag, Some(json!({"status": "accepted", "explanation": "Wird umgesetzt."}))).await
+        call_if(&app, Method::POST, &answer, &moderator.token, &etag, Some(json!({"status": "rejected", "explanation": "Nein.", "measure_id": measure}))).await
             .assert_problem(400, "validation_failed");
         let r = call_if(&app, Method::POST, &answer, &moderator.token, &etag, Some(json!({"status": "accepted", "explanation": "Wird als Maßnahme aufgenommen.", "measure_id": measure}))).await;
         assert_eq!(r.status, 200, "{}", r.text);
@@ -521,7 +521,7 @@ both_backends! {
                             seen.fetch_add(1, Ordering::SeqCst);
                         }
                     });
-                    let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target: Some((model::TargetType::Measure, Some(measure))), author_group: None, sort };
+                    let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, sort };
                     let page = beteiligung::http::pagination::PageRequest { limit, after: None };
                     let found = domain::list(&mut conn, now, viewer, &listing, &page).unwrap();
                     assert_eq!(found.items.len(), limit as usize);

@@ -182,7 +182,11 @@ pub fn comment(
         TargetType::Measure => measure_in_scope(conn, &c, new.target_id)?,
         TargetType::Proposal => {
             let proposal = store::find(conn, new.target_id)?
-                .filter(|p| p.kind() == ContributionKind::Proposal && p.consultation_id == c.id)
+                .filter(|p| {
+                    p.kind() == ContributionKind::Proposal
+                        && p.consultation_id == c.id
+                        && viewer(Some(&user.0)).sees(p)
+                })
                 .ok_or_else(|| {
                     ApiError::not_found("There is no proposal with this id in the consultation.")
                 })?;

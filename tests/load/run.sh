@@ -16,7 +16,7 @@
 #   `create-admin` creates a verified account (loadtest@example.org), then on a fresh server:
 #   1. no sign-in load: (a), then (b), PROBE_CONNECTIONS connections, DURATION each;
 #   2. a wrk run of SIGNIN_CONNECTIONS connections (1 thread) posting valid sign-ins
-#      (POST /api/v1/auth/login, tests/load/login.lua) for 2 x DURATION + 6 s; 2 s after its
+#      (POST /api/v1/auth/login, tests/load/post.lua) for 2 x DURATION + 6 s; 2 s after its
 #      start, (a) and then (b) are probed again exactly as in 1., inside that run.
 #   Each sign-in verifies an argon2id hash (19 MiB, t=2) on the blocking pool capped by
 #   PASSWORD_HASH_CONCURRENCY, and writes a session row. Table 2: req/s, p50, p99, non-2xx
@@ -25,6 +25,21 @@
 #   before and after the burst (the argon2 memory shows here). The sign-in limits
 #   RATE_LIMIT_LOGIN_PER_ADDRESS and RATE_LIMIT_LOGIN_PER_CLIENT are set to their maximum
 #   (1000000) for every run of the binary, otherwise the burst would measure 429s.
+#
+# Scenario "comments" - issue 11's participation read and write paths, on a realistic data set
+#   (tests/load/make_comments.py, written straight into the database: 300 participants, 20
+#   organisations, one consultation, one busy measure with 5,000 comments in threads and 50,000
+#   more over the catalogue). A reader account (a participant with supports and pending
+#   comments of its own on the busy measure) signs in once. Measured one after the other on one
+#   start of the server, CONNECTIONS connections each:
+#   (a) GET /healthz;
+#   (c) the first page of the busy measure's comments, anonymously;
+#   (d) the same page signed in as the reader (own pending comments and support state);
+#   (e) comment writes: COMMENT_WRITERS connections posting new comments as the reader
+#       (tests/load/post.lua; RATE_LIMIT_WRITES_PER_ACCOUNT at its maximum);
+#   then, on PostgreSQL, `pgbench -N` (COMMENT_WRITERS clients, DURATION, scale 10, in the same
+#   database, server stopped). Table 3: req/s, p50, p99, and the ratios (c)/(a), (d)/(a) and
+#   (e)/pgbench tps that issue 11 sets (at least 0.3, 0.1 and 0.25); the server's peak RSS.
 #
 # Raw wrk outputs, server logs and the summary go to tests/load/results/<UTC time>/
 # (git-ignored).
@@ -38,7 +53,8 @@
 #   BIN           binary to test (default target/release/beteiligung; built with
 #                 `cargo build --release` if that default does not exist yet)
 #   BACKENDS      "sqlite postgres" (default), or one of them
-#   SCENARIOS     "read signin" (default), or one of them
+#   SCENARIOS     "read signin comments" (default), or some of them
+#   COMMENT_WRITERS  connections writing comments in "comments", and pgbench clients (default 50)
 #   PG_ADMIN_URL  PostgreSQL admin connection, loopback only
 #                 (default postgres://postgres@127.0.0.1:5432/postgres); the database
 #                 beteiligung_load is dropped and created there, and dropped at the end
@@ -64,7 +80,9 @@ cd "$ROOT"
 
 BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
-SCENARIOS="${SCENARIOS:-read signin}"
+SCENARIOS="${SCENARIOS:-read signin comments}"
+COMMENT_WRITERS="${COMMENT_WRITERS:-50}"
+READER_EMAIL="reader@load.test"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_LOAD_DB="beteiligung_load"
 LOAD_BIND="${LOAD_BIND:-127.0.0.1:18080}"
@@ -120,13 +138,13 @@ fi
 for backend in $BACKENDS; do
     case "$backend" in sqlite|postgres) ;; *) die "unknown backend '$backend' (sqlite, postgres)" ;; esac
 done
-[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin)"
+[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments)"
 for scenario in $SCENARIOS; do
-    case "$scenario" in read|signin) ;; *) die "unknown scenario '$scenario' (read, signin)" ;; esac
+    case "$scenario" in read|signin|comments) ;; *) die "unknown scenario '$scenario' (read, signin, comments)" ;; esac
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
-for setting in CONNECTIONS THREADS SIGNIN_CONNECTIONS PROBE_CONNECTIONS; do
+for setting in CONNECTIONS THREADS SIGNIN_CONNECTIONS PROBE_CONNECTIONS COMMENT_WRITERS; do
     [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive whole number, got '${!setting}'"
 done
 
@@ -140,9 +158,11 @@ duration_secs() {
         h) echo "$((10#${BASH_REMATCH[1]} * 3600))" ;;
     esac
 }
-if has_scenario signin; then
+if has_scenario signin || has_scenario comments; then
     DURATION_SECS="$(duration_secs "$DURATION")" \
-        || die "DURATION must be whole seconds, minutes or hours for the signin scenario (20, 20s, 1m), got '$DURATION'"
+        || die "DURATION must be whole seconds, minutes or hours for the signin and comments scenarios (20, 20s, 1m), got '$DURATION'"
+fi
+if has_scenario signin; then
     [[ "$DURATION_SECS" -ge 1 ]] || die "DURATION must be at least 1s"
     # The sign-in load outlasts both probes: ramp-up, two probes, and a margin for wrk's start
     # and stop around each probe.
@@ -260,7 +280,7 @@ run_bin() {
     cd "$TMP" && exec "${limit[@]}" env DATABASE_URL="$DB_URL" SEED_DEMO=false RUST_LOG=warn \
         LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" MAIL_LOG=true \
         RATE_LIMIT_LOGIN_PER_ADDRESS="$RATE_LIMIT_MAX" RATE_LIMIT_LOGIN_PER_CLIENT="$RATE_LIMIT_MAX" \
-        "$BIN" "$@"
+        RATE_LIMIT_WRITES_PER_ACCOUNT="$RATE_LIMIT_MAX" "$BIN" "$@"
 }
 
 # HTTP status of a GET request (000 when nothing answers).
@@ -297,6 +317,12 @@ sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeou
 errors = sum(int(x) for x in sock.groups()) if sock else 0
 print(f"{float(rps.group(1)):.0f} {pct(50):.2f} {pct(99):.2f} {non2xx.group(1) if non2xx else 0} {errors}")
 PY
+}
+
+# The JSON body of a sign-in of the load-test account.
+login_body() {
+    LOGIN_EMAIL="$LOGIN_EMAIL" LOGIN_PASSWORD="$LOGIN_PASSWORD" python3 -c \
+        'import json, os; print(json.dumps({"email": os.environ["LOGIN_EMAIL"], "password": os.environ["LOGIN_PASSWORD"]}))'
 }
 
 # One sign-in with python: the account exists and the password is accepted (200 with tokens).
@@ -345,6 +371,7 @@ warm_up() {
 
 ROWS=()
 SIGNIN_ROWS=()
+COMMENT_ROWS=()
 NOTES=()
 WARNINGS=()
 
@@ -475,9 +502,9 @@ scenario_signin() {
     local login_out="$RESULTS/$backend-signin-login.txt"
     log "wrk ${SIGNIN_SECS}s, $SIGNIN_CONNECTIONS connections, 1 thread: POST /api/v1/auth/login (sign-in load)"
     local started="$EPOCHREALTIME"
-    LOGIN_EMAIL="$LOGIN_EMAIL" LOGIN_PASSWORD="$LOGIN_PASSWORD" \
+    POST_BODY="$(login_body)" \
         wrk -t1 -c"$SIGNIN_CONNECTIONS" -d"${SIGNIN_SECS}s" --timeout "${SIGNIN_SECS}s" --latency \
-        -s "$ROOT/tests/load/login.lua" "$BASE/api/v1/auth/login" >"$login_out" 2>&1 &
+        -s "$ROOT/tests/load/post.lua" "$BASE/api/v1/auth/login" >"$login_out" 2>&1 &
     SIGNIN_PID=$!
     sleep "$SIGNIN_RAMP_SECS"
     kill -0 "$SIGNIN_PID" 2>/dev/null || { cat "$login_out" >&2; die "the sign-in wrk ended early"; }
@@ -508,13 +535,131 @@ scenario_signin() {
     SIGNIN_ROWS+=("| $backend | sign-in load | \`POST /api/v1/auth/login\` | $SIGNIN_CONNECTIONS | $rps | $p50 ms | $p99 ms | $non2xx | $errors |")
     [[ "$non2xx" == 0 ]] || WARNINGS+=("$backend signin: $non2xx sign-ins were not 2xx (statuses: ${statuses:-?}; see ${login_out#"$ROOT"/})")
     [[ "$errors" == 0 ]] || WARNINGS+=("$backend signin: $errors socket errors/timeouts in the sign-in load (see ${login_out#"$ROOT"/})")
-    [[ -n "$statuses" ]] || WARNINGS+=("$backend signin: no status counts from login.lua (see ${login_out#"$ROOT"/})")
+    [[ -n "$statuses" ]] || WARNINGS+=("$backend signin: no status counts from post.lua (see ${login_out#"$ROOT"/})")
 
     local hwm_after rss_after
     hwm_after="$(server_hwm)"
     rss_after="$(server_rss)"
     stop_server
     NOTES+=("$backend, signin: ${SIGNIN_SECS}s of sign-in load, statuses ${statuses:-?}; probes under load ended ${probes_secs}s after its start; peak RSS (VmHWM) of the server: $hwm_before before the sign-in load, $hwm_after with it (RSS right after it: $rss_after)")
+}
+
+# ---------------------------------------------------------------------------------------------
+# Scenario "comments": the participation data set, its hot read and its writes
+# ---------------------------------------------------------------------------------------------
+
+# Runs one SQL query on the load database and prints the result (one value per line; several
+# columns separated by "|").
+db_query() {
+    if [[ "$1" == postgres ]]; then
+        psql "$PG_LOAD_URL" -X -Atq -v ON_ERROR_STOP=1 -c "$2"
+    else
+        python3 - "$DB_URL" "$2" <<'PY'
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print("|".join(str(v) for v in row))
+PY
+    fi
+}
+
+# Applies an SQL file to the load database.
+db_apply() {
+    if [[ "$1" == postgres ]]; then
+        psql "$PG_LOAD_URL" -X -q -v ON_ERROR_STOP=1 -f "$2" >/dev/null
+    else
+        python3 - "$DB_URL" "$2" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.executescript(open(sys.argv[2]).read())
+PY
+    fi
+}
+
+# Signs the reader in; prints the access token.
+reader_token() {
+    LOGIN_EMAIL="$READER_EMAIL" LOGIN_PASSWORD="$LOGIN_PASSWORD" python3 - "$1" <<'PY'
+import json, os, sys, urllib.request
+body = json.dumps({"email": os.environ["LOGIN_EMAIL"], "password": os.environ["LOGIN_PASSWORD"]}).encode()
+req = urllib.request.Request(sys.argv[1], data=body, method="POST", headers={"Content-Type": "application/json"})
+print(json.load(urllib.request.urlopen(req, timeout=60))["access_token"])
+PY
+}
+
+scenario_comments() {
+    local backend="$1" reader busy measures fields sql info token page out
+    local -A RPS=()
+
+    # The reader: made an administrator by create-admin, then a participant (no session yet).
+    printf '%s\n' "$LOGIN_PASSWORD" \
+        | ( run_bin create-admin --email "$READER_EMAIL" --display-name "Leserin" ) \
+            >"$RESULTS/$backend-create-reader.log" 2>&1 \
+        || { cat "$RESULTS/$backend-create-reader.log" >&2; die "create-admin (reader) failed"; }
+    db_query "$backend" "UPDATE users SET role = 'participant' WHERE email = '$READER_EMAIL'" >/dev/null
+    reader="$(db_query "$backend" "SELECT id FROM users WHERE email = '$READER_EMAIL'")"
+    busy="$(db_query "$backend" "SELECT min(id) FROM measures")"
+    measures="$(db_query "$backend" "SELECT id FROM measures ORDER BY id" | paste -sd, -)"
+    fields="$(db_query "$backend" "SELECT id FROM fields ORDER BY id" | paste -sd, -)"
+    sql="$TMP/comments-$backend.sql"
+    python3 "$ROOT/tests/load/make_comments.py" --backend "$backend" --busy-measure "$busy" \
+        --measures "$measures" --fields "$fields" --reader "$reader" >"$sql" 2>"$TMP/comments.txt"
+    info="$(cat "$TMP/comments.txt")"
+    log "$info"
+    local seeded="$EPOCHREALTIME"
+    db_apply "$backend" "$sql"
+    log "loaded in $(awk -v a="$seeded" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
+
+    start_server "$backend-comments"
+    token="$(reader_token "$BASE/api/v1/auth/login")" || die "the reader cannot sign in (see $SERVER_LOG)"
+    page="/api/v1/consultations/1001/comments?target_type=measure&target_id=$busy&limit=$PAGE_LIMIT"
+    python3 - "$BASE$page" "$token" "$PAGE_LIMIT" <<'PY' || die "the signed-in page is not as expected"
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+items = json.load(urllib.request.urlopen(req, timeout=10))["items"]
+assert len(items) == int(sys.argv[3]), len(items)
+assert any(i["status"] == "pending" and i["mine"] for i in items), "the reader's pending comments lead the newest page"
+PY
+
+    for name in healthz anonymous signed_in; do
+        local path="/healthz" header=() label="GET /healthz"
+        if [[ "$name" != healthz ]]; then path="$page"; label="GET /api/v1/consultations/{id}/comments (busy measure, first page of $PAGE_LIMIT, $name)"; fi
+        if [[ "$name" == signed_in ]]; then header=(-H "Authorization: Bearer $token"); fi
+        warm_up "$path"
+        out="$RESULTS/$backend-comments-$name.txt"
+        log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: $label"
+        measure "$out" "$backend comments $name" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "${header[@]}" "$BASE$path"
+        RPS[$name]="$W_RPS"
+        COMMENT_ROWS+=("| $backend | \`$label\` | $CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms |")
+    done
+
+    out="$RESULTS/$backend-comments-writes.txt"
+    log "wrk $DURATION, $COMMENT_WRITERS connections, $THREADS threads: POST /api/v1/consultations/{id}/comments"
+    POST_TOKEN="$token" POST_BODY="{\"target_type\":\"measure\",\"target_id\":$busy,\"body\":\"Lasttest: ein neuer Kommentar zur Maßnahme.\"}" \
+        measure "$out" "$backend comments writes" -t"$THREADS" -c"$COMMENT_WRITERS" -d"$DURATION" \
+        -s "$ROOT/tests/load/post.lua" "$BASE/api/v1/consultations/1001/comments"
+    RPS[writes]="$W_RPS"
+    COMMENT_ROWS+=("| $backend | \`POST /api/v1/consultations/{id}/comments\` | $COMMENT_WRITERS | $W_RPS | $W_P50 ms | $W_P99 ms |")
+    local statuses
+    statuses="$(awk '/^status [0-9]+: [0-9]+$/ { printf "%s%s %s", sep, $2, $3; sep = ", " }' "$out")"
+
+    local hwm
+    hwm="$(server_hwm)"
+    stop_server
+
+    local ratios
+    ratios="$(awk -v h="${RPS[healthz]}" -v a="${RPS[anonymous]}" -v s="${RPS[signed_in]}" \
+        'BEGIN { printf "anonymous page / healthz: %.2f (at least 0.3); signed-in page / healthz: %.2f (at least 0.1)", a / h, s / h }')"
+    if [[ "$backend" == postgres ]]; then
+        command -v pgbench >/dev/null || die "pgbench is required for the comments scenario on PostgreSQL (postgresql-contrib)"
+        pgbench -i -s 10 -q "$PG_LOAD_URL" >"$RESULTS/postgres-pgbench-init.txt" 2>&1 \
+            || { cat "$RESULTS/postgres-pgbench-init.txt" >&2; die "pgbench -i failed"; }
+        pgbench -N -c "$COMMENT_WRITERS" -j "$THREADS" -T "$DURATION_SECS" "$PG_LOAD_URL" >"$RESULTS/postgres-pgbench.txt" 2>&1 \
+            || { cat "$RESULTS/postgres-pgbench.txt" >&2; die "pgbench failed"; }
+        local tps
+        tps="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$RESULTS/postgres-pgbench.txt")"
+        COMMENT_ROWS+=("| postgres | \`pgbench -N\` (scale 10, same database, server stopped) | $COMMENT_WRITERS | $tps | | |")
+        ratios="$ratios; comment writes / pgbench -N: $(awk -v w="${RPS[writes]}" -v t="$tps" 'BEGIN { printf "%.2f", w / t }') (at least 0.25)"
+    fi
+    NOTES+=("$backend, comments: $info; writes answered ${statuses:-?}; $ratios; peak RSS (VmHWM) of the server: $hwm")
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -545,6 +690,7 @@ run_backend() {
     # Each scenario on its own start of the server, in the order read, signin.
     if has_scenario read; then scenario_read "$backend"; fi
     if has_scenario signin; then scenario_signin "$backend"; fi
+    if has_scenario comments; then scenario_comments "$backend"; fi
 
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
@@ -590,11 +736,21 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
         echo "### Under a burst of sign-ins"
         echo
         echo "Probes: wrk $PROBE_THREADS threads, $PROBE_CONNECTIONS connections, $DURATION per endpoint, first without sign-in load (warm-up $WARMUP), then under it."
-        echo "Sign-in load: wrk 1 thread, $SIGNIN_CONNECTIONS connections posting valid sign-ins (tests/load/login.lua) for ${SIGNIN_SECS:-?}s; the probes start ${SIGNIN_RAMP_SECS}s into it; its row covers its whole run."
+        echo "Sign-in load: wrk 1 thread, $SIGNIN_CONNECTIONS connections posting valid sign-ins (tests/load/post.lua) for ${SIGNIN_SECS:-?}s; the probes start ${SIGNIN_RAMP_SECS}s into it; its row covers its whole run."
         echo
         echo "| backend | scenario | endpoint | conns | req/s | p50 | p99 | non-2xx | socket errors |"
         echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
         printf '%s\n' "${SIGNIN_ROWS[@]}"
+    fi
+    if [[ ${#COMMENT_ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### Comments: the busy measure's first page, and writes"
+        echo
+        echo "wrk: $THREADS threads, $DURATION per endpoint (warm-up $WARMUP for the reads); one after the other on one start of the server."
+        echo
+        echo "| backend | endpoint | conns | req/s | p50 | p99 |"
+        echo "|---|---|---:|---:|---:|---:|"
+        printf '%s\n' "${COMMENT_ROWS[@]}"
     fi
     echo
     printf -- '- %s\n' "${NOTES[@]}"

@@ -44,7 +44,7 @@ CREATE TABLE contributions (
 -- A consultation's top-level comments and proposals, per target, in each order.
 CREATE INDEX contributions_top_level ON contributions (consultation_id, kind, target_type, target_id, id) WHERE parent_id IS NULL;
 CREATE INDEX contributions_top_level_supported ON contributions (consultation_id, kind, target_type, target_id, support_count, id) WHERE parent_id IS NULL;
-CREATE INDEX contributions_replies ON contributions (parent_id, id);
+CREATE INDEX contributions_replies ON contributions (parent_id, id) WHERE parent_id IS NOT NULL;
 CREATE INDEX contributions_by_author ON contributions (author_id);
 -- The moderation queue: pending and flagged items, oldest first.
 CREATE INDEX contributions_pending ON contributions (id) WHERE state = 'pending';

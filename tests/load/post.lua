@@ -1,13 +1,13 @@
--- wrk script for tests/load/run.sh (scenario "signin"): every request is a valid sign-in,
---   POST /api/v1/auth/login  {"email": ..., "password": ...}  (Content-Type: application/json)
--- sent continuously on every connection. The URL given to wrk must be the login URL.
+-- wrk script for tests/load/run.sh: every request is the same POST of a JSON body, sent
+-- continuously on every connection (scenario "signin": valid sign-ins to
+-- POST /api/v1/auth/login; scenario "comments": new comments by one signed-in reader).
 --
--- The credentials come from the environment, not the command line (which other users of the
--- machine could read): LOGIN_EMAIL and LOGIN_PASSWORD.
+-- The body and the optional bearer token come from the environment, not the command line
+-- (which other users of the machine could read): POST_BODY and POST_TOKEN.
 --
 -- At the end it prints one line per HTTP status, "status <code>: <count>", so that a failing
--- sign-in (401 wrong password, 429 rate limit, 400 bad body) shows which one it was; wrk itself
--- only reports "Non-2xx or 3xx responses".
+-- request (401, 429, 400 …) shows which one it was; wrk itself only reports "Non-2xx or 3xx
+-- responses".
 
 local function env(name)
    local value = os.getenv(name)
@@ -17,21 +17,14 @@ local function env(name)
    return value
 end
 
--- A JSON string literal (quotes, backslashes and control characters escaped).
-local function json_string(s)
-   local escaped = s:gsub('[%c"\\]', function(c)
-      if c == '"' then return '\\"' end
-      if c == '\\' then return '\\\\' end
-      return string.format('\\u%04x', string.byte(c))
-   end)
-   return '"' .. escaped .. '"'
-end
-
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json"
-wrk.body = '{"email":' .. json_string(env("LOGIN_EMAIL"))
-   .. ',"password":' .. json_string(env("LOGIN_PASSWORD")) .. '}'
+wrk.body = env("POST_BODY")
+local token = os.getenv("POST_TOKEN")
+if token ~= nil and token ~= "" then
+   wrk.headers["Authorization"] = "Bearer " .. token
+end
 
 -- Status counts: one table per thread (each wrk thread has its own Lua state), summed in done().
 local threads = {}

@@ -126,6 +126,10 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// How long a node may answer catalogue reads from its cache; zero turns the cache off.
     pub catalogue_cache_ttl: Duration,
+    /// How long a node may answer anonymous comment and proposal pages from its cache (a
+    /// change on the node clears it at once; other nodes see it within this time); zero turns
+    /// the cache off.
+    pub comment_cache_ttl: Duration,
     /// Key for signing access tokens (HS256); at least 32 bytes. Required with PostgreSQL.
     pub jwt_secret: Option<Secret>,
     /// Lifetime of access tokens (at most 15 minutes).
@@ -200,6 +204,7 @@ impl fmt::Debug for Settings {
             .field("public_base_url", &self.public_base_url)
             .field("workers", &self.workers)
             .field("catalogue_cache_ttl", &self.catalogue_cache_ttl)
+            .field("comment_cache_ttl", &self.comment_cache_ttl)
             .field("jwt_secret", &self.jwt_secret)
             .field("access_token_ttl", &self.access_token_ttl)
             .field("session_ttl", &self.session_ttl)
@@ -318,6 +323,13 @@ impl Settings {
             5,
             0,
             3600,
+        )?;
+        let comment_cache_secs = parse_number(
+            get("COMMENT_CACHE_TTL_SECS"),
+            "COMMENT_CACHE_TTL_SECS",
+            2,
+            0,
+            60,
         )?;
         let jwt_secret =
             match get("JWT_SECRET") {
@@ -445,6 +457,7 @@ impl Settings {
             public_base_url,
             workers,
             catalogue_cache_ttl: Duration::from_secs(cache_secs.into()),
+            comment_cache_ttl: Duration::from_secs(comment_cache_secs.into()),
             jwt_secret,
             access_token_ttl: Duration::from_secs(access_secs.into()),
             session_ttl: Duration::from_secs(u64::from(session_days) * 86_400),

@@ -45,6 +45,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Cache of catalogue reads, shared by the workers of this node.
     pub catalogue_cache: ResponseCache,
+    /// Cache of anonymous comment and proposal pages, shared by the workers of this node.
+    pub contribution_cache: contributions::PageCache,
     /// Tokens, password hashing and rate limits.
     pub auth: auth::Auth,
     /// The time phases are derived from (tests set it).
@@ -57,12 +59,15 @@ impl AppState {
     pub fn new(db: Db, settings: Settings) -> Result<Self, String> {
         let key = auth::keys::signing_key(&settings)?;
         let catalogue_cache = ResponseCache::new(settings.catalogue_cache_ttl, 64 << 20);
+        let contribution_cache =
+            contributions::PageCache(ResponseCache::new(settings.comment_cache_ttl, 64 << 20));
         Ok(Self {
             auth: auth::Auth::new(&settings, &key),
             db,
             metrics: Metrics::new(),
             settings,
             catalogue_cache,
+            contribution_cache,
             clock: clock::Clock::System,
         })
     }
@@ -238,6 +243,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.db.clone()))
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::new(state.catalogue_cache.clone()))
+        .app_data(web::Data::new(state.contribution_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))

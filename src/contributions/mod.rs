@@ -16,3 +16,9 @@ pub mod personal_data;
 pub mod problems;
 pub mod routes;
 pub mod store;
+
+/// The node's cache of anonymous pages of contributions (a type of its own, so that it and the
+/// catalogue's cache are two different pieces of application data). Every change of a
+/// contribution's text or visibility on this node clears it before its response is sent.
+#[derive(Clone)]
+pub struct PageCache(pub crate::http::cache::ResponseCache);

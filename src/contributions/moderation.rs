@@ -199,6 +199,7 @@ pub async fn decide(
     now: Now,
     staff: Staff,
     req: HttpRequest,
+    cache: web::Data<super::PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: crate::http::Json<DecisionSubmission>,
@@ -208,6 +209,8 @@ pub async fn decide(
     let item = db
         .write(move |conn| domain::decide(conn, now, &staff.0, id, &if_match, &submission))
         .await?;
+    // Before the answer: once a moderator is told, this node serves the new state.
+    cache.0.clear();
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, item.etag.clone()))
         .json(item))
@@ -234,6 +237,7 @@ pub async fn answer_proposal(
     now: Now,
     staff: Staff,
     req: HttpRequest,
+    cache: web::Data<super::PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: crate::http::Json<AnswerSubmission>,
@@ -245,6 +249,8 @@ pub async fn answer_proposal(
             domain::answer(conn, now, &staff.0, id, &if_match, &submission)
         })
         .await?;
+    // Before the answer: once a moderator is told, this node serves the new state.
+    cache.0.clear();
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, item.etag.clone()))
         .json(item))

@@ -7,7 +7,8 @@ use super::model::{
     FlagSubmission, NewComment, NewProposal, NewReply, ProposalFilter, PublicDecision, ReplyFilter,
     Sort, SupportState, TargetCounts, TargetType, TransparencyStatistics,
 };
-use super::store::{self, Listing, SortCursor};
+use super::store::{self, Listing, SortCursor, Viewer};
+use super::PageCache;
 use crate::auth::extract::{CurrentUser, MaybeUser, Verified};
 use crate::auth::Auth;
 use crate::clock::Now;
@@ -39,6 +40,27 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(flag_contribution)
         .service(transparency_log)
         .service(transparency_statistics);
+}
+
+/// Answers a read: from the node's cache for anonymous callers (with an `ETag`; 304 for a
+/// current `If-None-Match`), straight from the database for signed-in ones, whose pages hold
+/// their own pending contributions and supports.
+async fn cached<T, F, Fut>(
+    req: &HttpRequest,
+    cache: &PageCache,
+    viewer: Viewer,
+    load: F,
+) -> ApiResult<HttpResponse>
+where
+    T: serde::Serialize,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    if viewer.user.is_none() {
+        cache.0.json(req, load).await
+    } else {
+        Ok(HttpResponse::Ok().json(load().await?))
+    }
 }
 
 fn answer(
@@ -80,6 +102,7 @@ pub async fn create_comment(
     now: Now,
     user: Verified,
     auth: web::Data<Auth>,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<NewComment>,
@@ -89,6 +112,7 @@ pub async fn create_comment(
     let made = db
         .write(move |conn| domain::comment(conn, now, &user, id, new))
         .await?;
+    cache.0.clear();
     Ok(created(made))
 }
 
@@ -102,21 +126,25 @@ pub async fn create_comment(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Id of the consultation"), CommentFilter, PageParams),
     responses(
-        (status = 200, description = "One page of comments", body = Page<Contribution>),
+        (status = 200, description = "One page of comments", body = Page<Contribution>, headers(("ETag" = String, description = "For anonymous callers: send as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),
         (status = 400, description = "Invalid filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/consultations/{id}/comments")]
+#[allow(clippy::too_many_arguments)] // actix extractors, one per part of the request
 pub async fn list_comments(
     now: Now,
     MaybeUser(user): MaybeUser,
+    req: HttpRequest,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     filter: web::Query<CommentFilter>,
     page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<Contribution>>> {
+) -> ApiResult<HttpResponse> {
     let page = page.validate_as::<SortCursor>()?;
     let filter = filter.into_inner();
     let listing = Listing {
@@ -129,13 +157,14 @@ pub async fn list_comments(
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
     let (now, viewer) = (now.naive(), viewer(user.as_ref()));
-    let items = db
-        .run(move |conn| {
+    cached(&req, &cache, viewer, move || async move {
+        db.run(move |conn| {
             domain::consultation(conn, listing.consultation_id.unwrap_or_default(), now)?;
             domain::list(conn, now, viewer, &listing, &page)
         })
-        .await?;
-    Ok(web::Json(items))
+        .await
+    })
+    .await
 }
 
 /// Counts of published comments per target of the consultation, in all and per author group
@@ -146,7 +175,8 @@ pub async fn list_comments(
     security(()),
     params(("id" = i64, Path, description = "Id of the consultation"), CountFilter),
     responses(
-        (status = 200, description = "Counts per target, by target", body = Vec<TargetCounts>),
+        (status = 200, description = "Counts per target, by target", body = Vec<TargetCounts>, headers(("ETag" = String, description = "For anonymous callers: send as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),
         (status = 400, description = "Invalid filter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
     )
@@ -154,19 +184,26 @@ pub async fn list_comments(
 #[get("/consultations/{id}/comment-counts")]
 pub async fn comment_counts(
     now: Now,
+    req: HttpRequest,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     filter: web::Query<CountFilter>,
-) -> ApiResult<web::Json<Vec<TargetCounts>>> {
+) -> ApiResult<HttpResponse> {
     let (now, id) = (now.naive(), id.into_inner());
     let (target_type, target_id) = (filter.target_type, filter.target_id);
-    let counts = db
-        .run(move |conn| {
+    let anonymous = Viewer {
+        user: None,
+        staff: false,
+    };
+    cached(&req, &cache, anonymous, move || async move {
+        db.run(move |conn| {
             domain::consultation(conn, id, now)?;
             Ok::<_, ApiError>(store::counts(conn, id, target_type, target_id)?)
         })
-        .await?;
-    Ok(web::Json(counts))
+        .await
+    })
+    .await
 }
 
 /// Propose a new measure for a field of action in the consultation's scope, during its
@@ -190,6 +227,7 @@ pub async fn create_proposal(
     now: Now,
     user: Verified,
     auth: web::Data<Auth>,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<NewProposal>,
@@ -199,6 +237,7 @@ pub async fn create_proposal(
     let made = db
         .write(move |conn| domain::propose(conn, now, &user, id, new))
         .await?;
+    cache.0.clear();
     Ok(created(made))
 }
 
@@ -209,21 +248,25 @@ pub async fn create_proposal(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Id of the consultation"), ProposalFilter, PageParams),
     responses(
-        (status = 200, description = "One page of proposals", body = Page<Contribution>),
+        (status = 200, description = "One page of proposals", body = Page<Contribution>, headers(("ETag" = String, description = "For anonymous callers: send as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),
         (status = 400, description = "Invalid filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/consultations/{id}/proposals")]
+#[allow(clippy::too_many_arguments)] // actix extractors, one per part of the request
 pub async fn list_proposals(
     now: Now,
     MaybeUser(user): MaybeUser,
+    req: HttpRequest,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     filter: web::Query<ProposalFilter>,
     page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<Contribution>>> {
+) -> ApiResult<HttpResponse> {
     let page = page.validate_as::<SortCursor>()?;
     let listing = Listing {
         consultation_id: Some(id.into_inner()),
@@ -235,13 +278,14 @@ pub async fn list_proposals(
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
     let (now, viewer) = (now.naive(), viewer(user.as_ref()));
-    let items = db
-        .run(move |conn| {
+    cached(&req, &cache, viewer, move || async move {
+        db.run(move |conn| {
             domain::consultation(conn, listing.consultation_id.unwrap_or_default(), now)?;
             domain::list(conn, now, viewer, &listing, &page)
         })
-        .await?;
-    Ok(web::Json(items))
+        .await
+    })
+    .await
 }
 
 /// One comment or proposal as the caller may see it, with its `ETag` (for the author's
@@ -273,21 +317,25 @@ pub async fn get_contribution(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Id of the comment"), ReplyFilter, PageParams),
     responses(
-        (status = 200, description = "One page of replies", body = Page<Contribution>),
+        (status = 200, description = "One page of replies", body = Page<Contribution>, headers(("ETag" = String, description = "For anonymous callers: send as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),
         (status = 400, description = "Invalid `sort`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No comment with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/contributions/{id}/replies")]
+#[allow(clippy::too_many_arguments)] // actix extractors, one per part of the request
 pub async fn list_replies(
     now: Now,
     MaybeUser(user): MaybeUser,
+    req: HttpRequest,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     filter: web::Query<ReplyFilter>,
     page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<Contribution>>> {
+) -> ApiResult<HttpResponse> {
     let page = page.validate_as::<SortCursor>()?;
     let listing = Listing {
         consultation_id: None,
@@ -299,13 +347,14 @@ pub async fn list_replies(
         sort: filter.sort.unwrap_or(Sort::Oldest),
     };
     let (now, viewer) = (now.naive(), viewer(user.as_ref()));
-    let items = db
-        .run(move |conn| {
+    cached(&req, &cache, viewer, move || async move {
+        db.run(move |conn| {
             domain::one(conn, viewer, listing.parent_id.unwrap_or_default())?;
             domain::list(conn, now, viewer, &listing, &page)
         })
-        .await?;
-    Ok(web::Json(items))
+        .await
+    })
+    .await
 }
 
 /// Reply to a published comment (threads go four levels deep: a reply to a reply at depth 3
@@ -328,6 +377,7 @@ pub async fn create_reply(
     now: Now,
     user: Verified,
     auth: web::Data<Auth>,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<NewReply>,
@@ -337,6 +387,7 @@ pub async fn create_reply(
     let made = db
         .write(move |conn| domain::reply(conn, now, &user, id, new))
         .await?;
+    cache.0.clear();
     Ok(created(made))
 }
 
@@ -356,11 +407,13 @@ pub async fn create_reply(
     )
 )]
 #[patch("/contributions/{id}")]
+#[allow(clippy::too_many_arguments)] // actix extractors, one per part of the request
 pub async fn edit_contribution(
     now: Now,
     user: Verified,
     req: HttpRequest,
     auth: web::Data<Auth>,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<ContributionEdit>,
@@ -371,6 +424,7 @@ pub async fn edit_contribution(
     let changed = db
         .write(move |conn| domain::edit(conn, now, &user, id, if_match, change))
         .await?;
+    cache.0.clear();
     Ok(answer(HttpResponse::Ok(), changed))
 }
 
@@ -390,12 +444,14 @@ pub async fn edit_contribution(
 pub async fn delete_contribution(
     now: Now,
     user: CurrentUser,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (now, id) = (now.naive(), id.into_inner());
     db.write(move |conn| domain::delete(conn, now, &user, id))
         .await?;
+    cache.0.clear();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -470,6 +526,7 @@ pub async fn flag_contribution(
     now: Now,
     user: CurrentUser,
     auth: web::Data<Auth>,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<FlagSubmission>,
@@ -479,6 +536,8 @@ pub async fn flag_contribution(
     let receipt = db
         .write(move |conn| domain::flag(conn, now, &user, id, submission))
         .await?;
+    // A report may have hidden the contribution.
+    cache.0.clear();
     Ok(HttpResponse::Created().json(receipt))
 }
 

@@ -126,6 +126,10 @@ pub fn with_etag<T: Serialize>(mut res: actix_web::HttpResponseBuilder, value: &
 #[derive(Clone)]
 pub struct ResponseCache {
     inner: Option<moka::future::Cache<String, Arc<CachedBody>>>,
+    /// Part of every key and moved on by [`ResponseCache::clear`]: a load that started before a
+    /// change and ends after its clear stores its (old) answer under a key nobody asks for
+    /// again, so after a change has answered, this node never serves what it replaced.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl ResponseCache {
@@ -139,11 +143,17 @@ impl ResponseCache {
                 })
                 .build()
         });
-        Self { inner }
+        Self {
+            inner,
+            generation: Arc::default(),
+        }
     }
 
     pub fn disabled() -> Self {
-        Self { inner: None }
+        Self {
+            inner: None,
+            generation: Arc::default(),
+        }
     }
 
     /// Answers `req` with the JSON of `load()`, from the cache when a fresh entry exists.
@@ -157,7 +167,7 @@ impl ResponseCache {
         let entry = match &self.inner {
             None => Arc::new(CachedBody::of(&load().await?)?),
             Some(cache) => cache
-                .try_get_with(req.uri().to_string(), async {
+                .try_get_with(self.key(req), async {
                     Ok::<_, ApiError>(Arc::new(CachedBody::of(&load().await?)?))
                 })
                 .await
@@ -169,8 +179,15 @@ impl ResponseCache {
     /// Forgets every entry (after this node changed cached data).
     pub fn clear(&self) {
         if let Some(cache) = &self.inner {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             cache.invalidate_all();
         }
+    }
+
+    fn key(&self, req: &HttpRequest) -> String {
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        format!("{generation} {}", req.uri())
     }
 }
 

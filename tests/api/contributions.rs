@@ -532,4 +532,44 @@ both_backends! {
             }
         }
     }
+    async fn anonymous_pages_are_cached_per_node_and_a_decision_clears_its_node_at_once(db) {
+        let ctx = Ctx::new(db);
+        let node_a = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        // A second node: its own cache (one second), the same database and key.
+        let other = ctx.db.state_with(&[("COMMENT_CACHE_TTL_SECS", "1")]);
+        let node_b = actix_web::test::init_service(beteiligung::build_app(&other)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let moderator = person(&ctx, "moderation@example.org", Role::Moderator);
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        let r = call(&node_a, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Sichtbar"))).await;
+        let id = r.body["id"].as_i64().unwrap();
+        let page = format!("{}?target_type=measure&target_id={measure}", path(c, "comments"));
+        let status = |r: &crate::common::Reply| r.body["items"][0]["status"].as_str().unwrap_or_default().to_owned();
+        for node in [&node_a, &node_b] {
+            let r = call(node, Method::GET, &page, None, None).await;
+            assert_eq!(status(&r), "visible", "{}", r.text);
+            let etag = r.header("etag").expect("anonymous pages carry an ETag").to_owned();
+            let again = actix_web::test::TestRequest::get().uri(&page).insert_header(("if-none-match", etag)).to_request();
+            assert_eq!(crate::common::send(node, again).await.status, 304);
+        }
+        let item = call(&node_a, Method::GET, &format!("/api/v1/moderation/contributions/{id}"), Some(&moderator.token), None).await;
+        let r = call_if(&node_a, Method::POST, &format!("/api/v1/moderation/contributions/{id}/decisions"), &moderator.token, item.header("etag").unwrap(), Some(json!({"decision": "hide", "reason": "insult"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        // The deciding node never serves the hidden text once the decision has answered.
+        let r = call(&node_a, Method::GET, &page, None, None).await;
+        assert_eq!((status(&r).as_str(), r.body["items"][0]["body"].is_null()), ("hidden", true), "{}", r.text);
+        // The other node may serve its copy until it expires (here one second), not longer.
+        let r = call(&node_b, Method::GET, &page, None, None).await;
+        assert_eq!(status(&r), "visible", "node b answers from its cache: {}", r.text);
+        std::thread::sleep(std::time::Duration::from_millis(1200));
+        let r = call(&node_b, Method::GET, &page, None, None).await;
+        assert_eq!(status(&r), "hidden", "after the documented staleness: {}", r.text);
+        // Signed-in callers always read the database.
+        let r = call(&node_a, Method::POST, &path(c, "comments"), Some(&lena.token), Some(comment_on("measure", measure, "Neu"))).await;
+        assert_eq!(r.status, 201);
+        let r = call(&node_b, Method::GET, &page, Some(&moderator.token), None).await;
+        assert_eq!(r.body["items"][0]["body"], "Neu", "{}", r.text);
+        assert!(r.header("etag").is_none());
+    }
 }

@@ -65,7 +65,7 @@
 #   SIGNIN_CONNECTIONS  connections posting sign-ins in "signin" (default 50)
 #   PROBE_CONNECTIONS   connections of the /healthz and catalogue probes in "signin", with and
 #                 without the sign-in load (default 8; few, so that the sign-ins dominate)
-#   WORKERS, DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS, CATALOGUE_CACHE_TTL_SECS (0 = measure without
+#   WORKERS, DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS, COMMENT_CACHE_TTL_SECS, CATALOGUE_CACHE_TTL_SECS (0 = measure without
 #                 the catalogue cache), PASSWORD_HASH_CONCURRENCY (default: cores) reach the
 #                 server from the environment when set.
 #   A random JWT_SECRET is generated per run and given to every run of the binary.
@@ -718,7 +718,7 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
     echo
     echo "- machine: $(nproc) CPUs ($CPU_MODEL), $MEM_TOTAL memory; wrk runs on the same machine"
     echo "- binary: ${BIN#"$ROOT"/}, profile: $PROFILE; commit $COMMIT"
-    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, CATALOGUE_CACHE_TTL_SECS=${CATALOGUE_CACHE_TTL_SECS:-default (5)}, PASSWORD_HASH_CONCURRENCY=${PASSWORD_HASH_CONCURRENCY:-default (half the cores)}, RATE_LIMIT_LOGIN_PER_ADDRESS=RATE_LIMIT_LOGIN_PER_CLIENT=$RATE_LIMIT_MAX, RUST_LOG=warn"
+    echo "- server: WORKERS=${WORKERS:-default (cores)}, DB_POOL_SIZE=${DB_POOL_SIZE:-default}, CATALOGUE_CACHE_TTL_SECS=${CATALOGUE_CACHE_TTL_SECS:-default (5)}, COMMENT_CACHE_TTL_SECS=${COMMENT_CACHE_TTL_SECS:-default (2)}, PASSWORD_HASH_CONCURRENCY=${PASSWORD_HASH_CONCURRENCY:-default (half the cores)}, RATE_LIMIT_LOGIN_PER_ADDRESS=RATE_LIMIT_LOGIN_PER_CLIENT=$RATE_LIMIT_MAX, RUST_LOG=warn"
     echo "- data: ${CATALOGUE_INFO#catalogue: }"
     echo "- wrk ${WRK_VERSION:-?}, no compression; each scenario on its own start of the server"
     if [[ ${#ROWS[@]} -gt 0 ]]; then

@@ -5,16 +5,18 @@
 use super::model::{
     AnswerSubmission, AuthorGroup, Contribution, ContributionEdit, ContributionKind,
     DecisionSubmission, FlagReceipt, FlagSubmission, ModerationDecision, ModerationItem,
-    NewComment, NewProposal, NewReply, Reason, Stored, SupportState, TargetType,
-    EDIT_WINDOW_MINUTES, FLAGS_TO_HIDE, MAX_DEPTH,
+    NewComment, NewProposal, NewReply, OrganisationAuthor, Reason, Stored, SupportState,
+    TargetType, EDIT_WINDOW_MINUTES, FLAGS_TO_HIDE, MAX_DEPTH,
 };
 use super::problems;
 use super::store::{self, NewRow, Row, Viewer};
 use crate::audit;
 use crate::auth::extract::{CurrentUser, Verified};
 use crate::auth::model::Role;
-use crate::consultations::model::{Consultation, Moderation};
-use crate::db::schema::{consultations, fields, measures};
+use crate::consultations::model::Moderation;
+use crate::db::schema::{
+    consultation_fields, consultation_measures, consultations, fields, measures,
+};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::cache::{stale, IfMatch};
@@ -40,26 +42,43 @@ pub fn viewer(user: Option<&CurrentUser>) -> Viewer {
     }
 }
 
-pub fn consultation(
-    conn: &mut DbConnection,
-    id: i64,
-    now: NaiveDateTime,
-) -> ApiResult<Consultation> {
-    match crate::consultations::store::one(conn, id, now.and_utc()) {
-        Ok(c) => Ok(c),
-        Err(diesel::result::Error::NotFound) => Err(no_such_consultation()),
-        Err(e) => Err(e.into()),
-    }
+/// What contributing needs to know of a consultation: one row, no scope lists or options.
+pub struct Round {
+    pub id: i64,
+    whole_concept: bool,
+    commenting: Option<(NaiveDateTime, NaiveDateTime)>,
+    moderation: Moderation,
+}
+
+/// The consultation `id` (404 when there is none), read with one statement.
+pub fn consultation(conn: &mut DbConnection, id: i64) -> ApiResult<Round> {
+    let row: Option<(bool, Option<NaiveDateTime>, Option<NaiveDateTime>, String)> =
+        consultations::table
+            .find(id)
+            .select((
+                consultations::whole_concept,
+                consultations::comment_opens_at,
+                consultations::comment_closes_at,
+                consultations::moderation,
+            ))
+            .first(conn)
+            .optional()?;
+    let (whole_concept, opens, closes, moderation) = row.ok_or_else(no_such_consultation)?;
+    Ok(Round {
+        id,
+        whole_concept,
+        commenting: opens.zip(closes),
+        moderation: Moderation::from_stored(&moderation).unwrap_or(Moderation::Pre),
+    })
 }
 
 /// 409 `phase_closed` outside the consultation's commenting window.
-fn commenting_open(c: &Consultation, now: NaiveDateTime) -> ApiResult<()> {
-    if c.commenting.is_some_and(|w| w.is_open(now.and_utc())) {
-        Ok(())
-    } else {
-        Err(problems::PHASE_CLOSED.with_detail(
+fn commenting_open(c: &Round, now: NaiveDateTime) -> ApiResult<()> {
+    match c.commenting {
+        Some((opens, closes)) if opens <= now && now < closes => Ok(()),
+        _ => Err(problems::PHASE_CLOSED.with_detail(
             "The consultation takes comments and proposals only during its commenting window.",
-        ))
+        )),
     }
 }
 
@@ -73,8 +92,9 @@ fn not_in_scope(field: &str) -> ApiError {
     e
 }
 
-/// Checks that a field of action (current, not retired) is in the consultation's scope.
-fn field_in_scope(conn: &mut DbConnection, c: &Consultation, id: i64, name: &str) -> ApiResult<()> {
+/// Checks that a field of action (current, not retired) is in the consultation's scope: one
+/// statement (two when the scope is a list).
+fn field_in_scope(conn: &mut DbConnection, c: &Round, id: i64, name: &str) -> ApiResult<()> {
     let retired: Option<Option<NaiveDateTime>> = fields::table
         .find(id)
         .select(fields::retired_at)
@@ -85,27 +105,42 @@ fn field_in_scope(conn: &mut DbConnection, c: &Consultation, id: i64, name: &str
             "There is no field of action with this id.",
         )),
         Some(Some(_)) => Err(not_in_scope(name)),
-        Some(None) if c.scope.whole_concept || c.scope.field_ids.contains(&id) => Ok(()),
+        Some(None) if c.whole_concept || listed_field(conn, c.id, id)? => Ok(()),
         Some(None) => Err(not_in_scope(name)),
     }
 }
 
-fn measure_in_scope(conn: &mut DbConnection, c: &Consultation, id: i64) -> ApiResult<()> {
+fn listed_field(conn: &mut DbConnection, consultation: i64, field: i64) -> ApiResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        consultation_fields::table
+            .filter(consultation_fields::consultation_id.eq(consultation))
+            .filter(consultation_fields::field_id.eq(field)),
+    ))
+    .get_result(conn)?)
+}
+
+fn measure_in_scope(conn: &mut DbConnection, c: &Round, id: i64) -> ApiResult<()> {
     let found: Option<(i64, Option<NaiveDateTime>)> = measures::table
         .find(id)
         .select((measures::field_id, measures::retired_at))
         .first(conn)
         .optional()?;
+    let in_scope = |conn: &mut DbConnection, field: i64| -> ApiResult<bool> {
+        if c.whole_concept {
+            return Ok(true);
+        }
+        let listed: bool = diesel::select(diesel::dsl::exists(
+            consultation_measures::table
+                .filter(consultation_measures::consultation_id.eq(c.id))
+                .filter(consultation_measures::measure_id.eq(id)),
+        ))
+        .get_result(conn)?;
+        Ok(listed || listed_field(conn, c.id, field)?)
+    };
     match found {
         None => Err(ApiError::not_found("There is no measure with this id.")),
         Some((_, Some(_))) => Err(not_in_scope("target_id")),
-        Some((field, None))
-            if c.scope.whole_concept
-                || c.scope.measure_ids.contains(&id)
-                || c.scope.field_ids.contains(&field) =>
-        {
-            Ok(())
-        }
+        Some((field, None)) if in_scope(conn, field)? => Ok(()),
         Some(_) => Err(not_in_scope("target_id")),
     }
 }
@@ -114,19 +149,38 @@ fn author_of(
     conn: &mut DbConnection,
     user: &Verified,
     as_organisation: Option<i64>,
-) -> ApiResult<(Option<i64>, AuthorGroup)> {
+) -> ApiResult<(Option<OrganisationAuthor>, AuthorGroup)> {
     Ok(
         match Author::resolve(conn, user, as_organisation, Capability::Act)? {
             Author::Person { .. } => (None, AuthorGroup::Citizen),
             Author::Organisation(org) => (
-                Some(org.organisation_id),
+                Some(OrganisationAuthor {
+                    id: org.organisation_id,
+                    name: org.name,
+                    kind: org.kind,
+                }),
                 AuthorGroup::of_organisation(org.kind),
             ),
         },
     )
 }
 
-fn initial_state(c: &Consultation) -> Stored {
+/// A new contribution as its author sees it, without reading it back.
+fn fresh(
+    row: &Row,
+    user: &Verified,
+    organisation: Option<OrganisationAuthor>,
+) -> (Contribution, String) {
+    let decorations = store::Decorations::of_author(
+        viewer(Some(&user.0)),
+        user.0.id(),
+        user.0.user.display_name.clone(),
+        organisation,
+    );
+    (decorations.view(row), row.etag())
+}
+
+fn initial_state(c: &Round) -> Stored {
     match c.moderation {
         Moderation::Pre => Stored::Pending,
         Moderation::Post => Stored::Visible,
@@ -173,7 +227,7 @@ pub fn comment(
     consultation_id: i64,
     new: ApiResult<NewComment>,
 ) -> ApiResult<(Contribution, String)> {
-    let c = consultation(conn, consultation_id, now)?;
+    let c = consultation(conn, consultation_id)?;
     let new = new?;
     new.validate()?;
     commenting_open(&c, now)?;
@@ -195,8 +249,9 @@ pub fn comment(
             }
         }
     }
-    let (organisation_id, group) = author_of(conn, user, new.as_organisation)?;
-    let id = store::insert(
+    let (organisation, group) = author_of(conn, user, new.as_organisation)?;
+    let organisation_id = organisation.as_ref().map(|o| o.id);
+    let row = store::insert(
         conn,
         now,
         &NewRow {
@@ -220,10 +275,10 @@ pub fn comment(
         now,
         user.0.id(),
         "comment.created",
-        id,
+        row.id,
         serde_json::json!({"consultation": c.id, "organisation": organisation_id}),
     )?;
-    as_seen_by(conn, id, Some(&user.0))
+    Ok(fresh(&row, user, organisation))
 }
 
 /// A reply to comment `parent_id`, on the same target, one level deeper.
@@ -242,7 +297,7 @@ pub fn reply(
     if parent.kind() != ContributionKind::Comment {
         return Err(ApiError::not_found("Replies answer comments; comment on a proposal with `POST /consultations/{id}/comments` and `target_type` `proposal`."));
     }
-    let c = consultation(conn, parent.consultation_id, now)?;
+    let c = consultation(conn, parent.consultation_id)?;
     commenting_open(&c, now)?;
     if !parent.is_public() {
         return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
@@ -250,9 +305,10 @@ pub fn reply(
     if parent.depth >= MAX_DEPTH {
         return Err(problems::THREAD_TOO_DEEP.problem());
     }
-    let (organisation_id, group) = author_of(conn, user, new.as_organisation)?;
+    let (organisation, group) = author_of(conn, user, new.as_organisation)?;
+    let organisation_id = organisation.as_ref().map(|o| o.id);
     let state = initial_state(&c);
-    let id = store::insert(
+    let row = store::insert(
         conn,
         now,
         &NewRow {
@@ -279,10 +335,10 @@ pub fn reply(
         now,
         user.0.id(),
         "comment.created",
-        id,
+        row.id,
         serde_json::json!({"consultation": c.id, "parent": parent.id, "organisation": organisation_id}),
     )?;
-    as_seen_by(conn, id, Some(&user.0))
+    Ok(fresh(&row, user, organisation))
 }
 
 /// A proposal of a new measure for a field of action of the consultation.
@@ -293,13 +349,14 @@ pub fn propose(
     consultation_id: i64,
     new: ApiResult<NewProposal>,
 ) -> ApiResult<(Contribution, String)> {
-    let c = consultation(conn, consultation_id, now)?;
+    let c = consultation(conn, consultation_id)?;
     let new = new?;
     new.validate()?;
     commenting_open(&c, now)?;
     field_in_scope(conn, &c, new.field_id, "field_id")?;
-    let (organisation_id, group) = author_of(conn, user, new.as_organisation)?;
-    let id = store::insert(
+    let (organisation, group) = author_of(conn, user, new.as_organisation)?;
+    let organisation_id = organisation.as_ref().map(|o| o.id);
+    let row = store::insert(
         conn,
         now,
         &NewRow {
@@ -323,10 +380,10 @@ pub fn propose(
         now,
         user.0.id(),
         "proposal.created",
-        id,
+        row.id,
         serde_json::json!({"consultation": c.id, "organisation": organisation_id}),
     )?;
-    as_seen_by(conn, id, Some(&user.0))
+    Ok(fresh(&row, user, organisation))
 }
 
 /// The author's contribution, locked, for a change: 404 if the caller may not see it, 403
@@ -455,7 +512,7 @@ pub fn support(
 ) -> ApiResult<SupportState> {
     let row = public(conn, viewer(Some(user)), id)?;
     if on {
-        let c = consultation(conn, row.consultation_id, now)?;
+        let c = consultation(conn, row.consultation_id)?;
         commenting_open(&c, now)?;
         store::support(conn, now, id, user.id())?;
     } else {

@@ -159,7 +159,7 @@ pub async fn list_comments(
     let (now, viewer) = (now.naive(), viewer(user.as_ref()));
     cached(&req, &cache, viewer, move || async move {
         db.run(move |conn| {
-            domain::consultation(conn, listing.consultation_id.unwrap_or_default(), now)?;
+            domain::consultation(conn, listing.consultation_id.unwrap_or_default())?;
             domain::list(conn, now, viewer, &listing, &page)
         })
         .await
@@ -183,14 +183,13 @@ pub async fn list_comments(
 )]
 #[get("/consultations/{id}/comment-counts")]
 pub async fn comment_counts(
-    now: Now,
     req: HttpRequest,
     cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     filter: web::Query<CountFilter>,
 ) -> ApiResult<HttpResponse> {
-    let (now, id) = (now.naive(), id.into_inner());
+    let id = id.into_inner();
     let (target_type, target_id) = (filter.target_type, filter.target_id);
     let anonymous = Viewer {
         user: None,
@@ -198,7 +197,7 @@ pub async fn comment_counts(
     };
     cached(&req, &cache, anonymous, move || async move {
         db.run(move |conn| {
-            domain::consultation(conn, id, now)?;
+            domain::consultation(conn, id)?;
             Ok::<_, ApiError>(store::counts(conn, id, target_type, target_id)?)
         })
         .await
@@ -280,7 +279,7 @@ pub async fn list_proposals(
     let (now, viewer) = (now.naive(), viewer(user.as_ref()));
     cached(&req, &cache, viewer, move || async move {
         db.run(move |conn| {
-            domain::consultation(conn, listing.consultation_id.unwrap_or_default(), now)?;
+            domain::consultation(conn, listing.consultation_id.unwrap_or_default())?;
             domain::list(conn, now, viewer, &listing, &page)
         })
         .await

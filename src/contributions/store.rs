@@ -108,7 +108,8 @@ pub struct NewRow<'a> {
     pub state: Stored,
 }
 
-pub fn insert(conn: &mut DbConnection, now: NaiveDateTime, new: &NewRow) -> QueryResult<i64> {
+/// Inserts a contribution and answers it as stored, in one statement.
+pub fn insert(conn: &mut DbConnection, now: NaiveDateTime, new: &NewRow) -> QueryResult<Row> {
     let values = (
         contributions::kind.eq(new.kind.as_str()),
         contributions::consultation_id.eq(new.consultation_id),
@@ -128,7 +129,7 @@ pub fn insert(conn: &mut DbConnection, now: NaiveDateTime, new: &NewRow) -> Quer
     );
     db_run!(conn, |c| diesel::insert_into(contributions::table)
         .values(values)
-        .returning(contributions::id)
+        .returning(Row::as_returning())
         .get_result(c))
 }
 
@@ -781,6 +782,22 @@ pub fn decorations(
 }
 
 impl Decorations {
+    /// What a page of one new contribution by `viewer` needs, known without a query: its
+    /// author is the viewer, it has no supports yet.
+    pub fn of_author(
+        viewer: Viewer,
+        author_id: i64,
+        display_name: String,
+        organisation: Option<OrganisationAuthor>,
+    ) -> Self {
+        Self {
+            people: HashMap::from([(author_id, (display_name, false))]),
+            organisations: organisation.map(|o| (o.id, o)).into_iter().collect(),
+            supported: HashSet::new(),
+            viewer,
+        }
+    }
+
     /// The author of `row` as shown to everybody.
     pub fn author(&self, row: &Row) -> Author {
         let (name, deleted) = self

@@ -549,7 +549,8 @@ pub fn flag(
     if row.is_deleted() {
         return Err(problems::CONTRIBUTION_DELETED.problem());
     }
-    if !matches!(row.stored(), Stored::Visible | Stored::Hidden) {
+    // Only what the public can read is reported: a hidden item waits for (or had) a decision.
+    if row.stored() != Stored::Visible {
         return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
     }
     let open = store::flag(
@@ -561,7 +562,7 @@ pub fn flag(
         submission.note.as_deref(),
     )?
     .ok_or_else(|| problems::ALREADY_FLAGGED.problem())?;
-    if open >= FLAGS_TO_HIDE && row.stored() == Stored::Visible {
+    if open >= FLAGS_TO_HIDE {
         store::hide_by_flags(conn, now, id)?;
         audit::record(
             conn,

@@ -517,7 +517,7 @@ pub async fn withdraw_support(
         (status = 201, description = "Reported", body = FlagReceipt),
         (status = 400, description = "Invalid body (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No contribution with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Reported by the caller already (`already_flagged`), deleted (`contribution_deleted`) or not published (`not_open_for_reactions`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Reported by the caller already (`already_flagged`), deleted (`contribution_deleted`), or not published or hidden (`not_open_for_reactions`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/contributions/{id}/flags")]

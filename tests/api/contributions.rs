@@ -320,6 +320,8 @@ both_backends! {
         let r = call(&app, Method::GET, &format!("/api/v1/contributions/{id}"), None, None).await;
         assert_eq!((r.body["status"].as_str(), r.body["body"].is_null()), (Some("hidden_pending_review"), true), "{}", r.text);
         call(&app, Method::PUT, &support, Some(&fans[3].token), None).await.assert_problem(409, "not_open_for_reactions");
+        call(&app, Method::POST, &flags, Some(&fans[3].token), Some(json!({"reason": "spam"}))).await
+            .assert_problem(409, "not_open_for_reactions");
 
         // The queue shows it with its reports; a moderator restores it (approve dismisses them).
         let q = call(&app, Method::GET, "/api/v1/moderation/contributions?kind=flagged", Some(&moderator.token), None).await;

@@ -219,6 +219,65 @@ fn record(
     Ok(())
 }
 
+/// What a new contribution says and where it goes; [`contribute`] adds who wrote it.
+struct Draft<'a> {
+    kind: ContributionKind,
+    target_type: TargetType,
+    target_id: i64,
+    /// The comment replied to.
+    parent: Option<&'a Row>,
+    title: Option<&'a str>,
+    body: &'a str,
+    rationale: Option<&'a str>,
+    as_organisation: Option<i64>,
+}
+
+/// Writes a contribution of `user` (for themselves or for an organisation) in consultation
+/// `c`, checked for its window and scope by the caller: `pending` in pre-moderation, visible at
+/// once otherwise (a visible reply counts under its parent), with its audit entry.
+fn contribute(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    user: &Verified,
+    c: &Round,
+    draft: Draft,
+) -> ApiResult<(Contribution, String)> {
+    let (organisation, group) = author_of(conn, user, draft.as_organisation)?;
+    let organisation_id = organisation.as_ref().map(|o| o.id);
+    let state = initial_state(c);
+    let row = store::insert(
+        conn,
+        now,
+        &NewRow {
+            kind: draft.kind,
+            consultation_id: c.id,
+            target_type: draft.target_type,
+            target_id: draft.target_id,
+            parent_id: draft.parent.map(|p| p.id),
+            depth: draft.parent.map_or(0, |p| p.depth + 1),
+            author_id: user.0.id(),
+            organisation_id,
+            author_group: group,
+            title: draft.title,
+            body: draft.body,
+            rationale: draft.rationale,
+            state,
+        },
+    )?;
+    if let (Some(parent), Stored::Visible) = (draft.parent, state) {
+        store::count_reply(conn, parent.id)?;
+    }
+    record(
+        conn,
+        now,
+        user.0.id(),
+        &format!("{}.created", draft.kind.as_str()),
+        row.id,
+        serde_json::json!({"consultation": c.id, "parent": draft.parent.map(|p| p.id), "organisation": organisation_id}),
+    )?;
+    Ok(fresh(&row, user, organisation))
+}
+
 /// A new comment on a field, a measure or a proposal of consultation `consultation_id`.
 pub fn comment(
     conn: &mut DbConnection,
@@ -249,36 +308,17 @@ pub fn comment(
             }
         }
     }
-    let (organisation, group) = author_of(conn, user, new.as_organisation)?;
-    let organisation_id = organisation.as_ref().map(|o| o.id);
-    let row = store::insert(
-        conn,
-        now,
-        &NewRow {
-            kind: ContributionKind::Comment,
-            consultation_id: c.id,
-            target_type: new.target_type,
-            target_id: new.target_id,
-            parent_id: None,
-            depth: 0,
-            author_id: user.0.id(),
-            organisation_id,
-            author_group: group,
-            title: None,
-            body: &new.body,
-            rationale: None,
-            state: initial_state(&c),
-        },
-    )?;
-    record(
-        conn,
-        now,
-        user.0.id(),
-        "comment.created",
-        row.id,
-        serde_json::json!({"consultation": c.id, "organisation": organisation_id}),
-    )?;
-    Ok(fresh(&row, user, organisation))
+    let draft = Draft {
+        kind: ContributionKind::Comment,
+        target_type: new.target_type,
+        target_id: new.target_id,
+        parent: None,
+        title: None,
+        body: &new.body,
+        rationale: None,
+        as_organisation: new.as_organisation,
+    };
+    contribute(conn, now, user, &c, draft)
 }
 
 /// A reply to comment `parent_id`, on the same target, one level deeper.
@@ -305,40 +345,17 @@ pub fn reply(
     if parent.depth >= MAX_DEPTH {
         return Err(problems::THREAD_TOO_DEEP.problem());
     }
-    let (organisation, group) = author_of(conn, user, new.as_organisation)?;
-    let organisation_id = organisation.as_ref().map(|o| o.id);
-    let state = initial_state(&c);
-    let row = store::insert(
-        conn,
-        now,
-        &NewRow {
-            kind: ContributionKind::Comment,
-            consultation_id: c.id,
-            target_type: TargetType::from_stored(&parent.target_type).unwrap_or(TargetType::Field),
-            target_id: parent.target_id,
-            parent_id: Some(parent.id),
-            depth: parent.depth + 1,
-            author_id: user.0.id(),
-            organisation_id,
-            author_group: group,
-            title: None,
-            body: &new.body,
-            rationale: None,
-            state,
-        },
-    )?;
-    if state == Stored::Visible {
-        store::count_reply(conn, parent.id)?;
-    }
-    record(
-        conn,
-        now,
-        user.0.id(),
-        "comment.created",
-        row.id,
-        serde_json::json!({"consultation": c.id, "parent": parent.id, "organisation": organisation_id}),
-    )?;
-    Ok(fresh(&row, user, organisation))
+    let draft = Draft {
+        kind: ContributionKind::Comment,
+        target_type: TargetType::from_stored(&parent.target_type).unwrap_or(TargetType::Field),
+        target_id: parent.target_id,
+        parent: Some(&parent),
+        title: None,
+        body: &new.body,
+        rationale: None,
+        as_organisation: new.as_organisation,
+    };
+    contribute(conn, now, user, &c, draft)
 }
 
 /// A proposal of a new measure for a field of action of the consultation.
@@ -354,36 +371,17 @@ pub fn propose(
     new.validate()?;
     commenting_open(&c, now)?;
     field_in_scope(conn, &c, new.field_id, "field_id")?;
-    let (organisation, group) = author_of(conn, user, new.as_organisation)?;
-    let organisation_id = organisation.as_ref().map(|o| o.id);
-    let row = store::insert(
-        conn,
-        now,
-        &NewRow {
-            kind: ContributionKind::Proposal,
-            consultation_id: c.id,
-            target_type: TargetType::Field,
-            target_id: new.field_id,
-            parent_id: None,
-            depth: 0,
-            author_id: user.0.id(),
-            organisation_id,
-            author_group: group,
-            title: Some(&new.title),
-            body: &new.body,
-            rationale: Some(&new.rationale),
-            state: initial_state(&c),
-        },
-    )?;
-    record(
-        conn,
-        now,
-        user.0.id(),
-        "proposal.created",
-        row.id,
-        serde_json::json!({"consultation": c.id, "organisation": organisation_id}),
-    )?;
-    Ok(fresh(&row, user, organisation))
+    let draft = Draft {
+        kind: ContributionKind::Proposal,
+        target_type: TargetType::Field,
+        target_id: new.field_id,
+        parent: None,
+        title: Some(&new.title),
+        body: &new.body,
+        rationale: Some(&new.rationale),
+        as_organisation: new.as_organisation,
+    };
+    contribute(conn, now, user, &c, draft)
 }
 
 /// The author's contribution, locked, for a change: 404 if the caller may not see it, 403

@@ -122,6 +122,15 @@ pub async fn queue_counts(
     Ok(web::Json(counts))
 }
 
+/// The answer to a moderator's change: the item with its new entity tag — after this node's
+/// cache is cleared, so that once a moderator is told, the node serves the new state.
+fn changed(cache: &super::PageCache, item: ModerationItem) -> HttpResponse {
+    cache.0.clear();
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, item.etag.clone()))
+        .json(item)
+}
+
 /// One contribution as moderators see it — whether or not it is in the queue — with its
 /// `ETag`.
 #[utoipa::path(
@@ -209,11 +218,7 @@ pub async fn decide(
     let item = db
         .write(move |conn| domain::decide(conn, now, &staff.0, id, &if_match, &submission))
         .await?;
-    // Before the answer: once a moderator is told, this node serves the new state.
-    cache.0.clear();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, item.etag.clone()))
-        .json(item))
+    Ok(changed(&cache, item))
 }
 
 /// Answer a proposal publicly, with the `etag` of what was reviewed as `If-Match`:
@@ -249,9 +254,5 @@ pub async fn answer_proposal(
             domain::answer(conn, now, &staff.0, id, &if_match, &submission)
         })
         .await?;
-    // Before the answer: once a moderator is told, this node serves the new state.
-    cache.0.clear();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, item.etag.clone()))
-        .json(item))
+    Ok(changed(&cache, item))
 }

@@ -1010,7 +1010,9 @@ pub fn queue_count(
     item_kind: Option<ContributionKind>,
 ) -> QueryResult<i64> {
     let mut q = in_queue(
-        contributions::table.select(contributions::id).into_boxed(),
+        contributions::table
+            .select(diesel::dsl::count_star())
+            .into_boxed(),
         kind,
     );
     if let Some(c) = consultation {
@@ -1019,8 +1021,7 @@ pub fn queue_count(
     if let Some(k) = item_kind {
         q = q.filter(contributions::kind.eq(k.as_str()));
     }
-    let ids: Vec<i64> = q.load(conn)?;
-    Ok(ids.len() as i64)
+    q.get_result(conn)
 }
 
 /// Records a moderation decision for the public log (and the moderator for the record).

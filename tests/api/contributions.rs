@@ -379,6 +379,8 @@ both_backends! {
 
         let q = call(&app, Method::GET, &format!("/api/v1/moderation/contributions?kind=pending&consultation_id={c}"), Some(&moderator.token), None).await;
         assert_eq!(q.body["items"][0]["queue"], "pending", "{}", q.text);
+        let counts = call(&app, Method::GET, &format!("/api/v1/moderation/contributions/counts?consultation_id={c}"), Some(&moderator.token), None).await;
+        assert_eq!((counts.body["pending"].as_i64(), counts.body["flagged"].as_i64(), counts.body["unanswered"].as_i64()), (Some(1), Some(0), Some(0)), "{}", counts.text);
         let etag = q.body["items"][0]["etag"].as_str().unwrap().to_owned();
         let decide = format!("/api/v1/moderation/contributions/{id}/decisions");
         call_if(&app, Method::POST, &decide, &moderator.token, &etag, Some(json!({"decision": "reject"}))).await
@@ -424,6 +426,8 @@ both_backends! {
         assert_eq!(list.body["items"][0]["id"], id, "{}", list.text);
 
         let q = call(&app, Method::GET, "/api/v1/moderation/contributions?kind=unanswered", Some(&moderator.token), None).await;
+        let counts = call(&app, Method::GET, "/api/v1/moderation/contributions/counts?item_kind=proposal", Some(&moderator.token), None).await;
+        assert_eq!(counts.body["unanswered"], 1, "{}", counts.text);
         let etag = q.body["items"][0]["etag"].as_str().unwrap().to_owned();
         let answer = format!("/api/v1/moderation/proposals/{id}/answer");
         call_if(&app, Method::POST, &answer, &moderator.token, &etag, Some(json!({"status": "rejected", "explanation": "Nein.", "measure_id": measure}))).await

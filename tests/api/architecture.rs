@@ -464,3 +464,58 @@ fn responses_are_checked_against_the_contract() {
         "an undocumented status is caught"
     );
 }
+
+/// Every type the OpenAPI document names has a name of its own: utoipa keeps one schema per
+/// name and silently drops the other, so two `Decision`s would leave one of them documented
+/// with the other's shape.
+#[test]
+fn every_schema_name_is_used_once() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut clashes = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        for (n, line) in lines.iter().enumerate() {
+            // `#[derive(…ToSchema…)]` before `pub struct|enum Name`, or `stored_enum! { Name {`.
+            let name = if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                lines[n + 1..]
+                    .iter()
+                    .find(|l| l.starts_with("pub struct ") || l.starts_with("pub enum "))
+                    .and_then(|l| l.split_whitespace().nth(2))
+            } else if line.contains("stored_enum! {") && !line.starts_with("macro_rules!") {
+                lines[n + 1..]
+                    .iter()
+                    .find(|l| !l.starts_with("///") && !l.starts_with("#["))
+                    .and_then(|l| l.split_whitespace().next())
+            } else {
+                None
+            };
+            let Some(name) = name else { continue };
+            let name: String = name
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let place = format!("{}:{}", file.display(), n + 1);
+            if let Some(first) = seen.insert(name.clone(), place.clone()) {
+                clashes.push(format!("{name}: {first} and {place}"));
+            }
+        }
+    }
+    for known in [
+        "ModerationDecision",
+        "OrganisationKind",
+        "Decision",
+        "Contribution",
+    ] {
+        assert!(
+            seen.contains_key(known),
+            "the scan finds {known} (derived and stored enums): {seen:?}"
+        );
+    }
+    assert!(clashes.is_empty(), "schema names used twice: {clashes:?}");
+}

@@ -593,7 +593,7 @@ pub fn moderation_item(
     Ok(rows
         .into_iter()
         .map(|row| ModerationItem {
-            queue: store::queue_kind(&row).unwrap_or(super::model::QueueKind::Flagged),
+            queue: store::queue_kind(&row),
             contribution: decorations.view(&row),
             title: row.title.clone(),
             body: row.body.clone(),
@@ -785,8 +785,9 @@ pub fn answer(
 
 // ------------------------------------------------------------------ reads
 
-/// One page of a listing as `viewer` sees it: a fixed number of statements whatever the page
-/// size (the page, then authors, organisations and the viewer's supports for all its rows).
+/// One page of a listing as `viewer` sees it (404 when its consultation or parent comment is
+/// not there for them): a fixed number of statements whatever the page size (the anchor, the
+/// page, then authors, organisations and the viewer's supports for all its rows).
 pub fn list(
     conn: &mut DbConnection,
     now: NaiveDateTime,
@@ -801,6 +802,14 @@ pub fn list(
             "invalid_cursor",
             "belongs to another order; keep `sort` while paging",
         ));
+    }
+    // What the listing hangs from must exist for the viewer: 404 otherwise.
+    if let Some(parent) = listing.parent_id {
+        store::find(conn, parent)?
+            .filter(|p| viewer.sees(p))
+            .ok_or_else(no_such_contribution)?;
+    } else if let Some(c) = listing.consultation_id {
+        consultation(conn, c)?;
     }
     let (rows, next) = store::page(conn, now, listing, viewer, page.limit, page.after)?;
     let decorations = store::decorations(conn, &rows, viewer)?;

@@ -463,8 +463,8 @@ pub struct FlagCount {
 /// A contribution as moderators see it: always with its text and its author.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ModerationItem {
-    /// Why it is in the queue.
-    pub queue: QueueKind,
+    /// Why it is in the queue; `null` when it is not (e.g. a published comment read by id).
+    pub queue: Option<QueueKind>,
     pub contribution: Contribution,
     /// The text even of placeholders (moderators only).
     pub title: Option<String>,

@@ -61,24 +61,25 @@ pub async fn contribution_queue(
                 page.limit,
                 page.after.map(|c| c.id),
             )?;
-            let more = rows.len() as i64 > page.limit;
-            let mut items = domain::moderation_item(conn, rows, viewer)?;
-            items.truncate(page.limit as usize);
+            let rows = page.finish(
+                rows,
+                |r| Cursor {
+                    key: r.id,
+                    id: r.id,
+                },
+                |r| r,
+            );
+            let mut items = domain::moderation_item(conn, rows.items, viewer)?;
             if let Some(kind) = filter.kind {
+                // Shown under the kind asked for (a pending item may be reported too).
                 for item in &mut items {
-                    item.queue = kind;
+                    item.queue = Some(kind);
                 }
             }
-            let next_cursor = more
-                .then(|| {
-                    items.last().map(|i| Cursor {
-                        key: i.contribution.id,
-                        id: i.contribution.id,
-                    })
-                })
-                .flatten()
-                .map(|c| crate::http::pagination::PageCursor::encode(&c));
-            Ok(Page { items, next_cursor })
+            Ok(Page {
+                items,
+                next_cursor: rows.next_cursor,
+            })
         })
         .await?;
     Ok(web::Json(items))

@@ -63,6 +63,45 @@ where
     }
 }
 
+/// A new contribution by `user`, written by `write`: limited per account, in one transaction,
+/// and this node's cache cleared before the 201 answers.
+async fn create<F>(
+    auth: &Auth,
+    cache: &PageCache,
+    db: &Db,
+    user: Verified,
+    write: F,
+) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &Verified) -> ApiResult<(Contribution, String)>
+        + Send
+        + 'static,
+{
+    auth.limits.write(user.0.id())?;
+    let made = db.write(move |conn| write(conn, &user)).await?;
+    cache.0.clear();
+    Ok(created(made))
+}
+
+/// One page of `listing` as `user` sees it, through the node's cache for anonymous callers.
+async fn listed(
+    req: &HttpRequest,
+    cache: &PageCache,
+    db: web::Data<Db>,
+    now: Now,
+    user: Option<CurrentUser>,
+    listing: Listing,
+    page: &PageParams,
+) -> ApiResult<HttpResponse> {
+    let page = page.validate_as::<SortCursor>()?;
+    let (now, viewer) = (now.naive(), viewer(user.as_ref()));
+    cached(req, cache, viewer, move || async move {
+        db.run(move |conn| domain::list(conn, now, viewer, &listing, &page))
+            .await
+    })
+    .await
+}
+
 fn answer(
     mut res: actix_web::HttpResponseBuilder,
     (item, etag): (Contribution, String),
@@ -107,13 +146,11 @@ pub async fn create_comment(
     id: web::Path<i64>,
     body: Body<NewComment>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
     let (now, id, new) = (now.naive(), id.into_inner(), body.into_inner());
-    let made = db
-        .write(move |conn| domain::comment(conn, now, &user, id, new))
-        .await?;
-    cache.0.clear();
-    Ok(created(made))
+    create(&auth, &cache, &db, user, move |conn, user| {
+        domain::comment(conn, now, user, id, new)
+    })
+    .await
 }
 
 /// The consultation's comments at the top of their threads, with their reply counts: those of
@@ -145,7 +182,6 @@ pub async fn list_comments(
     filter: web::Query<CommentFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = page.validate_as::<SortCursor>()?;
     let filter = filter.into_inner();
     let listing = Listing {
         consultation_id: Some(id.into_inner()),
@@ -156,15 +192,7 @@ pub async fn list_comments(
         author_group: filter.author_group,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
-    let (now, viewer) = (now.naive(), viewer(user.as_ref()));
-    cached(&req, &cache, viewer, move || async move {
-        db.run(move |conn| {
-            domain::consultation(conn, listing.consultation_id.unwrap_or_default())?;
-            domain::list(conn, now, viewer, &listing, &page)
-        })
-        .await
-    })
-    .await
+    listed(&req, &cache, db, now, user, listing, &page).await
 }
 
 /// Counts of published comments per target of the consultation, in all and per author group
@@ -231,13 +259,11 @@ pub async fn create_proposal(
     id: web::Path<i64>,
     body: Body<NewProposal>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
     let (now, id, new) = (now.naive(), id.into_inner(), body.into_inner());
-    let made = db
-        .write(move |conn| domain::propose(conn, now, &user, id, new))
-        .await?;
-    cache.0.clear();
-    Ok(created(made))
+    create(&auth, &cache, &db, user, move |conn, user| {
+        domain::propose(conn, now, user, id, new)
+    })
+    .await
 }
 
 /// The consultation's proposals, optionally for one field of action and of one author group,
@@ -266,7 +292,6 @@ pub async fn list_proposals(
     filter: web::Query<ProposalFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = page.validate_as::<SortCursor>()?;
     let listing = Listing {
         consultation_id: Some(id.into_inner()),
         kind: ContributionKind::Proposal,
@@ -276,15 +301,7 @@ pub async fn list_proposals(
         author_group: filter.author_group,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
-    let (now, viewer) = (now.naive(), viewer(user.as_ref()));
-    cached(&req, &cache, viewer, move || async move {
-        db.run(move |conn| {
-            domain::consultation(conn, listing.consultation_id.unwrap_or_default())?;
-            domain::list(conn, now, viewer, &listing, &page)
-        })
-        .await
-    })
-    .await
+    listed(&req, &cache, db, now, user, listing, &page).await
 }
 
 /// One comment or proposal as the caller may see it, with its `ETag` (for the author's
@@ -335,7 +352,6 @@ pub async fn list_replies(
     filter: web::Query<ReplyFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    let page = page.validate_as::<SortCursor>()?;
     let listing = Listing {
         consultation_id: None,
         kind: ContributionKind::Comment,
@@ -345,15 +361,7 @@ pub async fn list_replies(
         author_group: None,
         sort: filter.sort.unwrap_or(Sort::Oldest),
     };
-    let (now, viewer) = (now.naive(), viewer(user.as_ref()));
-    cached(&req, &cache, viewer, move || async move {
-        db.run(move |conn| {
-            domain::one(conn, viewer, listing.parent_id.unwrap_or_default())?;
-            domain::list(conn, now, viewer, &listing, &page)
-        })
-        .await
-    })
-    .await
+    listed(&req, &cache, db, now, user, listing, &page).await
 }
 
 /// Reply to a published comment (threads go four levels deep: a reply to a reply at depth 3
@@ -381,13 +389,11 @@ pub async fn create_reply(
     id: web::Path<i64>,
     body: Body<NewReply>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
     let (now, id, new) = (now.naive(), id.into_inner(), body.into_inner());
-    let made = db
-        .write(move |conn| domain::reply(conn, now, &user, id, new))
-        .await?;
-    cache.0.clear();
-    Ok(created(made))
+    create(&auth, &cache, &db, user, move |conn, user| {
+        domain::reply(conn, now, user, id, new)
+    })
+    .await
 }
 
 /// Change one's own contribution within 60 minutes of writing it, with its `ETag` as

@@ -227,11 +227,11 @@ pub struct ConsultationChanges {
     pub scope: Option<Scope>,
     /// A new commenting window; `null` is refused (a window is not removed).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Window>)]
+    #[schema(value_type = Window, required = false)]
     pub commenting: Option<Option<Window>>,
     /// A new voting window; `null` is refused.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Window>)]
+    #[schema(value_type = Window, required = false)]
     pub voting: Option<Option<Window>>,
     pub moderation: Option<Moderation>,
     #[validate(nested)]

@@ -89,13 +89,65 @@ impl FromRequest for CurrentUser {
                 return Err(ApiError::internal("authentication is not configured"));
             };
             let token = token.ok_or_else(|| crate::error::codes::UNAUTHORIZED.problem())?;
-            let (user_id, session_id) = auth.tokens.verify(&token).ok_or_else(session_ended)?;
-            let user = db
-                .run(move |conn| store::session_user(conn, now, session_id, user_id))
-                .await?
-                .ok_or_else(session_ended)?;
-            Ok(CurrentUser { user, session_id })
+            let session = Session::of(&auth, &token, now)?;
+            db.run(move |conn| session.user(conn)).await
         })
+    }
+}
+
+/// A well-signed access token whose session is yet to be checked: for a handler that checks
+/// it in the same trip to the database as its own work ([`Session::user`] first, always).
+#[derive(Debug, Clone, Copy)]
+pub struct Session {
+    user_id: i64,
+    session_id: i64,
+    now: chrono::NaiveDateTime,
+}
+
+impl Session {
+    fn of(auth: &Auth, token: &str, now: chrono::NaiveDateTime) -> Result<Self, ApiError> {
+        let (user_id, session_id) = auth.tokens.verify(token).ok_or_else(session_ended)?;
+        Ok(Self {
+            user_id,
+            session_id,
+            now,
+        })
+    }
+
+    /// The signed-in person, if the session is live and the account neither blocked nor
+    /// deleted (401 otherwise): one indexed query.
+    pub fn user(&self, conn: &mut crate::db::DbConnection) -> Result<CurrentUser, ApiError> {
+        let user = store::session_user(conn, self.now, self.session_id, self.user_id)?
+            .ok_or_else(session_ended)?;
+        Ok(CurrentUser {
+            user,
+            session_id: self.session_id,
+        })
+    }
+}
+
+/// A token, or nobody: [`MaybeUser`] for handlers that check the session themselves. Without
+/// an `Authorization` header the caller is anonymous; a header that does not hold a
+/// well-signed, unexpired token is refused (401).
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeSession(pub Option<Session>);
+
+impl FromRequest for MaybeSession {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready((|| {
+            if !req.headers().contains_key(header::AUTHORIZATION) {
+                return Ok(MaybeSession(None));
+            }
+            let token = bearer(req).ok_or_else(|| crate::error::codes::UNAUTHORIZED.problem())?;
+            let auth = req
+                .app_data::<web::Data<Auth>>()
+                .ok_or_else(|| ApiError::internal("authentication is not configured"))?;
+            let now = crate::clock::Now::of(req).naive();
+            Session::of(auth, &token, now).map(|s| MaybeSession(Some(s)))
+        })())
     }
 }
 

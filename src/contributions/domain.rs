@@ -5,7 +5,7 @@
 use super::model::{
     AnswerSubmission, AuthorGroup, Contribution, ContributionEdit, ContributionKind,
     DecisionSubmission, FlagReceipt, FlagSubmission, ModerationDecision, ModerationItem,
-    NewComment, NewProposal, NewReply, OrganisationAuthor, Reason, Stored, SupportState,
+    NewComment, NewProposal, NewReply, OrganisationAuthor, Reason, Sort, Stored, SupportState,
     TargetType, EDIT_WINDOW_MINUTES, FLAGS_TO_HIDE, MAX_DEPTH,
 };
 use super::problems;
@@ -20,10 +20,12 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::cache::{stale, IfMatch};
+use crate::http::pagination::{Page, PageCursor, PageRequest};
 use crate::mail;
 use crate::organisations::acting::{Author, Capability};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use std::collections::HashSet;
 use validator::Validate;
 
 pub fn no_such_contribution() -> ApiError {
@@ -785,6 +787,29 @@ pub fn answer(
 
 // ------------------------------------------------------------------ reads
 
+/// One page of a listing as `viewer` sees it, with what a signed-in reader's page is built
+/// from when it is the public's page ([`own_share`], [`merged`]).
+pub struct Listed {
+    items: Vec<Contribution>,
+    /// Per item: its author's account (never shown; it says which items are the reader's)
+    /// and its sort key.
+    places: Vec<(i64, i64)>,
+    sort: Sort,
+    /// The moment support counts are compared at: the cursor's, or when this first page was
+    /// read.
+    at: i64,
+    next: Option<store::SortCursor>,
+}
+
+impl Listed {
+    pub fn page(&self) -> Page<Contribution> {
+        Page {
+            items: self.items.clone(),
+            next_cursor: self.next.map(|c| c.encode()),
+        }
+    }
+}
+
 /// One page of a listing as `viewer` sees it (404 when its consultation or parent comment is
 /// not there for them): a fixed number of statements whatever the page size (the anchor, the
 /// page, then authors, organisations and the viewer's supports for all its rows).
@@ -793,9 +818,8 @@ pub fn list(
     now: NaiveDateTime,
     viewer: Viewer,
     listing: &store::Listing,
-    page: &crate::http::pagination::PageRequest<store::SortCursor>,
-) -> ApiResult<crate::http::pagination::Page<Contribution>> {
-    use crate::http::pagination::PageCursor;
+    page: &PageRequest<store::SortCursor>,
+) -> ApiResult<Listed> {
     if page.after.is_some_and(|c| c.sort != listing.sort) {
         return Err(ApiError::invalid_field(
             "cursor",
@@ -812,11 +836,103 @@ pub fn list(
         consultation(conn, c)?;
     }
     let (rows, next) = store::page(conn, now, listing, viewer, page.limit, page.after)?;
-    let decorations = store::decorations(conn, &rows, viewer)?;
-    Ok(crate::http::pagination::Page {
-        items: rows.iter().map(|r| decorations.view(r)).collect(),
-        next_cursor: next.map(|c| c.encode()),
+    let plain: Vec<Row> = rows.iter().map(|(r, _)| r.clone()).collect();
+    let decorations = store::decorations(conn, &plain, viewer)?;
+    Ok(Listed {
+        items: plain.iter().map(|r| decorations.view(r)).collect(),
+        places: rows.iter().map(|(r, key)| (r.author_id, *key)).collect(),
+        sort: listing.sort,
+        at: page
+            .after
+            .map_or(now.and_utc().timestamp_millis(), |c| c.at),
+        next,
     })
+}
+
+/// What a signed-in participant's page adds to the public's: their own contributions that
+/// only they see (pending, rejected) and which of the page's contributions they support.
+pub struct OwnShare {
+    unpublished: Vec<Contribution>,
+    supported: HashSet<i64>,
+}
+
+/// The share of `viewer` (a participant, not staff) in the page of the public that `public` is:
+/// two statements, four when they have unpublished contributions in the listing (with their
+/// authors and organisations).
+pub fn own_share(
+    conn: &mut DbConnection,
+    viewer: Viewer,
+    listing: &store::Listing,
+    page: &PageRequest<store::SortCursor>,
+    public: &Listed,
+) -> ApiResult<OwnShare> {
+    let me = viewer
+        .user
+        .ok_or_else(|| ApiError::internal("an own share without a reader"))?;
+    let rows = store::own_unpublished(conn, listing, me, page.limit + 1, page.after)?;
+    let unpublished = if rows.is_empty() {
+        Vec::new()
+    } else {
+        // Decorated as for anybody (no supports to look up: never published, never
+        // supported), then marked as the reader's.
+        let anybody = Viewer {
+            user: None,
+            staff: false,
+        };
+        let decorations = store::decorations(conn, &rows, anybody)?;
+        rows.iter()
+            .map(|r| Contribution {
+                supported: Some(false),
+                mine: true,
+                ..decorations.view(r)
+            })
+            .collect()
+    };
+    let ids: Vec<i64> = public.items.iter().map(|c| c.id).collect();
+    Ok(OwnShare {
+        unpublished,
+        supported: store::supported_among(conn, me, &ids)?,
+    })
+}
+
+/// The page `me` sees: the public's page and their unpublished contributions in the listing's
+/// order (those have no supports: sort key 0), cut to `limit`, with their support state and
+/// which are theirs. The same page as [`list`] for them gives, as long as both read the same
+/// moment.
+pub fn merged(public: &Listed, own: &OwnShare, me: i64, limit: i64) -> Page<Contribution> {
+    let mut all: Vec<(Contribution, i64)> = public
+        .items
+        .iter()
+        .zip(&public.places)
+        .map(|(item, &(author, key))| {
+            let mut item = item.clone();
+            item.supported = Some(own.supported.contains(&item.id));
+            item.mine = author == me;
+            (item, key)
+        })
+        .chain(own.unpublished.iter().map(|item| (item.clone(), 0)))
+        .collect();
+    match public.sort {
+        Sort::Newest => all.sort_by_key(|(item, _)| std::cmp::Reverse(item.id)),
+        Sort::Oldest => all.sort_by_key(|(item, _)| item.id),
+        Sort::MostSupported => all.sort_by_key(|(item, key)| std::cmp::Reverse((*key, item.id))),
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = public.next.is_some() || all.len() > limit;
+    all.truncate(limit);
+    let next_cursor = all.last().filter(|_| more).map(|(item, key)| {
+        store::SortCursor {
+            sort: public.sort,
+            at: public.at,
+            key: *key,
+            id: item.id,
+        }
+        .encode()
+    });
+    Page {
+        items: all.into_iter().map(|(item, _)| item).collect(),
+        next_cursor,
+    }
 }
 
 /// One contribution as `viewer` sees it, with its entity tag; 404 when they may not.

@@ -9,7 +9,7 @@ use super::model::{
 };
 use super::store::{self, Listing, SortCursor, Viewer};
 use super::PageCache;
-use crate::auth::extract::{CurrentUser, MaybeUser, Verified};
+use crate::auth::extract::{CurrentUser, MaybeSession, MaybeUser, Session, Verified};
 use crate::auth::Auth;
 use crate::clock::Now;
 use crate::db::Db;
@@ -83,24 +83,88 @@ where
     Ok(created(made))
 }
 
-/// One page of `listing` as `user` sees it, through the node's cache for anonymous callers.
+/// One page of `listing` as the caller sees it. Anonymous callers get the public's page from
+/// the node's cache. A participant's page is built from that page and their own share of it
+/// (their unpublished contributions, what they support), cached per reader for as long, so
+/// that a signed-in read costs the session check and nothing more; both are forgotten when
+/// this node changes a contribution. Staff (who see every pending contribution), and readers
+/// of a thread the public cannot see, are answered from the database.
 async fn listed(
     req: &HttpRequest,
     cache: &PageCache,
     db: web::Data<Db>,
     now: Now,
-    user: Option<CurrentUser>,
+    session: Option<Session>,
     listing: Listing,
     page: &PageParams,
 ) -> ApiResult<HttpResponse> {
     let page = page.validate_as::<SortCursor>()?;
-    let (now, viewer) = (now.naive(), viewer(user.as_ref()));
-    cached(req, cache, viewer, move || async move {
-        db.run(move |conn| domain::list(conn, now, viewer, &listing, &page))
-            .await
-    })
-    .await
+    let now = now.naive();
+    let reader = match session {
+        Some(session) => Some(db.run(move |conn| session.user(conn)).await?),
+        None => None,
+    };
+    let viewer = viewer(reader.as_ref());
+    let public = {
+        let db = db.clone();
+        cache.0.entry(req, move || async move {
+            let listed = db
+                .run(move |conn| domain::list(conn, now, ANONYMOUS, &listing, &page))
+                .await?;
+            Ok((listed.page(), listed))
+        })
+    };
+    let Some(me) = viewer.user.filter(|_| !viewer.staff) else {
+        if viewer.user.is_none() {
+            return Ok(cache.0.respond(req, &*public.await?));
+        }
+        let found = db
+            .run(move |conn| domain::list(conn, now, viewer, &listing, &page))
+            .await?;
+        return Ok(HttpResponse::Ok().json(found.page()));
+    };
+    let entry = match public.await {
+        Ok(entry) => entry,
+        // The thread's first comment is the reader's own, still pending.
+        Err(refused) if refused.status == actix_web::http::StatusCode::NOT_FOUND => {
+            let found = db
+                .run(move |conn| domain::list(conn, now, viewer, &listing, &page))
+                .await?;
+            return Ok(HttpResponse::Ok().json(found.page()));
+        }
+        Err(refused) => return Err(refused),
+    };
+    let listed: std::sync::Arc<domain::Listed> = entry
+        .parts()
+        .ok_or_else(|| ApiError::internal("a cached page without its parts"))?;
+    // The reader's page, kept whole: on a hit nothing is built or serialized again.
+    let scope = format!("reader {me} {}", entry.etag());
+    let body = cache
+        .0
+        .value(req, &scope, move || async move {
+            let limit = page.limit;
+            let built = {
+                let listed = listed.clone();
+                db.run(move |conn| {
+                    let own = domain::own_share(conn, viewer, &listing, &page, &listed)?;
+                    Ok::<_, ApiError>(domain::merged(&listed, &own, me, limit))
+                })
+                .await?
+            };
+            let body = serde_json::to_vec(&built).map_err(ApiError::internal)?;
+            let weight = body.len();
+            Ok((actix_web::web::Bytes::from(body), weight))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body((*body).clone()))
 }
+
+const ANONYMOUS: Viewer = Viewer {
+    user: None,
+    staff: false,
+};
 
 fn answer(
     mut res: actix_web::HttpResponseBuilder,
@@ -174,7 +238,7 @@ pub async fn create_comment(
 #[allow(clippy::too_many_arguments)] // actix extractors, one per part of the request
 pub async fn list_comments(
     now: Now,
-    MaybeUser(user): MaybeUser,
+    MaybeSession(session): MaybeSession,
     req: HttpRequest,
     cache: web::Data<PageCache>,
     db: web::Data<Db>,
@@ -192,7 +256,7 @@ pub async fn list_comments(
         author_group: filter.author_group,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
-    listed(&req, &cache, db, now, user, listing, &page).await
+    listed(&req, &cache, db, now, session, listing, &page).await
 }
 
 /// Counts of published comments per target of the consultation, in all and per author group
@@ -284,7 +348,7 @@ pub async fn create_proposal(
 #[allow(clippy::too_many_arguments)] // actix extractors, one per part of the request
 pub async fn list_proposals(
     now: Now,
-    MaybeUser(user): MaybeUser,
+    MaybeSession(session): MaybeSession,
     req: HttpRequest,
     cache: web::Data<PageCache>,
     db: web::Data<Db>,
@@ -301,7 +365,7 @@ pub async fn list_proposals(
         author_group: filter.author_group,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
-    listed(&req, &cache, db, now, user, listing, &page).await
+    listed(&req, &cache, db, now, session, listing, &page).await
 }
 
 /// One comment or proposal as the caller may see it, with its `ETag` (for the author's
@@ -344,7 +408,7 @@ pub async fn get_contribution(
 #[allow(clippy::too_many_arguments)] // actix extractors, one per part of the request
 pub async fn list_replies(
     now: Now,
-    MaybeUser(user): MaybeUser,
+    MaybeSession(session): MaybeSession,
     req: HttpRequest,
     cache: web::Data<PageCache>,
     db: web::Data<Db>,
@@ -361,7 +425,7 @@ pub async fn list_replies(
         author_group: None,
         sort: filter.sort.unwrap_or(Sort::Oldest),
     };
-    listed(&req, &cache, db, now, user, listing, &page).await
+    listed(&req, &cache, db, now, session, listing, &page).await
 }
 
 /// Reply to a published comment (threads go four levels deep: a reply to a reply at depth 3

@@ -544,7 +544,14 @@ pub struct Listing {
 
 type Boxed<'a, S> = contributions::BoxedQuery<'a, crate::db::MultiBackend, S>;
 
-fn filtered<'a, S: 'a>(mut q: Boxed<'a, S>, listing: &Listing, viewer: Viewer) -> Boxed<'a, S> {
+/// The listing's rows as `viewer` sees them; with `published == false`, only the rows nobody
+/// but their author and staff see (pending, rejected) instead.
+fn filtered<'a, S: 'a>(
+    mut q: Boxed<'a, S>,
+    listing: &Listing,
+    viewer: Viewer,
+    published: bool,
+) -> Boxed<'a, S> {
     q = q.filter(contributions::kind.eq(listing.kind.as_str()));
     if let Some(c) = listing.consultation_id {
         q = q.filter(contributions::consultation_id.eq(c));
@@ -562,7 +569,18 @@ fn filtered<'a, S: 'a>(mut q: Boxed<'a, S>, listing: &Listing, viewer: Viewer) -
     if let Some(group) = listing.author_group {
         q = q.filter(contributions::author_group.eq(group.as_str()));
     }
-    let public = contributions::state.eq_any([Stored::Visible.as_str(), Stored::Hidden.as_str()]);
+    // Two comparisons rather than `IN (…)`: diesel keeps no prepared statement with an `IN`
+    // list on SQLite, and this is the hottest query there is.
+    let public = contributions::state
+        .eq(Stored::Visible.as_str())
+        .or(contributions::state.eq(Stored::Hidden.as_str()));
+    if !published {
+        return q.filter(
+            contributions::state
+                .eq(Stored::Pending.as_str())
+                .or(contributions::state.eq(Stored::Rejected.as_str())),
+        );
+    }
     match (viewer.user, viewer.staff) {
         (_, true) => q.filter(
             public
@@ -612,7 +630,11 @@ impl crate::http::pagination::PageCursor for SortCursor {
     }
 }
 
-/// One page of rows in the listing's order, and the cursor of the next page. A fixed number of
+/// A row with its sort key.
+pub type Keyed = (Row, i64);
+
+/// One page of rows in the listing's order with their sort keys (support counts as at the
+/// cursor's moment; 0 for the orders by time), and the cursor of the next page. A fixed number of
 /// statements whatever the page size: one for the page (newest, oldest, the first page by
 /// support) — or, for later pages by support, one for the candidates and one for the supports
 /// given since the first page, then one for the rows.
@@ -623,13 +645,14 @@ pub fn page(
     viewer: Viewer,
     limit: i64,
     after: Option<SortCursor>,
-) -> QueryResult<(Vec<Row>, Option<SortCursor>)> {
+) -> QueryResult<(Vec<Keyed>, Option<SortCursor>)> {
     let fetch = limit + 1;
     let at = after.map_or(now.and_utc().timestamp_millis(), |c| c.at);
     let q = filtered(
         contributions::table.select(Row::as_select()).into_boxed(),
         listing,
         viewer,
+        true,
     );
     let mut rows: Vec<(Row, i64)> = match (listing.sort, after) {
         (Sort::Newest, after) => {
@@ -673,7 +696,62 @@ pub fn page(
     } else {
         None
     };
-    Ok((rows.into_iter().map(|(r, _)| r).collect(), next))
+    Ok((rows, next))
+}
+
+/// The viewer's own contributions of the listing that the public does not see (pending or
+/// rejected: never published, so never supported, their sort key is 0 in every order), after
+/// `after` in the listing's order, at most `limit`.
+pub fn own_unpublished(
+    conn: &mut DbConnection,
+    listing: &Listing,
+    me: i64,
+    limit: i64,
+    after: Option<SortCursor>,
+) -> QueryResult<Vec<Row>> {
+    let mut q = filtered(
+        contributions::table.select(Row::as_select()).into_boxed(),
+        listing,
+        Viewer {
+            user: None,
+            staff: false,
+        },
+        false,
+    )
+    .filter(contributions::author_id.eq(me))
+    .limit(limit);
+    q = match listing.sort {
+        Sort::Oldest => q.order(contributions::id.asc()),
+        Sort::Newest | Sort::MostSupported => q.order(contributions::id.desc()),
+    };
+    if let Some(c) = after {
+        q = match c.sort {
+            Sort::Oldest => q.filter(contributions::id.gt(c.id)),
+            Sort::Newest => q.filter(contributions::id.lt(c.id)),
+            // Key 0: after (key, id) when the cursor's key is above 0, or the id is lower.
+            Sort::MostSupported if c.key > 0 => q,
+            Sort::MostSupported => q.filter(contributions::id.lt(c.id)),
+        };
+    }
+    q.load(conn)
+}
+
+/// Which of `ids` the user supports.
+pub fn supported_among(
+    conn: &mut DbConnection,
+    user: i64,
+    ids: &[i64],
+) -> QueryResult<HashSet<i64>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(contribution_supports::table
+        .filter(contribution_supports::user_id.eq(user))
+        .filter(contribution_supports::contribution_id.eq_any(ids))
+        .select(contribution_supports::contribution_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// A later page by support: the counts as they were at the cursor's moment (the current
@@ -694,6 +772,7 @@ fn supported_since(
             .into_boxed(),
         listing,
         viewer,
+        true,
     )
     .load(conn)?;
     let since: Vec<(i64, i32)> = support_events::table

@@ -87,10 +87,23 @@ impl ManageConnection for DbManager {
             .map_err(ConnectionError::CouldntSetupConfiguration)
     }
 
+    /// Broken when its transaction state is, or — after work on it failed on this thread
+    /// ([`Db::run`] says so) — when it no longer answers: a connection that died with a
+    /// database restart leaves the pool with the request that found out.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         r2d2::R2D2Connection::is_broken(conn)
+            || (CHECK_ON_RETURN.with(|check| check.replace(false)) && self.is_valid(conn).is_err())
     }
 }
+
+thread_local! {
+    /// Set by [`Db`] on the blocking thread that found its connection dead, read
+    /// by [`DbManager::has_broken`] when the connection goes back to the pool on that thread.
+    static CHECK_ON_RETURN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// How long after a failed query every connection is checked as it is handed out.
+const SUSPICION: Duration = Duration::from_secs(5);
 
 pub type Pool = r2d2::Pool<DbManager>;
 pub type PooledConnection = r2d2::PooledConnection<DbManager>;
@@ -120,10 +133,11 @@ pub fn build_pool(url: &DatabaseUrl, size: u32, timeout: Duration) -> Result<Poo
         // exit handler (seen: segfaults at the end of CLI commands on PostgreSQL).
         .min_idle(Some(0))
         .connection_timeout(timeout)
-        // Checking each PostgreSQL connection as it is handed out costs one round trip, and is
-        // what lets the pool replace connections that died with a database restart. A SQLite
-        // connection is a file handle that cannot die that way.
-        .test_on_check_out(url.backend == Backend::Postgres)
+        // Connections are not checked as they are handed out: on PostgreSQL that is one round
+        // trip more for every request, as much as a whole signed-in read costs. Dead ones are
+        // found when work on them fails, and then for a while every connection is checked
+        // before use ([`Db::run`]).
+        .test_on_check_out(false)
         .build(DbManager::new(url.clone()))
 }
 
@@ -137,6 +151,11 @@ pub struct Db {
     /// instead of as blocking threads parked on the pool (which costs a thread each and
     /// context switches for all of them).
     permits: Arc<Semaphore>,
+    /// Until when (milliseconds on [`Db::started`]'s clock) connections are checked before
+    /// use, because a query failed with a server error: after a database restart every pooled
+    /// connection is dead, and only the first request that meets one fails.
+    suspect_until: Arc<std::sync::atomic::AtomicU64>,
+    started: std::time::Instant,
 }
 
 impl Db {
@@ -146,6 +165,8 @@ impl Db {
             pool,
             backend,
             permits,
+            suspect_until: Arc::default(),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -171,13 +192,71 @@ impl Db {
             .acquire()
             .await
             .map_err(|_| ApiError::unavailable())?;
-        let pool = self.pool.clone();
-        let outcome = actix_web::web::block(move || -> Result<Result<T, E>, PoolError> {
-            let mut conn = pool.get()?;
-            Ok(f(&mut conn))
+        let db = self.clone();
+        let outcome = actix_web::web::block(move || -> Result<Result<T, ApiError>, DbError> {
+            let mut conn = match db.connection() {
+                Ok(conn) => conn,
+                // Every connection tried was dead.
+                Err(DbError::Query(_)) => return Ok(Err(ApiError::unavailable())),
+                Err(refused) => return Err(refused),
+            };
+            let outcome = f(&mut conn).map_err(ApiError::from);
+            if outcome.as_ref().is_err_and(|e| e.status.is_server_error())
+                && conn.batch_execute("SELECT 1").is_err()
+            {
+                // The connection died (a database restart, a network cut): it leaves the pool
+                // as it goes back, the others are checked before their next use for a while,
+                // and the caller hears that the database is unavailable (503, `Retry-After`).
+                CHECK_ON_RETURN.with(|check| check.set(true));
+                db.suspect_until.store(
+                    db.millis() + SUSPICION.as_millis() as u64,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                return Ok(Err(ApiError::unavailable()));
+            }
+            Ok(outcome)
         })
         .await?;
-        Ok(outcome??)
+        outcome?
+    }
+
+    fn millis(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// A connection from the pool; while connections are suspect, one that answers.
+    fn connection(&self) -> Result<PooledConnection, DbError> {
+        let suspect = self
+            .suspect_until
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if self.millis() >= suspect {
+            return Ok(self.pool.get()?);
+        }
+        self.answering(None)
+    }
+
+    /// A connection that answers `SELECT 1`, waiting for each at most `timeout` (the pool's
+    /// when `None`); the dead ones met on the way are dropped from the pool.
+    fn answering(&self, timeout: Option<Duration>) -> Result<PooledConnection, DbError> {
+        let get = || match timeout {
+            Some(t) => self.pool.get_timeout(t),
+            None => self.pool.get(),
+        };
+        let mut conn = get()?;
+        for attempt in 0..=self.pool.max_size() {
+            match conn.batch_execute("SELECT 1") {
+                Ok(()) => return Ok(conn),
+                Err(dead) => {
+                    CHECK_ON_RETURN.with(|check| check.set(true));
+                    if attempt == self.pool.max_size() {
+                        return Err(DbError::Query(dead));
+                    }
+                }
+            }
+            drop(conn);
+            conn = get()?;
+        }
+        unreachable!("the last attempt returns")
     }
 
     /// [`Db::run`] inside one [`write_transaction`]: what a domain change runs in, so that
@@ -192,16 +271,13 @@ impl Db {
         self.run(move |conn| write_transaction(conn, f)).await
     }
 
-    /// Checks that the database answers, waiting at most `timeout` for a connection.
+    /// Checks that the database answers, waiting at most `timeout` for a connection; connections
+    /// that died meanwhile (a database restart) leave the pool on the way.
     pub async fn ping(&self, timeout: Duration) -> Result<(), DbError> {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get_timeout(timeout)?;
-            conn.batch_execute("SELECT 1")?;
-            Ok(())
-        })
-        .await
-        .map_err(|_| DbError::Query(diesel::result::Error::BrokenTransactionManager))?
+        let db = self.clone();
+        actix_web::web::block(move || db.answering(Some(timeout)).map(drop))
+            .await
+            .map_err(|_| DbError::Query(diesel::result::Error::BrokenTransactionManager))?
     }
 }
 

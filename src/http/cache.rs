@@ -11,15 +11,19 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
+use std::any::Any;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A serialized answer and its entity tag.
+/// A serialized answer and its entity tag, and what it was made from when that is kept too.
 pub struct CachedBody {
     body: Bytes,
     etag: String,
+    parts: Option<Arc<dyn Any + Send + Sync>>,
+    /// Bytes counted against the cache's bound, beyond the key.
+    weight: usize,
 }
 
 impl CachedBody {
@@ -29,9 +33,21 @@ impl CachedBody {
         body.hash(&mut hasher);
         let etag = format!("\"{:016x}-{:x}\"", hasher.finish(), body.len());
         Ok(Self {
+            weight: body.len(),
             body: body.into(),
             etag,
+            parts: None,
         })
+    }
+
+    /// The entity tag of the answer.
+    pub fn etag(&self) -> &str {
+        &self.etag
+    }
+
+    /// What the answer was made from, if it was kept as a `P`.
+    pub fn parts<P: Any + Send + Sync>(&self) -> Option<Arc<P>> {
+        self.parts.clone()?.downcast().ok()
     }
 }
 
@@ -139,7 +155,7 @@ impl ResponseCache {
                 .time_to_live(ttl)
                 .max_capacity(max_bytes)
                 .weigher(|key: &String, value: &Arc<CachedBody>| {
-                    u32::try_from(key.len() + value.body.len()).unwrap_or(u32::MAX)
+                    u32::try_from(key.len() + value.weight).unwrap_or(u32::MAX)
                 })
                 .build()
         });
@@ -164,16 +180,84 @@ impl ResponseCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = ApiResult<T>>,
     {
-        let entry = match &self.inner {
-            None => Arc::new(CachedBody::of(&load().await?)?),
-            Some(cache) => cache
-                .try_get_with(self.key(req), async {
-                    Ok::<_, ApiError>(Arc::new(CachedBody::of(&load().await?)?))
-                })
-                .await
-                .map_err(|e| (*e).clone())?,
-        };
+        let entry = self
+            .get_with(self.key(req, ""), async { CachedBody::of(&load().await?) })
+            .await?;
         Ok(respond(req, &entry))
+    }
+
+    /// The entry for `req`: its JSON answer, and the `parts` it was made from (loaded together
+    /// on a miss, as `load` returns them), for callers that build other answers from them.
+    /// Answer it with [`ResponseCache::respond`].
+    pub async fn entry<T, P, F, Fut>(
+        &self,
+        req: &HttpRequest,
+        load: F,
+    ) -> ApiResult<Arc<CachedBody>>
+    where
+        T: Serialize,
+        P: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ApiResult<(T, P)>>,
+    {
+        self.get_with(self.key(req, ""), async {
+            let (answer, parts) = load().await?;
+            let mut entry = CachedBody::of(&answer)?;
+            // The parts hold about what the answer says.
+            entry.weight *= 2;
+            entry.parts = Some(Arc::new(parts));
+            Ok(entry)
+        })
+        .await
+    }
+
+    /// A value that is not an answer by itself, kept for `req` within `scope` (for example
+    /// one reader's share of a page) as long as answers are, and forgotten with them; `load`
+    /// gives it with the bytes it holds about.
+    pub async fn value<P, F, Fut>(
+        &self,
+        req: &HttpRequest,
+        scope: &str,
+        load: F,
+    ) -> ApiResult<Arc<P>>
+    where
+        P: Any + Send + Sync,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ApiResult<(P, usize)>>,
+    {
+        let entry = self
+            .get_with(self.key(req, scope), async {
+                let (value, weight) = load().await?;
+                Ok(CachedBody {
+                    body: Bytes::new(),
+                    etag: String::new(),
+                    parts: Some(Arc::new(value)),
+                    weight,
+                })
+            })
+            .await?;
+        entry
+            .parts()
+            .ok_or_else(|| ApiError::internal("a cached value of another type"))
+    }
+
+    /// Answers `req` with a cached entry (`304` for a current `If-None-Match`).
+    pub fn respond(&self, req: &HttpRequest, entry: &CachedBody) -> HttpResponse {
+        respond(req, entry)
+    }
+
+    async fn get_with(
+        &self,
+        key: String,
+        load: impl Future<Output = ApiResult<CachedBody>>,
+    ) -> ApiResult<Arc<CachedBody>> {
+        match &self.inner {
+            None => Ok(Arc::new(load.await?)),
+            Some(cache) => cache
+                .try_get_with(key, async { load.await.map(Arc::new) })
+                .await
+                .map_err(|e| (*e).clone()),
+        }
     }
 
     /// Forgets every entry (after this node changed cached data).
@@ -185,9 +269,9 @@ impl ResponseCache {
         }
     }
 
-    fn key(&self, req: &HttpRequest) -> String {
+    fn key(&self, req: &HttpRequest, scope: &str) -> String {
         let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
-        format!("{generation} {}", req.uri())
+        format!("{generation} {scope} {}", req.uri())
     }
 }
 

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 /// A person built by the fixtures: their token and id.
+#[derive(Clone)]
 struct Person {
     token: String,
     id: i64,
@@ -523,12 +524,23 @@ both_backends! {
                 call(&app, Method::PUT, &format!("/api/v1/contributions/{}/support", r.body["id"]), Some(&rep.token), None).await;
             }
         }
+        // Two of the representative's comments wait for approval: only they (and staff) see them.
+        {
+            use beteiligung::db::schema::contributions;
+            use diesel::connection::SimpleConnection;
+            let mut conn = ctx.state.db.pool().get().unwrap();
+            let theirs: Vec<i64> = contributions::table.filter(contributions::author_id.eq(rep.id)).select(contributions::id).order(contributions::id).load(&mut conn).unwrap();
+            conn.batch_execute(&format!("UPDATE contributions SET state = 'pending' WHERE id IN ({}, {})", theirs[1], theirs[3])).unwrap();
+        }
         use beteiligung::contributions::{domain, model, store};
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Arc;
         let now = Utc::now().naive_utc();
+        let anonymous = store::Viewer { user: None, staff: false };
+        let reader = store::Viewer { user: Some(rep.id), staff: false };
         for sort in [model::Sort::Newest, model::Sort::MostSupported] {
-            for viewer in [store::Viewer { user: None, staff: false }, store::Viewer { user: Some(rep.id), staff: false }] {
+            let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, sort };
+            for signed_in in [false, true] {
                 let mut counts = Vec::new();
                 for limit in [5, 50] {
                     let mut conn = ctx.state.db.pool().get().unwrap();
@@ -539,19 +551,92 @@ both_backends! {
                             seen.fetch_add(1, Ordering::SeqCst);
                         }
                     });
-                    let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, sort };
                     let page = beteiligung::http::pagination::PageRequest { limit, after: None };
-                    let found = domain::list(&mut conn, now, viewer, &listing, &page).unwrap();
+                    // A participant's page is the public's page and their own share of it.
+                    let public = domain::list(&mut conn, now, anonymous, &listing, &page).unwrap();
+                    let found = if signed_in {
+                        let own = domain::own_share(&mut conn, reader, &listing, &page, &public).unwrap();
+                        domain::merged(&public, &own, rep.id, limit)
+                    } else {
+                        public.page()
+                    };
                     assert_eq!(found.items.len(), limit as usize);
                     counts.push(statements.load(Ordering::SeqCst));
                 }
-                assert_eq!(counts[0], counts[1], "{sort:?} {viewer:?}: statements for 5 and for 50 comments");
-                // The consultation, the page, authors, organisations, the viewer's supports (the
-                // consultation was checked by the handler before `list` took it over).
-                assert!(counts[0] <= 5, "{counts:?}");
+                assert_eq!(counts[0], counts[1], "{sort:?} signed in {signed_in}: statements for 5 and for 50 comments");
+                // The consultation, the page, authors and organisations; for the reader also their
+                // unpublished comments with their authors and organisations, and their supports.
+                assert!(counts[0] <= if signed_in { 8 } else { 4 }, "{counts:?}");
             }
         }
     }
+
+    async fn a_participants_page_from_the_public_page_is_their_page_from_the_database(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let c = fixtures::consultation(&ctx.state, "commenting");
+        let (measure, _) = first_measure(&ctx);
+        let reader = person(&ctx, "leserin@example.org", Role::Participant);
+        let mut ids = Vec::new();
+        for n in 0..23 {
+            let author = if n % 4 == 0 { reader.clone() } else { person(&ctx, &format!("p{n}@example.org"), Role::Participant) };
+            let r = call(&app, Method::POST, &path(c, "comments"), Some(&author.token), Some(comment_on("measure", measure, &format!("Beitrag {n}")))).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            let id = r.body["id"].as_i64().unwrap();
+            ids.push(id);
+            // Supports from the reader and from others, so that the order by support mixes.
+            for k in 0..(n % 5) {
+                let supporter = if k == 0 { reader.clone() } else { person(&ctx, &format!("s{n}-{k}@example.org"), Role::Participant) };
+                let r = call(&app, Method::PUT, &format!("/api/v1/contributions/{id}/support"), Some(&supporter.token), None).await;
+                assert_eq!(r.status, 200, "{}", r.text);
+            }
+        }
+        // Three of the reader's comments and one of somebody else's wait for approval.
+        {
+            use diesel::connection::SimpleConnection;
+            let mut conn = ctx.state.db.pool().get().unwrap();
+            let pending = format!("{}, {}, {}, {}", ids[4], ids[12], ids[20], ids[5]);
+            conn.batch_execute(&format!("DELETE FROM contribution_supports WHERE contribution_id IN ({pending}); UPDATE contributions SET state = 'pending', support_count = 0 WHERE id IN ({pending})")).unwrap();
+        }
+        use beteiligung::contributions::{domain, model, store};
+        use beteiligung::http::pagination::{PageCursor, PageRequest};
+        let now = Utc::now().naive_utc();
+        let anonymous = store::Viewer { user: None, staff: false };
+        let viewer = store::Viewer { user: Some(reader.id), staff: false };
+        for sort in [model::Sort::Newest, model::Sort::Oldest, model::Sort::MostSupported] {
+            let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, sort };
+            let mut conn = ctx.state.db.pool().get().unwrap();
+            let (mut after, mut pages, mut seen) = (None, 0, 0);
+            loop {
+                let page = PageRequest { limit: 4, after };
+                let direct = domain::list(&mut conn, now, viewer, &listing, &page).unwrap().page();
+                let public = domain::list(&mut conn, now, anonymous, &listing, &page).unwrap();
+                let own = domain::own_share(&mut conn, viewer, &listing, &page, &public).unwrap();
+                let built = domain::merged(&public, &own, reader.id, 4);
+                assert_eq!(serde_json::to_value(&built).unwrap(), serde_json::to_value(&direct).unwrap(), "{sort:?}, page {pages}");
+                seen += built.items.len();
+                pages += 1;
+                match built.next_cursor {
+                    Some(next) => after = Some(store::SortCursor::decode(&next).unwrap()),
+                    None => break,
+                }
+            }
+            // 23 comments, one of them pending and somebody else's.
+            assert_eq!(seen, 22, "{sort:?}");
+            assert_eq!(pages, 6, "{sort:?}");
+        }
+        // Through the API the signed-in page shows the reader's pending comments and supports.
+        let r = call(&app, Method::GET, &format!("{}?target_type=measure&target_id={measure}&limit=30", path(c, "comments")), Some(&reader.token), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let items = r.body["items"].as_array().unwrap();
+        assert_eq!(items.len(), 22);
+        assert_eq!(items.iter().filter(|i| i["status"] == "pending").count(), 3);
+        assert!(items.iter().filter(|i| i["mine"] == true).count() == 6);
+        assert!(items.iter().any(|i| i["supported"] == true));
+        let r = call(&app, Method::GET, &format!("{}?target_type=measure&target_id={measure}&limit=30", path(c, "comments")), None, None).await;
+        assert_eq!(r.body["items"].as_array().unwrap().len(), 19);
+    }
+
     async fn anonymous_pages_are_cached_per_node_and_a_decision_clears_its_node_at_once(db) {
         let ctx = Ctx::new(db);
         let node_a = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;

@@ -271,4 +271,17 @@ async fn readiness_follows_the_database_without_restart() {
         "ready again without a restart"
     );
     assert_eq!(get(&app, "/api/v1/fields").await.status, 200);
+
+    // Connections are not checked as they are handed out: the request that meets a dead one
+    // answers 503, and the next ones find live connections without `/readyz` having cleaned up.
+    // (Each address once: the catalogue cache must not answer for the database.)
+    proxy.set_up(false);
+    get(&app, "/api/v1/fields?limit=3")
+        .await
+        .assert_problem(503, "database_unavailable");
+    proxy.set_up(true);
+    for limit in 10..16 {
+        let r = get(&app, &format!("/api/v1/fields?limit={limit}")).await;
+        assert_eq!(r.status, 200, "after a cut: {}", r.text);
+    }
 }

@@ -549,14 +549,15 @@ scenario_signin() {
 # ---------------------------------------------------------------------------------------------
 
 # Runs one SQL query on the load database and prints the result (one value per line; several
-# columns separated by "|").
+# columns separated by "|"). Changes are committed (SQLite in autocommit mode: without it the
+# reader's change of role was rolled back, and the "signed-in" page was read as an administrator).
 db_query() {
     if [[ "$1" == postgres ]]; then
         psql "$PG_LOAD_URL" -X -Atq -v ON_ERROR_STOP=1 -c "$2"
     else
         python3 - "$DB_URL" "$2" <<'PY'
 import sqlite3, sys
-for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+for row in sqlite3.connect(sys.argv[1], isolation_level=None).execute(sys.argv[2]):
     print("|".join(str(v) for v in row))
 PY
     fi

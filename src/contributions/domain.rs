@@ -844,7 +844,7 @@ pub fn list(
         sort: listing.sort,
         at: page
             .after
-            .map_or(now.and_utc().timestamp_millis(), |c| c.at),
+            .map_or(now.and_utc().timestamp_micros(), |c| c.at),
         next,
     })
 }

@@ -598,6 +598,8 @@ fn filtered<'a, S: 'a>(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SortCursor {
     pub sort: Sort,
+    /// Microseconds since 1970 (milliseconds, in cursors of version `c1`, put a support given in
+    /// the same millisecond before the read after it: the order then jumped).
     pub at: i64,
     pub key: i64,
     pub id: i64,
@@ -607,7 +609,7 @@ impl crate::http::pagination::PageCursor for SortCursor {
     fn encode(&self) -> String {
         use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-            "c1:{}:{}:{}:{}",
+            "c2:{}:{}:{}:{}",
             self.sort.as_str(),
             self.at,
             self.key,
@@ -621,7 +623,7 @@ impl crate::http::pagination::PageCursor for SortCursor {
             .decode(raw)
             .ok()?;
         let text = std::str::from_utf8(&bytes).ok()?;
-        let mut parts = text.strip_prefix("c1:")?.split(':');
+        let mut parts = text.strip_prefix("c2:")?.split(':');
         let sort = Sort::from_stored(parts.next()?)?;
         let at = parts.next()?.parse().ok()?;
         let key = parts.next()?.parse().ok()?;
@@ -647,7 +649,7 @@ pub fn page(
     after: Option<SortCursor>,
 ) -> QueryResult<(Vec<Keyed>, Option<SortCursor>)> {
     let fetch = limit + 1;
-    let at = after.map_or(now.and_utc().timestamp_millis(), |c| c.at);
+    let at = after.map_or(now.and_utc().timestamp_micros(), |c| c.at);
     let q = filtered(
         contributions::table.select(Row::as_select()).into_boxed(),
         listing,
@@ -763,7 +765,7 @@ fn supported_since(
     cursor: SortCursor,
     fetch: i64,
 ) -> QueryResult<Vec<(Row, i64)>> {
-    let then = chrono::DateTime::from_timestamp_millis(cursor.at)
+    let then = chrono::DateTime::from_timestamp_micros(cursor.at)
         .unwrap_or_default()
         .naive_utc();
     let candidates: Vec<(i64, i32)> = filtered(

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod ballots;
 pub mod catalogue;
 pub mod clock;
 pub mod config;
@@ -142,6 +143,7 @@ pub static PERSONAL_DATA: personal_data::Registry = &[
     &catalogue::personal_data::Catalogue,
     &consultations::personal_data::Consultations,
     &contributions::personal_data::Contributions,
+    &ballots::personal_data::Ballots,
 ];
 
 /// Every problem code of the API, by layer: infrastructure first, then each slice's. The
@@ -153,6 +155,7 @@ pub static PROBLEM_CODES: &[&[error::Code]] = &[
     catalogue::problems::ALL,
     consultations::problems::ALL,
     contributions::problems::ALL,
+    ballots::problems::ALL,
     admin::problems::ALL,
 ];
 
@@ -169,6 +172,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(organisations::routes::routes)
             .configure(organisations::members::routes)
             .configure(contributions::routes::routes)
+            .configure(ballots::routes::routes)
             .service(
                 scope::scope("/moderation")
                     .wrap(from_fn(auth::extract::require::<auth::extract::Staff>))

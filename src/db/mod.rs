@@ -281,6 +281,22 @@ impl Db {
     }
 }
 
+/// Runs `f` in a read-only transaction that sees one snapshot of the database throughout:
+/// `REPEATABLE READ` on PostgreSQL; on SQLite (WAL) a deferred transaction, whose snapshot is
+/// taken at its first read.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let DbConnection::Postgresql(_) = conn {
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        f(conn)
+    })
+}
+
 /// Runs `f` in a write transaction.
 ///
 /// On SQLite the transaction starts with `BEGIN IMMEDIATE`: it takes the write lock at the

@@ -352,6 +352,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ballots (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        voter -> Text,
+        user_id -> Nullable<BigInt>,
+        organisation_id -> Nullable<BigInt>,
+        voter_group -> Text,
+        pseudonym -> Text,
+        cast_by -> Nullable<BigInt>,
+        version -> Integer,
+        cast_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ballot_allocations (ballot_id, option_id) {
+        ballot_id -> BigInt,
+        option_id -> BigInt,
+        points -> Integer,
+    }
+}
+
+diesel::table! {
+    ballot_tallies (consultation_id, voter_group, option_id, shard) {
+        consultation_id -> BigInt,
+        voter_group -> Text,
+        option_id -> BigInt,
+        shard -> Integer,
+        points -> BigInt,
+        supporters -> BigInt,
+    }
+}
+
+diesel::table! {
+    ballot_counts (consultation_id, voter_group, shard) {
+        consultation_id -> BigInt,
+        voter_group -> Text,
+        shard -> Integer,
+        ballots -> BigInt,
+    }
+}
+
 diesel::joinable!(consultation_fields -> consultations (consultation_id));
 diesel::joinable!(consultation_measures -> consultations (consultation_id));
 diesel::joinable!(consultation_options -> consultations (consultation_id));
@@ -373,6 +416,7 @@ diesel::joinable!(contributions -> users (author_id));
 diesel::joinable!(contribution_revisions -> contributions (contribution_id));
 diesel::joinable!(contribution_supports -> contributions (contribution_id));
 diesel::joinable!(support_events -> contributions (contribution_id));
+diesel::joinable!(ballot_allocations -> ballots (ballot_id));
 diesel::joinable!(contribution_flags -> contributions (contribution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -402,4 +446,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     support_events,
     contribution_flags,
     moderation_decisions,
+    ballots,
+    ballot_allocations,
+    ballot_tallies,
+    ballot_counts,
 );

@@ -38,6 +38,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("catalogue", 30),
     ("consultations", 31),
     ("contributions", 40),
+    ("ballots", 41),
     ("privacy", 50),
     ("admin", 50),
 ];

@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod architecture;
 mod authorization;
+mod ballots;
 mod catalogue;
 mod catalogue_admin;
 mod cli;

@@ -18,6 +18,23 @@ pub fn role_of(conn: &mut DbConnection, org: i64, user: i64) -> QueryResult<Opti
     Ok(role.and_then(|r| MemberRole::from_stored(&r)))
 }
 
+/// The organisations `user` is a member of, with their role, by name.
+pub fn memberships_of(
+    conn: &mut DbConnection,
+    user: i64,
+) -> QueryResult<Vec<(OrgRow, MemberRole)>> {
+    let rows: Vec<(OrgRow, String)> = organisation_members::table
+        .inner_join(organisations::table)
+        .filter(organisation_members::user_id.eq(user))
+        .order(organisations::name_key)
+        .select((OrgRow::as_select(), organisation_members::role))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(org, role)| MemberRole::from_stored(&role).map(|r| (org, r)))
+        .collect())
+}
+
 /// [`role_of`], holding a share lock on the membership until the transaction ends on
 /// PostgreSQL: its removal or a change of role waits (SQLite's write transaction holds the
 /// whole database already).

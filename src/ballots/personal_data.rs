@@ -1,0 +1,73 @@
+//! What ballots hold about people — how someone weighed the priorities of an integration
+//! concept can reveal political opinions — and what deleting an account does to it: a person's
+//! own ballot stays counted but is unlinked from them; an organisation's ballot stays with the
+//! organisation (the representative who cast it is an account id, like every actor).
+
+use super::store;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::personal_data::{Kind::*, PersonalData, Subject, Table};
+
+/// Ballots, their allocations and the tallies.
+pub struct Ballots;
+
+impl PersonalData for Ballots {
+    fn name(&self) -> &'static str {
+        "ballots"
+    }
+
+    fn tables(&self) -> &'static [Table] {
+        const UNLINKED: crate::personal_data::Kind =
+            Personal("unlinked on deletion: the ballot stays counted under its pseudonym");
+        &[
+            Table {
+                name: "ballots",
+                columns: &[
+                    ("id", Plain),
+                    ("consultation_id", Plain),
+                    ("voter", UNLINKED),
+                    ("user_id", UNLINKED),
+                    ("organisation_id", Plain),
+                    ("voter_group", Plain),
+                    ("pseudonym", Plain),
+                    ("cast_by", Account),
+                    ("version", Plain),
+                    ("cast_at", Plain),
+                ],
+            },
+            Table {
+                name: "ballot_allocations",
+                columns: &[
+                    ("ballot_id", Plain),
+                    ("option_id", Plain),
+                    ("points", Plain),
+                ],
+            },
+            Table {
+                name: "ballot_tallies",
+                columns: &[
+                    ("consultation_id", Plain),
+                    ("voter_group", Plain),
+                    ("option_id", Plain),
+                    ("shard", Plain),
+                    ("points", Plain),
+                    ("supporters", Plain),
+                ],
+            },
+            Table {
+                name: "ballot_counts",
+                columns: &[
+                    ("consultation_id", Plain),
+                    ("voter_group", Plain),
+                    ("shard", Plain),
+                    ("ballots", Plain),
+                ],
+            },
+        ]
+    }
+
+    fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
+        store::unlink(conn, subject.user_id)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,57 @@
+//! The problems of priority voting: each code defined once, with its one wording. Closed
+//! windows, e-mail verification and acting for an organisation refuse with the codes of the
+//! slices that own those rules (`phase_closed`, `email_unverified`, `not_a_member`,
+//! `organisation_not_verified`, `representative_required`).
+
+use crate::error::{ApiError, Code, FieldError};
+
+pub const POINTS_BUDGET_EXCEEDED: Code = Code::new(
+    "points_budget_exceeded",
+    422,
+    "Unprocessable Content",
+    "The ballot gives more points than the consultation's points budget.",
+);
+pub const OPTION_NOT_ON_BALLOT: Code = Code::new(
+    "option_not_on_ballot",
+    422,
+    "Unprocessable Content",
+    "The ballot gives points to something that is not one of the consultation's options.",
+);
+pub const TOO_MANY_POINTS_FOR_OPTION: Code = Code::new(
+    "too_many_points_for_option",
+    422,
+    "Unprocessable Content",
+    "The ballot gives one option more points than the consultation allows per option.",
+);
+pub const OPTION_LISTED_TWICE: Code = Code::new(
+    "option_listed_twice",
+    422,
+    "Unprocessable Content",
+    "The ballot names an option more than once; give each option its points once.",
+);
+pub const RESULTS_NOT_YET_PUBLIC: Code = Code::new(
+    "results_not_yet_public",
+    403,
+    "Forbidden",
+    "The results of this vote are published when the voting window closes.",
+);
+
+/// Every problem of this slice.
+pub const ALL: &[Code] = &[
+    POINTS_BUDGET_EXCEEDED,
+    OPTION_NOT_ON_BALLOT,
+    TOO_MANY_POINTS_FOR_OPTION,
+    OPTION_LISTED_TWICE,
+    RESULTS_NOT_YET_PUBLIC,
+];
+
+/// `code`, pointing at the allocation `index` of the ballot.
+pub fn at_allocation(code: Code, index: usize, message: &str) -> ApiError {
+    let mut e = code.problem();
+    e.errors.push(FieldError {
+        field: format!("allocations[{index}]"),
+        code: code.code.into(),
+        message: message.into(),
+    });
+    e
+}

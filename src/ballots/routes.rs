@@ -1,0 +1,397 @@
+//! Priority voting as routes. The rules are in [`super::domain`]; these handlers extract,
+//! call one of its functions and answer.
+
+use super::domain;
+use super::model::{Ballot, BallotSubmission, Eligibility, Results};
+use crate::auth::extract::{CurrentUser, MaybeUser, Verified};
+use crate::clock::Now;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::http::Body;
+use actix_web::web::{self, Bytes};
+use actix_web::{delete, get, put, HttpResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(cast_ballot)
+        .service(my_ballot)
+        .service(withdraw_ballot)
+        .service(cast_organisation_ballot)
+        .service(organisation_ballot)
+        .service(withdraw_organisation_ballot)
+        .service(voting)
+        .service(results)
+        .service(results_csv)
+        .service(results_xlsx)
+        .service(ballot_export);
+}
+
+async fn cast(
+    now: Now,
+    user: Verified,
+    db: &Db,
+    id: i64,
+    organisation: Option<i64>,
+    body: Body<BallotSubmission>,
+) -> ApiResult<HttpResponse> {
+    let (now, submission) = (now.naive(), body.into_inner());
+    let ballot = db
+        .write(move |conn| domain::cast(conn, now, &user, id, organisation, submission))
+        .await?;
+    Ok(HttpResponse::Ok().json(ballot))
+}
+
+/// Cast or replace one's own ballot during the voting window: points for options of the
+/// consultation's ballot, whole and not negative, at most `max_points_per_option` each and
+/// `points_budget` in all. The new ballot replaces the old one as a whole, atomically.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    request_body = BallotSubmission,
+    responses(
+        (status = 200, description = "The ballot as stored", body = Ballot),
+        (status = 400, description = "Invalid body (`validation_failed`, with fields)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The voting window is not open (`phase_closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Against the rules of the ballot (`option_not_on_ballot`, `option_listed_twice`, `too_many_points_for_option`, `points_budget_exceeded`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/consultations/{id}/ballot")]
+pub async fn cast_ballot(
+    now: Now,
+    user: Verified,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: Body<BallotSubmission>,
+) -> ApiResult<HttpResponse> {
+    cast(now, user, &db, id.into_inner(), None, body).await
+}
+
+/// One's own ballot in the consultation.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    responses(
+        (status = 200, description = "The caller's ballot", body = Ballot),
+        (status = 403, description = "Address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation, or no ballot of the caller in it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/consultations/{id}/ballot")]
+pub async fn my_ballot(
+    user: Verified,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Ballot>> {
+    let id = id.into_inner();
+    let ballot = db
+        .run(move |conn| domain::ballot(conn, &user, id, None))
+        .await?;
+    Ok(web::Json(ballot))
+}
+
+/// Withdraw one's own ballot during the voting window.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 403, description = "Address not verified (`email_unverified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation, or no ballot of the caller in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The voting window is not open (`phase_closed`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/consultations/{id}/ballot")]
+pub async fn withdraw_ballot(
+    now: Now,
+    user: Verified,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (now, id) = (now.naive(), id.into_inner());
+    db.write(move |conn| domain::withdraw(conn, now, &user, id, None))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Cast or replace the ballot of an organisation during the voting window: one ballot per
+/// organisation, cast by any of its representatives (the last cast counts; the audit log says
+/// who). It counts for the organisation's participant group. The rules are those of one's own
+/// ballot.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation"), ("organisation_id" = i64, Path, description = "Id of the organisation")),
+    request_body = BallotSubmission,
+    responses(
+        (status = 200, description = "The organisation's ballot as stored", body = Ballot),
+        (status = 400, description = "Invalid body (`validation_failed`, with fields)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Address not verified (`email_unverified`), not a member (`not_a_member`), not a representative (`representative_required`), or the organisation is not verified (`organisation_not_verified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation or organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The voting window is not open (`phase_closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Against the rules of the ballot (`option_not_on_ballot`, `option_listed_twice`, `too_many_points_for_option`, `points_budget_exceeded`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/consultations/{id}/organisations/{organisation_id}/ballot")]
+pub async fn cast_organisation_ballot(
+    now: Now,
+    user: Verified,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+    body: Body<BallotSubmission>,
+) -> ApiResult<HttpResponse> {
+    let (id, org) = path.into_inner();
+    cast(now, user, &db, id, Some(org), body).await
+}
+
+/// The ballot of an organisation, for its members.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation"), ("organisation_id" = i64, Path, description = "Id of the organisation")),
+    responses(
+        (status = 200, description = "The organisation's ballot", body = Ballot),
+        (status = 403, description = "Address not verified (`email_unverified`), not a member (`not_a_member`), or the organisation is not verified (`organisation_not_verified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation or organisation, or no ballot of it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/consultations/{id}/organisations/{organisation_id}/ballot")]
+pub async fn organisation_ballot(
+    user: Verified,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<web::Json<Ballot>> {
+    let (id, org) = path.into_inner();
+    let ballot = db
+        .run(move |conn| domain::ballot(conn, &user, id, Some(org)))
+        .await?;
+    Ok(web::Json(ballot))
+}
+
+/// Withdraw the ballot of an organisation during the voting window (representatives).
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation"), ("organisation_id" = i64, Path, description = "Id of the organisation")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 403, description = "Address not verified (`email_unverified`), not a member (`not_a_member`), not a representative (`representative_required`), or the organisation is not verified (`organisation_not_verified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation or organisation, or no ballot of it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The voting window is not open (`phase_closed`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/consultations/{id}/organisations/{organisation_id}/ballot")]
+pub async fn withdraw_organisation_ballot(
+    now: Now,
+    user: Verified,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (now, (id, org)) = (now.naive(), path.into_inner());
+    db.write(move |conn| domain::withdraw(conn, now, &user, id, Some(org)))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who the caller may vote as in the consultation — themselves (with a verified address) and
+/// each organisation they represent — and which of these ballots exist.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    responses(
+        (status = 200, description = "The caller's eligibility", body = Eligibility),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/consultations/{id}/voting")]
+pub async fn voting(
+    now: Now,
+    user: CurrentUser,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Eligibility>> {
+    let (now, id) = (now.naive(), id.into_inner());
+    let found = db
+        .run(move |conn| domain::eligibility(conn, now, &user, id))
+        .await?;
+    Ok(web::Json(found))
+}
+
+/// The results of the priority vote: per option points, supporters, share and rank, for the
+/// whole city and side by side for each participant group, and the consensus view (options by
+/// the lowest share any group gave them). Public while voting runs when the consultation's
+/// `results_visibility` is `live`, otherwise once the voting window has closed; always for
+/// administrators. Names the SHA-256 of the ballot export it was computed from.
+#[utoipa::path(
+    tag = "voting",
+    security((), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    responses(
+        (status = 200, description = "The results", body = Results),
+        (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not public yet (`results_not_yet_public`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/consultations/{id}/results")]
+pub async fn results(
+    now: Now,
+    MaybeUser(user): MaybeUser,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Results>> {
+    Ok(web::Json(
+        load_results(now, user, &db, id.into_inner()).await?,
+    ))
+}
+
+/// The results as the viewer may see them, read in one snapshot with the export's hash.
+async fn load_results(now: Now, user: Option<CurrentUser>, db: &Db, id: i64) -> ApiResult<Results> {
+    let now = now.naive();
+    db.run(move |conn| {
+        crate::db::read_snapshot(conn, |conn| {
+            let round = domain::round(conn, id)?;
+            domain::may_see_results(&round, now, user.as_ref())?;
+            domain::results(conn, now, &round)
+        })
+    })
+    .await
+}
+
+/// A file download of `body`.
+fn download(content_type: &str, name: String, sha256: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("X-Ballot-Export-Sha256", sha256.to_owned()))
+        .body(body)
+}
+
+/// The results as CSV, one row per option for the whole city (`scope` `all`) and for each
+/// participant group: `scope,ballots,option_id,points,supporters,share,rank`. The hash of the
+/// ballot export they come from is in `X-Ballot-Export-Sha256`. Visible when the results are.
+#[utoipa::path(
+    tag = "voting",
+    security((), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    responses(
+        (status = 200, description = "The results as CSV", body = String, content_type = "text/csv", headers(("X-Ballot-Export-Sha256" = String, description = "SHA-256 of the ballot export they were computed from"))),
+        (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not public yet (`results_not_yet_public`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/consultations/{id}/results.csv")]
+pub async fn results_csv(
+    now: Now,
+    MaybeUser(user): MaybeUser,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let found = load_results(now, user, &db, id).await?;
+    let body = domain::results_csv(&found).into_bytes();
+    Ok(download(
+        "text/csv; charset=utf-8",
+        format!("results-{id}.csv"),
+        &found.ballot_export_sha256,
+        body,
+    ))
+}
+
+/// The results as an XLSX workbook: sheet `results` with the rows of `results.csv`, sheet
+/// `source` with the consultation, whether the results are final and the hash of the ballot
+/// export. Visible when the results are.
+#[utoipa::path(
+    tag = "voting",
+    security((), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    responses(
+        (status = 200, description = "The results as a workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers(("X-Ballot-Export-Sha256" = String, description = "SHA-256 of the ballot export they were computed from"))),
+        (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not public yet (`results_not_yet_public`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/consultations/{id}/results.xlsx")]
+pub async fn results_xlsx(
+    now: Now,
+    MaybeUser(user): MaybeUser,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let found = load_results(now, user, &db, id).await?;
+    let body = domain::results_xlsx(&found)?;
+    Ok(download(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("results-{id}.xlsx"),
+        &found.ballot_export_sha256,
+        body,
+    ))
+}
+
+/// The anonymised ballots as CSV, one line per allocation: `ballot` (a random pseudonym that
+/// names no person or organisation), `group`, `option_id`, `points`; ordered by pseudonym and
+/// option, streamed from one snapshot. Its SHA-256 is the `ballot_export_sha256` of the results
+/// read at the same moment (after close: always). Visible when the results are.
+#[utoipa::path(
+    tag = "voting",
+    security((), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    responses(
+        (status = 200, description = "The ballots, anonymised", body = String, content_type = "text/csv"),
+        (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not public yet (`results_not_yet_public`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/consultations/{id}/ballots.csv")]
+pub async fn ballot_export(
+    now: Now,
+    MaybeUser(user): MaybeUser,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (now, id) = (now.naive(), id.into_inner());
+    db.run(move |conn| {
+        let round = domain::round(conn, id)?;
+        domain::may_see_results(&round, now, user.as_ref())
+    })
+    .await?;
+    // Chunks go through a small channel: the export is never in memory as a whole.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ApiError>>(4);
+    let pool = db.pool().clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let outcome = pool.get().map_err(ApiError::from).and_then(|mut conn| {
+            crate::db::read_snapshot(&mut conn, |conn| {
+                domain::export_each(conn, id, |bytes| {
+                    tx.blocking_send(Ok(Bytes::copy_from_slice(bytes))).is_ok()
+                })
+            })
+        });
+        if let Err(failed) = outcome {
+            let _ = tx.blocking_send(Err(failed));
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"ballots-{id}.csv\""),
+        ))
+        .streaming(body))
+}

@@ -1,0 +1,390 @@
+//! Ballots in the database: one row per voter and consultation, its allocations, and tallies
+//! kept up to date in the same transaction as every change.
+
+use super::model::Group;
+use crate::db::schema::{ballot_allocations, ballot_counts, ballot_tallies, ballots};
+use crate::db::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::BTreeMap;
+
+/// How many rows each tally is spread over (see the migration).
+pub const SHARDS: i32 = 16;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ballots)]
+pub struct Row {
+    pub id: i64,
+    pub consultation_id: i64,
+    pub voter: String,
+    pub user_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub voter_group: String,
+    pub pseudonym: String,
+    pub cast_by: Option<i64>,
+    pub version: i32,
+    pub cast_at: NaiveDateTime,
+}
+
+impl Row {
+    pub fn group(&self) -> Group {
+        Group::from_stored(&self.voter_group).unwrap_or(Group::Citizen)
+    }
+}
+
+/// Who a ballot is of: a person or an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voter {
+    Person(i64),
+    Organisation(i64),
+}
+
+impl Voter {
+    /// The one key of the voter, unique per consultation.
+    pub fn key(self) -> String {
+        match self {
+            Self::Person(id) => format!("person:{id}"),
+            Self::Organisation(id) => format!("organisation:{id}"),
+        }
+    }
+}
+
+/// Points given to an option: (option, points).
+pub type Points = (i64, i32);
+
+/// A new or replacing ballot.
+pub struct Cast<'a> {
+    pub consultation_id: i64,
+    pub voter: Voter,
+    pub group: Group,
+    pub cast_by: i64,
+    /// Options with more than 0 points, at most once each.
+    pub allocations: &'a [(i64, i32)],
+}
+
+/// The voter's ballot with its allocations (option, points), if there is one.
+pub fn find(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+    voter: Voter,
+) -> QueryResult<Option<(Row, Vec<Points>)>> {
+    let row: Option<Row> = ballots::table
+        .filter(ballots::consultation_id.eq(consultation_id))
+        .filter(ballots::voter.eq(voter.key()))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let allocations = allocations(conn, row.id)?;
+            Ok(Some((row, allocations)))
+        }
+    }
+}
+
+fn allocations(conn: &mut DbConnection, ballot: i64) -> QueryResult<Vec<(i64, i32)>> {
+    ballot_allocations::table
+        .filter(ballot_allocations::ballot_id.eq(ballot))
+        .select((ballot_allocations::option_id, ballot_allocations::points))
+        .order(ballot_allocations::option_id)
+        .load(conn)
+}
+
+/// Changes of tallies a change of ballots makes, per (group, option) and per group.
+#[derive(Default)]
+struct Deltas {
+    options: BTreeMap<(String, i64), (i64, i64)>,
+    ballots: BTreeMap<String, i64>,
+}
+
+impl Deltas {
+    fn ballot(&mut self, group: &str, allocations: &[(i64, i32)], sign: i64) {
+        *self.ballots.entry(group.to_owned()).or_default() += sign;
+        for &(option, points) in allocations {
+            let entry = self.options.entry((group.to_owned(), option)).or_default();
+            entry.0 += sign * i64::from(points);
+            entry.1 += sign;
+        }
+    }
+
+    /// Adds the deltas to one shard, in key order (every transaction locks tally rows in the
+    /// same order, so concurrent ones never wait for each other in a circle).
+    fn apply(self, conn: &mut DbConnection, consultation_id: i64) -> QueryResult<()> {
+        let shard = random_shard();
+        for ((group, option), (points, supporters)) in self.options {
+            if points == 0 && supporters == 0 {
+                continue;
+            }
+            crate::db_run!(conn, |c| {
+                diesel::insert_into(ballot_tallies::table)
+                    .values((
+                        ballot_tallies::consultation_id.eq(consultation_id),
+                        ballot_tallies::voter_group.eq(&group),
+                        ballot_tallies::option_id.eq(option),
+                        ballot_tallies::shard.eq(shard),
+                        ballot_tallies::points.eq(points),
+                        ballot_tallies::supporters.eq(supporters),
+                    ))
+                    .on_conflict((
+                        ballot_tallies::consultation_id,
+                        ballot_tallies::voter_group,
+                        ballot_tallies::option_id,
+                        ballot_tallies::shard,
+                    ))
+                    .do_update()
+                    .set((
+                        ballot_tallies::points.eq(ballot_tallies::points + points),
+                        ballot_tallies::supporters.eq(ballot_tallies::supporters + supporters),
+                    ))
+                    .execute(c)
+            })?;
+        }
+        for (group, ballots) in self.ballots {
+            if ballots == 0 {
+                continue;
+            }
+            crate::db_run!(conn, |c| {
+                diesel::insert_into(ballot_counts::table)
+                    .values((
+                        ballot_counts::consultation_id.eq(consultation_id),
+                        ballot_counts::voter_group.eq(&group),
+                        ballot_counts::shard.eq(shard),
+                        ballot_counts::ballots.eq(ballots),
+                    ))
+                    .on_conflict((
+                        ballot_counts::consultation_id,
+                        ballot_counts::voter_group,
+                        ballot_counts::shard,
+                    ))
+                    .do_update()
+                    .set(ballot_counts::ballots.eq(ballot_counts::ballots + ballots))
+                    .execute(c)
+            })?;
+        }
+        Ok(())
+    }
+}
+
+fn random_shard() -> i32 {
+    let mut byte = [0u8; 1];
+    getrandom::fill(&mut byte).expect("the operating system provides randomness");
+    i32::from(byte[0]) % SHARDS
+}
+
+/// A random pseudonym for a ballot: all the public export shows of it.
+fn pseudonym() -> String {
+    crate::auth::tokens::random_secret()[..22].to_owned()
+}
+
+/// Casts or replaces the voter's ballot, and moves the tallies by the difference; call inside
+/// a write transaction. Concurrent casts of one voter meet on the ballot's row: the first
+/// statement inserts it or locks it (PostgreSQL), so they run one after the other and the last
+/// one to commit is the ballot.
+pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryResult<Row> {
+    let key = new.voter.key();
+    let (user_id, organisation_id) = match new.voter {
+        Voter::Person(id) => (Some(id), None),
+        Voter::Organisation(id) => (None, Some(id)),
+    };
+    let id: i64 = crate::db_run!(conn, |c| {
+        diesel::insert_into(ballots::table)
+            .values((
+                ballots::consultation_id.eq(new.consultation_id),
+                ballots::voter.eq(&key),
+                ballots::user_id.eq(user_id),
+                ballots::organisation_id.eq(organisation_id),
+                ballots::voter_group.eq(new.group.as_str()),
+                ballots::pseudonym.eq(pseudonym()),
+                ballots::cast_by.eq(new.cast_by),
+                ballots::version.eq(0),
+                ballots::cast_at.eq(now),
+            ))
+            .on_conflict((ballots::consultation_id, ballots::voter))
+            .do_update()
+            .set(ballots::version.eq(ballots::version + 1))
+            .returning(ballots::id)
+            .get_result(c)
+    })?;
+    let before: Row = ballots::table
+        .find(id)
+        .select(Row::as_select())
+        .first(conn)?;
+    let mut deltas = Deltas::default();
+    if before.version > 0 {
+        // Replacing: take the old ballot out of the tallies.
+        let old = allocations(conn, id)?;
+        deltas.ballot(&before.voter_group, &old, -1);
+        diesel::delete(ballot_allocations::table.filter(ballot_allocations::ballot_id.eq(id)))
+            .execute(conn)?;
+    }
+    deltas.ballot(new.group.as_str(), new.allocations, 1);
+    if !new.allocations.is_empty() {
+        let rows: Vec<_> = new
+            .allocations
+            .iter()
+            .map(|&(option, points)| {
+                (
+                    ballot_allocations::ballot_id.eq(id),
+                    ballot_allocations::option_id.eq(option),
+                    ballot_allocations::points.eq(points),
+                )
+            })
+            .collect();
+        crate::db_run!(conn, |c| diesel::insert_into(ballot_allocations::table)
+            .values(&rows)
+            .execute(c))?;
+    }
+    let version = if before.version > 0 {
+        before.version
+    } else {
+        1
+    };
+    diesel::update(ballots::table.find(id))
+        .set((
+            ballots::voter_group.eq(new.group.as_str()),
+            ballots::cast_by.eq(new.cast_by),
+            ballots::cast_at.eq(now),
+            ballots::version.eq(version),
+        ))
+        .execute(conn)?;
+    deltas.apply(conn, new.consultation_id)?;
+    ballots::table.find(id).select(Row::as_select()).first(conn)
+}
+
+/// Withdraws the voter's ballot and takes it out of the tallies; whether there was one. Call
+/// inside a write transaction.
+pub fn withdraw(conn: &mut DbConnection, consultation_id: i64, voter: Voter) -> QueryResult<bool> {
+    let key = voter.key();
+    // Lock the row first (an update), so that a concurrent cast waits or comes after.
+    let locked = diesel::update(
+        ballots::table
+            .filter(ballots::consultation_id.eq(consultation_id))
+            .filter(ballots::voter.eq(&key)),
+    )
+    .set(ballots::version.eq(ballots::version))
+    .execute(conn)?;
+    if locked == 0 {
+        return Ok(false);
+    }
+    let Some((row, old)) = find(conn, consultation_id, voter)? else {
+        return Ok(false);
+    };
+    let mut deltas = Deltas::default();
+    deltas.ballot(&row.voter_group, &old, -1);
+    diesel::delete(ballot_allocations::table.filter(ballot_allocations::ballot_id.eq(row.id)))
+        .execute(conn)?;
+    diesel::delete(ballots::table.find(row.id)).execute(conn)?;
+    deltas.apply(conn, consultation_id)?;
+    Ok(true)
+}
+
+/// Which of `organisations` have a ballot in the consultation.
+pub fn organisations_with_ballots(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+    organisations: &[i64],
+) -> QueryResult<Vec<i64>> {
+    if organisations.is_empty() {
+        return Ok(Vec::new());
+    }
+    ballots::table
+        .filter(ballots::consultation_id.eq(consultation_id))
+        .filter(ballots::organisation_id.eq_any(organisations))
+        .select(ballots::organisation_id.assume_not_null())
+        .load(conn)
+}
+
+/// The tallies of a consultation: (group, option, points, supporters), summed over shards
+/// (at most options × groups × shards rows are read, whatever the number of ballots).
+pub fn tallies(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+) -> QueryResult<Vec<(String, i64, i64, i64)>> {
+    let rows: Vec<(String, i64, i64, i64)> = ballot_tallies::table
+        .filter(ballot_tallies::consultation_id.eq(consultation_id))
+        .select((
+            ballot_tallies::voter_group,
+            ballot_tallies::option_id,
+            ballot_tallies::points,
+            ballot_tallies::supporters,
+        ))
+        .load(conn)?;
+    let mut per: BTreeMap<(String, i64), (i64, i64)> = BTreeMap::new();
+    for (g, o, p, s) in rows {
+        let entry = per.entry((g, o)).or_default();
+        entry.0 += p;
+        entry.1 += s;
+    }
+    Ok(per
+        .into_iter()
+        .map(|((g, o), (p, s))| (g, o, p, s))
+        .collect())
+}
+
+/// Ballots per group of a consultation.
+pub fn ballot_counts(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<(String, i64)> = ballot_counts::table
+        .filter(ballot_counts::consultation_id.eq(consultation_id))
+        .select((ballot_counts::voter_group, ballot_counts::ballots))
+        .load(conn)?;
+    let mut per: BTreeMap<String, i64> = BTreeMap::new();
+    for (g, n) in rows {
+        *per.entry(g).or_default() += n;
+    }
+    Ok(per.into_iter().collect())
+}
+
+/// One row of the anonymised export: pseudonym, group, option, points.
+pub type ExportRow = (String, String, i64, i32);
+
+/// Up to `limit` rows of the export after (pseudonym, option) `after`, in that order.
+pub fn export_rows(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<ExportRow>> {
+    let mut q = ballot_allocations::table
+        .inner_join(ballots::table)
+        .filter(ballots::consultation_id.eq(consultation_id))
+        .select((
+            ballots::pseudonym,
+            ballots::voter_group,
+            ballot_allocations::option_id,
+            ballot_allocations::points,
+        ))
+        .order((ballots::pseudonym, ballot_allocations::option_id))
+        .limit(limit)
+        .into_boxed();
+    if let Some((pseudonym, option)) = after {
+        q = q.filter(
+            ballots::pseudonym
+                .gt(pseudonym.to_owned())
+                .or(ballots::pseudonym
+                    .eq(pseudonym.to_owned())
+                    .and(ballot_allocations::option_id.gt(option))),
+        );
+    }
+    q.load(conn)
+}
+
+/// Unlinks the person's own ballots from them (account deletion): they stay counted.
+pub fn unlink(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
+    let mine: Vec<(i64, String)> = ballots::table
+        .filter(ballots::user_id.eq(user_id))
+        .select((ballots::id, ballots::pseudonym))
+        .load(conn)?;
+    for (id, pseudonym) in mine {
+        diesel::update(ballots::table.find(id))
+            .set((
+                ballots::voter.eq(format!("unlinked:{pseudonym}")),
+                ballots::user_id.eq(None::<i64>),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

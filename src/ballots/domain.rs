@@ -144,6 +144,15 @@ fn checked(round: &Round, submission: &BallotSubmission) -> ApiResult<Vec<(i64, 
         .filter(|a| a.points > 0)
         .map(|a| (a.option_id, a.points))
         .collect();
+    if kept.is_empty() {
+        let mut e = problems::EMPTY_BALLOT.problem();
+        e.errors.push(crate::error::FieldError {
+            field: "allocations".into(),
+            code: problems::EMPTY_BALLOT.code.into(),
+            message: "give at least one option a point".into(),
+        });
+        return Err(e);
+    }
     kept.sort_by_key(|(option, _)| position[option]);
     Ok(kept)
 }
@@ -457,7 +466,7 @@ pub fn results(conn: &mut DbConnection, now: NaiveDateTime, round: &Round) -> Ap
         .map(|&option| {
             groups
                 .iter()
-                .filter(|g| g.ballots > 0)
+                .filter(|g| g.options.iter().any(|o| o.points > 0))
                 .map(|g| {
                     let share = g
                         .options

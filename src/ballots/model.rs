@@ -10,9 +10,10 @@ use validator::Validate;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Allocation {
-    /// Id of the option (a field of action, measure or priority goal on the ballot).
-    #[validate(range(min = 1))]
-    #[schema(minimum = 1)]
+    /// Id of the option (a field of action, measure or priority goal on the ballot); ids are
+    /// safe integers in JavaScript (at most 2^53 − 1).
+    #[validate(range(min = 1, max = 9_007_199_254_740_991_i64))]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     pub option_id: i64,
     /// Whole points, at most the consultation's `max_points_per_option`; 0 gives none.
     #[validate(range(min = 0, max = 1000))]
@@ -113,7 +114,7 @@ pub struct GroupResults {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ConsensusOption {
     pub option_id: i64,
-    /// The lowest share of points any group with ballots gave the option.
+    /// The lowest share of points any group with ballots (and so with points) gave the option.
     pub lowest_share: f64,
     /// The group that gave it that lowest share (`null` when no group has ballots).
     pub lowest_group: Option<Group>,

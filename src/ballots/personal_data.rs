@@ -1,7 +1,9 @@
 //! What ballots hold about people — how someone weighed the priorities of an integration
 //! concept can reveal political opinions — and what deleting an account does to it: a person's
-//! own ballot stays counted but is unlinked from them; an organisation's ballot stays with the
-//! organisation (the representative who cast it is an account id, like every actor).
+//! own ballot in a vote that is still open is withdrawn (otherwise the same address could
+//! register again and vote a second time); in a closed vote it stays counted but is unlinked
+//! from them. An organisation's ballot stays with the organisation (the representative who cast
+//! it is an account id, like every actor).
 
 use super::store;
 use crate::db::DbConnection;
@@ -18,7 +20,7 @@ impl PersonalData for Ballots {
 
     fn tables(&self) -> &'static [Table] {
         const UNLINKED: crate::personal_data::Kind =
-            Personal("unlinked on deletion: the ballot stays counted under its pseudonym");
+            Personal("open vote: the ballot is withdrawn; closed vote: unlinked, it stays counted under its pseudonym");
         &[
             Table {
                 name: "ballots",
@@ -30,7 +32,10 @@ impl PersonalData for Ballots {
                     ("organisation_id", Plain),
                     ("voter_group", Plain),
                     ("pseudonym", Plain),
-                    ("cast_by", Account),
+                    (
+                        "cast_by",
+                        Personal("a person's own ballot: withdrawn or unlinked with it; an organisation's keeps the representative's account id, like every actor"),
+                    ),
                     ("version", Plain),
                     ("cast_at", Plain),
                 ],
@@ -67,7 +72,13 @@ impl PersonalData for Ballots {
     }
 
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
-        store::unlink(conn, subject.user_id)?;
+        for (consultation, closes) in store::own_ballots(conn, subject.user_id)? {
+            if closes.is_some_and(|closes| closes <= subject.now) {
+                store::unlink(conn, consultation, subject.user_id)?;
+            } else {
+                store::withdraw(conn, consultation, store::Voter::Person(subject.user_id))?;
+            }
+        }
         Ok(())
     }
 }

@@ -29,6 +29,12 @@ pub const OPTION_LISTED_TWICE: Code = Code::new(
     "Unprocessable Content",
     "The ballot names an option more than once; give each option its points once.",
 );
+pub const EMPTY_BALLOT: Code = Code::new(
+    "empty_ballot",
+    422,
+    "Unprocessable Content",
+    "A ballot gives at least one point; to take part no longer, withdraw it.",
+);
 pub const RESULTS_NOT_YET_PUBLIC: Code = Code::new(
     "results_not_yet_public",
     403,
@@ -42,6 +48,7 @@ pub const ALL: &[Code] = &[
     OPTION_NOT_ON_BALLOT,
     TOO_MANY_POINTS_FOR_OPTION,
     OPTION_LISTED_TWICE,
+    EMPTY_BALLOT,
     RESULTS_NOT_YET_PUBLIC,
 ];
 

@@ -202,7 +202,12 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
             ))
             .on_conflict((ballots::consultation_id, ballots::voter))
             .do_update()
-            .set(ballots::version.eq(ballots::version + 1))
+            // A replaced ballot gets a new pseudonym: exports from before and after a change
+            // cannot be lined up to follow one voter.
+            .set((
+                ballots::version.eq(ballots::version + 1),
+                ballots::pseudonym.eq(diesel::upsert::excluded(ballots::pseudonym)),
+            ))
             .returning(ballots::id)
             .get_result(c)
     })?;
@@ -372,17 +377,35 @@ pub fn export_rows(
     q.load(conn)
 }
 
-/// Unlinks the person's own ballots from them (account deletion): they stay counted.
-pub fn unlink(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
-    let mine: Vec<(i64, String)> = ballots::table
+/// The consultations in which the person has a ballot of their own, with the end of their
+/// voting windows.
+pub fn own_ballots(
+    conn: &mut DbConnection,
+    user_id: i64,
+) -> QueryResult<Vec<(i64, Option<NaiveDateTime>)>> {
+    use crate::db::schema::consultations;
+    ballots::table
+        .inner_join(consultations::table)
+        .filter(ballots::user_id.eq(user_id))
+        .select((ballots::consultation_id, consultations::vote_closes_at))
+        .load(conn)
+}
+
+/// Unlinks the person's own ballot in a consultation from them (account deletion after the
+/// vote closed): it stays counted under its pseudonym, and nothing names them any more.
+pub fn unlink(conn: &mut DbConnection, consultation_id: i64, user_id: i64) -> QueryResult<()> {
+    let found: Option<(i64, String)> = ballots::table
+        .filter(ballots::consultation_id.eq(consultation_id))
         .filter(ballots::user_id.eq(user_id))
         .select((ballots::id, ballots::pseudonym))
-        .load(conn)?;
-    for (id, pseudonym) in mine {
+        .first(conn)
+        .optional()?;
+    if let Some((id, pseudonym)) = found {
         diesel::update(ballots::table.find(id))
             .set((
                 ballots::voter.eq(format!("unlinked:{pseudonym}")),
                 ballots::user_id.eq(None::<i64>),
+                ballots::cast_by.eq(None::<i64>),
             ))
             .execute(conn)?;
     }

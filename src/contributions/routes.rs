@@ -541,6 +541,7 @@ pub async fn delete_contribution(
 pub async fn support_contribution(
     now: Now,
     user: Verified,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<SupportState>> {
@@ -548,6 +549,8 @@ pub async fn support_contribution(
     let state = db
         .write(move |conn| domain::support(conn, now, &user.0, id, true))
         .await?;
+    // The supporter's pages on this node show it at once.
+    cache.0.clear();
     Ok(web::Json(state))
 }
 
@@ -566,6 +569,7 @@ pub async fn support_contribution(
 pub async fn withdraw_support(
     now: Now,
     user: CurrentUser,
+    cache: web::Data<PageCache>,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<SupportState>> {
@@ -573,6 +577,7 @@ pub async fn withdraw_support(
     let state = db
         .write(move |conn| domain::support(conn, now, &user, id, false))
         .await?;
+    cache.0.clear();
     Ok(web::Json(state))
 }
 

@@ -7,7 +7,7 @@
 pub mod schema;
 
 use crate::config::{Backend, DatabaseUrl};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
@@ -91,8 +91,8 @@ impl ManageConnection for DbManager {
     /// ([`Db::run`] says so) — when it no longer answers: a connection that died with a
     /// database restart leaves the pool with the request that found out.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        r2d2::R2D2Connection::is_broken(conn)
-            || (CHECK_ON_RETURN.with(|check| check.replace(false)) && self.is_valid(conn).is_err())
+        let check = CHECK_ON_RETURN.with(|check| check.replace(false));
+        r2d2::R2D2Connection::is_broken(conn) || (check && self.is_valid(conn).is_err())
     }
 }
 
@@ -176,6 +176,16 @@ impl Db {
 
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// One of the pool's permits, for work that holds a connection outside [`Db::run`] (a
+    /// streamed export): it counts against the same bound.
+    pub async fn permit(&self) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
+        self.permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::unavailable())
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool; both the wait for a

@@ -417,6 +417,7 @@ diesel::joinable!(contribution_revisions -> contributions (contribution_id));
 diesel::joinable!(contribution_supports -> contributions (contribution_id));
 diesel::joinable!(support_events -> contributions (contribution_id));
 diesel::joinable!(ballot_allocations -> ballots (ballot_id));
+diesel::joinable!(ballots -> consultations (consultation_id));
 diesel::joinable!(contribution_flags -> contributions (contribution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(

@@ -166,6 +166,7 @@ both_backends! {
         call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], 1), (o[0], 1)]))).await.assert_problem(422, "option_listed_twice");
         call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], 4)]))).await.assert_problem(422, "too_many_points_for_option");
         call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], 3), (o[1], 3), (o[2], 3), (o[3], 2)]))).await.assert_problem(422, "points_budget_exceeded");
+        call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], 0)]))).await.assert_problem(422, "empty_ballot");
         call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(json!({"allocations": [{"option_id": o[0], "points": -1}]}))).await.assert_problem(400, "validation_failed");
         call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(json!({"allocations": [{"option_id": o[0], "points": 1.5}]}))).await.assert_problem(400, "validation_failed");
         call(&app, Method::GET, &ballot_path(c), Some(&lena.token), None).await.assert_problem(404, "not_found");
@@ -354,7 +355,11 @@ both_backends! {
                     }
                 }
                 let r = call(&app, Method::PUT, &path, Some(&token), Some(allocations(&pairs))).await;
-                assert_eq!(r.status, 200, "{}", r.text);
+                if pairs.is_empty() {
+                    r.assert_problem(422, "empty_ballot");
+                } else {
+                    assert_eq!(r.status, 200, "{}", r.text);
+                }
             }
         }
         // Live results are not public under `after_close`, but administrators see them.
@@ -427,21 +432,56 @@ both_backends! {
         }
     }
 
-    async fn a_deleted_persons_ballot_stays_counted_but_unlinked(db) {
+    async fn deleting_an_account_withdraws_its_ballot_in_an_open_vote_and_unlinks_it_after(db) {
+        let (ctx, clock) = with_fixed_clock(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let open = fixtures::consultation(&ctx.state, "voting");
+        let closing = fixtures::consultation(&ctx.state, "voting");
+        let o = options(&ctx, open);
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let other = person(&ctx, "other@example.org", Role::Participant);
+        for c in [open, closing] {
+            let r = call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], 3)]))).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            let r = call(&app, Method::PUT, &ballot_path(c), Some(&other.token), Some(allocations(&[(o[1], 2)]))).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+        // One vote closes; the other stays open.
+        {
+            let mut conn = ctx.db.connection();
+            let now = clock.now().naive_utc();
+            diesel::update(consultations::table.find(closing)).set(consultations::vote_closes_at.eq(Some(now))).execute(&mut conn).unwrap();
+        }
+        let r = call(&app, Method::DELETE, "/api/v1/me", Some(&lena.token), Some(json!({"password": crate::accounts::PASSWORD}))).await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        use beteiligung::db::schema::ballots;
+        let mut conn = ctx.db.connection();
+        // Open vote: withdrawn, so that the same address cannot register again and vote twice.
+        let left: Vec<Option<i64>> = ballots::table.filter(ballots::consultation_id.eq(open)).select(ballots::user_id).load(&mut conn).unwrap();
+        assert_eq!(left, vec![Some(other.id)]);
+        assert_eq!(beteiligung::ballots::store::ballot_counts(&mut conn, open).unwrap(), vec![("citizen".to_owned(), 1)]);
+        let tallies: Vec<(i64, i64)> = beteiligung::ballots::store::tallies(&mut conn, open).unwrap().into_iter().filter(|t| t.2 != 0).map(|t| (t.1, t.2)).collect();
+        assert_eq!(tallies, vec![(o[1], 2)]);
+        // Closed vote: counted, and nothing names her.
+        let rows: Vec<(String, Option<i64>, Option<i64>)> = ballots::table.filter(ballots::consultation_id.eq(closing)).order(ballots::id).select((ballots::voter, ballots::user_id, ballots::cast_by)).load(&mut conn).unwrap();
+        assert!(rows[0].0.starts_with("unlinked:"), "{rows:?}");
+        assert_eq!((rows[0].1, rows[0].2), (None, None));
+        assert_eq!(beteiligung::ballots::store::ballot_counts(&mut conn, closing).unwrap(), vec![("citizen".to_owned(), 2)]);
+    }
+
+    async fn a_replaced_ballot_gets_a_new_pseudonym(db) {
         let ctx = Ctx::new(db);
         let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
         let c = fixtures::consultation(&ctx.state, "voting");
         let o = options(&ctx, c);
         let lena = person(&ctx, "lena@example.org", Role::Participant);
-        let r = call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], 3)]))).await;
-        assert_eq!(r.status, 200);
-        let r = call(&app, Method::DELETE, "/api/v1/me", Some(&lena.token), Some(json!({"password": crate::accounts::PASSWORD}))).await;
-        assert_eq!(r.status, 204, "{}", r.text);
         use beteiligung::db::schema::ballots;
-        let mut conn = ctx.db.connection();
-        let (voter, user): (String, Option<i64>) = ballots::table.filter(ballots::consultation_id.eq(c)).select((ballots::voter, ballots::user_id)).first(&mut conn).unwrap();
-        assert!(voter.starts_with("unlinked:"), "{voter}");
-        assert_eq!(user, None);
-        assert_eq!(beteiligung::ballots::store::ballot_counts(&mut conn, c).unwrap(), vec![("citizen".to_owned(), 1)]);
+        let mut names = Vec::new();
+        for points in [1, 2] {
+            call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], points)]))).await;
+            let mut conn = ctx.db.connection();
+            names.push(ballots::table.filter(ballots::consultation_id.eq(c)).select(ballots::pseudonym).first::<String>(&mut conn).unwrap());
+        }
+        assert_ne!(names[0], names[1]);
     }
 }

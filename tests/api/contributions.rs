@@ -635,6 +635,14 @@ both_backends! {
         assert!(items.iter().any(|i| i["supported"] == true));
         let r = call(&app, Method::GET, &format!("{}?target_type=measure&target_id={measure}&limit=30", path(c, "comments")), None, None).await;
         assert_eq!(r.body["items"].as_array().unwrap().len(), 19);
+        // The reader's own support shows on their next page at once (this node's cache is
+        // cleared by it).
+        let unsupported = items.iter().find(|i| i["supported"] == false && i["status"] == "visible").unwrap()["id"].as_i64().unwrap();
+        let r = call(&app, Method::PUT, &format!("/api/v1/contributions/{unsupported}/support"), Some(&reader.token), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = call(&app, Method::GET, &format!("{}?target_type=measure&target_id={measure}&limit=30", path(c, "comments")), Some(&reader.token), None).await;
+        let again = r.body["items"].as_array().unwrap().iter().find(|i| i["id"] == unsupported).unwrap().clone();
+        assert_eq!(again["supported"], true);
     }
 
     async fn anonymous_pages_are_cached_per_node_and_a_decision_clears_its_node_at_once(db) {

@@ -48,6 +48,8 @@ pub struct AppState {
     pub catalogue_cache: ResponseCache,
     /// Cache of anonymous comment and proposal pages, shared by the workers of this node.
     pub contribution_cache: contributions::PageCache,
+    /// Results of priority votes, shared by the workers of this node.
+    pub results_cache: ballots::ResultsCache,
     /// Tokens, password hashing and rate limits.
     pub auth: auth::Auth,
     /// The time phases are derived from (tests set it).
@@ -62,6 +64,7 @@ impl AppState {
         let catalogue_cache = ResponseCache::new(settings.catalogue_cache_ttl, 64 << 20);
         let contribution_cache =
             contributions::PageCache(ResponseCache::new(settings.comment_cache_ttl, 64 << 20));
+        let results_cache = ballots::ResultsCache::new(settings.comment_cache_ttl);
         Ok(Self {
             auth: auth::Auth::new(&settings, &key),
             db,
@@ -69,6 +72,7 @@ impl AppState {
             settings,
             catalogue_cache,
             contribution_cache,
+            results_cache,
             clock: clock::Clock::System,
         })
     }
@@ -248,6 +252,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::new(state.catalogue_cache.clone()))
         .app_data(web::Data::new(state.contribution_cache.clone()))
+        .app_data(web::Data::new(state.results_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))

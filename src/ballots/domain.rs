@@ -40,7 +40,8 @@ impl Round {
             .is_some_and(|(opens, closes)| opens <= now && now < closes)
     }
 
-    fn closed(&self, now: NaiveDateTime) -> bool {
+    /// Whether the voting window has closed: then the results are final.
+    pub fn closed(&self, now: NaiveDateTime) -> bool {
         self.voting.is_some_and(|(_, closes)| closes <= now)
     }
 }

@@ -13,3 +13,66 @@ pub mod personal_data;
 pub mod problems;
 pub mod routes;
 pub mod store;
+
+use model::Results;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The node's results: final ones (the voting window has closed, nothing changes them any
+/// more) are kept until the node stops; live ones for `COMMENT_CACHE_TTL_SECS`, and a ballot
+/// cast on this node forgets its consultation's at once. Concurrent misses share one reading,
+/// which hashes the whole export.
+#[derive(Clone)]
+pub struct ResultsCache {
+    finals: moka::future::Cache<i64, Arc<Results>>,
+    live: Option<moka::future::Cache<i64, Arc<Results>>>,
+}
+
+impl ResultsCache {
+    pub fn new(live_ttl: Duration) -> Self {
+        Self {
+            finals: moka::future::Cache::builder().max_capacity(256).build(),
+            live: (!live_ttl.is_zero()).then(|| {
+                moka::future::Cache::builder()
+                    .time_to_live(live_ttl)
+                    .max_capacity(256)
+                    .build()
+            }),
+        }
+    }
+
+    /// The results of consultation `id`: kept ones, or `read()`'s. Once the vote has `closed`,
+    /// only final results are answered (and kept for good); before, live ones for a while.
+    pub async fn get<F, Fut>(
+        &self,
+        id: i64,
+        closed: bool,
+        read: F,
+    ) -> crate::error::ApiResult<Arc<Results>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = crate::error::ApiResult<Results>>,
+    {
+        if closed {
+            return self
+                .finals
+                .try_get_with(id, async { read().await.map(Arc::new) })
+                .await
+                .map_err(|e| (*e).clone());
+        }
+        match &self.live {
+            None => Ok(Arc::new(read().await?)),
+            Some(live) => live
+                .try_get_with(id, async { read().await.map(Arc::new) })
+                .await
+                .map_err(|e| (*e).clone()),
+        }
+    }
+
+    /// Forgets the live results of consultation `id` (a ballot changed on this node).
+    pub async fn changed(&self, id: i64) {
+        if let Some(live) = &self.live {
+            live.invalidate(&id).await;
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 use super::domain;
 use super::model::{Ballot, BallotSubmission, Eligibility, Results};
+use super::ResultsCache;
 use crate::auth::extract::{CurrentUser, MaybeUser, Verified};
 use crate::clock::Now;
 use crate::db::Db;
@@ -32,7 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn cast(
     now: Now,
     user: Verified,
-    db: &Db,
+    (db, cache): (&Db, &ResultsCache),
     id: i64,
     organisation: Option<i64>,
     body: Body<BallotSubmission>,
@@ -41,7 +42,22 @@ async fn cast(
     let ballot = db
         .write(move |conn| domain::cast(conn, now, &user, id, organisation, submission))
         .await?;
+    cache.changed(id).await;
     Ok(HttpResponse::Ok().json(ballot))
+}
+
+async fn withdraw(
+    now: Now,
+    user: Verified,
+    (db, cache): (&Db, &ResultsCache),
+    id: i64,
+    organisation: Option<i64>,
+) -> ApiResult<HttpResponse> {
+    let now = now.naive();
+    db.write(move |conn| domain::withdraw(conn, now, &user, id, organisation))
+        .await?;
+    cache.changed(id).await;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Cast or replace one's own ballot during the voting window: points for options of the
@@ -66,10 +82,11 @@ pub async fn cast_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
+    cache: web::Data<ResultsCache>,
     id: web::Path<i64>,
     body: Body<BallotSubmission>,
 ) -> ApiResult<HttpResponse> {
-    cast(now, user, &db, id.into_inner(), None, body).await
+    cast(now, user, (&db, &cache), id.into_inner(), None, body).await
 }
 
 /// One's own ballot in the consultation.
@@ -113,12 +130,10 @@ pub async fn withdraw_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
+    cache: web::Data<ResultsCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let (now, id) = (now.naive(), id.into_inner());
-    db.write(move |conn| domain::withdraw(conn, now, &user, id, None))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    withdraw(now, user, (&db, &cache), id.into_inner(), None).await
 }
 
 /// Cast or replace the ballot of an organisation during the voting window: one ballot per
@@ -144,11 +159,12 @@ pub async fn cast_organisation_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
+    cache: web::Data<ResultsCache>,
     path: web::Path<(i64, i64)>,
     body: Body<BallotSubmission>,
 ) -> ApiResult<HttpResponse> {
     let (id, org) = path.into_inner();
-    cast(now, user, &db, id, Some(org), body).await
+    cast(now, user, (&db, &cache), id, Some(org), body).await
 }
 
 /// The ballot of an organisation, for its members.
@@ -192,12 +208,11 @@ pub async fn withdraw_organisation_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
+    cache: web::Data<ResultsCache>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
-    let (now, (id, org)) = (now.naive(), path.into_inner());
-    db.write(move |conn| domain::withdraw(conn, now, &user, id, Some(org)))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let (id, org) = path.into_inner();
+    withdraw(now, user, (&db, &cache), id, Some(org)).await
 }
 
 /// Who the caller may vote as in the consultation — themselves (with a verified address) and
@@ -246,24 +261,41 @@ pub async fn results(
     now: Now,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
+    cache: web::Data<ResultsCache>,
     id: web::Path<i64>,
-) -> ApiResult<web::Json<Results>> {
-    Ok(web::Json(
-        load_results(now, user, &db, id.into_inner()).await?,
-    ))
+) -> ApiResult<HttpResponse> {
+    let found = load_results(now, user, &db, &cache, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(&*found))
 }
 
-/// The results as the viewer may see them, read in one snapshot with the export's hash.
-async fn load_results(now: Now, user: Option<CurrentUser>, db: &Db, id: i64) -> ApiResult<Results> {
+/// The results, if the viewer may see them: from the node's cache, or read in one snapshot
+/// with the export's hash.
+async fn load_results(
+    now: Now,
+    user: Option<CurrentUser>,
+    db: &Db,
+    cache: &ResultsCache,
+    id: i64,
+) -> ApiResult<std::sync::Arc<Results>> {
     let now = now.naive();
-    db.run(move |conn| {
-        crate::db::read_snapshot(conn, |conn| {
+    let closed = db
+        .run(move |conn| {
             let round = domain::round(conn, id)?;
             domain::may_see_results(&round, now, user.as_ref())?;
-            domain::results(conn, now, &round)
+            Ok::<_, ApiError>(round.closed(now))
         })
-    })
-    .await
+        .await?;
+    cache
+        .get(id, closed, || async move {
+            db.run(move |conn| {
+                crate::db::read_snapshot(conn, |conn| {
+                    let round = domain::round(conn, id)?;
+                    domain::results(conn, now, &round)
+                })
+            })
+            .await
+        })
+        .await
 }
 
 /// A file download of `body`.
@@ -297,10 +329,11 @@ pub async fn results_csv(
     now: Now,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
+    cache: web::Data<ResultsCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let found = load_results(now, user, &db, id).await?;
+    let found = load_results(now, user, &db, &cache, id).await?;
     let body = domain::results_csv(&found).into_bytes();
     Ok(download(
         "text/csv; charset=utf-8",
@@ -329,10 +362,11 @@ pub async fn results_xlsx(
     now: Now,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
+    cache: web::Data<ResultsCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let found = load_results(now, user, &db, id).await?;
+    let found = load_results(now, user, &db, &cache, id).await?;
     let body = domain::results_xlsx(&found)?;
     Ok(download(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -13,6 +13,7 @@ pub const SHARDS: i32 = 16;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ballots)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Row {
     pub id: i64,
     pub consultation_id: i64,
@@ -109,23 +110,30 @@ impl Deltas {
     }
 
     /// Adds the deltas to one shard, in key order (every transaction locks tally rows in the
-    /// same order, so concurrent ones never wait for each other in a circle).
+    /// same order, so concurrent ones never wait for each other in a circle): one statement for
+    /// the options, one for the ballot counts.
     fn apply(self, conn: &mut DbConnection, consultation_id: i64) -> QueryResult<()> {
+        use diesel::upsert::excluded;
         let shard = random_shard();
-        for ((group, option), (points, supporters)) in self.options {
-            if points == 0 && supporters == 0 {
-                continue;
-            }
+        let options: Vec<_> = self
+            .options
+            .iter()
+            .filter(|(_, (points, supporters))| *points != 0 || *supporters != 0)
+            .map(|((group, option), (points, supporters))| {
+                (
+                    ballot_tallies::consultation_id.eq(consultation_id),
+                    ballot_tallies::voter_group.eq(group.as_str()),
+                    ballot_tallies::option_id.eq(*option),
+                    ballot_tallies::shard.eq(shard),
+                    ballot_tallies::points.eq(*points),
+                    ballot_tallies::supporters.eq(*supporters),
+                )
+            })
+            .collect();
+        if !options.is_empty() {
             crate::db_run!(conn, |c| {
                 diesel::insert_into(ballot_tallies::table)
-                    .values((
-                        ballot_tallies::consultation_id.eq(consultation_id),
-                        ballot_tallies::voter_group.eq(&group),
-                        ballot_tallies::option_id.eq(option),
-                        ballot_tallies::shard.eq(shard),
-                        ballot_tallies::points.eq(points),
-                        ballot_tallies::supporters.eq(supporters),
-                    ))
+                    .values(&options)
                     .on_conflict((
                         ballot_tallies::consultation_id,
                         ballot_tallies::voter_group,
@@ -134,31 +142,41 @@ impl Deltas {
                     ))
                     .do_update()
                     .set((
-                        ballot_tallies::points.eq(ballot_tallies::points + points),
-                        ballot_tallies::supporters.eq(ballot_tallies::supporters + supporters),
+                        ballot_tallies::points
+                            .eq(ballot_tallies::points + excluded(ballot_tallies::points)),
+                        ballot_tallies::supporters
+                            .eq(ballot_tallies::supporters + excluded(ballot_tallies::supporters)),
                     ))
                     .execute(c)
             })?;
         }
-        for (group, ballots) in self.ballots {
-            if ballots == 0 {
-                continue;
-            }
+        let counts: Vec<_> = self
+            .ballots
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|(group, n)| {
+                (
+                    ballot_counts::consultation_id.eq(consultation_id),
+                    ballot_counts::voter_group.eq(group.as_str()),
+                    ballot_counts::shard.eq(shard),
+                    ballot_counts::ballots.eq(*n),
+                )
+            })
+            .collect();
+        if !counts.is_empty() {
             crate::db_run!(conn, |c| {
                 diesel::insert_into(ballot_counts::table)
-                    .values((
-                        ballot_counts::consultation_id.eq(consultation_id),
-                        ballot_counts::voter_group.eq(&group),
-                        ballot_counts::shard.eq(shard),
-                        ballot_counts::ballots.eq(ballots),
-                    ))
+                    .values(&counts)
                     .on_conflict((
                         ballot_counts::consultation_id,
                         ballot_counts::voter_group,
                         ballot_counts::shard,
                     ))
                     .do_update()
-                    .set(ballot_counts::ballots.eq(ballot_counts::ballots + ballots))
+                    .set(
+                        ballot_counts::ballots
+                            .eq(ballot_counts::ballots + excluded(ballot_counts::ballots)),
+                    )
                     .execute(c)
             })?;
         }
@@ -182,12 +200,15 @@ fn pseudonym() -> String {
 /// statement inserts it or locks it (PostgreSQL), so they run one after the other and the last
 /// one to commit is the ballot.
 pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryResult<Row> {
+    use diesel::upsert::excluded;
     let key = new.voter.key();
     let (user_id, organisation_id) = match new.voter {
         Voter::Person(id) => (Some(id), None),
         Voter::Organisation(id) => (None, Some(id)),
     };
-    let id: i64 = crate::db_run!(conn, |c| {
+    // Inserted as version 1, or (replacing) moved on one version with a new pseudonym, caster
+    // and time; the group stays as it was until the old ballot is out of the tallies.
+    let row: Row = crate::db_run!(conn, |c| {
         diesel::insert_into(ballots::table)
             .values((
                 ballots::consultation_id.eq(new.consultation_id),
@@ -197,7 +218,7 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
                 ballots::voter_group.eq(new.group.as_str()),
                 ballots::pseudonym.eq(pseudonym()),
                 ballots::cast_by.eq(new.cast_by),
-                ballots::version.eq(0),
+                ballots::version.eq(1),
                 ballots::cast_at.eq(now),
             ))
             .on_conflict((ballots::consultation_id, ballots::voter))
@@ -206,21 +227,19 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
             // cannot be lined up to follow one voter.
             .set((
                 ballots::version.eq(ballots::version + 1),
-                ballots::pseudonym.eq(diesel::upsert::excluded(ballots::pseudonym)),
+                ballots::pseudonym.eq(excluded(ballots::pseudonym)),
+                ballots::cast_by.eq(excluded(ballots::cast_by)),
+                ballots::cast_at.eq(excluded(ballots::cast_at)),
             ))
-            .returning(ballots::id)
+            .returning(Row::as_returning())
             .get_result(c)
     })?;
-    let before: Row = ballots::table
-        .find(id)
-        .select(Row::as_select())
-        .first(conn)?;
     let mut deltas = Deltas::default();
-    if before.version > 0 {
+    if row.version > 1 {
         // Replacing: take the old ballot out of the tallies.
-        let old = allocations(conn, id)?;
-        deltas.ballot(&before.voter_group, &old, -1);
-        diesel::delete(ballot_allocations::table.filter(ballot_allocations::ballot_id.eq(id)))
+        let old = allocations(conn, row.id)?;
+        deltas.ballot(&row.voter_group, &old, -1);
+        diesel::delete(ballot_allocations::table.filter(ballot_allocations::ballot_id.eq(row.id)))
             .execute(conn)?;
     }
     deltas.ballot(new.group.as_str(), new.allocations, 1);
@@ -230,7 +249,7 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
             .iter()
             .map(|&(option, points)| {
                 (
-                    ballot_allocations::ballot_id.eq(id),
+                    ballot_allocations::ballot_id.eq(row.id),
                     ballot_allocations::option_id.eq(option),
                     ballot_allocations::points.eq(points),
                 )
@@ -240,21 +259,16 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
             .values(&rows)
             .execute(c))?;
     }
-    let version = if before.version > 0 {
-        before.version
-    } else {
-        1
-    };
-    diesel::update(ballots::table.find(id))
-        .set((
-            ballots::voter_group.eq(new.group.as_str()),
-            ballots::cast_by.eq(new.cast_by),
-            ballots::cast_at.eq(now),
-            ballots::version.eq(version),
-        ))
-        .execute(conn)?;
+    let mut row = row;
+    if row.voter_group != new.group.as_str() {
+        // The organisation's kind changed since its last cast.
+        diesel::update(ballots::table.find(row.id))
+            .set(ballots::voter_group.eq(new.group.as_str()))
+            .execute(conn)?;
+        row.voter_group = new.group.as_str().to_owned();
+    }
     deltas.apply(conn, new.consultation_id)?;
-    ballots::table.find(id).select(Row::as_select()).first(conn)
+    Ok(row)
 }
 
 /// Withdraws the voter's ballot and takes it out of the tallies; whether there was one. Call

@@ -41,6 +41,16 @@
 #   database, server stopped). Table 3: req/s, p50, p99, and the ratios (c)/(a), (d)/(a) and
 #   (e)/pgbench tps that issue 11 sets (at least 0.3, 0.1 and 0.25); the server's peak RSS.
 #
+# Scenario "ballots" - issue 12's results and casts (tests/load/make_ballots.py, written straight
+#   into the database): a closed vote with VOTE_BALLOTS ballots over 40 options (300 of them by
+#   organisations) and an open vote whose 2,000 voters have sessions (tokens minted with the
+#   run's key). On one start of the server: the first read of the final results (it hashes the
+#   whole export; timed once), then (f) GET results with CONNECTIONS connections, and (g) casts:
+#   COMMENT_WRITERS connections each casting as the next voter in turn (tests/load/ballot.lua);
+#   then, server stopped, the check that nothing was lost or doubled (the acknowledged casts
+#   equal the sum of the stored ballots' versions, and the ballots counted in the tallies equal
+#   those stored), and on PostgreSQL `pgbench -N` for the ratio (g)/pgbench (at least 0.5).
+#
 # Raw wrk outputs, server logs and the summary go to tests/load/results/<UTC time>/
 # (git-ignored).
 #
@@ -53,7 +63,8 @@
 #   BIN           binary to test (default target/release/beteiligung; built with
 #                 `cargo build --release` if that default does not exist yet)
 #   BACKENDS      "sqlite postgres" (default), or one of them
-#   SCENARIOS     "read signin comments" (default), or some of them
+#   SCENARIOS     "read signin comments ballots" (default), or some of them
+#   VOTE_BALLOTS  ballots in the closed vote of "ballots" (default 100000)
 #   COMMENT_WRITERS  connections writing comments in "comments", and pgbench clients (default 50)
 #   PG_ADMIN_URL  PostgreSQL admin connection, loopback only
 #                 (default postgres://postgres@127.0.0.1:5432/postgres); the database
@@ -80,8 +91,9 @@ cd "$ROOT"
 
 BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
-SCENARIOS="${SCENARIOS:-read signin comments}"
+SCENARIOS="${SCENARIOS:-read signin comments ballots}"
 COMMENT_WRITERS="${COMMENT_WRITERS:-50}"
+VOTE_BALLOTS="${VOTE_BALLOTS:-100000}"
 READER_EMAIL="reader@load.test"
 PG_ADMIN_URL="${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 PG_LOAD_DB="beteiligung_load"
@@ -138,13 +150,13 @@ fi
 for backend in $BACKENDS; do
     case "$backend" in sqlite|postgres) ;; *) die "unknown backend '$backend' (sqlite, postgres)" ;; esac
 done
-[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments)"
+[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots)"
 for scenario in $SCENARIOS; do
-    case "$scenario" in read|signin|comments) ;; *) die "unknown scenario '$scenario' (read, signin, comments)" ;; esac
+    case "$scenario" in read|signin|comments|ballots) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots)" ;; esac
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
-for setting in CONNECTIONS THREADS SIGNIN_CONNECTIONS PROBE_CONNECTIONS COMMENT_WRITERS; do
+for setting in CONNECTIONS THREADS SIGNIN_CONNECTIONS PROBE_CONNECTIONS COMMENT_WRITERS VOTE_BALLOTS; do
     [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive whole number, got '${!setting}'"
 done
 
@@ -158,9 +170,9 @@ duration_secs() {
         h) echo "$((10#${BASH_REMATCH[1]} * 3600))" ;;
     esac
 }
-if has_scenario signin || has_scenario comments; then
+if has_scenario signin || has_scenario comments || has_scenario ballots; then
     DURATION_SECS="$(duration_secs "$DURATION")" \
-        || die "DURATION must be whole seconds, minutes or hours for the signin and comments scenarios (20, 20s, 1m), got '$DURATION'"
+        || die "DURATION must be whole seconds, minutes or hours for the signin, comments and ballots scenarios (20, 20s, 1m), got '$DURATION'"
 fi
 if has_scenario signin; then
     [[ "$DURATION_SECS" -ge 1 ]] || die "DURATION must be at least 1s"
@@ -372,6 +384,7 @@ warm_up() {
 ROWS=()
 SIGNIN_ROWS=()
 COMMENT_ROWS=()
+BALLOT_ROWS=()
 NOTES=()
 WARNINGS=()
 
@@ -664,6 +677,86 @@ PY
 }
 
 # ---------------------------------------------------------------------------------------------
+# Scenario "ballots": results of a vote with 100,000 ballots, and casts
+# ---------------------------------------------------------------------------------------------
+
+scenario_ballots() {
+    local backend="$1" measures sql info tokens results out first
+    measures="$(db_query "$backend" "SELECT id FROM measures ORDER BY id LIMIT 40" | paste -sd, -)"
+    sql="$TMP/ballots-$backend.sql"
+    tokens="$TMP/ballot-tokens.txt"
+    python3 "$ROOT/tests/load/make_ballots.py" --backend "$backend" --measures "$measures" \
+        --jwt-secret "$LOAD_JWT_SECRET" --tokens-out "$tokens" --ballots "$VOTE_BALLOTS" \
+        >"$sql" 2>"$TMP/ballots.txt"
+    info="$(cat "$TMP/ballots.txt")"
+    log "$info"
+    local seeded="$EPOCHREALTIME"
+    db_apply "$backend" "$sql"
+    log "loaded in $(awk -v a="$seeded" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
+
+    start_server "$backend-ballots"
+    results="/api/v1/consultations/2001/results"
+    # The first read after close computes the results and hashes the whole export; later ones
+    # are answered from the node's memory (final results never change).
+    first="$(python3 - "$BASE$results" <<'PY'
+import json, sys, time, urllib.request
+start = time.monotonic()
+body = json.load(urllib.request.urlopen(sys.argv[1], timeout=120))
+took = (time.monotonic() - start) * 1000
+assert body["final"] and body["ballots"] > 0, body
+print(f"{took:.0f} {body['ballots']}")
+PY
+)" || die "the results cannot be read (see $SERVER_LOG)"
+    local first_ms counted
+    read -r first_ms counted <<<"$first"
+    warm_up "$results"
+    out="$RESULTS/$backend-ballots-results.txt"
+    log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: GET $results"
+    measure "$out" "$backend ballots results" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$BASE$results"
+    BALLOT_ROWS+=("| $backend | \`GET /api/v1/consultations/{id}/results\` ($counted ballots, 40 options, final) | $CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms |")
+
+    out="$RESULTS/$backend-ballots-casts.txt"
+    log "wrk $DURATION, $COMMENT_WRITERS connections, $THREADS threads: PUT /api/v1/consultations/{id}/ballot"
+    BALLOT_PATH="/api/v1/consultations/2002/ballot" BALLOT_TOKENS="$tokens" BALLOT_OPTIONS="$measures" \
+        measure "$out" "$backend ballots casts" -t"$THREADS" -c"$COMMENT_WRITERS" -d"$DURATION" \
+        -s "$ROOT/tests/load/ballot.lua" "$BASE/api/v1/consultations/2002/ballot"
+    local casts_rps="$W_RPS"
+    BALLOT_ROWS+=("| $backend | \`PUT /api/v1/consultations/{id}/ballot\` (2,000 voters in turn) | $COMMENT_WRITERS | $W_RPS | $W_P50 ms | $W_P99 ms |")
+    local statuses acknowledged
+    statuses="$(awk '/^status [0-9]+: [0-9]+$/ { printf "%s%s %s", sep, $2, $3; sep = ", " }' "$out")"
+    acknowledged="$(awk '/^status 200: [0-9]+$/ { print $3 }' "$out")"
+
+    local hwm
+    hwm="$(server_hwm)"
+    stop_server
+
+    # Nothing lost or doubled: every cast is one version of a stored ballot. The versions add up
+    # to the acknowledged casts plus those still under way when wrk stopped (it does not wait
+    # for their answers): at most one per connection.
+    local versions ballots tallied check
+    versions="$(db_query "$backend" "SELECT COALESCE(SUM(version), 0) FROM ballots WHERE consultation_id = 2002")"
+    ballots="$(db_query "$backend" "SELECT COUNT(*) FROM ballots WHERE consultation_id = 2002")"
+    tallied="$(db_query "$backend" "SELECT COALESCE(SUM(ballots), 0) FROM ballot_counts WHERE consultation_id = 2002")"
+    check="acknowledged casts ${acknowledged:-0}, sum of stored ballots' versions $versions (at most $COMMENT_WRITERS more: casts under way when wrk stopped); stored ballots $ballots, counted in the tallies $tallied"
+    if (( versions < ${acknowledged:-0} || versions > ${acknowledged:-0} + COMMENT_WRITERS )) || [[ "$ballots" != "$tallied" ]]; then
+        WARNINGS+=("$backend ballots: LOST OR DOUBLED: $check")
+    fi
+    local ratios="first read of the final results (hashing the export): $first_ms ms"
+    if [[ "$backend" == postgres ]]; then
+        command -v pgbench >/dev/null || die "pgbench is required for the ballots scenario on PostgreSQL (postgresql-contrib)"
+        pgbench -i -s 10 -q "$PG_LOAD_URL" >"$RESULTS/postgres-ballots-pgbench-init.txt" 2>&1 \
+            || { cat "$RESULTS/postgres-ballots-pgbench-init.txt" >&2; die "pgbench -i failed"; }
+        pgbench -N -c "$COMMENT_WRITERS" -j "$THREADS" -T "$DURATION_SECS" "$PG_LOAD_URL" >"$RESULTS/postgres-ballots-pgbench.txt" 2>&1 \
+            || { cat "$RESULTS/postgres-ballots-pgbench.txt" >&2; die "pgbench failed"; }
+        local tps
+        tps="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$RESULTS/postgres-ballots-pgbench.txt")"
+        BALLOT_ROWS+=("| postgres | \`pgbench -N\` (scale 10, same database, server stopped) | $COMMENT_WRITERS | $tps | | |")
+        ratios="$ratios; casts / pgbench -N: $(awk -v w="$casts_rps" -v t="$tps" 'BEGIN { printf "%.2f", w / t }') (at least 0.5)"
+    fi
+    NOTES+=("$backend, ballots: $info; casts answered ${statuses:-?}; $check; $ratios; peak RSS (VmHWM) of the server: $hwm")
+}
+
+# ---------------------------------------------------------------------------------------------
 # One backend
 # ---------------------------------------------------------------------------------------------
 
@@ -692,6 +785,7 @@ run_backend() {
     if has_scenario read; then scenario_read "$backend"; fi
     if has_scenario signin; then scenario_signin "$backend"; fi
     if has_scenario comments; then scenario_comments "$backend"; fi
+    if has_scenario ballots; then scenario_ballots "$backend"; fi
 
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
@@ -742,6 +836,16 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
         echo "| backend | scenario | endpoint | conns | req/s | p50 | p99 | non-2xx | socket errors |"
         echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
         printf '%s\n' "${SIGNIN_ROWS[@]}"
+    fi
+    if [[ ${#BALLOT_ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### Ballots: results of a closed vote, and casts"
+        echo
+        echo "wrk: $THREADS threads, $DURATION per endpoint (warm-up $WARMUP for the reads); one after the other on one start of the server."
+        echo
+        echo "| backend | endpoint | conns | req/s | p50 | p99 |"
+        echo "|---|---|---:|---:|---:|---:|"
+        printf '%s\n' "${BALLOT_ROWS[@]}"
     fi
     if [[ ${#COMMENT_ROWS[@]} -gt 0 ]]; then
         echo

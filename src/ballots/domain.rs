@@ -46,7 +46,8 @@ impl Round {
     }
 }
 
-/// The consultation `id` with its voting rules and options (404 when there is none).
+/// The consultation `id` with its voting rules and options (404 when there is none), read with
+/// one statement (the consultation's columns come with each of its options).
 pub fn round(conn: &mut DbConnection, id: i64) -> ApiResult<Round> {
     type R = (
         Option<NaiveDateTime>,
@@ -54,25 +55,28 @@ pub fn round(conn: &mut DbConnection, id: i64) -> ApiResult<Round> {
         i32,
         i32,
         String,
+        Option<i64>,
     );
-    let row: Option<R> = consultations::table
-        .find(id)
+    let rows: Vec<R> = consultations::table
+        .left_join(consultation_options::table)
+        .filter(consultations::id.eq(id))
+        .order(consultation_options::position.nullable())
         .select((
             consultations::vote_opens_at,
             consultations::vote_closes_at,
             consultations::points_budget,
             consultations::max_points_per_option,
             consultations::results_visibility,
+            consultation_options::item_id.nullable(),
         ))
-        .first(conn)
-        .optional()?;
-    let (opens, closes, points_budget, max_points_per_option, visibility) =
-        row.ok_or_else(|| ApiError::not_found("There is no consultation with this id."))?;
-    let options = consultation_options::table
-        .filter(consultation_options::consultation_id.eq(id))
-        .order(consultation_options::position)
-        .select(consultation_options::item_id)
         .load(conn)?;
+    let Some((opens, closes, points_budget, max_points_per_option, visibility, _)) =
+        rows.first().cloned()
+    else {
+        return Err(ApiError::not_found(
+            "There is no consultation with this id.",
+        ));
+    };
     Ok(Round {
         id,
         voting: opens.zip(closes),
@@ -80,7 +84,7 @@ pub fn round(conn: &mut DbConnection, id: i64) -> ApiResult<Round> {
         max_points_per_option,
         visibility: ResultsVisibility::from_stored(&visibility)
             .unwrap_or(ResultsVisibility::AfterClose),
-        options,
+        options: rows.into_iter().filter_map(|r| r.5).collect(),
     })
 }
 

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use std::collections::BTreeMap;
 
 /// How many rows each tally is spread over (see the migration).
-pub const SHARDS: i32 = 16;
+pub const SHARDS: i32 = 64;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ballots)]
@@ -237,10 +237,12 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
     let mut deltas = Deltas::default();
     if row.version > 1 {
         // Replacing: take the old ballot out of the tallies.
-        let old = allocations(conn, row.id)?;
+        let old: Vec<Points> = crate::db_run!(conn, |c| diesel::delete(
+            ballot_allocations::table.filter(ballot_allocations::ballot_id.eq(row.id))
+        )
+        .returning((ballot_allocations::option_id, ballot_allocations::points))
+        .get_results(c))?;
         deltas.ballot(&row.voter_group, &old, -1);
-        diesel::delete(ballot_allocations::table.filter(ballot_allocations::ballot_id.eq(row.id)))
-            .execute(conn)?;
     }
     deltas.ballot(new.group.as_str(), new.allocations, 1);
     if !new.allocations.is_empty() {

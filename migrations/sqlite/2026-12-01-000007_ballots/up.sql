@@ -9,7 +9,7 @@
 -- cast for it, as it was at the cast).
 --
 -- `ballot_tallies` and `ballot_counts` are kept up to date in the transaction of each cast,
--- replacement and withdrawal, spread over 16 shards (a cast picks one at random) so that
+-- replacement and withdrawal, spread over 64 shards (a cast picks one at random) so that
 -- concurrent voters rarely wait for each other's row locks; results add up the shards.
 
 CREATE TABLE ballots (

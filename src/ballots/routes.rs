@@ -298,16 +298,54 @@ async fn load_results(
         .await
 }
 
-/// A file download of `body`.
-fn download(content_type: &str, name: String, sha256: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
+/// The results as a file to download.
+#[derive(Clone, Copy)]
+enum Table {
+    Csv,
+    Xlsx,
+}
+
+impl Table {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+
+    fn render(self, found: &Results) -> ApiResult<Vec<u8>> {
+        match self {
+            Self::Csv => Ok(domain::results_csv(found).into_bytes()),
+            Self::Xlsx => domain::results_xlsx(found),
+        }
+    }
+}
+
+/// The results of consultation `id` as `table`, named by the hash of their export.
+async fn table(
+    (now, user): (Now, Option<CurrentUser>),
+    db: &Db,
+    cache: &ResultsCache,
+    id: i64,
+    kind: Table,
+) -> ApiResult<HttpResponse> {
+    let found = load_results(now, user, db, cache, id).await?;
+    let body = kind.render(&found)?;
+    Ok(HttpResponse::Ok()
+        .content_type(kind.content_type())
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
+            format!("attachment; filename=\"results-{id}.{}\"", kind.extension()),
         ))
-        .insert_header(("X-Ballot-Export-Sha256", sha256.to_owned()))
-        .body(body)
+        .insert_header(("X-Ballot-Export-Sha256", found.ballot_export_sha256.clone()))
+        .body(body))
 }
 
 /// The results as CSV, one row per option for the whole city (`scope` `all`) and for each
@@ -332,15 +370,7 @@ pub async fn results_csv(
     cache: web::Data<ResultsCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let found = load_results(now, user, &db, &cache, id).await?;
-    let body = domain::results_csv(&found).into_bytes();
-    Ok(download(
-        "text/csv; charset=utf-8",
-        format!("results-{id}.csv"),
-        &found.ballot_export_sha256,
-        body,
-    ))
+    table((now, user), &db, &cache, id.into_inner(), Table::Csv).await
 }
 
 /// The results as an XLSX workbook: sheet `results` with the rows of `results.csv`, sheet
@@ -365,15 +395,7 @@ pub async fn results_xlsx(
     cache: web::Data<ResultsCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let found = load_results(now, user, &db, &cache, id).await?;
-    let body = domain::results_xlsx(&found)?;
-    Ok(download(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        format!("results-{id}.xlsx"),
-        &found.ballot_export_sha256,
-        body,
-    ))
+    table((now, user), &db, &cache, id.into_inner(), Table::Xlsx).await
 }
 
 /// The anonymised ballots as CSV, one line per allocation: `ballot` (a random pseudonym that

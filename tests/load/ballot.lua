@@ -3,7 +3,7 @@
 -- BALLOT_TOKENS (one per line), giving 1 to 5 of the options in BALLOT_OPTIONS (comma-separated
 -- ids) 1 or 2 points each (within the budget of 10). Each wrk thread starts at another voter.
 --
--- At the end it prints one line per HTTP status, "status <code>: <count>" (see post.lua).
+-- At the end it prints one line per HTTP status, "status <code>: <count>" (statuses.lua).
 
 local function env(name)
    local value = os.getenv(name)
@@ -25,17 +25,18 @@ for id in string.gmatch(env("BALLOT_OPTIONS"), "%d+") do
    table.insert(options, id)
 end
 
-local threads = {}
+-- Status counts per thread, printed at the end (statuses.lua beside this file).
+statuses_lib = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "statuses.lua")
 local counter = 0
 
 function setup(thread)
    counter = counter + 1
    thread:set("offset", counter * 997)
-   table.insert(threads, thread)
+   statuses_lib.track(thread)
 end
 
 function init(args)
-   statuses = {}
+   statuses_lib.reset()
    next_voter = offset or 0
    math.randomseed(next_voter)
 end
@@ -61,22 +62,9 @@ function request()
 end
 
 function response(status, headers, body)
-   statuses[status] = (statuses[status] or 0) + 1
+   statuses_lib.count(status)
 end
 
 function done(summary, latency, requests)
-   local total = {}
-   for _, thread in ipairs(threads) do
-      for code, count in pairs(thread:get("statuses") or {}) do
-         total[code] = (total[code] or 0) + count
-      end
-   end
-   local codes = {}
-   for code in pairs(total) do
-      table.insert(codes, code)
-   end
-   table.sort(codes)
-   for _, code in ipairs(codes) do
-      io.write(string.format("status %d: %d\n", code, total[code]))
-   end
+   statuses_lib.report()
 end

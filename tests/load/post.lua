@@ -26,34 +26,21 @@ if token ~= nil and token ~= "" then
    wrk.headers["Authorization"] = "Bearer " .. token
 end
 
--- Status counts: one table per thread (each wrk thread has its own Lua state), summed in done().
-local threads = {}
+-- Status counts per thread, printed at the end (statuses.lua beside this file).
+statuses_lib = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "statuses.lua")
 
 function setup(thread)
-   table.insert(threads, thread)
+   statuses_lib.track(thread)
 end
 
 function init(args)
-   statuses = {}
+   statuses_lib.reset()
 end
 
 function response(status, headers, body)
-   statuses[status] = (statuses[status] or 0) + 1
+   statuses_lib.count(status)
 end
 
 function done(summary, latency, requests)
-   local total = {}
-   for _, thread in ipairs(threads) do
-      for code, count in pairs(thread:get("statuses") or {}) do
-         total[code] = (total[code] or 0) + count
-      end
-   end
-   local codes = {}
-   for code in pairs(total) do
-      table.insert(codes, code)
-   end
-   table.sort(codes)
-   for _, code in ipairs(codes) do
-      io.write(string.format("status %d: %d\n", code, total[code]))
-   end
+   statuses_lib.report()
 end

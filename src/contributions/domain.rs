@@ -875,11 +875,7 @@ pub fn own_share(
     } else {
         // Decorated as for anybody (no supports to look up: never published, never
         // supported), then marked as the reader's.
-        let anybody = Viewer {
-            user: None,
-            staff: false,
-        };
-        let decorations = store::decorations(conn, &rows, anybody)?;
+        let decorations = store::decorations(conn, &rows, Viewer::ANONYMOUS)?;
         rows.iter()
             .map(|r| Contribution {
                 supported: Some(false),

@@ -109,7 +109,7 @@ async fn listed(
         let db = db.clone();
         cache.0.entry(req, move || async move {
             let listed = db
-                .run(move |conn| domain::list(conn, now, ANONYMOUS, &listing, &page))
+                .run(move |conn| domain::list(conn, now, Viewer::ANONYMOUS, &listing, &page))
                 .await?;
             Ok((listed.page(), listed))
         })
@@ -160,11 +160,6 @@ async fn listed(
         .content_type("application/json")
         .body((*body).clone()))
 }
-
-const ANONYMOUS: Viewer = Viewer {
-    user: None,
-    staff: false,
-};
 
 fn answer(
     mut res: actix_web::HttpResponseBuilder,
@@ -283,10 +278,7 @@ pub async fn comment_counts(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let (target_type, target_id) = (filter.target_type, filter.target_id);
-    let anonymous = Viewer {
-        user: None,
-        staff: false,
-    };
+    let anonymous = Viewer::ANONYMOUS;
     cached(&req, &cache, anonymous, move || async move {
         db.run(move |conn| {
             domain::consultation(conn, id)?;

@@ -518,6 +518,12 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// Somebody who is not signed in: what the public sees.
+    pub const ANONYMOUS: Self = Self {
+        user: None,
+        staff: false,
+    };
+
     /// Whether the viewer may see `row` at all (published or placeholder; their own pending
     /// or rejected; staff: everything pending too).
     pub fn sees(&self, row: &Row) -> bool {
@@ -714,10 +720,7 @@ pub fn own_unpublished(
     let mut q = filtered(
         contributions::table.select(Row::as_select()).into_boxed(),
         listing,
-        Viewer {
-            user: None,
-            staff: false,
-        },
+        Viewer::ANONYMOUS,
         false,
     )
     .filter(contributions::author_id.eq(me))

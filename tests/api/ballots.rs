@@ -5,28 +5,14 @@
 use crate::accounts::{call, Ctx};
 use crate::both_backends;
 use crate::common::fixtures;
+use crate::contributions::{person, with_fixed_clock};
 use actix_web::http::Method;
 use beteiligung::auth::model::Role;
-use beteiligung::clock::Clock;
 use beteiligung::db::schema::{consultation_options, consultations, users};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
-
-#[derive(Clone)]
-struct Person {
-    token: String,
-    id: i64,
-}
-
-fn person(ctx: &Ctx, email: &str, role: Role) -> Person {
-    let pair = fixtures::account(&ctx.state, email, role);
-    Person {
-        token: pair["access_token"].as_str().unwrap().to_owned(),
-        id: pair["user_id"].as_i64().unwrap(),
-    }
-}
 
 fn ballot_path(c: i64) -> String {
     format!("/api/v1/consultations/{c}/ballot")
@@ -48,14 +34,6 @@ fn options(ctx: &Ctx, c: i64) -> Vec<i64> {
 
 fn allocations(pairs: &[(i64, i32)]) -> Value {
     json!({ "allocations": pairs.iter().map(|(o, p)| json!({"option_id": o, "points": p})).collect::<Vec<_>>() })
-}
-
-/// A node whose clock stands still until the test moves it.
-fn with_fixed_clock(db: crate::common::TestDb) -> (Ctx, Clock) {
-    let mut ctx = Ctx::with(db, &[("SESSION_TTL_DAYS", "365")]);
-    let clock = Clock::fixed(Utc::now());
-    ctx.state.clock = clock.clone();
-    (ctx, clock)
 }
 
 /// When the consultation's voting window closes.

@@ -15,12 +15,12 @@ use serde_json::{json, Value};
 
 /// A person built by the fixtures: their token and id.
 #[derive(Clone)]
-struct Person {
-    token: String,
-    id: i64,
+pub(crate) struct Person {
+    pub(crate) token: String,
+    pub(crate) id: i64,
 }
 
-fn person(ctx: &Ctx, email: &str, role: Role) -> Person {
+pub(crate) fn person(ctx: &Ctx, email: &str, role: Role) -> Person {
     let pair = fixtures::account(&ctx.state, email, role);
     Person {
         token: pair["access_token"].as_str().unwrap().to_owned(),
@@ -46,7 +46,7 @@ fn comment_on(target_type: &str, target_id: i64, body: &str) -> Value {
 }
 
 /// A node whose clock stands still until the test moves it.
-fn with_fixed_clock(db: crate::common::TestDb) -> (Ctx, Clock) {
+pub(crate) fn with_fixed_clock(db: crate::common::TestDb) -> (Ctx, Clock) {
     let mut ctx = Ctx::with(db, &[("SESSION_TTL_DAYS", "365")]);
     let clock = Clock::fixed(Utc::now());
     ctx.state.clock = clock.clone();

@@ -38,7 +38,8 @@ login() { post "$base/api/v1/auth/login" -d "{\"email\":\"$1\",\"password\":\"$p
 participant() {
   post "$base/api/v1/auth/register" -d "{\"email\":\"$1\",\"password\":\"$password\",\"display_name\":\"$2\",\"terms_version\":\"2026-11\"}" >/dev/null
   local token=""
-  for _ in $(seq 1 50); do
+  # The outbox writes the mail on its own schedule; on a busy machine that took over 10 s.
+  for _ in $(seq 1 150); do
     token=$(grep -o 'verify-email?token=[A-Za-z0-9_-]*' "$work/server.log" | tail -1 | cut -d= -f2 || true)
     [ -n "$token" ] && ! grep -qx "$token" "$work/used" 2>/dev/null && break
     sleep 0.2

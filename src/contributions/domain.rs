@@ -931,11 +931,15 @@ pub fn merged(public: &Listed, own: &OwnShare, me: i64, limit: i64) -> Page<Cont
     }
 }
 
-/// One contribution as `viewer` sees it, with its entity tag; 404 when they may not.
+/// One contribution as `viewer` sees it, with its entity tag; 404 when they may not, 410 when
+/// its author deleted it (the lists keep its placeholder, so threads stay whole).
 pub fn one(conn: &mut DbConnection, viewer: Viewer, id: i64) -> ApiResult<(Contribution, String)> {
     let row = store::find(conn, id)?
         .filter(|r| viewer.sees(r))
         .ok_or_else(no_such_contribution)?;
+    if row.is_deleted() {
+        return Err(problems::CONTRIBUTION_GONE.problem());
+    }
     let decorations = store::decorations(conn, std::slice::from_ref(&row), viewer)?;
     Ok((decorations.view(&row), row.etag()))
 }

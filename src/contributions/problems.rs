@@ -39,6 +39,14 @@ pub const CONTRIBUTION_DELETED: Code = Code::new(
     "Conflict",
     "The contribution was deleted by its author.",
 );
+/// Reading a deleted contribution by itself: it is gone (410), while the lists keep its
+/// placeholder so that the thread around it stays readable.
+pub const CONTRIBUTION_GONE: Code = Code::new(
+    "contribution_gone",
+    410,
+    "Gone",
+    "The contribution was deleted by its author; lists show a placeholder in its place.",
+);
 pub const ALREADY_FLAGGED: Code = Code::new(
     "already_flagged",
     409,
@@ -72,6 +80,7 @@ pub const ALL: &[Code] = &[
     EDIT_WINDOW_CLOSED,
     NOT_THE_AUTHOR,
     CONTRIBUTION_DELETED,
+    CONTRIBUTION_GONE,
     ALREADY_FLAGGED,
     NOT_OPEN_FOR_REACTIONS,
     DECISION_NOT_APPLICABLE,

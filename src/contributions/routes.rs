@@ -370,6 +370,7 @@ pub async fn list_proposals(
         (status = 200, description = "The contribution", body = Contribution, headers(("ETag" = String, description = "Send as `If-Match` to change it"))),
         (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No contribution with this id visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Deleted by its author (`contribution_gone`); the lists keep a placeholder in its place", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/contributions/{id}")]

@@ -272,9 +272,12 @@ both_backends! {
         call(&app, Method::DELETE, &uri, Some(&other.token), None).await.assert_problem(403, "not_the_author");
         let r = call(&app, Method::DELETE, &uri, Some(&lena.token), None).await;
         assert_eq!(r.status, 204, "{}", r.text);
-        let r = call(&app, Method::GET, &uri, None, None).await;
-        assert_eq!((r.body["status"].as_str(), r.body["body"].is_null(), r.body["author"].is_null()), (Some("deleted"), true, true), "{}", r.text);
-        assert_eq!(r.body["reply_count"], 1);
+        call(&app, Method::GET, &uri, None, None).await.assert_problem(410, "contribution_gone");
+        call(&app, Method::GET, &uri, Some(&lena.token), None).await.assert_problem(410, "contribution_gone");
+        let list = call(&app, Method::GET, &path(c, "comments"), None, None).await;
+        let r = list.body["items"].as_array().unwrap().iter().find(|i| i["id"] == id).expect("the placeholder stays listed").clone();
+        assert_eq!((r["status"].as_str(), r["body"].is_null(), r["author"].is_null()), (Some("deleted"), true, true), "{}", list.text);
+        assert_eq!(r["reply_count"], 1);
         let replies = call(&app, Method::GET, &format!("{uri}/replies"), None, None).await;
         assert_eq!(replies.body["items"][0]["body"], "Eine Antwort");
         let r = call(&app, Method::GET, &revisions, Some(&moderator.token), None).await;

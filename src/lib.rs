@@ -49,7 +49,7 @@ pub struct AppState {
     /// Cache of anonymous comment and proposal pages, shared by the workers of this node.
     pub contribution_cache: contributions::PageCache,
     /// Results of priority votes, shared by the workers of this node.
-    pub results_cache: ballots::ResultsCache,
+    pub voting_cache: ballots::VotingCache,
     /// Tokens, password hashing and rate limits.
     pub auth: auth::Auth,
     /// The time phases are derived from (tests set it).
@@ -64,7 +64,7 @@ impl AppState {
         let catalogue_cache = ResponseCache::new(settings.catalogue_cache_ttl, 64 << 20);
         let contribution_cache =
             contributions::PageCache(ResponseCache::new(settings.comment_cache_ttl, 64 << 20));
-        let results_cache = ballots::ResultsCache::new(settings.comment_cache_ttl);
+        let voting_cache = ballots::VotingCache::new(settings.comment_cache_ttl);
         Ok(Self {
             auth: auth::Auth::new(&settings, &key),
             db,
@@ -72,7 +72,7 @@ impl AppState {
             settings,
             catalogue_cache,
             contribution_cache,
-            results_cache,
+            voting_cache,
             clock: clock::Clock::System,
         })
     }
@@ -252,7 +252,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.metrics.clone()))
         .app_data(web::Data::new(state.catalogue_cache.clone()))
         .app_data(web::Data::new(state.contribution_cache.clone()))
-        .app_data(web::Data::new(state.results_cache.clone()))
+        .app_data(web::Data::new(state.voting_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))

@@ -35,9 +35,14 @@ pub struct Round {
 }
 
 impl Round {
-    fn open(&self, now: NaiveDateTime) -> bool {
+    pub fn open(&self, now: NaiveDateTime) -> bool {
         self.voting
             .is_some_and(|(opens, closes)| opens <= now && now < closes)
+    }
+
+    /// Whether the rules and options are frozen: the voting window has opened.
+    pub fn frozen(&self, now: NaiveDateTime) -> bool {
+        self.voting.is_some_and(|(opens, _)| opens <= now)
     }
 
     /// Whether the voting window has closed: then the results are final.
@@ -218,17 +223,17 @@ fn view(round: &Round, row: &store::Row, allocations: &[(i64, i32)]) -> Ballot {
 pub fn cast(
     conn: &mut DbConnection,
     now: NaiveDateTime,
+    round: &Round,
     user: &Verified,
-    consultation_id: i64,
     organisation: Option<i64>,
     submission: ApiResult<BallotSubmission>,
 ) -> ApiResult<Ballot> {
-    let round = round(conn, consultation_id)?;
+    let consultation_id = round.id;
     let (who, group) = voter(conn, &user.0, organisation, Capability::Sign)?;
     let submission = submission?;
     submission.validate()?;
-    voting_open(&round, now)?;
-    let allocations = checked(&round, &submission)?;
+    voting_open(round, now)?;
+    let allocations = checked(round, &submission)?;
     let row = store::cast(
         conn,
         now,
@@ -251,7 +256,7 @@ pub fn cast(
             serde_json::json!({ "organisation_id": org, "version": row.version }),
         )?;
     }
-    Ok(view(&round, &row, &allocations))
+    Ok(view(round, &row, &allocations))
 }
 
 /// The caller's ballot, or the organisation's (for its members); 404 when there is none.

@@ -14,21 +14,31 @@ pub mod problems;
 pub mod routes;
 pub mod store;
 
+use crate::error::ApiResult;
+use domain::Round;
 use model::Results;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The node's results: final ones (the voting window has closed, nothing changes them any
-/// more) are kept until the node stops; live ones for `COMMENT_CACHE_TTL_SECS`, and a ballot
-/// cast on this node forgets its consultation's at once. Concurrent misses share one reading,
-/// which hashes the whole export.
+/// What the node keeps of votes.
+///
+/// Results: final ones (the voting window has closed, nothing changes them any more) are kept
+/// until the node stops; live ones for `COMMENT_CACHE_TTL_SECS`, and a ballot cast on this node
+/// forgets its consultation's at once. Concurrent misses share one reading, which hashes the
+/// whole export.
+///
+/// Rounds (the rules and options a cast is checked against): kept once the voting window has
+/// opened, when they are frozen (`rules_frozen`); an opened window can only be extended, never
+/// moved, shortened or removed, so a kept round that says "open" is right on every node. One
+/// that says "closed" is read again (the window may have been extended elsewhere).
 #[derive(Clone)]
-pub struct ResultsCache {
+pub struct VotingCache {
     finals: moka::future::Cache<i64, Arc<Results>>,
     live: Option<moka::future::Cache<i64, Arc<Results>>>,
+    rounds: moka::sync::Cache<i64, Arc<Round>>,
 }
 
-impl ResultsCache {
+impl VotingCache {
     pub fn new(live_ttl: Duration) -> Self {
         Self {
             finals: moka::future::Cache::builder().max_capacity(256).build(),
@@ -38,20 +48,32 @@ impl ResultsCache {
                     .max_capacity(256)
                     .build()
             }),
+            rounds: moka::sync::Cache::builder().max_capacity(1024).build(),
         }
+    }
+
+    /// The round of consultation `id` as it stands at `now`: the kept one while its window is
+    /// open, otherwise `read()`'s (kept when its window has opened). Call from blocking code.
+    pub fn round<F>(&self, id: i64, now: chrono::NaiveDateTime, read: F) -> ApiResult<Arc<Round>>
+    where
+        F: FnOnce() -> ApiResult<Round>,
+    {
+        if let Some(kept) = self.rounds.get(&id).filter(|r| r.open(now)) {
+            return Ok(kept);
+        }
+        let round = Arc::new(read()?);
+        if round.frozen(now) {
+            self.rounds.insert(id, round.clone());
+        }
+        Ok(round)
     }
 
     /// The results of consultation `id`: kept ones, or `read()`'s. Once the vote has `closed`,
     /// only final results are answered (and kept for good); before, live ones for a while.
-    pub async fn get<F, Fut>(
-        &self,
-        id: i64,
-        closed: bool,
-        read: F,
-    ) -> crate::error::ApiResult<Arc<Results>>
+    pub async fn get<F, Fut>(&self, id: i64, closed: bool, read: F) -> ApiResult<Arc<Results>>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = crate::error::ApiResult<Results>>,
+        Fut: std::future::Future<Output = ApiResult<Results>>,
     {
         if closed {
             return self

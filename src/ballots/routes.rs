@@ -3,7 +3,7 @@
 
 use super::domain;
 use super::model::{Ballot, BallotSubmission, Eligibility, Results};
-use super::ResultsCache;
+use super::VotingCache;
 use crate::auth::extract::{CurrentUser, MaybeUser, Verified};
 use crate::clock::Now;
 use crate::db::Db;
@@ -33,14 +33,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn cast(
     now: Now,
     user: Verified,
-    (db, cache): (&Db, &ResultsCache),
+    (db, cache): (&Db, &VotingCache),
     id: i64,
     organisation: Option<i64>,
     body: Body<BallotSubmission>,
 ) -> ApiResult<HttpResponse> {
-    let (now, submission) = (now.naive(), body.into_inner());
+    let (now, submission, kept) = (now.naive(), body.into_inner(), cache.clone());
     let ballot = db
-        .write(move |conn| domain::cast(conn, now, &user, id, organisation, submission))
+        .write(move |conn| {
+            let round = kept.round(id, now, || domain::round(conn, id))?;
+            domain::cast(conn, now, &round, &user, organisation, submission)
+        })
         .await?;
     cache.changed(id).await;
     Ok(HttpResponse::Ok().json(ballot))
@@ -49,7 +52,7 @@ async fn cast(
 async fn withdraw(
     now: Now,
     user: Verified,
-    (db, cache): (&Db, &ResultsCache),
+    (db, cache): (&Db, &VotingCache),
     id: i64,
     organisation: Option<i64>,
 ) -> ApiResult<HttpResponse> {
@@ -82,7 +85,7 @@ pub async fn cast_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
-    cache: web::Data<ResultsCache>,
+    cache: web::Data<VotingCache>,
     id: web::Path<i64>,
     body: Body<BallotSubmission>,
 ) -> ApiResult<HttpResponse> {
@@ -130,7 +133,7 @@ pub async fn withdraw_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
-    cache: web::Data<ResultsCache>,
+    cache: web::Data<VotingCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     withdraw(now, user, (&db, &cache), id.into_inner(), None).await
@@ -159,7 +162,7 @@ pub async fn cast_organisation_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
-    cache: web::Data<ResultsCache>,
+    cache: web::Data<VotingCache>,
     path: web::Path<(i64, i64)>,
     body: Body<BallotSubmission>,
 ) -> ApiResult<HttpResponse> {
@@ -208,7 +211,7 @@ pub async fn withdraw_organisation_ballot(
     now: Now,
     user: Verified,
     db: web::Data<Db>,
-    cache: web::Data<ResultsCache>,
+    cache: web::Data<VotingCache>,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (id, org) = path.into_inner();
@@ -261,7 +264,7 @@ pub async fn results(
     now: Now,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
-    cache: web::Data<ResultsCache>,
+    cache: web::Data<VotingCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let found = load_results(now, user, &db, &cache, id.into_inner()).await?;
@@ -274,7 +277,7 @@ async fn load_results(
     now: Now,
     user: Option<CurrentUser>,
     db: &Db,
-    cache: &ResultsCache,
+    cache: &VotingCache,
     id: i64,
 ) -> ApiResult<std::sync::Arc<Results>> {
     let now = now.naive();
@@ -332,7 +335,7 @@ impl Table {
 async fn table(
     (now, user): (Now, Option<CurrentUser>),
     db: &Db,
-    cache: &ResultsCache,
+    cache: &VotingCache,
     id: i64,
     kind: Table,
 ) -> ApiResult<HttpResponse> {
@@ -367,7 +370,7 @@ pub async fn results_csv(
     now: Now,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
-    cache: web::Data<ResultsCache>,
+    cache: web::Data<VotingCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     table((now, user), &db, &cache, id.into_inner(), Table::Csv).await
@@ -392,7 +395,7 @@ pub async fn results_xlsx(
     now: Now,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
-    cache: web::Data<ResultsCache>,
+    cache: web::Data<VotingCache>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     table((now, user), &db, &cache, id.into_inner(), Table::Xlsx).await

@@ -186,6 +186,18 @@ both_backends! {
         call(&app, Method::DELETE, &ballot_path(c), Some(&lena.token), None).await.assert_problem(404, "not_found");
         call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[3], 1)]))).await;
 
+        // The window extended on another node (here: straight in the database) while this one
+        // keeps the round: at the old end the kept round says closed, so it is read again and
+        // the cast is taken.
+        let old_end = closes_at(&ctx, c);
+        {
+            let mut conn = ctx.db.connection();
+            diesel::update(consultations::table.find(c)).set(consultations::vote_closes_at.eq((old_end + chrono::Duration::hours(1)).naive_utc())).execute(&mut conn).unwrap();
+        }
+        clock.set(old_end);
+        let r = call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[3], 1)]))).await;
+        assert_eq!(r.status, 200, "the extended window takes casts: {}", r.text);
+
         // After close nothing changes.
         clock.set(closes_at(&ctx, c));
         call(&app, Method::PUT, &ballot_path(c), Some(&lena.token), Some(allocations(&[(o[0], 1)]))).await.assert_problem(409, "phase_closed");

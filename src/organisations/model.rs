@@ -216,9 +216,14 @@ pub struct OrganisationChanges {
     #[validate(email(message = "must be an e-mail address"), length(max = 254))]
     #[schema(format = "email", max_length = 254)]
     pub contact_email: Option<String>,
-    /// `null` removes the registry number.
+    /// `null` removes the registry number; otherwise 1–64 characters, as at registration.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(
+        value_type = Option<String>,
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
     pub registry_number: Option<Option<String>>,
 }
 

@@ -171,6 +171,84 @@ fn every_operation_documents_its_errors_and_security() {
     }
 }
 
+/// Every string a client sends in a JSON body is bounded in the schema (`maxLength`), or is
+/// an enum or a format with its own bound, so that generated clients and form validation know
+/// the limit the server enforces. (Found missing once: a clearable field whose schema was
+/// spelled out by hand.)
+#[test]
+fn every_string_a_client_sends_has_a_length_limit() {
+    fn resolve<'a>(
+        doc: &'a serde_json::Value,
+        schema: &'a serde_json::Value,
+    ) -> &'a serde_json::Value {
+        match schema["$ref"].as_str() {
+            Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+            None => schema,
+        }
+    }
+    fn walk(
+        doc: &serde_json::Value,
+        schema: &serde_json::Value,
+        at: &str,
+        seen: &mut Vec<String>,
+        unbounded: &mut Vec<String>,
+    ) {
+        if let Some(r) = schema["$ref"].as_str() {
+            if seen.iter().any(|s| s == r) {
+                return;
+            }
+            seen.push(r.to_owned());
+        }
+        let schema = resolve(doc, schema);
+        for key in ["oneOf", "anyOf", "allOf"] {
+            for (i, part) in schema[key].as_array().into_iter().flatten().enumerate() {
+                walk(doc, part, &format!("{at}/{key}[{i}]"), seen, unbounded);
+            }
+        }
+        let is_string = schema["type"] == "string"
+            || schema["type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "string"));
+        let bounded_otherwise = schema.get("enum").is_some()
+            || schema.get("const").is_some()
+            || matches!(
+                schema["format"].as_str(),
+                Some("date-time" | "date" | "int64" | "uuid")
+            );
+        if is_string && schema.get("maxLength").is_none() && !bounded_otherwise {
+            unbounded.push(at.to_owned());
+        }
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            walk(doc, property, &format!("{at}.{name}"), seen, unbounded);
+        }
+        if let Some(items) = schema.get("items") {
+            walk(doc, items, &format!("{at}[]"), seen, unbounded);
+        }
+    }
+    let doc: serde_json::Value = serde_json::from_str(&beteiligung::api_doc_json()).unwrap();
+    let mut unbounded = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(body) =
+                op["requestBody"]["content"]["application/json"]["schema"].as_object()
+            {
+                let body = serde_json::Value::Object(body.clone());
+                walk(
+                    &doc,
+                    &body,
+                    &format!("{method} {path}"),
+                    &mut Vec::new(),
+                    &mut unbounded,
+                );
+            }
+        }
+    }
+    assert!(
+        unbounded.is_empty(),
+        "strings without a length limit in request bodies: {unbounded:#?}"
+    );
+}
+
 /// A TCP proxy in front of PostgreSQL that can be switched off, to take the database away
 /// from the application without touching the server the other tests use.
 struct Proxy {

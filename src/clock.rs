@@ -33,6 +33,19 @@ impl Clock {
     }
 }
 
+/// The application's clock itself, for the few handlers that must read it again later than at
+/// the start of the request (a change that may only commit inside a window).
+impl actix_web::FromRequest for Clock {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(req
+            .app_data::<actix_web::web::Data<Clock>>()
+            .map_or_else(Clock::default, |clock| clock.get_ref().clone())))
+    }
+}
+
 /// Seconds since the Unix epoch by the system clock. Access and device tokens use it: their
 /// `exp`, `nbf` and `iat` are checked by `jsonwebtoken` against the system clock, so they must
 /// be issued on the same one (a token is never subject to a moved test clock).

@@ -124,6 +124,28 @@ impl Session {
             session_id: self.session_id,
         })
     }
+    /// [`Session::user`], whose e-mail address must be verified, as [`Verified`] checks it.
+    pub fn verified(&self, conn: &mut crate::db::DbConnection) -> Result<Verified, ApiError> {
+        Verified::of(self.user(conn)?)
+    }
+}
+
+/// A token that must be there (401 without one): for handlers that check the session in the
+/// same trip to the database as their own work, first of all ([`Session::user`] or
+/// [`Session::verified`]).
+impl FromRequest for Session {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(
+            match MaybeSession::from_request(req, payload).into_inner() {
+                Ok(MaybeSession(Some(session))) => Ok(session),
+                Ok(MaybeSession(None)) => Err(crate::error::codes::UNAUTHORIZED.problem()),
+                Err(refused) => Err(refused),
+            },
+        )
+    }
 }
 
 /// A token, or nobody: [`MaybeUser`] for handlers that check the session themselves. Without
@@ -156,19 +178,23 @@ impl FromRequest for MaybeSession {
 #[derive(Debug, Clone)]
 pub struct Verified(pub CurrentUser);
 
+impl Verified {
+    /// `user`, if their address is verified (403 `email_unverified` otherwise).
+    fn of(user: CurrentUser) -> Result<Self, ApiError> {
+        if user.user.email_verified_at.is_none() {
+            return Err(super::problems::EMAIL_UNVERIFIED.problem());
+        }
+        Ok(Verified(user))
+    }
+}
+
 impl FromRequest for Verified {
     type Error = ApiError;
     type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
         let user = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let user = user.await?;
-            if user.user.email_verified_at.is_none() {
-                return Err(super::problems::EMAIL_UNVERIFIED.problem());
-            }
-            Ok(Verified(user))
-        })
+        Box::pin(async move { Verified::of(user.await?) })
     }
 }
 

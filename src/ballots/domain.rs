@@ -49,6 +49,17 @@ impl Round {
     pub fn closed(&self, now: NaiveDateTime) -> bool {
         self.voting.is_some_and(|(_, closes)| closes <= now)
     }
+
+    /// Where the vote stands at `now`, for its results.
+    pub fn stage(&self, now: NaiveDateTime) -> super::Stage {
+        if self.closed(now - chrono::Duration::seconds(super::SETTLE_SECS)) {
+            super::Stage::Settled
+        } else if self.closed(now) {
+            super::Stage::Closed
+        } else {
+            super::Stage::Open
+        }
+    }
 }
 
 /// The consultation `id` with its voting rules and options (404 when there is none), read with
@@ -93,7 +104,10 @@ pub fn round(conn: &mut DbConnection, id: i64) -> ApiResult<Round> {
     })
 }
 
-fn voting_open(round: &Round, now: NaiveDateTime) -> ApiResult<()> {
+/// `409 phase_closed` unless the voting window is open at `now`. Changes check it twice: at
+/// the time of the request, and again right before they commit (by then the window may have
+/// closed; the final results must not change after it).
+pub fn voting_open(round: &Round, now: NaiveDateTime) -> ApiResult<()> {
     if round.open(now) {
         Ok(())
     } else {
@@ -278,13 +292,13 @@ pub fn ballot(
 pub fn withdraw(
     conn: &mut DbConnection,
     now: NaiveDateTime,
+    round: &Round,
     user: &Verified,
-    consultation_id: i64,
     organisation: Option<i64>,
 ) -> ApiResult<()> {
-    let round = round(conn, consultation_id)?;
+    let consultation_id = round.id;
     let (who, _) = voter(conn, &user.0, organisation, Capability::Sign)?;
-    voting_open(&round, now)?;
+    voting_open(round, now)?;
     if !store::withdraw(conn, consultation_id, who)? {
         return Err(ApiError::not_found(
             "There is no ballot of this voter in the consultation.",

@@ -10,6 +10,7 @@
 pub mod domain;
 pub mod model;
 pub mod personal_data;
+mod pg;
 pub mod problems;
 pub mod routes;
 pub mod store;
@@ -20,9 +21,26 @@ use model::Results;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Seconds after the close of a voting window from which its results are kept for good. A
+/// change checks the window again right before it commits, so only one that passed that check
+/// just before the close can still be committing after it, for as long as a commit takes;
+/// until then the results are read like live ones.
+pub const SETTLE_SECS: i64 = 10;
+
+/// Where a vote stands, for its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Before the close (or before the window, or without one).
+    Open,
+    /// Closed less than [`SETTLE_SECS`] ago.
+    Closed,
+    /// Closed at least [`SETTLE_SECS`] ago: nothing changes the results any more.
+    Settled,
+}
+
 /// What the node keeps of votes.
 ///
-/// Results: final ones (the voting window has closed, nothing changes them any more) are kept
+/// Results: final ones (the voting window has closed and settled, nothing changes them any more) are kept
 /// until the node stops; live ones for `COMMENT_CACHE_TTL_SECS`, and a ballot cast on this node
 /// forgets its consultation's at once. Concurrent misses share one reading, which hashes the
 /// whole export.
@@ -34,7 +52,7 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct VotingCache {
     finals: moka::future::Cache<i64, Arc<Results>>,
-    live: Option<moka::future::Cache<i64, Arc<Results>>>,
+    live: Option<moka::future::Cache<(i64, Stage), Arc<Results>>>,
     rounds: moka::sync::Cache<i64, Arc<Round>>,
 }
 
@@ -68,14 +86,15 @@ impl VotingCache {
         Ok(round)
     }
 
-    /// The results of consultation `id`: kept ones, or `read()`'s. Once the vote has `closed`,
-    /// only final results are answered (and kept for good); before, live ones for a while.
-    pub async fn get<F, Fut>(&self, id: i64, closed: bool, read: F) -> ApiResult<Arc<Results>>
+    /// The results of consultation `id` at `stage`: kept ones, or `read()`'s. Settled results
+    /// are final and kept for good; live ones, and those of a vote that closed only just, for a
+    /// while, and never across the close.
+    pub async fn get<F, Fut>(&self, id: i64, stage: Stage, read: F) -> ApiResult<Arc<Results>>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = ApiResult<Results>>,
     {
-        if closed {
+        if stage == Stage::Settled {
             return self
                 .finals
                 .try_get_with(id, async { read().await.map(Arc::new) })
@@ -85,7 +104,7 @@ impl VotingCache {
         match &self.live {
             None => Ok(Arc::new(read().await?)),
             Some(live) => live
-                .try_get_with(id, async { read().await.map(Arc::new) })
+                .try_get_with((id, stage), async { read().await.map(Arc::new) })
                 .await
                 .map_err(|e| (*e).clone()),
         }
@@ -94,7 +113,8 @@ impl VotingCache {
     /// Forgets the live results of consultation `id` (a ballot changed on this node).
     pub async fn changed(&self, id: i64) {
         if let Some(live) = &self.live {
-            live.invalidate(&id).await;
+            live.invalidate(&(id, Stage::Open)).await;
+            live.invalidate(&(id, Stage::Closed)).await;
         }
     }
 }

@@ -206,39 +206,55 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
         Voter::Person(id) => (Some(id), None),
         Voter::Organisation(id) => (None, Some(id)),
     };
-    // Inserted as version 1, or (replacing) moved on one version with a new pseudonym, caster
-    // and time; the group stays as it was until the old ballot is out of the tallies.
-    let row: Row = crate::db_run!(conn, |c| {
-        diesel::insert_into(ballots::table)
-            .values((
-                ballots::consultation_id.eq(new.consultation_id),
-                ballots::voter.eq(&key),
-                ballots::user_id.eq(user_id),
-                ballots::organisation_id.eq(organisation_id),
-                ballots::voter_group.eq(new.group.as_str()),
-                ballots::pseudonym.eq(pseudonym()),
-                ballots::cast_by.eq(new.cast_by),
-                ballots::version.eq(1),
-                ballots::cast_at.eq(now),
-            ))
-            .on_conflict((ballots::consultation_id, ballots::voter))
-            .do_update()
-            // A replaced ballot gets a new pseudonym: exports from before and after a change
-            // cannot be lined up to follow one voter.
-            .set((
-                ballots::version.eq(ballots::version + 1),
-                ballots::pseudonym.eq(excluded(ballots::pseudonym)),
-                ballots::cast_by.eq(excluded(ballots::cast_by)),
-                ballots::cast_at.eq(excluded(ballots::cast_at)),
-            ))
-            .returning(Row::as_returning())
-            .get_result(c)
-    })?;
-    match conn {
-        // One statement moves the allocations and the tallies: two round trips fewer.
-        DbConnection::Postgresql(pg) => replace_allocations_pg(pg, &row, new)?,
-        DbConnection::Sqlite(_) => replace_allocations(conn, &row, new)?,
-    }
+    let pseudonym = pseudonym();
+    let row: Row = match conn {
+        // Two statements, each prepared once per connection (see `pg`).
+        DbConnection::Postgresql(pg) => {
+            let row: Row = super::pg::Upsert {
+                consultation_id: new.consultation_id,
+                voter: &key,
+                user_id,
+                organisation_id,
+                group: new.group.as_str(),
+                pseudonym: &pseudonym,
+                cast_by: new.cast_by,
+                cast_at: now,
+            }
+            .get_result(pg)?;
+            replace_allocations_pg(pg, &row, new)?;
+            row
+        }
+        DbConnection::Sqlite(sqlite) => {
+            // Inserted as version 1, or (replacing) moved on one version with a new pseudonym,
+            // caster and time; the group stays as it was until the old ballot is out of the
+            // tallies. A replaced ballot gets a new pseudonym: exports from before and after a
+            // change cannot be lined up to follow one voter.
+            let row: Row = diesel::insert_into(ballots::table)
+                .values((
+                    ballots::consultation_id.eq(new.consultation_id),
+                    ballots::voter.eq(&key),
+                    ballots::user_id.eq(user_id),
+                    ballots::organisation_id.eq(organisation_id),
+                    ballots::voter_group.eq(new.group.as_str()),
+                    ballots::pseudonym.eq(&pseudonym),
+                    ballots::cast_by.eq(new.cast_by),
+                    ballots::version.eq(1),
+                    ballots::cast_at.eq(now),
+                ))
+                .on_conflict((ballots::consultation_id, ballots::voter))
+                .do_update()
+                .set((
+                    ballots::version.eq(ballots::version + 1),
+                    ballots::pseudonym.eq(excluded(ballots::pseudonym)),
+                    ballots::cast_by.eq(excluded(ballots::cast_by)),
+                    ballots::cast_at.eq(excluded(ballots::cast_at)),
+                ))
+                .returning(Row::as_returning())
+                .get_result(sqlite)?;
+            replace_allocations(conn, &row, new)?;
+            row
+        }
+    };
     let mut row = row;
     if row.voter_group != new.group.as_str() {
         // The organisation's kind changed since its last cast.
@@ -283,45 +299,12 @@ fn replace_allocations(conn: &mut DbConnection, row: &Row, new: &Cast) -> QueryR
     deltas.apply(conn, new.consultation_id)
 }
 
-/// What [`replace_allocations`] does, in one statement on PostgreSQL. Its parts share one
-/// snapshot, taken after the first statement of the cast locked the ballot's row, so the
-/// allocations it deletes are those of the last committed cast. The insert waits for the
-/// delete (its condition counts the deleted rows), as the same keys may come back; tally rows
-/// are locked in key order as in [`Deltas::apply`]. `tests/api/ballots.rs` checks both ways
-/// against a recount.
+/// What [`replace_allocations`] does, in one statement on PostgreSQL ([`super::pg::Move`]).
 fn replace_allocations_pg(
     conn: &mut diesel::PgConnection,
     row: &Row,
     new: &Cast,
 ) -> QueryResult<()> {
-    use diesel::sql_types::{Array, BigInt, Integer, Text};
-    const MOVE: &str = "WITH old AS (
-            DELETE FROM ballot_allocations WHERE ballot_id = $1 RETURNING option_id, points
-        ), new AS (
-            INSERT INTO ballot_allocations (ballot_id, option_id, points)
-            SELECT $1, n.option_id, n.points FROM unnest($2::bigint[], $3::integer[]) AS n (option_id, points)
-            WHERE (SELECT count(*) FROM old) >= 0
-            RETURNING option_id, points
-        ), moved AS (
-            SELECT $4::text AS voter_group, option_id, -points::bigint AS points, -1::bigint AS supporters FROM old
-            UNION ALL
-            SELECT $5::text, option_id, points::bigint, 1::bigint FROM new
-        ), tallied AS (
-            INSERT INTO ballot_tallies (consultation_id, voter_group, option_id, shard, points, supporters)
-            SELECT $6, voter_group, option_id, $7, sum(points), sum(supporters) FROM moved
-            GROUP BY voter_group, option_id
-            HAVING sum(points) <> 0 OR sum(supporters) <> 0
-            ORDER BY voter_group, option_id
-            ON CONFLICT (consultation_id, voter_group, option_id, shard) DO UPDATE
-            SET points = ballot_tallies.points + excluded.points,
-                supporters = ballot_tallies.supporters + excluded.supporters
-        )
-        INSERT INTO ballot_counts (consultation_id, voter_group, shard, ballots)
-        SELECT $6, c.voter_group, $7, c.ballots FROM unnest($8::text[], $9::bigint[]) AS c (voter_group, ballots)
-        WHERE c.ballots <> 0
-        ORDER BY c.voter_group
-        ON CONFLICT (consultation_id, voter_group, shard) DO UPDATE
-        SET ballots = ballot_counts.ballots + excluded.ballots";
     let (options, points): (Vec<i64>, Vec<i32>) = new.allocations.iter().copied().unzip();
     // The ballot counts: one more in the new group, one fewer in the old one when replacing.
     let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
@@ -329,19 +312,20 @@ fn replace_allocations_pg(
     if row.version > 1 {
         *counts.entry(row.voter_group.as_str()).or_default() -= 1;
     }
-    let (groups, ballots): (Vec<&str>, Vec<i64>) = counts.into_iter().unzip();
-    diesel::sql_query(MOVE)
-        .bind::<BigInt, _>(row.id)
-        .bind::<Array<BigInt>, _>(options)
-        .bind::<Array<Integer>, _>(points)
-        .bind::<Text, _>(&row.voter_group)
-        .bind::<Text, _>(new.group.as_str())
-        .bind::<BigInt, _>(new.consultation_id)
-        .bind::<Integer, _>(random_shard())
-        .bind::<Array<Text>, _>(groups)
-        .bind::<Array<BigInt>, _>(ballots)
-        .execute(conn)
-        .map(drop)
+    let (count_groups, count_deltas): (Vec<&str>, Vec<i64>) = counts.into_iter().unzip();
+    super::pg::Move {
+        ballot_id: row.id,
+        options,
+        points,
+        old_group: &row.voter_group,
+        new_group: new.group.as_str(),
+        consultation_id: new.consultation_id,
+        shard: random_shard(),
+        count_groups,
+        count_deltas,
+    }
+    .execute(conn)
+    .map(drop)
 }
 
 /// Withdraws the voter's ballot and takes it out of the tallies; whether there was one. Call

@@ -1,6 +1,7 @@
 //! The rules of priority voting: who may cast which ballot when, what a ballot may hold, and
 //! how results are computed from the tallies. Each public function that changes something runs
-//! inside the caller's write transaction ([`crate::db::Db::write`]).
+//! inside the caller's write transaction ([`crate::db::Db::write`]), except [`cast`], which
+//! commits as it goes.
 
 use super::model::{
     Allocation, Ballot, BallotSubmission, ConsensusOption, Eligibility, Group, GroupResults,
@@ -14,7 +15,7 @@ use crate::auth::model::Role;
 use crate::consultations::model::ResultsVisibility;
 use crate::contributions::problems::PHASE_CLOSED;
 use crate::db::schema::{consultation_options, consultations};
-use crate::db::DbConnection;
+use crate::db::{write_transaction, DbConnection};
 use crate::error::{ApiError, ApiResult};
 use crate::organisations::acting::{self, Capability};
 use chrono::NaiveDateTime;
@@ -233,30 +234,74 @@ fn view(round: &Round, row: &store::Row, allocations: &[(i64, i32)]) -> Ballot {
 /// Casts or replaces a ballot during the voting window: the caller's own, or (with
 /// `organisation`) the organisation's, which only its representatives cast. An organisation's
 /// cast is in the audit log with the representative; a person's is not (how and whether a
-/// person voted is theirs).
+/// person voted is theirs). Unlike the other changes here it runs its own transaction (call it
+/// outside one): the window is checked when the request came (`now`) and again right before
+/// the commit (`at_commit`).
 pub fn cast(
     conn: &mut DbConnection,
-    now: NaiveDateTime,
+    (now, at_commit): (NaiveDateTime, &dyn Fn() -> NaiveDateTime),
     round: &Round,
     user: &Verified,
     organisation: Option<i64>,
     submission: ApiResult<BallotSubmission>,
 ) -> ApiResult<Ballot> {
-    let consultation_id = round.id;
-    let (who, group) = voter(conn, &user.0, organisation, Capability::Sign)?;
+    // A person's own ballot on PostgreSQL: one statement, which commits by itself, unless it
+    // met a concurrent cast of the same person (then the transaction below).
+    if let (None, DbConnection::Postgresql(pg)) = (organisation, &mut *conn) {
+        let allocations = allowed(round, now, submission)?;
+        voting_open(round, at_commit())?;
+        let alone = store::CastAlone {
+            consultation_id: round.id,
+            user_id: user.0.id(),
+            allocations: &allocations,
+        };
+        if let Some(row) = store::cast_alone(pg, now, &alone)? {
+            return Ok(view(round, &row, &allocations));
+        }
+        return write_transaction(conn, |conn| {
+            let who = (Voter::Person(user.0.id()), Group::Citizen);
+            record(conn, (now, at_commit), round, user, who, &allocations)
+        });
+    }
+    write_transaction(conn, |conn| {
+        let who = voter(conn, &user.0, organisation, Capability::Sign)?;
+        let allocations = allowed(round, now, submission)?;
+        record(conn, (now, at_commit), round, user, who, &allocations)
+    })
+}
+
+/// The allocations of `submission` with points, if the window is open and every rule of the
+/// round holds.
+fn allowed(
+    round: &Round,
+    now: NaiveDateTime,
+    submission: ApiResult<BallotSubmission>,
+) -> ApiResult<Vec<(i64, i32)>> {
     let submission = submission?;
     submission.validate()?;
     voting_open(round, now)?;
-    let allocations = checked(round, &submission)?;
+    checked(round, &submission)
+}
+
+/// Stores the ballot of `who` in the caller's write transaction, checks the window once more
+/// right before the commit, and records a cast for an organisation in the audit log.
+fn record(
+    conn: &mut DbConnection,
+    (now, at_commit): (NaiveDateTime, &dyn Fn() -> NaiveDateTime),
+    round: &Round,
+    user: &Verified,
+    (who, group): (Voter, Group),
+    allocations: &[(i64, i32)],
+) -> ApiResult<Ballot> {
     let row = store::cast(
         conn,
         now,
         &store::Cast {
-            consultation_id,
+            consultation_id: round.id,
             voter: who,
             group,
             cast_by: user.0.id(),
-            allocations: &allocations,
+            allocations,
         },
     )?;
     if let Voter::Organisation(org) = who {
@@ -266,11 +311,12 @@ pub fn cast(
             Some(user.0.id()),
             "ballot.cast_for_organisation",
             "consultation",
-            Some(consultation_id),
+            Some(round.id),
             serde_json::json!({ "organisation_id": org, "version": row.version }),
         )?;
     }
-    Ok(view(round, &row, &allocations))
+    voting_open(round, at_commit())?;
+    Ok(view(round, &row, allocations))
 }
 
 /// The caller's ballot, or the organisation's (for its members); 404 when there is none.

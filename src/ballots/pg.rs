@@ -71,7 +71,7 @@ impl QueryFragment<Pg> for Upsert<'_> {
         // A replaced ballot gets a new pseudonym: exports from before and after a change cannot
         // be lined up to follow one voter.
         out.push_sql(
-            ") ON CONFLICT (consultation_id, voter) DO UPDATE SET version = ballots.version + 1, \
+            ") ON CONFLICT (voter, consultation_id) DO UPDATE SET version = ballots.version + 1, \
              pseudonym = excluded.pseudonym, cast_by = excluded.cast_by, cast_at = excluded.cast_at \
              RETURNING id, consultation_id, voter, user_id, organisation_id, voter_group, \
              pseudonym, cast_by, version, cast_at",
@@ -164,3 +164,113 @@ impl QueryFragment<Pg> for Move<'_> {
 }
 
 impl RunQueryDsl<PgConnection> for Move<'_> {}
+
+/// A person's own ballot cast or replaced in one statement, which commits by itself: the
+/// upsert of [`Upsert`] and the moves of [`Move`] as parts of one statement, for a citizen's
+/// ballot (a person's group never changes).
+///
+/// Its parts share the snapshot taken when the statement began, but the upsert waits for and
+/// updates the latest committed row. Where a cast of the same person committed in between,
+/// the allocations the snapshot shows are no longer the ballot's: the statement compares the
+/// row it updated with the one the snapshot shows (same id, one version on) and divides by
+/// zero when they differ, so that nothing of it stays. The caller then casts in a transaction.
+pub struct Alone<'a> {
+    pub consultation_id: i64,
+    pub voter: &'a str,
+    pub user_id: i64,
+    pub group: &'a str,
+    pub pseudonym: &'a str,
+    pub cast_at: NaiveDateTime,
+    pub options: Vec<i64>,
+    pub points: Vec<i32>,
+    pub shard: i32,
+}
+
+impl QueryId for Alone<'_> {
+    type QueryId = Alone<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for Alone<'_> {
+    type SqlType = <Upsert<'static> as Query>::SqlType;
+}
+
+impl QueryFragment<Pg> for Alone<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(
+            "WITH b AS (INSERT INTO ballots (consultation_id, voter, user_id, organisation_id, \
+             voter_group, pseudonym, cast_by, version, cast_at) VALUES (",
+        );
+        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.voter)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.user_id)?;
+        out.push_sql(", NULL, ");
+        out.push_bind_param::<Text, _>(self.group)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.pseudonym)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.user_id)?;
+        out.push_sql(", 1, ");
+        out.push_bind_param::<Timestamp, _>(&self.cast_at)?;
+        out.push_sql(
+            ") ON CONFLICT (voter, consultation_id) DO UPDATE SET version = ballots.version + 1, \
+             pseudonym = excluded.pseudonym, cast_by = excluded.cast_by, cast_at = excluded.cast_at \
+             RETURNING id, consultation_id, voter, user_id, organisation_id, voter_group, \
+             pseudonym, cast_by, version, cast_at), \
+             seen AS (SELECT id, version FROM ballots WHERE voter = ",
+        );
+        out.push_bind_param::<Text, _>(self.voter)?;
+        out.push_sql(" AND consultation_id = ");
+        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
+        out.push_sql(
+            "), old AS (DELETE FROM ballot_allocations WHERE ballot_id = (SELECT id FROM b) \
+             RETURNING option_id, points), \
+             new AS (INSERT INTO ballot_allocations (ballot_id, option_id, points) \
+             SELECT (SELECT id FROM b), n.option_id, n.points FROM unnest(",
+        );
+        out.push_bind_param::<Array<BigInt>, _>(&self.options)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Integer>, _>(&self.points)?;
+        out.push_sql(
+            ") AS n (option_id, points) WHERE (SELECT count(*) FROM old) >= 0 \
+             RETURNING option_id, points), \
+             moved AS (SELECT option_id, -points::bigint AS points, -1::bigint AS supporters \
+             FROM old UNION ALL SELECT option_id, points::bigint, 1::bigint FROM new), \
+             tallied AS (INSERT INTO ballot_tallies (consultation_id, voter_group, option_id, \
+             shard, points, supporters) SELECT ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.group)?;
+        out.push_sql(", option_id, ");
+        out.push_bind_param::<Integer, _>(&self.shard)?;
+        out.push_sql(
+            ", sum(points), sum(supporters) FROM moved GROUP BY option_id \
+             HAVING sum(points) <> 0 OR sum(supporters) <> 0 ORDER BY option_id \
+             ON CONFLICT (consultation_id, voter_group, option_id, shard) DO UPDATE SET \
+             points = ballot_tallies.points + excluded.points, \
+             supporters = ballot_tallies.supporters + excluded.supporters), \
+             counted AS (INSERT INTO ballot_counts (consultation_id, voter_group, shard, ballots) \
+             SELECT ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(self.group)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&self.shard)?;
+        out.push_sql(
+            ", 1 FROM b WHERE b.version = 1 \
+             ON CONFLICT (consultation_id, voter_group, shard) DO UPDATE SET \
+             ballots = ballot_counts.ballots + excluded.ballots) \
+             SELECT b.id, b.consultation_id, b.voter, b.user_id, b.organisation_id, b.voter_group, \
+             b.pseudonym, b.cast_by, b.version, b.cast_at FROM b LEFT JOIN seen ON true \
+             WHERE 1 / CASE WHEN (seen.id IS NULL AND b.version = 1) \
+             OR (seen.id = b.id AND seen.version = b.version - 1) THEN 1 ELSE 0 END = 1",
+        );
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<PgConnection> for Alone<'_> {}

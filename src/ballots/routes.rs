@@ -41,13 +41,21 @@ async fn cast(
     body: Body<BallotSubmission>,
 ) -> ApiResult<HttpResponse> {
     let (now, submission, kept) = (clock.now().naive_utc(), body.into_inner(), cache.clone());
+    // Not one transaction: `domain::cast` commits as it goes (a person's ballot on PostgreSQL
+    // is a single statement).
     let ballot = db
-        .write(move |conn| {
+        .run(move |conn| {
             let user = session.verified(conn)?;
             let round = kept.round(id, now, || domain::round(conn, id))?;
-            let ballot = domain::cast(conn, now, &round, &user, organisation, submission)?;
-            domain::voting_open(&round, clock.now().naive_utc())?;
-            Ok::<_, ApiError>(ballot)
+            let at_commit = || clock.now().naive_utc();
+            domain::cast(
+                conn,
+                (now, &at_commit),
+                &round,
+                &user,
+                organisation,
+                submission,
+            )
         })
         .await?;
     cache.changed(id).await;

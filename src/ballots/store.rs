@@ -241,7 +241,7 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
                     ballots::version.eq(1),
                     ballots::cast_at.eq(now),
                 ))
-                .on_conflict((ballots::consultation_id, ballots::voter))
+                .on_conflict((ballots::voter, ballots::consultation_id))
                 .do_update()
                 .set((
                     ballots::version.eq(ballots::version + 1),
@@ -264,6 +264,42 @@ pub fn cast(conn: &mut DbConnection, now: NaiveDateTime, new: &Cast) -> QueryRes
         row.voter_group = new.group.as_str().to_owned();
     }
     Ok(row)
+}
+
+/// A person's own ballot, for [`cast_alone`].
+pub struct CastAlone<'a> {
+    pub consultation_id: i64,
+    pub user_id: i64,
+    /// Options with more than 0 points, at most once each.
+    pub allocations: &'a [(i64, i32)],
+}
+
+/// Casts or replaces a person's own ballot in one statement that commits by itself
+/// ([`super::pg::Alone`]); `None` when it met a concurrent change of the same ballot, or
+/// failed otherwise, and changed nothing: the caller then casts in a transaction ([`cast`]),
+/// which also names any real error.
+pub fn cast_alone(
+    conn: &mut diesel::PgConnection,
+    now: NaiveDateTime,
+    new: &CastAlone,
+) -> QueryResult<Option<Row>> {
+    let (options, points): (Vec<i64>, Vec<i32>) = new.allocations.iter().copied().unzip();
+    let statement = super::pg::Alone {
+        consultation_id: new.consultation_id,
+        voter: &Voter::Person(new.user_id).key(),
+        user_id: new.user_id,
+        group: Group::Citizen.as_str(),
+        pseudonym: &pseudonym(),
+        cast_at: now,
+        options,
+        points,
+        shard: random_shard(),
+    };
+    match statement.get_result::<Row>(conn) {
+        Ok(row) => Ok(Some(row)),
+        Err(diesel::result::Error::DatabaseError(..)) => Ok(None),
+        Err(other) => Err(other),
+    }
 }
 
 /// Replaces the allocations of the ballot `row` (just inserted or locked) with the new ones and
@@ -457,7 +493,7 @@ pub fn own_ballots(
     use crate::db::schema::consultations;
     ballots::table
         .inner_join(consultations::table)
-        .filter(ballots::user_id.eq(user_id))
+        .filter(ballots::voter.eq(Voter::Person(user_id).key()))
         .select((ballots::consultation_id, consultations::vote_closes_at))
         .load(conn)
 }
@@ -466,8 +502,8 @@ pub fn own_ballots(
 /// vote closed): it stays counted under its pseudonym, and nothing names them any more.
 pub fn unlink(conn: &mut DbConnection, consultation_id: i64, user_id: i64) -> QueryResult<()> {
     let found: Option<(i64, String)> = ballots::table
+        .filter(ballots::voter.eq(Voter::Person(user_id).key()))
         .filter(ballots::consultation_id.eq(consultation_id))
-        .filter(ballots::user_id.eq(user_id))
         .select((ballots::id, ballots::pseudonym))
         .first(conn)
         .optional()?;

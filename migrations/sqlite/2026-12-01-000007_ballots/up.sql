@@ -19,17 +19,20 @@ CREATE TABLE ballots (
     user_id BIGINT REFERENCES users (id),
     organisation_id BIGINT REFERENCES organisations (id),
     voter_group TEXT NOT NULL CHECK (voter_group IN ('citizen', 'migrant_organisation', 'welfare_provider', 'other_civil_society')),
-    pseudonym TEXT NOT NULL UNIQUE,
+    pseudonym TEXT NOT NULL,
     cast_by BIGINT REFERENCES users (id),
     version INTEGER NOT NULL,
     cast_at TIMESTAMP NOT NULL,
-    UNIQUE (consultation_id, voter),
+    -- One ballot per voter; also finds a person's ballots by their key ('person:<id>').
+    UNIQUE (voter, consultation_id),
+    -- The export, in pseudonym order; a pseudonym names one ballot of a vote.
+    UNIQUE (consultation_id, pseudonym),
     CHECK (user_id IS NULL OR organisation_id IS NULL)
 );
-CREATE INDEX ballots_by_user ON ballots (user_id);
-CREATE INDEX ballots_by_caster ON ballots (cast_by);
--- The export, in pseudonym order.
-CREATE INDEX ballots_export ON ballots (consultation_id, pseudonym);
+-- No other index: a replaced ballot gets a new pseudonym, so every replacement writes a new
+-- entry into each index of the table (three: the key, the voter, the export's order). The
+-- accounts in `user_id` and `cast_by` are never deleted (accounts are anonymised in place),
+-- so their foreign keys need no index either.
 
 CREATE TABLE ballot_allocations (
     ballot_id BIGINT NOT NULL REFERENCES ballots (id) ON DELETE CASCADE,

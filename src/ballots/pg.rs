@@ -87,8 +87,11 @@ impl RunQueryDsl<PgConnection> for Upsert<'_> {}
 ///
 /// Its parts share one snapshot, taken after the upsert locked the ballot's row, so the
 /// allocations it deletes are those of the last committed cast. The insert waits for the
-/// delete (its condition counts the deleted rows), as the same keys may come back. Tally rows
-/// are locked in key order, as the statement-by-statement way does. `tests/api/ballots.rs`
+/// delete (its condition counts the deleted rows), as the same keys may come back. Every change
+/// of ballots locks rows in one order — the ballot, its allocations, the tally rows in key
+/// order, then the count rows — so that no two wait for each other in a circle: the count rows
+/// wait for the tallies (their condition counts the tally rows written), as PostgreSQL runs
+/// the parts of a statement that nothing reads in an order of its own. `tests/api/ballots.rs`
 /// checks both ways against a recount.
 pub struct Move<'a> {
     pub ballot_id: i64,
@@ -144,7 +147,7 @@ impl QueryFragment<Pg> for Move<'_> {
              HAVING sum(points) <> 0 OR sum(supporters) <> 0 ORDER BY voter_group, option_id \
              ON CONFLICT (consultation_id, voter_group, option_id, shard) DO UPDATE SET \
              points = ballot_tallies.points + excluded.points, \
-             supporters = ballot_tallies.supporters + excluded.supporters) \
+             supporters = ballot_tallies.supporters + excluded.supporters RETURNING 1) \
              INSERT INTO ballot_counts (consultation_id, voter_group, shard, ballots) SELECT ",
         );
         out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
@@ -155,7 +158,8 @@ impl QueryFragment<Pg> for Move<'_> {
         out.push_sql(", ");
         out.push_bind_param::<Array<BigInt>, _>(&self.count_deltas)?;
         out.push_sql(
-            ") AS c (voter_group, ballots) WHERE c.ballots <> 0 ORDER BY c.voter_group \
+            ") AS c (voter_group, ballots) WHERE c.ballots <> 0 \
+             AND (SELECT count(*) FROM tallied) >= 0 ORDER BY c.voter_group \
              ON CONFLICT (consultation_id, voter_group, shard) DO UPDATE SET \
              ballots = ballot_counts.ballots + excluded.ballots",
         );
@@ -251,7 +255,7 @@ impl QueryFragment<Pg> for Alone<'_> {
              HAVING sum(points) <> 0 OR sum(supporters) <> 0 ORDER BY option_id \
              ON CONFLICT (consultation_id, voter_group, option_id, shard) DO UPDATE SET \
              points = ballot_tallies.points + excluded.points, \
-             supporters = ballot_tallies.supporters + excluded.supporters), \
+             supporters = ballot_tallies.supporters + excluded.supporters RETURNING 1), \
              counted AS (INSERT INTO ballot_counts (consultation_id, voter_group, shard, ballots) \
              SELECT ",
         );
@@ -261,7 +265,7 @@ impl QueryFragment<Pg> for Alone<'_> {
         out.push_sql(", ");
         out.push_bind_param::<Integer, _>(&self.shard)?;
         out.push_sql(
-            ", 1 FROM b WHERE b.version = 1 \
+            ", 1 FROM b WHERE b.version = 1 AND (SELECT count(*) FROM tallied) >= 0 \
              ON CONFLICT (consultation_id, voter_group, shard) DO UPDATE SET \
              ballots = ballot_counts.ballots + excluded.ballots) \
              SELECT b.id, b.consultation_id, b.voter, b.user_id, b.organisation_id, b.voter_group, \

@@ -109,9 +109,10 @@ impl Deltas {
         }
     }
 
-    /// Adds the deltas to one shard, in key order (every transaction locks tally rows in the
-    /// same order, so concurrent ones never wait for each other in a circle): one statement for
-    /// the options, one for the ballot counts.
+    /// Adds the deltas to one shard, in key order, the tallies before the counts (every change
+    /// of ballots locks rows in this order, also PostgreSQL's one-statement casts, so concurrent
+    /// ones never wait for each other in a circle): one statement for the options, one for the
+    /// ballot counts.
     fn apply(self, conn: &mut DbConnection, consultation_id: i64) -> QueryResult<()> {
         use diesel::upsert::excluded;
         let shard = random_shard();
@@ -295,9 +296,36 @@ pub fn cast_alone(
         points,
         shard: random_shard(),
     };
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
     match statement.get_result::<Row>(conn) {
         Ok(row) => Ok(Some(row)),
-        Err(diesel::result::Error::DatabaseError(..)) => Ok(None),
+        // What a concurrent cast of the same person causes: the statement's own check (a
+        // division by zero), a key taken meanwhile, a deadlock or lock timeout.
+        Err(Error::DatabaseError(Kind::UniqueViolation | Kind::SerializationFailure, _)) => {
+            Ok(None)
+        }
+        Err(Error::DatabaseError(Kind::Unknown, info))
+            if [
+                "division by zero",
+                "deadlock detected",
+                "canceling statement",
+            ]
+            .iter()
+            .any(|m| info.message().starts_with(m)) =>
+        {
+            Ok(None)
+        }
+        // Anything else should not happen: said in the log (kind and table, no values), and
+        // the transactional way names the error if it is real.
+        Err(Error::DatabaseError(kind, info)) => {
+            tracing::warn!(
+                ?kind,
+                table = info.table_name().unwrap_or("?"),
+                constraint = info.constraint_name().unwrap_or("?"),
+                "the one-statement cast failed unexpectedly; casting in a transaction"
+            );
+            Ok(None)
+        }
         Err(other) => Err(other),
     }
 }

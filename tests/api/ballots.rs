@@ -475,3 +475,53 @@ both_backends! {
         assert_ne!(names[0], names[1]);
     }
 }
+
+/// Without a concurrent cast of the same person, a person's cast on PostgreSQL is the one
+/// statement that commits by itself (the transactional way is only its fallback, and the
+/// concurrency test above would pass on the fallback alone).
+#[actix_web::test]
+async fn an_uncontended_cast_on_postgresql_is_one_statement() {
+    use beteiligung::ballots::store::{self, CastAlone};
+    let Some(db) = crate::common::TestDb::postgres() else {
+        return;
+    };
+    let (ctx, _clock) = with_fixed_clock(db);
+    let c = fixtures::consultation(&ctx.state, "voting");
+    let o = options(&ctx, c);
+    let lena = person(&ctx, "lena@example.org", Role::Participant);
+    let mut conn = ctx.db.connection();
+    let beteiligung::db::DbConnection::Postgresql(pg) = &mut conn else {
+        panic!("a PostgreSQL connection")
+    };
+    let now = Utc::now().naive_utc();
+    for (version, allocations) in [(1, vec![(o[0], 2), (o[1], 1)]), (2, vec![(o[1], 3)])] {
+        let cast = CastAlone {
+            consultation_id: c,
+            user_id: lena.id,
+            allocations: &allocations,
+        };
+        let row = store::cast_alone(pg, now, &cast)
+            .unwrap()
+            .expect("no concurrent cast: the one statement succeeds");
+        assert_eq!(
+            (row.version, row.voter.as_str()),
+            (version, format!("person:{}", lena.id).as_str())
+        );
+    }
+    let kept: Vec<_> = store::tallies(&mut conn, c)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.2 != 0 || t.3 != 0)
+        .collect();
+    assert_eq!(
+        kept,
+        vec![("citizen".to_owned(), o[1], 3, 1)],
+        "the replaced ballot left the tallies"
+    );
+    let counted: i64 = store::ballot_counts(&mut conn, c)
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(counted, 1);
+}

@@ -12,6 +12,16 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamp};
 
+/// The end of an insert into the tallies: rows that exist get the deltas added. It returns a
+/// row per tally row written, for the counts to wait for (see [`Move`]).
+const TALLIES_ADD: &str = "ON CONFLICT (consultation_id, voter_group, option_id, shard) DO UPDATE \
+     SET points = ballot_tallies.points + excluded.points, \
+     supporters = ballot_tallies.supporters + excluded.supporters RETURNING 1";
+
+/// The end of an insert into the ballot counts: rows that exist get the deltas added.
+const COUNTS_ADD: &str = "ON CONFLICT (consultation_id, voter_group, shard) DO UPDATE \
+     SET ballots = ballot_counts.ballots + excluded.ballots";
+
 /// Inserts the voter's ballot as version 1, or (replacing) moves it on one version with a new
 /// pseudonym, caster and time, and locks its row either way; returns it. The group stays as it
 /// was until the old ballot is out of the tallies.
@@ -144,11 +154,11 @@ impl QueryFragment<Pg> for Move<'_> {
         out.push_bind_param::<Integer, _>(&self.shard)?;
         out.push_sql(
             ", sum(points), sum(supporters) FROM moved GROUP BY voter_group, option_id \
-             HAVING sum(points) <> 0 OR sum(supporters) <> 0 ORDER BY voter_group, option_id \
-             ON CONFLICT (consultation_id, voter_group, option_id, shard) DO UPDATE SET \
-             points = ballot_tallies.points + excluded.points, \
-             supporters = ballot_tallies.supporters + excluded.supporters RETURNING 1) \
-             INSERT INTO ballot_counts (consultation_id, voter_group, shard, ballots) SELECT ",
+             HAVING sum(points) <> 0 OR sum(supporters) <> 0 ORDER BY voter_group, option_id ",
+        );
+        out.push_sql(TALLIES_ADD);
+        out.push_sql(
+            ") INSERT INTO ballot_counts (consultation_id, voter_group, shard, ballots) SELECT ",
         );
         out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
         out.push_sql(", c.voter_group, ");
@@ -159,10 +169,9 @@ impl QueryFragment<Pg> for Move<'_> {
         out.push_bind_param::<Array<BigInt>, _>(&self.count_deltas)?;
         out.push_sql(
             ") AS c (voter_group, ballots) WHERE c.ballots <> 0 \
-             AND (SELECT count(*) FROM tallied) >= 0 ORDER BY c.voter_group \
-             ON CONFLICT (consultation_id, voter_group, shard) DO UPDATE SET \
-             ballots = ballot_counts.ballots + excluded.ballots",
+             AND (SELECT count(*) FROM tallied) >= 0 ORDER BY c.voter_group ",
         );
+        out.push_sql(COUNTS_ADD);
         Ok(())
     }
 }
@@ -179,12 +188,8 @@ impl RunQueryDsl<PgConnection> for Move<'_> {}
 /// row it updated with the one the snapshot shows (same id, one version on) and divides by
 /// zero when they differ, so that nothing of it stays. The caller then casts in a transaction.
 pub struct Alone<'a> {
-    pub consultation_id: i64,
-    pub voter: &'a str,
-    pub user_id: i64,
-    pub group: &'a str,
-    pub pseudonym: &'a str,
-    pub cast_at: NaiveDateTime,
+    /// The ballot's upsert, of a person (no organisation; cast by the person).
+    pub upsert: Upsert<'a>,
     pub options: Vec<i64>,
     pub points: Vec<i32>,
     pub shard: i32,
@@ -201,33 +206,13 @@ impl Query for Alone<'_> {
 
 impl QueryFragment<Pg> for Alone<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql(
-            "WITH b AS (INSERT INTO ballots (consultation_id, voter, user_id, organisation_id, \
-             voter_group, pseudonym, cast_by, version, cast_at) VALUES (",
-        );
-        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.voter)?;
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&self.user_id)?;
-        out.push_sql(", NULL, ");
-        out.push_bind_param::<Text, _>(self.group)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.pseudonym)?;
-        out.push_sql(", ");
-        out.push_bind_param::<BigInt, _>(&self.user_id)?;
-        out.push_sql(", 1, ");
-        out.push_bind_param::<Timestamp, _>(&self.cast_at)?;
-        out.push_sql(
-            ") ON CONFLICT (voter, consultation_id) DO UPDATE SET version = ballots.version + 1, \
-             pseudonym = excluded.pseudonym, cast_by = excluded.cast_by, cast_at = excluded.cast_at \
-             RETURNING id, consultation_id, voter, user_id, organisation_id, voter_group, \
-             pseudonym, cast_by, version, cast_at), \
-             seen AS (SELECT id, version FROM ballots WHERE voter = ",
-        );
-        out.push_bind_param::<Text, _>(self.voter)?;
+        let ballot = &self.upsert;
+        out.push_sql("WITH b AS (");
+        ballot.walk_ast(out.reborrow())?;
+        out.push_sql("), seen AS (SELECT id, version FROM ballots WHERE voter = ");
+        out.push_bind_param::<Text, _>(ballot.voter)?;
         out.push_sql(" AND consultation_id = ");
-        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
+        out.push_bind_param::<BigInt, _>(&ballot.consultation_id)?;
         out.push_sql(
             "), old AS (DELETE FROM ballot_allocations WHERE ballot_id = (SELECT id FROM b) \
              RETURNING option_id, points), \
@@ -245,30 +230,29 @@ impl QueryFragment<Pg> for Alone<'_> {
              tallied AS (INSERT INTO ballot_tallies (consultation_id, voter_group, option_id, \
              shard, points, supporters) SELECT ",
         );
-        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
+        out.push_bind_param::<BigInt, _>(&ballot.consultation_id)?;
         out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.group)?;
+        out.push_bind_param::<Text, _>(ballot.group)?;
         out.push_sql(", option_id, ");
         out.push_bind_param::<Integer, _>(&self.shard)?;
         out.push_sql(
             ", sum(points), sum(supporters) FROM moved GROUP BY option_id \
-             HAVING sum(points) <> 0 OR sum(supporters) <> 0 ORDER BY option_id \
-             ON CONFLICT (consultation_id, voter_group, option_id, shard) DO UPDATE SET \
-             points = ballot_tallies.points + excluded.points, \
-             supporters = ballot_tallies.supporters + excluded.supporters RETURNING 1), \
-             counted AS (INSERT INTO ballot_counts (consultation_id, voter_group, shard, ballots) \
-             SELECT ",
+             HAVING sum(points) <> 0 OR sum(supporters) <> 0 ORDER BY option_id ",
         );
-        out.push_bind_param::<BigInt, _>(&self.consultation_id)?;
+        out.push_sql(TALLIES_ADD);
+        out.push_sql(
+            "), counted AS (INSERT INTO ballot_counts (consultation_id, voter_group, shard, \
+             ballots) SELECT ",
+        );
+        out.push_bind_param::<BigInt, _>(&ballot.consultation_id)?;
         out.push_sql(", ");
-        out.push_bind_param::<Text, _>(self.group)?;
+        out.push_bind_param::<Text, _>(ballot.group)?;
         out.push_sql(", ");
         out.push_bind_param::<Integer, _>(&self.shard)?;
+        out.push_sql(", 1 FROM b WHERE b.version = 1 AND (SELECT count(*) FROM tallied) >= 0 ");
+        out.push_sql(COUNTS_ADD);
         out.push_sql(
-            ", 1 FROM b WHERE b.version = 1 AND (SELECT count(*) FROM tallied) >= 0 \
-             ON CONFLICT (consultation_id, voter_group, shard) DO UPDATE SET \
-             ballots = ballot_counts.ballots + excluded.ballots) \
-             SELECT b.id, b.consultation_id, b.voter, b.user_id, b.organisation_id, b.voter_group, \
+            ") SELECT b.id, b.consultation_id, b.voter, b.user_id, b.organisation_id, b.voter_group, \
              b.pseudonym, b.cast_by, b.version, b.cast_at FROM b LEFT JOIN seen ON true \
              WHERE 1 / CASE WHEN (seen.id IS NULL AND b.version = 1) \
              OR (seen.id = b.id AND seen.version = b.version - 1) THEN 1 ELSE 0 END = 1",

@@ -286,12 +286,16 @@ pub fn cast_alone(
 ) -> QueryResult<Option<Row>> {
     let (options, points): (Vec<i64>, Vec<i32>) = new.allocations.iter().copied().unzip();
     let statement = super::pg::Alone {
-        consultation_id: new.consultation_id,
-        voter: &Voter::Person(new.user_id).key(),
-        user_id: new.user_id,
-        group: Group::Citizen.as_str(),
-        pseudonym: &pseudonym(),
-        cast_at: now,
+        upsert: super::pg::Upsert {
+            consultation_id: new.consultation_id,
+            voter: &Voter::Person(new.user_id).key(),
+            user_id: Some(new.user_id),
+            organisation_id: None,
+            group: Group::Citizen.as_str(),
+            pseudonym: &pseudonym(),
+            cast_by: new.user_id,
+            cast_at: now,
+        },
         options,
         points,
         shard: random_shard(),

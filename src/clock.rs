@@ -25,6 +25,12 @@ impl Clock {
         }
     }
 
+    /// The clock the application of `req` was built with (the system clock when none was given).
+    pub fn of(req: &actix_web::HttpRequest) -> Self {
+        req.app_data::<actix_web::web::Data<Clock>>()
+            .map_or_else(Clock::default, |clock| clock.get_ref().clone())
+    }
+
     /// Moves a fixed clock; the system clock cannot be set.
     pub fn set(&self, to: DateTime<Utc>) {
         if let Self::Fixed(at) = self {
@@ -40,9 +46,7 @@ impl actix_web::FromRequest for Clock {
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(Ok(req
-            .app_data::<actix_web::web::Data<Clock>>()
-            .map_or_else(Clock::default, |clock| clock.get_ref().clone())))
+        std::future::ready(Ok(Clock::of(req)))
     }
 }
 
@@ -64,9 +68,7 @@ impl Now {
     /// The time of `req` by the clock the application was built with (the system clock when
     /// none was given).
     pub fn of(req: &actix_web::HttpRequest) -> Self {
-        Now(req
-            .app_data::<actix_web::web::Data<Clock>>()
-            .map_or_else(Utc::now, |clock| clock.now()))
+        Now(Clock::of(req).now())
     }
 
     /// As stored in the database (UTC without zone).

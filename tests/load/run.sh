@@ -385,6 +385,36 @@ warm_up() {
     fi
 }
 
+# Writes a scenario's data set straight into the database: `seed BACKEND NAME GENERATOR ARGS...`
+# runs the generator (SQL on stdout, a summary on stderr: kept in SEED_INFO and logged), applies
+# the SQL and logs how long that took.
+seed() {
+    local backend="$1" name="$2"
+    shift 2
+    local sql="$TMP/$name-$backend.sql" seeded
+    python3 "$@" >"$sql" 2>"$TMP/$name.txt"
+    SEED_INFO="$(cat "$TMP/$name.txt")"
+    log "$SEED_INFO"
+    seeded="$EPOCHREALTIME"
+    db_apply "$backend" "$sql"
+    log "loaded in $(awk -v a="$seeded" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
+}
+
+# pgbench's tables (scale 10) in the load database; `pgbench_init LABEL` (the output goes to
+# $RESULTS/postgres-LABEL-pgbench-init.txt).
+pgbench_init() {
+    local out="$RESULTS/postgres-$1-pgbench-init.txt"
+    command -v pgbench >/dev/null || die "pgbench is required for the $1 scenario on PostgreSQL (postgresql-contrib)"
+    pgbench -i -s 10 -q "$PG_LOAD_URL" >"$out" 2>&1 || { cat "$out" >&2; die "pgbench -i failed"; }
+}
+
+# One `pgbench -N` run of COMMENT_WRITERS clients for DURATION; sets PG_TPS. `pgbench_run FILE`.
+pgbench_run() {
+    pgbench -N -c "$COMMENT_WRITERS" -j "$THREADS" -T "$DURATION_SECS" "$PG_LOAD_URL" >"$1" 2>&1 \
+        || { cat "$1" >&2; die "pgbench failed"; }
+    PG_TPS="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$1")"
+}
+
 ROWS=()
 SIGNIN_ROWS=()
 COMMENT_ROWS=()
@@ -604,7 +634,7 @@ PY
 }
 
 scenario_comments() {
-    local backend="$1" reader busy measures fields sql info token page out
+    local backend="$1" reader busy measures fields info token page out
     local -A RPS=()
 
     # The reader: made an administrator by create-admin, then a participant (no session yet).
@@ -617,14 +647,9 @@ scenario_comments() {
     busy="$(db_query "$backend" "SELECT min(id) FROM measures")"
     measures="$(db_query "$backend" "SELECT id FROM measures ORDER BY id" | paste -sd, -)"
     fields="$(db_query "$backend" "SELECT id FROM fields ORDER BY id" | paste -sd, -)"
-    sql="$TMP/comments-$backend.sql"
-    python3 "$ROOT/tests/load/make_comments.py" --backend "$backend" --busy-measure "$busy" \
-        --measures "$measures" --fields "$fields" --reader "$reader" >"$sql" 2>"$TMP/comments.txt"
-    info="$(cat "$TMP/comments.txt")"
-    log "$info"
-    local seeded="$EPOCHREALTIME"
-    db_apply "$backend" "$sql"
-    log "loaded in $(awk -v a="$seeded" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
+    seed "$backend" comments "$ROOT/tests/load/make_comments.py" --backend "$backend" \
+        --busy-measure "$busy" --measures "$measures" --fields "$fields" --reader "$reader"
+    info="$SEED_INFO"
 
     start_server "$backend-comments"
     token="$(reader_token "$BASE/api/v1/auth/login")" || die "the reader cannot sign in (see $SERVER_LOG)"
@@ -667,13 +692,9 @@ PY
     ratios="$(awk -v h="${RPS[healthz]}" -v a="${RPS[anonymous]}" -v s="${RPS[signed_in]}" \
         'BEGIN { printf "anonymous page / healthz: %.2f (at least 0.3); signed-in page / healthz: %.2f (at least 0.1)", a / h, s / h }')"
     if [[ "$backend" == postgres ]]; then
-        command -v pgbench >/dev/null || die "pgbench is required for the comments scenario on PostgreSQL (postgresql-contrib)"
-        pgbench -i -s 10 -q "$PG_LOAD_URL" >"$RESULTS/postgres-pgbench-init.txt" 2>&1 \
-            || { cat "$RESULTS/postgres-pgbench-init.txt" >&2; die "pgbench -i failed"; }
-        pgbench -N -c "$COMMENT_WRITERS" -j "$THREADS" -T "$DURATION_SECS" "$PG_LOAD_URL" >"$RESULTS/postgres-pgbench.txt" 2>&1 \
-            || { cat "$RESULTS/postgres-pgbench.txt" >&2; die "pgbench failed"; }
-        local tps
-        tps="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$RESULTS/postgres-pgbench.txt")"
+        pgbench_init comments
+        pgbench_run "$RESULTS/postgres-comments-pgbench.txt"
+        local tps="$PG_TPS"
         COMMENT_ROWS+=("| postgres | \`pgbench -N\` (scale 10, same database, server stopped) | $COMMENT_WRITERS | $tps | | |")
         ratios="$ratios; comment writes / pgbench -N: $(awk -v w="${RPS[writes]}" -v t="$tps" 'BEGIN { printf "%.2f", w / t }') (at least 0.25)"
     fi
@@ -685,18 +706,13 @@ PY
 # ---------------------------------------------------------------------------------------------
 
 scenario_ballots() {
-    local backend="$1" measures sql info tokens results out first
+    local backend="$1" measures info tokens results out first
     measures="$(db_query "$backend" "SELECT id FROM measures ORDER BY id LIMIT 40" | paste -sd, -)"
-    sql="$TMP/ballots-$backend.sql"
     tokens="$TMP/ballot-tokens.txt"
-    python3 "$ROOT/tests/load/make_ballots.py" --backend "$backend" --measures "$measures" \
-        --jwt-secret "$LOAD_JWT_SECRET" --tokens-out "$tokens" --ballots "$VOTE_BALLOTS" \
-        >"$sql" 2>"$TMP/ballots.txt"
-    info="$(cat "$TMP/ballots.txt")"
-    log "$info"
-    local seeded="$EPOCHREALTIME"
-    db_apply "$backend" "$sql"
-    log "loaded in $(awk -v a="$seeded" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s"
+    seed "$backend" ballots "$ROOT/tests/load/make_ballots.py" --backend "$backend" \
+        --measures "$measures" --jwt-secret "$LOAD_JWT_SECRET" --tokens-out "$tokens" \
+        --ballots "$VOTE_BALLOTS"
+    info="$SEED_INFO"
 
     start_server "$backend-ballots"
     results="/api/v1/consultations/2001/results"
@@ -722,12 +738,8 @@ PY
     # Casts, and on PostgreSQL `pgbench -N` on the same database (the server idle meanwhile),
     # in CAST_ROUNDS alternating rounds: on a shared machine the speed drifts between minutes,
     # and a ratio of two runs taken minutes apart measured the drift. The median ratio counts.
-    if [[ "$backend" == postgres ]]; then
-        command -v pgbench >/dev/null || die "pgbench is required for the ballots scenario on PostgreSQL (postgresql-contrib)"
-        pgbench -i -s 10 -q "$PG_LOAD_URL" >"$RESULTS/postgres-ballots-pgbench-init.txt" 2>&1 \
-            || { cat "$RESULTS/postgres-ballots-pgbench-init.txt" >&2; die "pgbench -i failed"; }
-    fi
-    local round rounds=1 acknowledged=0 ok statuses="" round_notes=() ratio_list=()
+    [[ "$backend" != postgres ]] || pgbench_init ballots
+    local round rounds=1 acknowledged=0 ok statuses="" ratio_list=()
     [[ "$backend" == postgres ]] && rounds="$CAST_ROUNDS"
     for round in $(seq 1 "$rounds"); do
         out="$RESULTS/$backend-ballots-casts-$round.txt"
@@ -740,13 +752,11 @@ PY
         acknowledged=$((acknowledged + ${ok:-0}))
         statuses="$statuses${statuses:+; }round $round: $(awk '/^status [0-9]+: [0-9]+$/ { printf "%s%s %s", sep, $2, $3; sep = ", " }' "$out")"
         if [[ "$backend" == postgres ]]; then
-            local casts_rps="$W_RPS" tps
+            local casts_rps="$W_RPS"
             log "round $round/$rounds: pgbench -N, $COMMENT_WRITERS clients, $DURATION"
-            pgbench -N -c "$COMMENT_WRITERS" -j "$THREADS" -T "$DURATION_SECS" "$PG_LOAD_URL" >"$RESULTS/postgres-ballots-pgbench-$round.txt" 2>&1 \
-                || { cat "$RESULTS/postgres-ballots-pgbench-$round.txt" >&2; die "pgbench failed"; }
-            tps="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$RESULTS/postgres-ballots-pgbench-$round.txt")"
-            BALLOT_ROWS+=("| postgres | \`pgbench -N\` (scale 10, same database, server idle; round $round) | $COMMENT_WRITERS | $tps | | |")
-            ratio_list+=("$(awk -v w="$casts_rps" -v t="$tps" 'BEGIN { printf "%.2f", w / t }')")
+            pgbench_run "$RESULTS/postgres-ballots-pgbench-$round.txt"
+            BALLOT_ROWS+=("| postgres | \`pgbench -N\` (scale 10, same database, server idle; round $round) | $COMMENT_WRITERS | $PG_TPS | | |")
+            ratio_list+=("$(awk -v w="$casts_rps" -v t="$PG_TPS" 'BEGIN { printf "%.2f", w / t }')")
         fi
     done
 

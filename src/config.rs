@@ -132,6 +132,9 @@ pub struct Settings {
     pub comment_cache_ttl: Duration,
     /// Key for signing access tokens (HS256); at least 32 bytes. Required with PostgreSQL.
     pub jwt_secret: Option<Secret>,
+    /// Seed of the Ed25519 key that signs statement receipts (base64 of 32 bytes). Required
+    /// with PostgreSQL; on SQLite it is kept beside the database when not set.
+    pub receipt_signing_key: Option<Secret>,
     /// Lifetime of access tokens (at most 15 minutes).
     pub access_token_ttl: Duration,
     /// Lifetime of a session (its refresh tokens) without use.
@@ -206,6 +209,7 @@ impl fmt::Debug for Settings {
             .field("catalogue_cache_ttl", &self.catalogue_cache_ttl)
             .field("comment_cache_ttl", &self.comment_cache_ttl)
             .field("jwt_secret", &self.jwt_secret)
+            .field("receipt_signing_key", &self.receipt_signing_key)
             .field("access_token_ttl", &self.access_token_ttl)
             .field("session_ttl", &self.session_ttl)
             .field("smtp_url", &self.smtp_url)
@@ -341,6 +345,16 @@ impl Settings {
                     "accepted: at least 32 random characters, e.g. from `openssl rand -base64 48`",
                 )),
             };
+        let receipt_signing_key =
+            match get("RECEIPT_SIGNING_KEY") {
+                None => None,
+                Some(v) if seed_of(v.trim()).is_some() => Some(Secret::new(v.trim())),
+                Some(_) => return Err(ConfigError::new(
+                    "RECEIPT_SIGNING_KEY",
+                    "is not a key",
+                    "accepted: the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`",
+                )),
+            };
         let access_secs = parse_number(
             get("ACCESS_TOKEN_TTL_SECS"),
             "ACCESS_TOKEN_TTL_SECS",
@@ -459,6 +473,7 @@ impl Settings {
             catalogue_cache_ttl: Duration::from_secs(cache_secs.into()),
             comment_cache_ttl: Duration::from_secs(comment_cache_secs.into()),
             jwt_secret,
+            receipt_signing_key,
             access_token_ttl: Duration::from_secs(access_secs.into()),
             session_ttl: Duration::from_secs(u64::from(session_days) * 86_400),
             smtp_url,
@@ -470,6 +485,16 @@ impl Settings {
             password_hash_concurrency,
         })
     }
+}
+
+/// The 32-byte seed of an Ed25519 key written as base64 (standard alphabet, padded), or `None`.
+pub fn seed_of(value: &str) -> Option<[u8; 32]> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()?
+        .try_into()
+        .ok()
 }
 
 fn parse_number(
@@ -582,6 +607,7 @@ mod tests {
             ("SEED_DEMO", "maybe"),
             ("PUBLIC_BASE_URL", "ftp://x"),
             ("JWT_SECRET", "short"),
+            ("RECEIPT_SIGNING_KEY", "c2hvcnQ="),
             ("ACCESS_TOKEN_TTL_SECS", "3600"),
             ("SMTP_URL", "http://mail"),
             ("SMTP_URL", "smtp://mail.example.org:25"),
@@ -600,6 +626,10 @@ mod tests {
         let s = settings(&[
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef-hunter2"),
             (
+                "RECEIPT_SIGNING_KEY",
+                "aHVudGVyM2h1bnRlcjNodW50ZXIzaHVudGVyM2h1bnQ=",
+            ),
+            (
                 "SMTP_URL",
                 "smtp://user:mailpassword@mail.example:587?tls=required",
             ),
@@ -607,6 +637,7 @@ mod tests {
         .unwrap();
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("aHVudGVy"), "{printed}");
         assert!(!printed.contains("mailpassword"), "{printed}");
     }
 

@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod personal_data;
 pub mod privacy;
+pub mod statements;
 pub mod text;
 
 use actix_web::body::MessageBody;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub voting_cache: ballots::VotingCache,
     /// Tokens, password hashing and rate limits.
     pub auth: auth::Auth,
+    /// The receipt key of statements, and the address their mails link to.
+    pub statement_desk: statements::Desk,
     /// The time phases are derived from (tests set it).
     pub clock: clock::Clock,
 }
@@ -65,6 +68,7 @@ impl AppState {
         let contribution_cache =
             contributions::PageCache(ResponseCache::new(settings.comment_cache_ttl, 64 << 20));
         let voting_cache = ballots::VotingCache::new(settings.comment_cache_ttl);
+        let statement_desk = statements::Desk::from_settings(&settings)?;
         Ok(Self {
             auth: auth::Auth::new(&settings, &key),
             db,
@@ -73,6 +77,7 @@ impl AppState {
             catalogue_cache,
             contribution_cache,
             voting_cache,
+            statement_desk,
             clock: clock::Clock::System,
         })
     }
@@ -117,12 +122,7 @@ pub fn http_server(
                 .client_request_timeout(std::time::Duration::from_secs(5))
                 .client_disconnect_timeout(std::time::Duration::from_secs(1))
                 .expect(fn_service(move |req: actix_http::Request| async move {
-                    // The catalogue import takes files larger than a JSON request.
-                    let limit = if req.path() == "/api/v1/admin/catalogue/import" {
-                        catalogue::admin::IMPORT_LIMIT_BYTES
-                    } else {
-                        limit
-                    };
+                    let limit = body_limit(req.path(), limit);
                     match http::refuse_announced_body(req.head(), limit) {
                         Some(refusal) => Err(actix_http::Response::from(refusal)),
                         None => Ok(req),
@@ -132,6 +132,18 @@ pub fn http_server(
                 .tcp()
         })
         .map(actix_server::ServerBuilder::run)
+}
+
+/// The largest body a request to `path` may have: files (a catalogue to import, a statement's
+/// attachment) are larger than a JSON request (`json_limit`).
+fn body_limit(path: &str, json_limit: usize) -> usize {
+    if path == "/api/v1/admin/catalogue/import" {
+        catalogue::admin::IMPORT_LIMIT_BYTES
+    } else if path.starts_with("/api/v1/statements/") && path.ends_with("/attachments") {
+        statements::ATTACHMENT_LIMIT_BYTES
+    } else {
+        json_limit
+    }
 }
 
 /// Every slice's part in the duties about personal data (account deletion now, the export
@@ -148,6 +160,7 @@ pub static PERSONAL_DATA: personal_data::Registry = &[
     &consultations::personal_data::Consultations,
     &contributions::personal_data::Contributions,
     &ballots::personal_data::Ballots,
+    &statements::personal_data::Statements,
 ];
 
 /// Every problem code of the API, by layer: infrastructure first, then each slice's. The
@@ -160,6 +173,7 @@ pub static PROBLEM_CODES: &[&[error::Code]] = &[
     consultations::problems::ALL,
     contributions::problems::ALL,
     ballots::problems::ALL,
+    statements::problems::ALL,
     admin::problems::ALL,
 ];
 
@@ -177,11 +191,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(organisations::members::routes)
             .configure(contributions::routes::routes)
             .configure(ballots::routes::routes)
+            .configure(statements::routes::routes)
             .service(
                 scope::scope("/moderation")
                     .wrap(from_fn(auth::extract::require::<auth::extract::Staff>))
                     .configure(organisations::moderation::routes)
-                    .configure(contributions::moderation::routes),
+                    .configure(contributions::moderation::routes)
+                    .configure(statements::moderation::routes),
             )
             .service(
                 scope::scope("/admin")
@@ -254,6 +270,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.contribution_cache.clone()))
         .app_data(web::Data::new(state.voting_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
+        .app_data(web::Data::new(state.statement_desk.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))
         .app_data(web::Data::new(PERSONAL_DATA))

@@ -214,6 +214,7 @@ fn export(settings: &Settings) -> Result<(), String> {
 fn serve(settings: Settings) -> Result<(), String> {
     // Settings that can only be checked together fail before the database is touched.
     beteiligung::auth::keys::signing_key(&settings)?;
+    beteiligung::statements::Desk::from_settings(&settings)?;
     let mailer = beteiligung::mail::Mailer::from_settings(&settings)?;
     let mut conn = migrate(&settings)?;
     if settings.seed_demo {

@@ -9,12 +9,9 @@ use crate::clock::{Clock, Now};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::Body;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::{delete, get, put, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
-
-/// How long a streamed export waits for a client that stopped reading.
-const STALLED: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(cast_ballot)
@@ -447,52 +444,11 @@ pub async fn ballot_export(
         domain::may_see_results(&round, now, user.as_ref())
     })
     .await?;
-    // Chunks go through a small channel: the export is never in memory as a whole. The
-    // connection counts against the pool's permits like any other work, and a client that stops
-    // reading for `STALLED` loses the download instead of holding the connection.
-    let permit = db.permit().await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ApiError>>(4);
-    let pool = db.pool().clone();
-    actix_web::rt::task::spawn_blocking(move || {
-        let _permit = permit;
-        let send = |chunk: Result<Bytes, ApiError>| -> bool {
-            let deadline = std::time::Instant::now() + STALLED;
-            let mut chunk = chunk;
-            loop {
-                match tx.try_send(chunk) {
-                    Ok(()) => return true,
-                    Err(tokio::sync::mpsc::error::TrySendError::Closed(_)) => return false,
-                    Err(tokio::sync::mpsc::error::TrySendError::Full(back)) => {
-                        if std::time::Instant::now() >= deadline {
-                            return false;
-                        }
-                        chunk = back;
-                        std::thread::sleep(std::time::Duration::from_millis(5));
-                    }
-                }
-            }
-        };
-        let outcome = pool.get().map_err(ApiError::from).and_then(|mut conn| {
-            crate::db::read_snapshot(&mut conn, |conn| {
-                domain::export_each(conn, id, |bytes| send(Ok(Bytes::copy_from_slice(bytes))))
-            })
-        });
-        if let Err(failed) = outcome {
-            // After the status line was sent this cuts the download short: an incomplete
-            // file, never a wrong one (its hash will not match).
-            send(Err(failed));
-        }
-    });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|chunk| (chunk.map_err(actix_web::Error::from), rx))
-    });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"ballots-{id}.csv\""),
-        ))
-        .streaming(body))
+    crate::http::download::stream(
+        &db,
+        "text/csv; charset=utf-8",
+        format!("ballots-{id}.csv"),
+        move |conn, sink| domain::export_each(conn, id, sink),
+    )
+    .await
 }

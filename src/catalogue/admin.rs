@@ -13,7 +13,6 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::cache::ResponseCache;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -98,7 +97,7 @@ pub async fn import_catalogue(
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
     params: web::Query<ImportParams>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> ApiResult<web::Json<ImportResult>> {
     let now = now.naive();
     let is_json = req
@@ -113,16 +112,10 @@ pub async fn import_catalogue(
     if !is_json {
         return Err(crate::error::codes::UNSUPPORTED_MEDIA_TYPE.problem());
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(crate::http::payload_error)?;
-        if body.len() + chunk.len() > IMPORT_LIMIT_BYTES {
-            return Err(crate::error::codes::PAYLOAD_TOO_LARGE.with_detail(format!(
-                "A catalogue file may have at most {IMPORT_LIMIT_BYTES} bytes."
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = crate::http::read_limited(payload, IMPORT_LIMIT_BYTES, || {
+        format!("A catalogue file may have at most {IMPORT_LIMIT_BYTES} bytes.")
+    })
+    .await?;
     let text =
         std::str::from_utf8(&body).map_err(|_| super::problems::INVALID_CATALOGUE.problem())?;
     let file = CatalogueFile::parse(text).map_err(|e| match e {

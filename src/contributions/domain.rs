@@ -74,11 +74,18 @@ pub fn consultation(conn: &mut DbConnection, id: i64) -> ApiResult<Round> {
     })
 }
 
+impl Round {
+    /// Whether the commenting window is open at `now` (statements are submitted in it too).
+    pub fn commenting_at(&self, now: NaiveDateTime) -> bool {
+        matches!(self.commenting, Some((opens, closes)) if opens <= now && now < closes)
+    }
+}
+
 /// 409 `phase_closed` outside the consultation's commenting window.
 fn commenting_open(c: &Round, now: NaiveDateTime) -> ApiResult<()> {
-    match c.commenting {
-        Some((opens, closes)) if opens <= now && now < closes => Ok(()),
-        _ => Err(problems::PHASE_CLOSED.with_detail(
+    match c.commenting_at(now) {
+        true => Ok(()),
+        false => Err(problems::PHASE_CLOSED.with_detail(
             "The consultation takes comments and proposals only during its commenting window.",
         )),
     }
@@ -94,9 +101,10 @@ fn not_in_scope(field: &str) -> ApiError {
     e
 }
 
-/// Checks that a field of action (current, not retired) is in the consultation's scope: one
+/// Checks that a field of action (current, not retired) is in the consultation's scope (404
+/// when there is none, `not_in_scope` naming the request's field `name` otherwise): one
 /// statement (two when the scope is a list).
-fn field_in_scope(conn: &mut DbConnection, c: &Round, id: i64, name: &str) -> ApiResult<()> {
+pub fn field_in_scope(conn: &mut DbConnection, c: &Round, id: i64, name: &str) -> ApiResult<()> {
     let retired: Option<Option<NaiveDateTime>> = fields::table
         .find(id)
         .select(fields::retired_at)
@@ -121,7 +129,9 @@ fn listed_field(conn: &mut DbConnection, consultation: i64, field: i64) -> ApiRe
     .get_result(conn)?)
 }
 
-fn measure_in_scope(conn: &mut DbConnection, c: &Round, id: i64) -> ApiResult<()> {
+/// Checks that a measure (current, not retired) is in the consultation's scope, itself or
+/// through its field of action; answers the field.
+pub fn measure_in_scope(conn: &mut DbConnection, c: &Round, id: i64) -> ApiResult<i64> {
     let found: Option<(i64, Option<NaiveDateTime>)> = measures::table
         .find(id)
         .select((measures::field_id, measures::retired_at))
@@ -142,7 +152,7 @@ fn measure_in_scope(conn: &mut DbConnection, c: &Round, id: i64) -> ApiResult<()
     match found {
         None => Err(ApiError::not_found("There is no measure with this id.")),
         Some((_, Some(_))) => Err(not_in_scope("target_id")),
-        Some((field, None)) if in_scope(conn, field)? => Ok(()),
+        Some((field, None)) if in_scope(conn, field)? => Ok(field),
         Some(_) => Err(not_in_scope("target_id")),
     }
 }
@@ -294,7 +304,9 @@ pub fn comment(
     commenting_open(&c, now)?;
     match new.target_type {
         TargetType::Field => field_in_scope(conn, &c, new.target_id, "target_id")?,
-        TargetType::Measure => measure_in_scope(conn, &c, new.target_id)?,
+        TargetType::Measure => {
+            measure_in_scope(conn, &c, new.target_id)?;
+        }
         TargetType::Proposal => {
             let proposal = store::find(conn, new.target_id)?
                 .filter(|p| {

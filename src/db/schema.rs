@@ -395,6 +395,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    statements (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        organisation_id -> BigInt,
+        target_type -> Text,
+        target_id -> Nullable<BigInt>,
+        field_id -> Nullable<BigInt>,
+        title -> Text,
+        body -> Text,
+        state -> Text,
+        drafted_by -> Nullable<BigInt>,
+        publish_as -> Nullable<Text>,
+        seq -> Nullable<Integer>,
+        receipt_number -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<BigInt>,
+        content_sha256 -> Nullable<Text>,
+        signature -> Nullable<Text>,
+        organisation_name -> Nullable<Text>,
+        organisation_kind -> Nullable<Text>,
+        reviewer_id -> Nullable<BigInt>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+        published_response_id -> Nullable<BigInt>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statement_counters (consultation_id) {
+        consultation_id -> BigInt,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    statement_attachments (id) {
+        id -> BigInt,
+        statement_id -> BigInt,
+        filename -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statement_responses (id) {
+        id -> BigInt,
+        statement_id -> BigInt,
+        version -> Integer,
+        body -> Text,
+        written_by -> Nullable<BigInt>,
+        written_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(consultation_fields -> consultations (consultation_id));
 diesel::joinable!(consultation_measures -> consultations (consultation_id));
 diesel::joinable!(consultation_options -> consultations (consultation_id));
@@ -419,6 +481,10 @@ diesel::joinable!(support_events -> contributions (contribution_id));
 diesel::joinable!(ballot_allocations -> ballots (ballot_id));
 diesel::joinable!(ballots -> consultations (consultation_id));
 diesel::joinable!(contribution_flags -> contributions (contribution_id));
+diesel::joinable!(statements -> organisations (organisation_id));
+diesel::joinable!(statements -> consultations (consultation_id));
+diesel::joinable!(statement_attachments -> statements (statement_id));
+diesel::joinable!(statement_responses -> statements (statement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     concepts,
@@ -451,4 +517,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ballot_allocations,
     ballot_tallies,
     ballot_counts,
+    statements,
+    statement_counters,
+    statement_attachments,
+    statement_responses,
 );

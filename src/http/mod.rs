@@ -3,6 +3,7 @@
 //! answers 404 or 405.
 
 pub mod cache;
+pub mod download;
 pub mod metrics;
 pub mod ops;
 pub mod pagination;
@@ -18,6 +19,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use futures_util::StreamExt;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
@@ -270,6 +272,24 @@ pub fn payload_error(e: PayloadError) -> ApiError {
         crate::error::codes::MALFORMED_BODY
             .with_detail(format!("The request body could not be read: {e}."))
     }
+}
+
+/// The whole body of a request that may be larger than a JSON body (files), read as it
+/// arrives and refused with 413 (`detail`) as soon as it passes `limit` bytes.
+pub async fn read_limited(
+    mut payload: web::Payload,
+    limit: usize,
+    detail: impl FnOnce() -> String,
+) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(payload_error)?;
+        if body.len() + chunk.len() > limit {
+            return Err(crate::error::codes::PAYLOAD_TOO_LARGE.with_detail(detail()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Whether a body read failed because the client was too slow.

@@ -39,6 +39,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("consultations", 31),
     ("contributions", 40),
     ("ballots", 41),
+    ("statements", 42),
     ("privacy", 50),
     ("admin", 50),
 ];

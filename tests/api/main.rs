@@ -20,4 +20,5 @@ mod hardening;
 mod operations;
 mod organisations;
 mod outbox;
+mod statements;
 mod time_rules;

@@ -118,6 +118,8 @@ fn postgres_template(admin: &str) -> &'static str {
 
 /// The signing key of test nodes (tests only).
 pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghijklmnop";
+/// The receipt key of the tests' installations (base64 of 32 bytes; PostgreSQL requires one).
+pub const TEST_RECEIPT_KEY: &str = "dGVzdC1yZWNlaXB0LWtleS0wMTIzNDU2Nzg5YWJjZGU=";
 
 impl TestDb {
     /// A SQLite database with every migration applied (a copy of the template).
@@ -197,6 +199,7 @@ impl TestDb {
         // high enough that only the tests about rate limits meet them.
         let defaults = [
             ("JWT_SECRET", TEST_JWT_SECRET),
+            ("RECEIPT_SIGNING_KEY", TEST_RECEIPT_KEY),
             ("RATE_LIMIT_LOGIN_PER_ADDRESS", "1000"),
             ("RATE_LIMIT_LOGIN_PER_CLIENT", "1000"),
             ("RATE_LIMIT_REGISTER_PER_CLIENT", "1000"),

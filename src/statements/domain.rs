@@ -87,11 +87,22 @@ fn acting_on(
     capability: Capability,
 ) -> ApiResult<Row> {
     let row = store::lock(conn, id)?.ok_or_else(no_such_statement)?;
+    as_member(conn, user, &row, capability)?;
+    Ok(row)
+}
+
+/// The acting rule for `capability` on `row`'s organisation, with 404 for non-members.
+fn as_member(
+    conn: &mut DbConnection,
+    user: &CurrentUser,
+    row: &Row,
+    capability: Capability,
+) -> ApiResult<()> {
     if organisations::role_of(conn, row.organisation_id, user.id())?.is_none() {
         return Err(no_such_statement());
     }
     acting::authorize(conn, user.id(), row.organisation_id, capability)?;
-    Ok(row)
+    Ok(())
 }
 
 fn draft_only(row: &Row) -> ApiResult<()> {
@@ -395,6 +406,14 @@ pub fn delete(
 pub fn is_pdf(content: &[u8]) -> bool {
     let tail = &content[content.len().saturating_sub(1024)..];
     content.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// Whether `user` may add an attachment to statement `id` now (the same checks as [`attach`],
+/// made before the file is read, so that nobody else makes the node read 10 MiB).
+pub fn may_attach(conn: &mut DbConnection, user: &CurrentUser, id: i64) -> ApiResult<()> {
+    let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
+    as_member(conn, user, &row, Capability::Act)?;
+    draft_only(&row)
 }
 
 /// Adds a PDF attachment to a draft.

@@ -11,6 +11,11 @@ use validator::Validate;
 pub const MAX_BODY_CHARS: u64 = 50_000;
 /// Characters of a statement's title.
 pub const MAX_TITLE_CHARS: u64 = 300;
+/// A receipt number as the API writes it (`ST-2026-0042`).
+pub const RECEIPT_NUMBER_PATTERN: &str = "^ST-[0-9]{4}-[0-9]{4,9}$";
+/// A SHA-256 as the API writes it: 64 lower-case hex digits.
+pub const SHA256_PATTERN: &str = "^[0-9a-f]{64}$";
+
 /// Attachments of one statement.
 pub const MAX_ATTACHMENTS: i64 = 5;
 

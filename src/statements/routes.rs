@@ -6,7 +6,7 @@ use super::domain::{self, Seen};
 use super::model::{
     Attachment, AttachmentQuery, NewStatement, OwnFilter, PublishedFilter, PublishedStatement,
     ReceiptCheck, ReceiptKey, ReceiptQuery, Statement, StatementEdit, Submission, TableQuery,
-    TableVariant,
+    TableVariant, RECEIPT_NUMBER_PATTERN, SHA256_PATTERN,
 };
 use super::store::Listing;
 use super::Desk;
@@ -301,6 +301,10 @@ pub async fn add_attachment(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     auth.limits.write(user.0.id())?;
+    let (now, id) = (now.naive(), id.into_inner());
+    let caller = user.0.clone();
+    db.run(move |conn| domain::may_attach(conn, &caller, id))
+        .await?;
     let is_pdf = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -318,7 +322,6 @@ pub async fn add_attachment(
         format!("An attachment may have at most {limit} bytes (10 MiB).")
     })
     .await?;
-    let (now, id) = (now.naive(), id.into_inner());
     let added = db
         .write(move |conn| domain::attach(conn, now, &user, id, &query.filename, &content))
         .await?;
@@ -535,26 +538,21 @@ pub async fn check_receipt(
 ) -> ApiResult<web::Json<ReceiptCheck>> {
     let (consultation, number) = path.into_inner();
     let sha256 = query.into_inner().sha256;
-    let number_ok = number
-        .strip_prefix("ST-")
-        .and_then(|rest| rest.split_once('-'))
-        .is_some_and(|(year, seq)| {
-            year.len() == 4
-                && (4..=9).contains(&seq.len())
-                && year.bytes().chain(seq.bytes()).all(|b| b.is_ascii_digit())
-        });
-    if !number_ok {
+    static RULES: std::sync::OnceLock<(regex::Regex, regex::Regex)> = std::sync::OnceLock::new();
+    let (number_rule, sha256_rule) = RULES.get_or_init(|| {
+        (
+            regex::Regex::new(RECEIPT_NUMBER_PATTERN).expect("a pattern"),
+            regex::Regex::new(SHA256_PATTERN).expect("a pattern"),
+        )
+    });
+    if !number_rule.is_match(&number) {
         return Err(ApiError::invalid_field(
             "number",
             "pattern",
             "is not a receipt number (`ST-2026-0042`)",
         ));
     }
-    if sha256.len() != 64
-        || !sha256
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
+    if !sha256_rule.is_match(&sha256) {
         return Err(ApiError::invalid_field(
             "sha256",
             "pattern",

@@ -383,6 +383,8 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
     known.insert(beteiligung::openapi::IF_MATCH_PATTERN.to_owned());
     known.insert(beteiligung::organisations::model::WEB_ADDRESS_PATTERN.to_owned());
     known.insert(beteiligung::catalogue::edit::DATE_PATTERN.to_owned());
+    known.insert(beteiligung::statements::model::RECEIPT_NUMBER_PATTERN.to_owned());
+    known.insert(beteiligung::statements::model::SHA256_PATTERN.to_owned());
     assert!(
         found.is_subset(&known),
         "patterns of no known rule: {:?}",

@@ -367,3 +367,85 @@ both_backends! {
         assert_eq!(members_of_a, 3);
     }
 }
+
+both_backends! {
+    async fn statement_authorization_matrix(db) {
+        use crate::contributions::person;
+        use crate::statements::{answer, draft, on_concept, org, pdf, submit};
+        use beteiligung::auth::model::Role;
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        // Callers: anonymous, a participant, a moderator, an administrator, a plain member and the
+        // representative of organisation A, and the representative of organisation B.
+        let participant = person(&ctx, "participant@example.org", Role::Participant);
+        let moderator = person(&ctx, "moderator@example.org", Role::Moderator);
+        let admin = person(&ctx, "admin@example.org", Role::Admin);
+        let a = org(&ctx, "Verein A", "migrant_organisation", "a");
+        let b = org(&ctx, "Verein B", "welfare_provider", "b");
+        let c = crate::common::fixtures::consultation(&ctx.state, "commenting");
+        // A's draft (with an attachment), a submitted statement, and a published one.
+        let d = draft(&app, &a.member, a.id, on_concept(c, "Entwurf")).await.body["id"].as_i64().unwrap();
+        let req = test::TestRequest::post()
+            .uri(&format!("/api/v1/statements/{d}/attachments?filename=a.pdf"))
+            .insert_header(("authorization", format!("Bearer {}", a.member.token)))
+            .insert_header(("content-type", "application/pdf"))
+            .set_payload(pdf("Anlage"))
+            .to_request();
+        let attachment = crate::common::send(&app, req).await.body["id"].as_i64().unwrap();
+        let s = draft(&app, &a.member, a.id, on_concept(c, "Eingereicht")).await.body["id"].as_i64().unwrap();
+        assert_eq!(submit(&app, &a.rep, s, "name").await.status, 200);
+        let p = draft(&app, &a.member, a.id, on_concept(c, "Beantwortet")).await.body["id"].as_i64().unwrap();
+        assert_eq!(submit(&app, &a.rep, p, "kind").await.status, 200);
+        assert_eq!(answer(&app, &moderator, p, "Antwort").await.status, 200);
+
+        let tokens: [Option<&str>; 7] = [None, Some(&participant.token), Some(&moderator.token), Some(&admin.token), Some(&a.member.token), Some(&a.rep.token), Some(&b.rep.token)];
+        let callers = ["anonymous", "participant", "moderator", "admin", "member A", "representative A", "representative B"];
+        let st = |id: i64, rest: &str| format!("/api/v1/statements/{id}{rest}");
+        let m = |id: i64, rest: &str| format!("/api/v1/moderation/statements/{id}{rest}");
+        // Requests that would change something are made invalid on purpose (an invalid body, no
+        // `If-Match`, an id that does not exist), so the answer shows how far each caller got.
+        let rows: Vec<(Method, String, Option<Value>, [u16; 7])> = vec![
+            (Method::POST, format!("/api/v1/organisations/{}/statements", a.id), Some(json!({"title": ""})), [401, 403, 403, 403, 400, 400, 403]),
+            (Method::GET, format!("/api/v1/organisations/{}/statements", a.id), None, [401, 403, 403, 403, 200, 200, 403]),
+            (Method::GET, st(d, ""), None, [404, 404, 404, 404, 200, 200, 404]),
+            (Method::GET, st(s, ""), None, [404, 404, 200, 200, 200, 200, 404]),
+            (Method::GET, st(p, ""), None, [200; 7]),
+            (Method::PATCH, st(d, ""), Some(json!({"title": "x"})), [401, 404, 404, 404, 428, 428, 404]),
+            (Method::PATCH, st(s, ""), Some(json!({"title": "x"})), [401, 404, 404, 404, 428, 428, 404]),
+            (Method::POST, st(d, "/attachments?filename=b.pdf"), Some(json!({})), [401, 404, 404, 404, 415, 415, 404]),
+            (Method::GET, st(d, &format!("/attachments/{attachment}")), None, [404, 404, 404, 404, 200, 200, 404]),
+            (Method::DELETE, st(d, "/attachments/999999"), None, [401, 404, 404, 404, 404, 404, 404]),
+            (Method::GET, st(d, "/canonical"), None, [404, 404, 404, 404, 200, 200, 404]),
+            (Method::GET, st(s, "/canonical"), None, [404, 404, 200, 200, 200, 200, 404]),
+            (Method::POST, st(d, "/submit"), Some(json!({"publish_as": "name"})), [401, 404, 404, 404, 403, 428, 404]),
+            (Method::POST, st(p, "/withdraw"), None, [401, 404, 404, 404, 403, 409, 404]),
+            (Method::GET, "/api/v1/statements".into(), None, [200; 7]),
+            (Method::GET, "/api/v1/statement-receipts/key".into(), None, [200; 7]),
+            (Method::GET, format!("/api/v1/consultations/{c}/statement-receipts/ST-2026-0001?sha256={}", "0".repeat(64)), None, [200; 7]),
+            (Method::GET, format!("/api/v1/consultations/{c}/statements.csv"), None, [200; 7]),
+            (Method::GET, format!("/api/v1/consultations/{c}/statements.xlsx?variant=anonymised"), None, [200; 7]),
+            (Method::GET, "/api/v1/moderation/statements".into(), None, [401, 403, 200, 200, 403, 403, 403]),
+            (Method::PUT, m(s, "/reviewer"), Some(json!({"reviewer_id": 999_999})), [401, 403, 400, 400, 403, 403, 403]),
+            (Method::POST, m(s, "/responses"), Some(json!({"body": ""})), [401, 403, 400, 400, 403, 403, 403]),
+            (Method::GET, m(s, "/responses"), None, [401, 403, 200, 200, 403, 403, 403]),
+            (Method::GET, m(d, "/responses"), None, [401, 403, 404, 404, 403, 403, 403]),
+            (Method::POST, m(s, "/publish"), None, [401, 403, 428, 428, 403, 403, 403]),
+            // Last: these change state. The member cannot withdraw, the representative can.
+            (Method::POST, st(s, "/withdraw"), None, [401, 404, 404, 404, 403, 200, 404]),
+            (Method::DELETE, st(d, ""), None, [401, 404, 404, 404, 204, 404, 404]),
+        ];
+        let mut mismatches = Vec::new();
+        for (method, path, body, expected) in &rows {
+            for (i, token) in tokens.iter().enumerate() {
+                let r = call(&app, method.clone(), path, *token, body.clone()).await;
+                if r.status.as_u16() != expected[i] {
+                    mismatches.push(format!("{method} {path} as {}: expected {}, got {} {}", callers[i], expected[i], r.status, r.text));
+                }
+                if r.status.is_client_error() {
+                    assert_eq!(r.header("content-type"), Some("application/problem+json"), "{method} {path}");
+                }
+            }
+        }
+        assert!(mismatches.is_empty(), "statement authorisation matrix:\n{}", mismatches.join("\n"));
+    }
+}

@@ -379,6 +379,7 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
             ("DATABASE_URL", &db.url.target),
             ("LOG_FORMAT", "json"),
             ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+            ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
             ("MAIL_LOG", "true"),
         ],
         Some(&db),
@@ -395,6 +396,26 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
     assert!(
         !log.contains("postgres://"),
         "no credentials or URL in the log: {log}"
+    );
+}
+
+#[test]
+fn postgres_without_a_receipt_key_stops_before_touching_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+            ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+        ],
+        &["serve"],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("RECEIPT_SIGNING_KEY"), "{err}");
+    assert!(
+        !err.contains("cannot open the database"),
+        "checked first: {err}"
     );
 }
 
@@ -469,14 +490,22 @@ fn first_admin_from_the_command_line_and_sessions_survive_a_restart() {
 
     let port = free_port();
     let (mut child, log) = start_server(dir.path(), &[], port);
-    let key = dir.path().join("beteiligung.db.jwt-key");
-    assert!(key.exists(), "a signing key is created beside the database");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+    for name in ["beteiligung.db.jwt-key", "beteiligung.db.receipt-key"] {
+        let key = dir.path().join(name);
+        assert!(key.exists(), "{name} is created beside the database");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
     }
+    let receipt_key = json_body(&http(
+        port,
+        "GET /api/v1/statement-receipts/key HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ))["public_key"]
+        .clone();
+    assert!(receipt_key.is_string());
     let res = post_json(
         port,
         "/api/v1/auth/login",
@@ -522,6 +551,13 @@ fn first_admin_from_the_command_line_and_sessions_survive_a_restart() {
     let (mut child, _log) = start_server(dir.path(), &[], port);
     let res = http(port, &format!("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n"));
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    // Receipts signed before the restart still verify: the same receipt key.
+    let again = json_body(&http(
+        port,
+        "GET /api/v1/statement-receipts/key HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ))["public_key"]
+        .clone();
+    assert_eq!(again, receipt_key);
     sigterm(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(35)).success());
 
@@ -598,6 +634,7 @@ fn acknowledged_http_writes_survive_sigkill_postgres() {
         &[
             ("DATABASE_URL", &url),
             ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+            ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
             ("MAIL_LOG", "true"),
         ],
         &url,
@@ -770,6 +807,7 @@ fn the_compose_environment_is_one_the_binary_accepts() {
     let secrets = [
         ("POSTGRES_PASSWORD", "not-used-here"),
         ("JWT_SECRET", "compose-test-signing-key-0123456789-abcdefgh"),
+        ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
     ];
     let mut env = compose_environment(&secrets);
     assert!(

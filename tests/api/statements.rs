@@ -22,7 +22,10 @@ pub fn pdf(text: &str) -> Vec<u8> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// An organisation with a representative and a plain member, verified.
@@ -50,22 +53,46 @@ fn first_measure(ctx: &Ctx) -> (i64, i64) {
 
 pub async fn draft<S, B>(app: &S, who: &Person, org: i64, body: Value) -> Reply
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
-    call(app, Method::POST, &format!("/api/v1/organisations/{org}/statements"), Some(&who.token), Some(body)).await
+    call(
+        app,
+        Method::POST,
+        &format!("/api/v1/organisations/{org}/statements"),
+        Some(&who.token),
+        Some(body),
+    )
+    .await
 }
 
 pub fn on_concept(consultation: i64, title: &str) -> Value {
     json!({"consultation_id": consultation, "target_type": "concept", "title": title, "body": "Wir regen an, die Sprachförderung früher zu beginnen.\nZweite Zeile."})
 }
 
-async fn with_if_match<S, B>(app: &S, method: Method, uri: &str, token: &str, etag: &str, body: Option<Value>) -> Reply
+async fn with_if_match<S, B>(
+    app: &S,
+    method: Method,
+    uri: &str,
+    token: &str,
+    etag: &str,
+    body: Option<Value>,
+) -> Reply
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
-    let mut req = TestRequest::default().method(method).uri(uri)
+    let mut req = TestRequest::default()
+        .method(method)
+        .uri(uri)
         .insert_header(("authorization", format!("Bearer {token}")))
         .insert_header(("if-match", etag.to_owned()));
     if let Some(body) = body {
@@ -74,13 +101,26 @@ where
     send(app, req.to_request()).await
 }
 
-async fn upload<S, B>(app: &S, token: &str, id: i64, filename: &str, content_type: &str, content: Vec<u8>) -> Reply
+async fn upload<S, B>(
+    app: &S,
+    token: &str,
+    id: i64,
+    filename: &str,
+    content_type: &str,
+    content: Vec<u8>,
+) -> Reply
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
     let req = TestRequest::post()
-        .uri(&format!("/api/v1/statements/{id}/attachments?filename={filename}"))
+        .uri(&format!(
+            "/api/v1/statements/{id}/attachments?filename={filename}"
+        ))
         .insert_header(("authorization", format!("Bearer {token}")))
         .insert_header(("content-type", content_type.to_owned()))
         .set_payload(content)
@@ -91,25 +131,70 @@ where
 /// Submits statement `id` as `who`, reading its current `ETag` first.
 pub async fn submit<S, B>(app: &S, who: &Person, id: i64, publish_as: &str) -> Reply
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
-    let current = call(app, Method::GET, &format!("/api/v1/statements/{id}"), Some(&who.token), None).await;
+    let current = call(
+        app,
+        Method::GET,
+        &format!("/api/v1/statements/{id}"),
+        Some(&who.token),
+        None,
+    )
+    .await;
     let etag = current.header("etag").unwrap_or("\"none\"").to_owned();
-    with_if_match(app, Method::POST, &format!("/api/v1/statements/{id}/submit"), &who.token, &etag, Some(json!({"publish_as": publish_as}))).await
+    with_if_match(
+        app,
+        Method::POST,
+        &format!("/api/v1/statements/{id}/submit"),
+        &who.token,
+        &etag,
+        Some(json!({"publish_as": publish_as})),
+    )
+    .await
 }
 
 /// Writes a response and publishes the statement, as `staff`.
 pub async fn answer<S, B>(app: &S, staff: &Person, id: i64, text: &str) -> Reply
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse<B>, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
     B: actix_web::body::MessageBody,
 {
-    let r = call(app, Method::POST, &format!("/api/v1/moderation/statements/{id}/responses"), Some(&staff.token), Some(json!({"body": text}))).await;
+    let r = call(
+        app,
+        Method::POST,
+        &format!("/api/v1/moderation/statements/{id}/responses"),
+        Some(&staff.token),
+        Some(json!({"body": text})),
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.text);
-    let current = call(app, Method::GET, &format!("/api/v1/statements/{id}"), Some(&staff.token), None).await;
+    let current = call(
+        app,
+        Method::GET,
+        &format!("/api/v1/statements/{id}"),
+        Some(&staff.token),
+        None,
+    )
+    .await;
     let etag = current.header("etag").unwrap().to_owned();
-    with_if_match(app, Method::POST, &format!("/api/v1/moderation/statements/{id}/publish"), &staff.token, &etag, None).await
+    with_if_match(
+        app,
+        Method::POST,
+        &format!("/api/v1/moderation/statements/{id}/publish"),
+        &staff.token,
+        &etag,
+        None,
+    )
+    .await
 }
 
 both_backends! {
@@ -419,7 +504,11 @@ both_backends! {
         assert_eq!(list(format!("measure_id={measure}")).await, [named]);
         assert_eq!(list(format!("field_id={field}")).await, [named, by_kind]);
         assert_eq!(list(format!("consultation_id={}", c + 1000)).await, Vec::<i64>::new());
-        assert_eq!(call(&app, Method::GET, "/api/v1/statements?limit=1", None, None).await.body["next_cursor"].is_string(), true);
+        let first = call(&app, Method::GET, "/api/v1/statements?limit=1", None, None).await.body;
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let second = call(&app, Method::GET, &format!("/api/v1/statements?limit=1&cursor={cursor}"), None, None).await.body;
+        assert_eq!((first["items"][0]["id"].as_i64(), second["items"][0]["id"].as_i64()), (Some(named), Some(by_kind)));
+        assert!(second["next_cursor"].is_null());
 
         // The representatives are told.
         ctx.deliver();
@@ -531,7 +620,18 @@ fn verify_with_openssl(pem: &str, message: &str, signature: &str) {
     write("signature.bin", &STANDARD.decode(signature).unwrap());
     let run = |message: &str| {
         std::process::Command::new("openssl")
-            .args(["pkeyutl", "-verify", "-pubin", "-inkey", "key.pem", "-rawin", "-in", message, "-sigfile", "signature.bin"])
+            .args([
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                "key.pem",
+                "-rawin",
+                "-in",
+                message,
+                "-sigfile",
+                "signature.bin",
+            ])
             .current_dir(dir.path())
             .output()
     };
@@ -539,9 +639,16 @@ fn verify_with_openssl(pem: &str, message: &str, signature: &str) {
         eprintln!("openssl is not installed: the offline check of the README was skipped");
         return;
     };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Signature Verified Successfully"));
-    write("forged.txt", message.replace("sha256: ", "sha256: 0").as_bytes());
+    write(
+        "forged.txt",
+        message.replace("sha256: ", "sha256: 0").as_bytes(),
+    );
     assert!(!run("forged.txt").unwrap().status.success());
 }
 
@@ -556,6 +663,10 @@ fn sheet_xml(xlsx: &[u8]) -> String {
         .arg(&path)
         .output()
         .expect("python3 reads the workbook");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }

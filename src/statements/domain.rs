@@ -839,6 +839,7 @@ pub fn check_receipt(
     number: &str,
     sha256: &str,
 ) -> ApiResult<super::model::ReceiptCheck> {
+    contributing::consultation(conn, consultation_id)?;
     let found = store::by_receipt(conn, consultation_id, number)?
         .filter(|r| r.content_sha256.as_deref() == Some(sha256));
     Ok(super::model::ReceiptCheck {

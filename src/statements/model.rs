@@ -219,13 +219,11 @@ pub struct PublishedStatement {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PublishedFilter {
-    #[param(minimum = 1)]
     pub consultation_id: Option<i64>,
     /// Statements on this field of action or on one of its measures.
-    #[param(minimum = 1)]
     pub field_id: Option<i64>,
-    #[param(minimum = 1)]
     pub measure_id: Option<i64>,
+    #[param(inline)]
     pub organisation_kind: Option<OrganisationKind>,
 }
 
@@ -235,11 +233,10 @@ pub struct PublishedFilter {
 pub struct QueueFilter {
     /// One state (default: `submitted` and `in_review`, the open work). Drafts are never in
     /// the queue.
+    #[param(inline)]
     pub state: Option<StatementState>,
-    #[param(minimum = 1)]
     pub consultation_id: Option<i64>,
     /// Statements assigned to this reviewer.
-    #[param(minimum = 1)]
     pub reviewer_id: Option<i64>,
 }
 
@@ -247,8 +244,8 @@ pub struct QueueFilter {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OwnFilter {
+    #[param(inline)]
     pub state: Option<StatementState>,
-    #[param(minimum = 1)]
     pub consultation_id: Option<i64>,
 }
 
@@ -336,6 +333,7 @@ crate::stored_enum! {
 #[serde(deny_unknown_fields)]
 pub struct TableQuery {
     /// Default `named`.
+    #[param(inline)]
     pub variant: Option<TableVariant>,
 }
 

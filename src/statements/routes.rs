@@ -528,6 +528,7 @@ pub async fn receipt_key(desk: web::Data<Desk>) -> web::Json<ReceiptKey> {
     responses(
         (status = 200, description = "Whether they match", body = ReceiptCheck),
         (status = 400, description = "Invalid `sha256` or number", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/consultations/{id}/statement-receipts/{number}")]

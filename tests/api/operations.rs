@@ -363,3 +363,36 @@ async fn readiness_follows_the_database_without_restart() {
         assert_eq!(r.status, 200, "after a cut: {}", r.text);
     }
 }
+
+/// Every `$ref` of the document points at a schema it defines: an enum that only a query
+/// parameter uses is not collected by utoipa, and a generated client (or schemathesis) then
+/// cannot read the parameter at all.
+#[test]
+fn every_reference_of_the_document_resolves() {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("$ref", serde_json::Value::String(r)) => out.push(r.clone()),
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let spec: serde_json::Value = serde_json::from_str(&beteiligung::api_doc_json()).unwrap();
+    let mut found = Vec::new();
+    refs(&spec, &mut found);
+    assert!(!found.is_empty());
+    let broken: Vec<&String> = found
+        .iter()
+        .filter(|r| {
+            r.strip_prefix('#')
+                .is_none_or(|pointer| spec.pointer(pointer).is_none())
+        })
+        .collect();
+    assert!(broken.is_empty(), "unresolvable references: {broken:?}");
+}

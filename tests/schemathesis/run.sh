@@ -25,6 +25,8 @@ export DATABASE_URL="sqlite://$work/st.db" BIND="127.0.0.1:$port" SEED_DEMO=true
   RATE_LIMIT_LOGIN_PER_ADDRESS=1000000 RATE_LIMIT_LOGIN_PER_CLIENT=1000000 \
   RATE_LIMIT_REGISTER_PER_CLIENT=1000000 RATE_LIMIT_RESET_PER_CLIENT=1000000 RATE_LIMIT_WRITES_PER_ACCOUNT=1000000 \
   RUST_LOG=info,http=warn
+# Generators for bodies schemathesis cannot make by itself (PDF attachments).
+export PYTHONPATH="tests/schemathesis${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=hooks
 password='Teutoburger Wald im Nebel'
 echo "$password" | "$bin" create-admin --email admin@example.test >/dev/null 2>&1
 "$bin" serve >"$work/server.log" 2>&1 &

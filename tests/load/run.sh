@@ -52,6 +52,15 @@
 #   that nothing was lost or doubled (the acknowledged casts equal the sum of the stored
 #   ballots' versions, and the ballots counted in the tallies equal those stored).
 #
+# Scenario "statements" - issue 13's public list and Abwägungstabelle (tests/load/make_statements.py,
+#   written straight into the database): consultation 3001 with STATEMENTS_SMALL (default 2,000)
+#   and consultation 3002 with STATEMENTS_LARGE (default 20,000) published statements with
+#   responses. On one start of the server: (a) GET /healthz and (h) the first page of 3001's
+#   published statements, CONNECTIONS connections each. Then, on a fresh start of the server for
+#   each consultation: its XLSX Abwägungstabelle downloaded three times, one after the other
+#   (time of each, checked once for its number of rows), and the server's peak RSS before and
+#   after; the export streams, so the peak should not grow with the table.
+#
 # Raw wrk outputs, server logs and the summary go to tests/load/results/<UTC time>/
 # (git-ignored).
 #
@@ -64,7 +73,8 @@
 #   BIN           binary to test (default target/release/beteiligung; built with
 #                 `cargo build --release` if that default does not exist yet)
 #   BACKENDS      "sqlite postgres" (default), or one of them
-#   SCENARIOS     "read signin comments ballots" (default), or some of them
+#   SCENARIOS     "read signin comments ballots statements" (default), or some of them
+#   STATEMENTS_SMALL, STATEMENTS_LARGE  statements of the two tables of "statements" (2000, 20000)
 #   VOTE_BALLOTS  ballots in the closed vote of "ballots" (default 100000)
 #   CAST_ROUNDS   alternating rounds of casts and pgbench -N in "ballots" on PostgreSQL (default 3)
 #   COMMENT_WRITERS  connections writing comments in "comments", and pgbench clients (default 50)
@@ -93,7 +103,9 @@ cd "$ROOT"
 
 BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
-SCENARIOS="${SCENARIOS:-read signin comments ballots}"
+SCENARIOS="${SCENARIOS:-read signin comments ballots statements}"
+STATEMENTS_SMALL="${STATEMENTS_SMALL:-2000}"
+STATEMENTS_LARGE="${STATEMENTS_LARGE:-20000}"
 COMMENT_WRITERS="${COMMENT_WRITERS:-50}"
 VOTE_BALLOTS="${VOTE_BALLOTS:-100000}"
 CAST_ROUNDS="${CAST_ROUNDS:-3}"
@@ -153,13 +165,13 @@ fi
 for backend in $BACKENDS; do
     case "$backend" in sqlite|postgres) ;; *) die "unknown backend '$backend' (sqlite, postgres)" ;; esac
 done
-[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots)"
+[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots, statements)"
 for scenario in $SCENARIOS; do
-    case "$scenario" in read|signin|comments|ballots) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots)" ;; esac
+    case "$scenario" in read|signin|comments|ballots|statements) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots, statements)" ;; esac
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
-for setting in CONNECTIONS THREADS SIGNIN_CONNECTIONS PROBE_CONNECTIONS COMMENT_WRITERS VOTE_BALLOTS; do
+for setting in CONNECTIONS THREADS SIGNIN_CONNECTIONS PROBE_CONNECTIONS COMMENT_WRITERS VOTE_BALLOTS STATEMENTS_SMALL STATEMENTS_LARGE; do
     [[ "${!setting}" =~ ^[1-9][0-9]*$ ]] || die "$setting must be a positive whole number, got '${!setting}'"
 done
 
@@ -223,6 +235,9 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/beteiligung-load.XXXXXX")"
 # PostgreSQL; on SQLite it keeps the binary from writing a key file). Never written to results.
 LOAD_JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 [[ ${#LOAD_JWT_SECRET} -eq 64 ]] || die "could not generate JWT_SECRET"
+# Likewise the receipt key of statements (the base64 of 32 random bytes).
+LOAD_RECEIPT_KEY="$(head -c 32 /dev/urandom | base64)"
+[[ ${#LOAD_RECEIPT_KEY} -eq 44 ]] || die "could not generate RECEIPT_SIGNING_KEY"
 
 # ---------------------------------------------------------------------------------------------
 # Clean-up: stop the server, drop the PostgreSQL database, remove temporary files
@@ -295,6 +310,7 @@ run_bin() {
     [[ "$1" == serve ]] || limit=(timeout 120)
     cd "$TMP" && exec "${limit[@]}" env DATABASE_URL="$DB_URL" SEED_DEMO=false RUST_LOG=warn \
         LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" MAIL_LOG=true \
+        RECEIPT_SIGNING_KEY="$LOAD_RECEIPT_KEY" \
         RATE_LIMIT_LOGIN_PER_ADDRESS="$RATE_LIMIT_MAX" RATE_LIMIT_LOGIN_PER_CLIENT="$RATE_LIMIT_MAX" \
         RATE_LIMIT_WRITES_PER_ACCOUNT="$RATE_LIMIT_MAX" "$BIN" "$@"
 }
@@ -419,6 +435,8 @@ ROWS=()
 SIGNIN_ROWS=()
 COMMENT_ROWS=()
 BALLOT_ROWS=()
+STATEMENT_ROWS=()
+EXPORT_ROWS=()
 NOTES=()
 WARNINGS=()
 
@@ -785,6 +803,59 @@ PY
 }
 
 # ---------------------------------------------------------------------------------------------
+# Scenario "statements": the public list and the Abwägungstabelle of 2,000 and 20,000 statements
+# ---------------------------------------------------------------------------------------------
+
+scenario_statements() {
+    local backend="$1" measures info list out hwm spec cid count idle timing
+    measures="$(db_query "$backend" "SELECT id || ':' || field_id FROM measures ORDER BY id LIMIT 200" | paste -sd, -)"
+    seed "$backend" statements "$ROOT/tests/load/make_statements.py" --backend "$backend" \
+        --measures "$measures" --consultation "3001:$STATEMENTS_SMALL" --consultation "3002:$STATEMENTS_LARGE"
+    info="$SEED_INFO"
+
+    start_server "$backend-statements"
+    list="/api/v1/statements?consultation_id=3001&limit=$PAGE_LIMIT"
+    for path in /healthz "$list"; do
+        warm_up "$path"
+        out="$RESULTS/$backend-statements-$([[ "$path" == /healthz ]] && echo healthz || echo list).txt"
+        log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: GET $path"
+        measure "$out" "$backend statements $path" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$BASE$path"
+        STATEMENT_ROWS+=("| $backend | \`GET $path\` | $CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms |")
+    done
+    hwm="$(server_hwm)"
+    stop_server
+    NOTES+=("$backend, statements: $info; the list's page holds $PAGE_LIMIT statements with responses; peak RSS (VmHWM) of the server after the list: $hwm")
+
+    for spec in "3001:$STATEMENTS_SMALL" "3002:$STATEMENTS_LARGE"; do
+        cid="${spec%%:*}"
+        count="${spec#*:}"
+        start_server "$backend-statements-xlsx-$count"
+        idle="$(server_hwm)"
+        log "three downloads of the XLSX table of $count statements"
+        timing="$(python3 - "$BASE/api/v1/consultations/$cid/statements.xlsx" "$count" <<'PY'
+import io, re, statistics, sys, time, urllib.request, zipfile
+url, count = sys.argv[1], int(sys.argv[2])
+times = []
+for i in range(3):
+    start = time.monotonic()
+    body = urllib.request.urlopen(url, timeout=600).read()
+    times.append((time.monotonic() - start) * 1000)
+    if i == 0:
+        sheet = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml")
+        rows = len(re.findall(rb"<row ", sheet))
+        if rows != count + 1:
+            sys.exit(f"the table has {rows} rows, expected {count + 1}")
+print(f"{times[0]:.0f} {statistics.median(times):.0f} {len(body) / 1048576:.1f}")
+PY
+)" || die "the XLSX table of consultation $cid cannot be read (see $SERVER_LOG)"
+        local first median size
+        read -r first median size <<<"$timing"
+        EXPORT_ROWS+=("| $backend | $count | $first ms | $median ms | $size MiB | $idle | $(server_hwm) |")
+        stop_server
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
 # One backend
 # ---------------------------------------------------------------------------------------------
 
@@ -814,6 +885,7 @@ run_backend() {
     if has_scenario signin; then scenario_signin "$backend"; fi
     if has_scenario comments; then scenario_comments "$backend"; fi
     if has_scenario ballots; then scenario_ballots "$backend"; fi
+    if has_scenario statements; then scenario_statements "$backend"; fi
 
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
@@ -874,6 +946,22 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
         echo "| backend | endpoint | conns | req/s | p50 | p99 |"
         echo "|---|---|---:|---:|---:|---:|"
         printf '%s\n' "${BALLOT_ROWS[@]}"
+    fi
+    if [[ ${#STATEMENT_ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### Statements: the public list, and the XLSX Abwägungstabelle"
+        echo
+        echo "wrk: $THREADS threads, $DURATION per endpoint (warm-up $WARMUP)."
+        echo
+        echo "| backend | endpoint | conns | req/s | p50 | p99 |"
+        echo "|---|---|---:|---:|---:|---:|"
+        printf '%s\n' "${STATEMENT_ROWS[@]}"
+        echo
+        echo "Each table on a fresh start of the server, downloaded three times one after the other:"
+        echo
+        echo "| backend | statements | first download | median of 3 | size | peak RSS before | peak RSS after |"
+        echo "|---|---:|---:|---:|---:|---:|---:|"
+        printf '%s\n' "${EXPORT_ROWS[@]}"
     fi
     if [[ ${#COMMENT_ROWS[@]} -gt 0 ]]; then
         echo

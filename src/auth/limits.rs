@@ -59,6 +59,10 @@ pub const LIMITED_OPERATIONS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/contributions/{id}/replies", WRITES),
     ("patch", "/api/v1/contributions/{id}", WRITES),
     ("post", "/api/v1/contributions/{id}/flags", WRITES),
+    ("post", "/api/v1/organisations/{id}/statements", WRITES),
+    ("patch", "/api/v1/statements/{id}", WRITES),
+    ("post", "/api/v1/statements/{id}/attachments", WRITES),
+    ("post", "/api/v1/statements/{id}/submit", WRITES),
 ];
 
 const WRITES: &str = "Too many contributions, changes or reports from this account (`rate_limited`, see `Retry-After`)";

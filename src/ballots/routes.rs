@@ -399,7 +399,7 @@ pub async fn results_csv(
     security((), ("bearer" = [])),
     params(("id" = i64, Path, description = "Id of the consultation")),
     responses(
-        (status = 200, description = "The results as a workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers(("X-Ballot-Export-Sha256" = String, description = "SHA-256 of the ballot export they were computed from"))),
+        (status = 200, description = "The results as a workbook", body = crate::http::download::File, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", headers(("X-Ballot-Export-Sha256" = String, description = "SHA-256 of the ballot export they were computed from"))),
         (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not public yet (`results_not_yet_public`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),

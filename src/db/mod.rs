@@ -151,6 +151,9 @@ pub struct Db {
     /// instead of as blocking threads parked on the pool (which costs a thread each and
     /// context switches for all of them).
     permits: Arc<Semaphore>,
+    /// Long downloads (exports, files) at once: a quarter of the pool (at least one), so that
+    /// slow readers of large files never take every connection from the rest of the API.
+    downloads: Arc<Semaphore>,
     /// Until when (milliseconds on [`Db::started`]'s clock) connections are checked before
     /// use, because a query failed with a server error: after a database restart every pooled
     /// connection is dead, and only the first request that meets one fails.
@@ -161,10 +164,12 @@ pub struct Db {
 impl Db {
     pub fn new(pool: Pool, backend: Backend) -> Self {
         let permits = Arc::new(Semaphore::new(pool.max_size() as usize));
+        let downloads = Arc::new(Semaphore::new((pool.max_size() as usize / 4).max(1)));
         Self {
             pool,
             backend,
             permits,
+            downloads,
             suspect_until: Arc::default(),
             started: std::time::Instant::now(),
         }
@@ -186,6 +191,16 @@ impl Db {
             .acquire_owned()
             .await
             .map_err(|_| ApiError::unavailable())
+    }
+
+    /// A place among the node's long downloads, or `503` with `Retry-After` at once when they
+    /// are all taken (a download waits for nobody).
+    pub fn download_slot(&self) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
+        self.downloads.clone().try_acquire_owned().map_err(|_| {
+            let mut busy = ApiError::unavailable();
+            busy.detail = "Too many downloads are running on this node; try again shortly.".into();
+            busy
+        })
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool; both the wait for a

@@ -414,6 +414,7 @@ diesel::table! {
         submitted_by -> Nullable<BigInt>,
         content_sha256 -> Nullable<Text>,
         signature -> Nullable<Text>,
+        key_id -> Nullable<Text>,
         organisation_name -> Nullable<Text>,
         organisation_kind -> Nullable<Text>,
         reviewer_id -> Nullable<BigInt>,

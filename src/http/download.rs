@@ -2,8 +2,10 @@
 //! as a whole.
 //!
 //! A blocking task reads from the database and hands chunks to the response through a small
-//! channel. The connection counts against the pool's permits like any other work, and a client
-//! that stops reading for [`STALLED`] loses the download instead of holding the connection.
+//! channel. The connection counts against the pool's permits like any other work; downloads
+//! take a place of their own ([`Db::download_slot`]: a quarter of the pool, `503` when all are
+//! taken); a client that stops reading for [`STALLED`], or takes longer than [`LONGEST`] in
+//! all, loses the download instead of holding the connection.
 //! An error after the status line was sent cuts the download short: an incomplete file, never a
 //! wrong one.
 
@@ -13,8 +15,15 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use std::time::{Duration, Instant};
 
+/// A file in a response: bytes, described as such in the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct File(pub Vec<u8>);
+
 /// How long a streamed download waits for a client that stopped reading.
 pub const STALLED: Duration = Duration::from_secs(30);
+/// How long a streamed download may take in all.
+pub const LONGEST: Duration = Duration::from_secs(15 * 60);
 
 /// Where a producer writes the file: each call hands one chunk to the client and answers
 /// `false` once the client is gone (the producer then stops).
@@ -30,13 +39,15 @@ pub async fn stream<F>(
 where
     F: FnOnce(&mut DbConnection, &mut Sink<'_>) -> ApiResult<()> + Send + 'static,
 {
+    let slot = db.download_slot()?;
     let permit = db.permit().await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, ApiError>>(4);
     let pool = db.pool().clone();
     actix_web::rt::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _held = (slot, permit);
+        let end = Instant::now() + LONGEST;
         let send = |chunk: Result<Bytes, ApiError>| -> bool {
-            let deadline = Instant::now() + STALLED;
+            let deadline = (Instant::now() + STALLED).min(end);
             let mut chunk = chunk;
             loop {
                 match tx.try_send(chunk) {

@@ -13,7 +13,7 @@ use super::model::{
 };
 use super::problems;
 use super::receipt::{self, Content, Signer};
-use super::store::{self, AttachmentRow, Listing, Row, Transition};
+use super::store::{self, AttachmentRow, Listing, Order, Row, Transition};
 use crate::audit;
 use crate::auth::extract::{CurrentUser, Verified};
 use crate::auth::model::Role;
@@ -86,9 +86,12 @@ fn acting_on(
     id: i64,
     capability: Capability,
 ) -> ApiResult<Row> {
-    let row = store::lock(conn, id)?.ok_or_else(no_such_statement)?;
-    as_member(conn, user, &row, capability)?;
-    Ok(row)
+    // The membership first (the acting rule share-locks it), then the statement: account
+    // deletion takes its locks in that order too (memberships before statements), so the two
+    // cannot wait for each other.
+    let seen = store::find(conn, id)?.ok_or_else(no_such_statement)?;
+    as_member(conn, user, &seen, capability)?;
+    store::lock(conn, id)?.ok_or_else(no_such_statement)
 }
 
 /// The acting rule for `capability` on `row`'s organisation, with 404 for non-members.
@@ -155,21 +158,24 @@ fn kind_of(stored: &str) -> OrganisationKind {
     OrganisationKind::from_stored(stored).unwrap_or(OrganisationKind::OtherCivilSociety)
 }
 
-fn receipt_of(row: &Row, signer: &Signer) -> Option<Receipt> {
-    let (number, at, sha256, signature) = (
+/// The receipt as it was issued: the key that signed it is the one named in the row (the
+/// installation's key may have been replaced since).
+fn receipt_of(row: &Row) -> Option<Receipt> {
+    let (number, at, sha256, signature, key_id) = (
         row.receipt_number.clone()?,
         row.submitted_at?,
         row.content_sha256.clone()?,
         row.signature.clone()?,
+        row.key_id.clone()?,
     );
     Some(Receipt {
-        signed_message: receipt::signed_message(&number, row.consultation_id, at, &sha256),
+        signed_message: receipt::signed_message(&number, row.consultation_id, at, &sha256, &key_id),
         number,
         consultation_id: row.consultation_id,
         submitted_at: at.and_utc(),
         sha256,
         signature,
-        key_id: signer.key_id().to_owned(),
+        key_id,
     })
 }
 
@@ -186,7 +192,9 @@ fn published_response(
 }
 
 /// The full view of a statement (members and staff).
-fn full(conn: &mut DbConnection, row: &Row, signer: &Signer) -> ApiResult<(Statement, String)> {
+/// The full view of a statement, for its organisation's members (`Access::Member`: without the
+/// staff's reviewer) or the staff.
+fn full(conn: &mut DbConnection, row: &Row, access: Access) -> ApiResult<(Statement, String)> {
     let (name, kind) = match (&row.organisation_name, &row.organisation_kind) {
         (Some(name), Some(kind)) => (name.clone(), kind.clone()),
         _ => store::organisation(conn, row.organisation_id)?,
@@ -210,8 +218,8 @@ fn full(conn: &mut DbConnection, row: &Row, signer: &Signer) -> ApiResult<(State
         state: row.state(),
         attachments: attachments.iter().map(attachment).collect(),
         publish_as: row.publish_as(),
-        receipt: receipt_of(row, signer),
-        reviewer_id: row.reviewer_id,
+        receipt: receipt_of(row),
+        reviewer_id: row.reviewer_id.filter(|_| access == Access::Staff),
         withdrawn_at: row.withdrawn_at.map(|t| t.and_utc()),
         response: published_response(row, response.as_ref()),
         version: row.version,
@@ -259,16 +267,11 @@ pub enum Seen {
 }
 
 /// One statement as the caller may see it.
-pub fn one(
-    conn: &mut DbConnection,
-    user: Option<&CurrentUser>,
-    signer: &Signer,
-    id: i64,
-) -> ApiResult<Seen> {
+pub fn one(conn: &mut DbConnection, user: Option<&CurrentUser>, id: i64) -> ApiResult<Seen> {
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
     match access(conn, user, &row)? {
-        Access::Member | Access::Staff => {
-            let (view, etag) = full(conn, &row, signer)?;
+        access @ (Access::Member | Access::Staff) => {
+            let (view, etag) = full(conn, &row, access)?;
             Ok(Seen::Full(Box::new(view), etag))
         }
         Access::Public => {
@@ -289,7 +292,6 @@ pub fn create(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     user: &Verified,
-    signer: &Signer,
     organisation_id: i64,
     new: ApiResult<NewStatement>,
 ) -> ApiResult<(Statement, String)> {
@@ -343,7 +345,7 @@ pub fn create(
         row.id,
         serde_json::json!({"organisation": organisation_id, "consultation": new.consultation_id}),
     )?;
-    full(conn, &row, signer)
+    full(conn, &row, Access::Member)
 }
 
 /// Changes a draft seen with `if_match`.
@@ -351,7 +353,6 @@ pub fn edit(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     user: &Verified,
-    signer: &Signer,
     id: i64,
     if_match: ApiResult<IfMatch>,
     change: ApiResult<StatementEdit>,
@@ -378,7 +379,7 @@ pub fn edit(
         serde_json::json!({"version": row.version + 1}),
     )?;
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
-    full(conn, &row, signer)
+    full(conn, &row, Access::Member)
 }
 
 /// Deletes a draft (with its attachments).
@@ -503,14 +504,18 @@ pub fn canonical(conn: &mut DbConnection, row: &Row) -> ApiResult<Vec<u8>> {
     }))
 }
 
-/// The canonical form of the statement `id`, for whoever may see it.
+/// The canonical form of the statement `id`, for whoever may see it. It names the
+/// organisation by id, so the public gets it only when the organisation chose publication by
+/// name.
 pub fn canonical_of(
     conn: &mut DbConnection,
     user: Option<&CurrentUser>,
     id: i64,
 ) -> ApiResult<Vec<u8>> {
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
-    access(conn, user, &row)?;
+    if access(conn, user, &row)? == Access::Public && row.publish_as() != Some(PublishAs::Name) {
+        return Err(no_such_statement());
+    }
     canonical(conn, &row)
 }
 
@@ -550,6 +555,7 @@ pub fn submit(
         row.consultation_id,
         now,
         &sha256,
+        signer.key_id(),
     ));
     let submitted = store::Submitted {
         publish_as: submission.publish_as,
@@ -558,6 +564,7 @@ pub fn submit(
         by: user.0.id(),
         sha256: &sha256,
         signature: &signature,
+        key_id: signer.key_id(),
         organisation_name: &org.name,
         organisation_kind: org.kind().as_str(),
     };
@@ -573,7 +580,7 @@ pub fn submit(
         serde_json::json!({"number": number, "sha256": sha256, "publish_as": submission.publish_as}),
     )?;
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
-    let (view, etag) = full(conn, &row, signer)?;
+    let (view, etag) = full(conn, &row, Access::Member)?;
     if let Some(receipt) = &view.receipt {
         for (to, language) in store::representatives(conn, row.organisation_id)? {
             let mail = super::mails::receipt(
@@ -594,7 +601,6 @@ pub fn withdraw(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     user: &Verified,
-    signer: &Signer,
     id: i64,
 ) -> ApiResult<(Statement, String)> {
     let row = acting_on(conn, &user.0, id, Capability::Sign)?;
@@ -616,7 +622,7 @@ pub fn withdraw(
         serde_json::json!({"number": row.receipt_number}),
     )?;
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
-    full(conn, &row, signer)
+    full(conn, &row, Access::Member)
 }
 
 /// A statement in the staff's queue (submitted or in review), locked.
@@ -634,7 +640,6 @@ pub fn assign(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     staff: &CurrentUser,
-    signer: &Signer,
     id: i64,
     reviewer: i64,
 ) -> ApiResult<(Statement, String)> {
@@ -660,7 +665,7 @@ pub fn assign(
         serde_json::json!({"reviewer": reviewer}),
     )?;
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
-    full(conn, &row, signer)
+    full(conn, &row, Access::Staff)
 }
 
 fn version_view(r: &store::ResponseRow, published: Option<i64>) -> ResponseVersion {
@@ -685,17 +690,23 @@ pub fn respond(
     let row = in_queue(conn, id)?;
     let draft = draft?;
     draft.validate()?;
-    if row.reviewer_id.is_none()
-        && !store::transition(
+    if row.reviewer_id.is_none() {
+        let reviewer = staff.id();
+        if !store::transition(conn, now, &row, Transition::Assign { reviewer })? {
+            return Err(stale());
+        }
+        record(
             conn,
             now,
-            &row,
-            Transition::Assign {
-                reviewer: staff.id(),
-            },
-        )?
-    {
-        return Err(stale());
+            staff.id(),
+            "statement.assigned",
+            id,
+            serde_json::json!({"reviewer": reviewer}),
+        )?;
+    } else {
+        // A new version changes what a publication would publish: the statement's tag moves,
+        // so a reviewer who publishes what they read is refused if somebody wrote since.
+        store::touch(conn, now, id)?;
     }
     let written = store::add_response(conn, now, id, &draft.body, staff.id())?;
     record(
@@ -726,7 +737,6 @@ pub fn publish(
     conn: &mut DbConnection,
     now: NaiveDateTime,
     staff: &CurrentUser,
-    signer: &Signer,
     base_url: &str,
     id: i64,
     if_match: ApiResult<IfMatch>,
@@ -770,32 +780,31 @@ pub fn publish(
         mail::enqueue(conn, now, &mail)?;
     }
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
-    full(conn, &row, signer)
+    full(conn, &row, Access::Staff)
 }
 
 /// One page of statements in full (an organisation's own, or the staff's queue).
 pub fn list_full(
     conn: &mut DbConnection,
-    signer: &Signer,
+    access: Access,
     listing: &Listing,
     page: &PageRequest,
 ) -> ApiResult<Page<Statement>> {
-    let rows = store::list(conn, listing, page.after.map(|c| c.id), page.fetch_limit())?;
+    let after = page.after.map(|c| (c.key, c.id));
+    let rows = store::list(conn, listing, after, page.fetch_limit())?;
     let mut views = Vec::with_capacity(rows.len());
-    for row in rows {
-        views.push(full(conn, &row, signer)?.0);
+    for row in &rows {
+        views.push((full(conn, row, access)?.0, listing.order.position(row)));
     }
     Ok(page.finish(
         views,
-        |s| Cursor {
-            key: s.id,
-            id: s.id,
-        },
-        |s| s,
+        |(_, (key, id))| Cursor { key: *key, id: *id },
+        |(v, _)| v,
     ))
 }
 
-/// One page of published statements with their responses, from three queries.
+/// One page of published statements with their responses, in the order of submission, from
+/// three queries.
 pub fn list_published(
     conn: &mut DbConnection,
     listing: &Listing,
@@ -803,7 +812,9 @@ pub fn list_published(
 ) -> ApiResult<Page<PublishedStatement>> {
     let mut listing = listing.clone();
     listing.states = vec![StatementState::Answered];
-    let rows = store::list(conn, &listing, page.after.map(|c| c.id), page.fetch_limit())?;
+    listing.order = Order::Submitted;
+    let after = page.after.map(|c| (c.key, c.id));
+    let rows = store::list(conn, &listing, after, page.fetch_limit())?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let attachments = store::attachments_of(conn, &ids)?;
     let response_ids: Vec<i64> = rows
@@ -814,20 +825,17 @@ pub fn list_published(
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    let views: Vec<PublishedStatement> = rows
+    let views: Vec<(PublishedStatement, (i64, i64))> = rows
         .iter()
         .filter_map(|r| {
             let response = r.published_response_id.and_then(|id| responses.get(&id));
-            published_view(r, &attachments, response)
+            published_view(r, &attachments, response).map(|v| (v, Order::Submitted.position(r)))
         })
         .collect();
     Ok(page.finish(
         views,
-        |s| Cursor {
-            key: s.id,
-            id: s.id,
-        },
-        |s| s,
+        |(_, (key, id))| Cursor { key: *key, id: *id },
+        |(v, _)| v,
     ))
 }
 

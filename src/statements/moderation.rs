@@ -6,7 +6,7 @@ use super::model::{
     Assignment, QueueFilter, ResponseDraft, ResponseVersion, Statement, StatementState,
 };
 use super::routes::answer;
-use super::store::Listing;
+use super::store::{Listing, Order};
 use super::Desk;
 use crate::auth::extract::Staff;
 use crate::clock::Now;
@@ -42,7 +42,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[get("/statements")]
 pub async fn statement_queue(
     _staff: Staff,
-    desk: web::Data<Desk>,
     db: web::Data<Db>,
     filter: web::Query<QueueFilter>,
     page: web::Query<PageParams>,
@@ -63,11 +62,11 @@ pub async fn statement_queue(
         consultation_id: filter.consultation_id,
         reviewer_id: filter.reviewer_id,
         states,
+        order: Order::Submitted,
         ..Listing::default()
     };
-    let signer = desk.signer.clone();
     let found = db
-        .run(move |conn| domain::list_full(conn, &signer, &listing, &page))
+        .run(move |conn| domain::list_full(conn, domain::Access::Staff, &listing, &page))
         .await?;
     Ok(web::Json(found))
 }
@@ -90,15 +89,14 @@ pub async fn statement_queue(
 pub async fn assign_reviewer(
     now: Now,
     Staff(staff): Staff,
-    desk: web::Data<Desk>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<Assignment>,
 ) -> ApiResult<HttpResponse> {
-    let (now, id, signer) = (now.naive(), id.into_inner(), desk.signer.clone());
+    let (now, id) = (now.naive(), id.into_inner());
     let assignment = body.into_inner()?;
     let assigned = db
-        .write(move |conn| domain::assign(conn, now, &staff, &signer, id, assignment.reviewer_id))
+        .write(move |conn| domain::assign(conn, now, &staff, id, assignment.reviewer_id))
         .await?;
     Ok(answer(HttpResponse::Ok(), assigned))
 }
@@ -178,17 +176,7 @@ pub async fn publish_statement(
     let (now, id, if_match) = (now.naive(), id.into_inner(), required_if_match(&req));
     let desk = desk.get_ref().clone();
     let published = db
-        .write(move |conn| {
-            domain::publish(
-                conn,
-                now,
-                &staff,
-                &desk.signer,
-                &desk.base_url,
-                id,
-                if_match,
-            )
-        })
+        .write(move |conn| domain::publish(conn, now, &staff, &desk.base_url, id, if_match))
         .await?;
     Ok(answer(HttpResponse::Ok(), published))
 }

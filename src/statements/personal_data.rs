@@ -44,6 +44,7 @@ impl PersonalData for Statements {
                     ("submitted_by", UNLINKED),
                     ("content_sha256", Plain),
                     ("signature", Plain),
+                    ("key_id", Plain),
                     ("organisation_name", Plain),
                     ("organisation_kind", Plain),
                     ("reviewer_id", Account),

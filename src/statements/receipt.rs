@@ -18,7 +18,8 @@
 //!
 //! **Signed message**: the lines
 //! `beteiligung statement receipt 1`, `number: …`, `consultation: …`, `submitted_at: …`
-//! (RFC 3339, seconds, `Z`) and `sha256: …`, each ending in a line feed.
+//! (RFC 3339, seconds, `Z`), `sha256: …` and `key: …` (the signing key's id), each ending in a
+//! line feed.
 
 use super::model::{ReceiptKey, StatementTarget};
 use crate::config::Settings;
@@ -93,9 +94,10 @@ pub fn signed_message(
     consultation_id: i64,
     submitted_at: NaiveDateTime,
     sha256: &str,
+    key_id: &str,
 ) -> String {
     format!(
-        "beteiligung statement receipt 1\nnumber: {number}\nconsultation: {consultation_id}\nsubmitted_at: {}\nsha256: {sha256}\n",
+        "beteiligung statement receipt 1\nnumber: {number}\nconsultation: {consultation_id}\nsubmitted_at: {}\nsha256: {sha256}\nkey: {key_id}\n",
         submitted_at.and_utc().format("%Y-%m-%dT%H:%M:%SZ")
     )
 }
@@ -201,8 +203,9 @@ mod tests {
             .unwrap()
             .and_hms_opt(5, 0, 0)
             .unwrap();
-        let message = signed_message("ST-2026-0042", 7, at, &"a".repeat(64));
+        let message = signed_message("ST-2026-0042", 7, at, &"a".repeat(64), signer.key_id());
         assert!(message.contains("submitted_at: 2026-12-02T05:00:00Z\n"));
+        assert!(message.ends_with(&format!("key: {}\n", signer.key_id())));
         let signature = STANDARD.decode(signer.sign(&message)).unwrap();
         let signature = ed25519_dalek::Signature::from_slice(&signature).unwrap();
         let public: [u8; 32] = STANDARD

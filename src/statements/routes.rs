@@ -88,16 +88,14 @@ pub async fn create_statement(
     now: Now,
     user: Verified,
     auth: web::Data<Auth>,
-    desk: web::Data<Desk>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<NewStatement>,
 ) -> ApiResult<HttpResponse> {
     auth.limits.write(user.0.id())?;
     let (now, org, new) = (now.naive(), id.into_inner(), body.into_inner());
-    let signer = desk.signer.clone();
     let made = db
-        .write(move |conn| domain::create(conn, now, &user, &signer, org, new))
+        .write(move |conn| domain::create(conn, now, &user, org, new))
         .await?;
     let mut res = HttpResponse::Created();
     res.insert_header((
@@ -123,14 +121,12 @@ pub async fn create_statement(
 #[get("/organisations/{id}/statements")]
 pub async fn own_statements(
     user: CurrentUser,
-    desk: web::Data<Desk>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     filter: web::Query<OwnFilter>,
     page: web::Query<PageParams>,
 ) -> ApiResult<web::Json<Page<Statement>>> {
     let (org, filter, page) = (id.into_inner(), filter.into_inner(), page.validate()?);
-    let signer = desk.signer.clone();
     let listing = Listing {
         organisation_id: Some(org),
         consultation_id: filter.consultation_id,
@@ -140,7 +136,7 @@ pub async fn own_statements(
     let found = db
         .run(move |conn| {
             acting::authorize(conn, user.id(), org, Capability::Act)?;
-            domain::list_full(conn, &signer, &listing, &page)
+            domain::list_full(conn, domain::Access::Member, &listing, &page)
         })
         .await?;
     Ok(web::Json(found))
@@ -194,13 +190,12 @@ pub async fn published_statements(
 #[get("/statements/{id}")]
 pub async fn get_statement(
     MaybeUser(user): MaybeUser,
-    desk: web::Data<Desk>,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let (id, signer) = (id.into_inner(), desk.signer.clone());
+    let id = id.into_inner();
     let seen = db
-        .run(move |conn| domain::one(conn, user.as_ref(), &signer, id))
+        .run(move |conn| domain::one(conn, user.as_ref(), id))
         .await?;
     Ok(match seen {
         Seen::Full(view, etag) => answer(HttpResponse::Ok(), (*view, etag)),
@@ -230,16 +225,15 @@ pub async fn edit_statement(
     user: Verified,
     req: HttpRequest,
     auth: web::Data<Auth>,
-    desk: web::Data<Desk>,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: Body<StatementEdit>,
 ) -> ApiResult<HttpResponse> {
     auth.limits.write(user.0.id())?;
     let (now, id, change) = (now.naive(), id.into_inner(), body.into_inner());
-    let (if_match, signer) = (required_if_match(&req), desk.signer.clone());
+    let if_match = required_if_match(&req);
     let changed = db
-        .write(move |conn| domain::edit(conn, now, &user, &signer, id, if_match, change))
+        .write(move |conn| domain::edit(conn, now, &user, id, if_match, change))
         .await?;
     Ok(answer(HttpResponse::Ok(), changed))
 }
@@ -351,6 +345,9 @@ pub async fn get_attachment(
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (id, attachment) = path.into_inner();
+    // A file of up to 10 MiB is in memory while it is sent: a place among the node's
+    // downloads bounds how many are.
+    let slot = db.download_slot()?;
     let (filename, content) = db
         .run(move |conn| domain::attachment_content(conn, user.as_ref(), id, attachment))
         .await?;
@@ -365,13 +362,19 @@ pub async fn get_attachment(
             }
         })
         .collect();
+    let length = content.len() as u64;
+    let body = futures_util::stream::once(async move {
+        let _slot = slot;
+        Ok::<_, actix_web::Error>(web::Bytes::from(content))
+    });
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
+        .no_chunking(length)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{safe}\""),
         ))
-        .body(content))
+        .streaming(body))
 }
 
 /// Remove an attachment from a draft, as a member of its organisation.
@@ -492,13 +495,12 @@ pub async fn submit_statement(
 pub async fn withdraw_statement(
     now: Now,
     user: Verified,
-    desk: web::Data<Desk>,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let (now, id, signer) = (now.naive(), id.into_inner(), desk.signer.clone());
+    let (now, id) = (now.naive(), id.into_inner());
     let withdrawn = db
-        .write(move |conn| domain::withdraw(conn, now, &user, &signer, id))
+        .write(move |conn| domain::withdraw(conn, now, &user, id))
         .await?;
     Ok(answer(HttpResponse::Ok(), withdrawn))
 }
@@ -620,7 +622,7 @@ pub async fn table_csv(
     security(()),
     params(("id" = i64, Path, description = "Id of the consultation"), TableQuery),
     responses(
-        (status = 200, description = "The table as a workbook", body = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 200, description = "The table as a workbook", body = crate::http::download::File, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 400, description = "Invalid `variant`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
     )

@@ -32,6 +32,7 @@ pub struct Row {
     pub submitted_by: Option<i64>,
     pub content_sha256: Option<String>,
     pub signature: Option<String>,
+    pub key_id: Option<String>,
     pub organisation_name: Option<String>,
     pub organisation_kind: Option<String>,
     pub reviewer_id: Option<i64>,
@@ -290,6 +291,7 @@ pub struct Submitted<'a> {
     pub by: i64,
     pub sha256: &'a str,
     pub signature: &'a str,
+    pub key_id: &'a str,
     pub organisation_name: &'a str,
     pub organisation_kind: &'a str,
 }
@@ -316,6 +318,7 @@ pub fn submit(
         statements::submitted_by.eq(s.by),
         statements::content_sha256.eq(s.sha256),
         statements::signature.eq(s.signature),
+        statements::key_id.eq(s.key_id),
         statements::organisation_name.eq(s.organisation_name),
         statements::organisation_kind.eq(s.organisation_kind),
         statements::version.eq(row.version + 1),
@@ -451,9 +454,31 @@ pub fn is_staff(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// The order of a list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// As they were created (an organisation's own list, drafts included).
+    #[default]
+    Created,
+    /// By consultation, then receipt number: the order of submission (submitted statements
+    /// only).
+    Submitted,
+}
+
+impl Order {
+    /// The position of `row` in a list of this order: (key, id) of a page cursor.
+    pub fn position(self, row: &Row) -> (i64, i64) {
+        match self {
+            Self::Created => (row.id, row.id),
+            Self::Submitted => (row.consultation_id, i64::from(row.seq.unwrap_or(0))),
+        }
+    }
+}
+
 /// Which statements a list holds.
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
+    pub order: Order,
     pub organisation_id: Option<i64>,
     pub consultation_id: Option<i64>,
     pub states: Vec<StatementState>,
@@ -463,20 +488,36 @@ pub struct Listing {
     pub reviewer_id: Option<i64>,
 }
 
-/// Up to `limit` statements of `listing` after id `after`, by id.
+/// Up to `limit` statements of `listing` after the position `after` ([`Order::position`]).
 pub fn list(
     conn: &mut DbConnection,
     listing: &Listing,
-    after: Option<i64>,
+    after: Option<(i64, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<Row>> {
     let mut query = statements::table
         .select(Row::as_select())
-        .order(statements::id)
         .limit(limit)
         .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(statements::id.gt(after));
+    query = match listing.order {
+        Order::Created => query.order(statements::id),
+        Order::Submitted => query
+            .filter(statements::seq.is_not_null())
+            .order((statements::consultation_id, statements::seq)),
+    };
+    match (listing.order, after) {
+        (_, None) => {}
+        (Order::Created, Some((_, id))) => query = query.filter(statements::id.gt(id)),
+        (Order::Submitted, Some((consultation, seq))) => {
+            let seq = i32::try_from(seq).unwrap_or(i32::MAX);
+            query = query.filter(
+                statements::consultation_id
+                    .gt(consultation)
+                    .or(statements::consultation_id
+                        .eq(consultation)
+                        .and(statements::seq.gt(seq))),
+            );
+        }
     }
     if let Some(org) = listing.organisation_id {
         query = query.filter(statements::organisation_id.eq(org));

@@ -14,7 +14,7 @@
 //! statement or response is cut there with a note (the CSV and the API have it whole).
 
 use super::model::{PublishAs, StatementState, TableVariant};
-use super::store::{self, Listing, Row};
+use super::store::{self, Listing, Order, Row};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::download::Sink;
@@ -89,6 +89,7 @@ fn each_row(
     let listing = Listing {
         consultation_id: Some(consultation_id),
         states: vec![StatementState::Answered],
+        order: Order::Submitted,
         ..Listing::default()
     };
     let mut after = None;
@@ -111,7 +112,9 @@ fn each_row(
             }
         }
         match rows.last() {
-            Some(last) if rows.len() as i64 == CHUNK => after = Some(last.id),
+            Some(last) if rows.len() as i64 == CHUNK => {
+                after = Some(Order::Submitted.position(last))
+            }
             _ => return Ok(()),
         }
     }

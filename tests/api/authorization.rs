@@ -417,6 +417,9 @@ both_backends! {
             (Method::DELETE, st(d, "/attachments/999999"), None, [401, 404, 404, 404, 404, 404, 404]),
             (Method::GET, st(d, "/canonical"), None, [404, 404, 404, 404, 200, 200, 404]),
             (Method::GET, st(s, "/canonical"), None, [404, 404, 200, 200, 200, 200, 404]),
+            // Published by kind only: its canonical form names the organisation's id, so the
+            // public does not get it.
+            (Method::GET, st(p, "/canonical"), None, [404, 404, 200, 200, 200, 200, 404]),
             (Method::POST, st(d, "/submit"), Some(json!({"publish_as": "name"})), [401, 404, 404, 404, 403, 428, 404]),
             (Method::POST, st(p, "/withdraw"), None, [401, 404, 404, 404, 403, 409, 404]),
             (Method::GET, "/api/v1/statements".into(), None, [200; 7]),

@@ -257,8 +257,13 @@ both_backends! {
         assert_eq!(public.body["items"], json!([]));
 
         // A member deletes the draft.
+        let last_etag = call(&app, Method::GET, &uri, Some(&a.member.token), None).await.header("etag").unwrap().to_owned();
         assert_eq!(call(&app, Method::DELETE, &uri, Some(&a.member.token), None).await.status, 204);
         call(&app, Method::GET, &uri, Some(&a.member.token), None).await.assert_problem(404, "not_found");
+        // The next draft gets a new id: a stale tab's tag of the deleted one fits nothing.
+        let next = draft(&app, &a.member, a.id, on_concept(c, "Neu")).await;
+        assert_ne!(next.body["id"].as_i64(), Some(id));
+        assert_ne!(next.header("etag"), Some(last_etag.as_str()));
     }
 
     async fn attachments_are_pdfs_by_content_at_most_five_and_visible_only_with_the_statement(db) {
@@ -354,6 +359,14 @@ both_backends! {
         assert!(public.verify(message.replace("0001", "0002").as_bytes(), &signature).is_err());
         // Offline, with openssl, as the README shows.
         verify_with_openssl(key["public_key_pem"].as_str().unwrap(), message, receipt["signature"].as_str().unwrap());
+
+        // After the installation's key is replaced, the receipt still names (and verifies with)
+        // the key that signed it, and the new key signs the next ones.
+        let rotated = ctx.db.state_with(&[("RECEIPT_SIGNING_KEY", "cm90YXRlZC1yZWNlaXB0LWtleS0wMTIzNDU2Nzg5YWI=")]);
+        let later = actix_web::test::init_service(beteiligung::build_app(&rotated)).await;
+        let again = call(&later, Method::GET, &uri, Some(&a.rep.token), None).await;
+        assert_eq!(again.body["receipt"], receipt);
+        assert_ne!(call(&later, Method::GET, "/api/v1/statement-receipts/key", None, None).await.body["key_id"], receipt["key_id"]);
 
         // Frozen: text and attachments no longer change.
         let etag = submitted.header("etag").unwrap().to_owned();
@@ -478,8 +491,13 @@ both_backends! {
         // Unpublished responses are nobody else's business.
         let seen_by_member = call(&app, Method::GET, &format!("/api/v1/statements/{named}"), Some(&a.member.token), None).await;
         assert!(seen_by_member.body["response"].is_null());
+        assert!(seen_by_member.body["reviewer_id"].is_null(), "the staff's reviewer is the staff's");
         assert!(!seen_by_member.text.contains("greift die Anregung"));
 
+        // The versions were written after the assignment: the tag read then is stale, so nobody
+        // publishes a response text they did not read.
+        with_if_match(&app, Method::POST, &format!("/api/v1/moderation/statements/{named}/publish"), &admin.token, &etag, None).await.assert_problem(412, "precondition_failed");
+        let etag = call(&app, Method::GET, &format!("/api/v1/statements/{named}"), Some(&admin.token), None).await.header("etag").unwrap().to_owned();
         let published = with_if_match(&app, Method::POST, &format!("/api/v1/moderation/statements/{named}/publish"), &admin.token, &etag, None).await;
         assert_eq!(published.status, 200, "{}", published.text);
         assert_eq!(published.body["state"], "answered");
@@ -551,7 +569,8 @@ both_backends! {
         let named = draft(&app, &a.member, a.id, on_concept(c, "=HYPERLINK(\"x\")")).await.body["id"].as_i64().unwrap();
         let by_kind = draft(&app, &b.member, b.id, on_concept(c, "Nur Art")).await.body["id"].as_i64().unwrap();
         let open = draft(&app, &b.member, b.id, on_concept(c, "Noch offen")).await.body["id"].as_i64().unwrap();
-        for (rep, id, how) in [(&a.rep, named, "name"), (&b.rep, by_kind, "kind"), (&b.rep, open, "name")] {
+        // Submitted in another order than drafted: the table follows the receipt numbers.
+        for (rep, id, how) in [(&b.rep, by_kind, "kind"), (&a.rep, named, "name"), (&b.rep, open, "name")] {
             assert_eq!(submit(&app, rep, id, how).await.status, 200);
         }
         for id in [named, by_kind] {
@@ -569,8 +588,9 @@ both_backends! {
         let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").filter(|l| !l.is_empty()).collect();
         assert_eq!(lines.len(), 3, "{csv}");
         assert!(lines[0].starts_with("\"number\",\"submitted_at\",\"organisation\""));
-        assert!(lines[1].contains("\"Verein Brücke\"") && lines[1].contains("\"'=HYPERLINK(\"\"x\"\")\""), "{}", lines[1]);
-        assert!(lines[2].contains("\"welfare_provider\",\"welfare_provider\"") && !csv.contains("Diakonie"), "{}", lines[2]);
+        assert!(lines[1].starts_with("\"ST-") && lines[1].contains("-0001\""), "{}", lines[1]);
+        assert!(lines[1].contains("\"welfare_provider\",\"welfare_provider\"") && !csv.contains("Diakonie"), "{}", lines[1]);
+        assert!(lines[2].contains("\"Verein Brücke\"") && lines[2].contains("\"'=HYPERLINK(\"\"x\"\")\""), "{}", lines[2]);
         assert!(!csv.contains("Noch offen"));
         let (_, anonymised) = fetch(format!("/api/v1/consultations/{c}/statements.csv?variant=anonymised")).await;
         let anonymised = String::from_utf8(anonymised).unwrap();

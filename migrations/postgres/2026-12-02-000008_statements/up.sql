@@ -29,6 +29,7 @@ CREATE TABLE statements (
     submitted_by BIGINT REFERENCES users (id),
     content_sha256 TEXT CHECK (length(content_sha256) = 64),
     signature TEXT,
+    key_id TEXT,
     organisation_name TEXT,
     organisation_kind TEXT CHECK (organisation_kind IN ('migrant_organisation', 'welfare_provider', 'other_civil_society')),
     reviewer_id BIGINT REFERENCES users (id),
@@ -42,7 +43,7 @@ CREATE TABLE statements (
     UNIQUE (consultation_id, seq),
     CHECK ((target_type = 'concept') = (target_id IS NULL)),
     CHECK ((state = 'draft') = (seq IS NULL)),
-    CHECK (state = 'draft' OR (receipt_number IS NOT NULL AND submitted_at IS NOT NULL AND content_sha256 IS NOT NULL AND signature IS NOT NULL AND publish_as IS NOT NULL AND organisation_name IS NOT NULL AND organisation_kind IS NOT NULL)),
+    CHECK (state = 'draft' OR (receipt_number IS NOT NULL AND submitted_at IS NOT NULL AND content_sha256 IS NOT NULL AND signature IS NOT NULL AND key_id IS NOT NULL AND publish_as IS NOT NULL AND organisation_name IS NOT NULL AND organisation_kind IS NOT NULL)),
     CHECK ((state = 'withdrawn') = (withdrawn_at IS NOT NULL)),
     CHECK ((state = 'answered') = (answered_at IS NOT NULL AND published_response_id IS NOT NULL))
 );

@@ -1,4 +1,6 @@
--- Same tables and constraints as the PostgreSQL migration of the same name.
+-- Same tables and constraints as the PostgreSQL migration of the same name. Ids are never
+-- reused (AUTOINCREMENT): an entity tag names a statement's id and version, and a deleted
+-- draft's tag must not fit the next one.
 -- Statements (Stellungnahmen): formal statements of verified organisations on the concept, a
 -- field of action or a measure of a consultation, with PDF attachments, a signed receipt, the
 -- city's response in versions, and publication.
@@ -13,7 +15,7 @@
 -- field of action the target belongs to (for filters).
 
 CREATE TABLE statements (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     consultation_id BIGINT NOT NULL REFERENCES consultations (id),
     organisation_id BIGINT NOT NULL REFERENCES organisations (id),
     target_type TEXT NOT NULL CHECK (target_type IN ('concept', 'field', 'measure')),
@@ -30,6 +32,7 @@ CREATE TABLE statements (
     submitted_by BIGINT REFERENCES users (id),
     content_sha256 TEXT CHECK (length(content_sha256) = 64),
     signature TEXT,
+    key_id TEXT,
     organisation_name TEXT,
     organisation_kind TEXT CHECK (organisation_kind IN ('migrant_organisation', 'welfare_provider', 'other_civil_society')),
     reviewer_id BIGINT REFERENCES users (id),
@@ -43,7 +46,7 @@ CREATE TABLE statements (
     UNIQUE (consultation_id, seq),
     CHECK ((target_type = 'concept') = (target_id IS NULL)),
     CHECK ((state = 'draft') = (seq IS NULL)),
-    CHECK (state = 'draft' OR (receipt_number IS NOT NULL AND submitted_at IS NOT NULL AND content_sha256 IS NOT NULL AND signature IS NOT NULL AND publish_as IS NOT NULL AND organisation_name IS NOT NULL AND organisation_kind IS NOT NULL)),
+    CHECK (state = 'draft' OR (receipt_number IS NOT NULL AND submitted_at IS NOT NULL AND content_sha256 IS NOT NULL AND signature IS NOT NULL AND key_id IS NOT NULL AND publish_as IS NOT NULL AND organisation_name IS NOT NULL AND organisation_kind IS NOT NULL)),
     CHECK ((state = 'withdrawn') = (withdrawn_at IS NOT NULL)),
     CHECK ((state = 'answered') = (answered_at IS NOT NULL AND published_response_id IS NOT NULL))
 );
@@ -59,7 +62,7 @@ CREATE TABLE statement_counters (
 
 -- PDF attachments, in the database so that every node serves them.
 CREATE TABLE statement_attachments (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     statement_id BIGINT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
     filename TEXT NOT NULL CHECK (length(filename) BETWEEN 1 AND 200),
     size BIGINT NOT NULL CHECK (size BETWEEN 1 AND 10485760),
@@ -71,7 +74,7 @@ CREATE INDEX statement_attachments_of ON statement_attachments (statement_id, id
 
 -- The city's response, in versions until one is published with the statement.
 CREATE TABLE statement_responses (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     statement_id BIGINT NOT NULL REFERENCES statements (id),
     version INTEGER NOT NULL CHECK (version >= 1),
     body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 50000),

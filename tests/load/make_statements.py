@@ -85,7 +85,7 @@ def main():
                 str(sid), str(cid), str(org), quote(target_type), str(target_id), str(field),
                 quote(f"Stellungnahme {seq} zu {rng.choice(WORDS)}"), quote(text(rng, 1500)),
                 "'answered'", quote("name" if sid % 2 else "kind"), str(seq),
-                quote(f"ST-2026-{seq:04d}"), quote(NOW), quote(f"{sid:064x}"), "'placeholder'",
+                quote(f"ST-2026-{seq:04d}"), quote(NOW), quote(f"{sid:064x}"), "'placeholder'", "'0000000000000000'",
                 quote(f"Träger {org}"), quote(KINDS[org % 3]), quote(NOW), str(sid), "2",
                 quote(NOW), quote(NOW)])
             responses.append([str(sid), str(sid), "1", quote(text(rng, 800)), quote(NOW)])
@@ -94,7 +94,7 @@ def main():
                                     quote(f"{sid:064x}"), blob, quote(NOW)])
         rows("statements", ["id", "consultation_id", "organisation_id", "target_type", "target_id",
                             "field_id", "title", "body", "state", "publish_as", "seq",
-                            "receipt_number", "submitted_at", "content_sha256", "signature",
+                            "receipt_number", "submitted_at", "content_sha256", "signature", "key_id",
                             "organisation_name", "organisation_kind", "answered_at",
                             "published_response_id", "version", "created_at", "updated_at"],
              statements)

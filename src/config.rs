@@ -135,6 +135,10 @@ pub struct Settings {
     /// Seed of the Ed25519 key that signs statement receipts (base64 of 32 bytes). Required
     /// with PostgreSQL; on SQLite it is kept beside the database when not set.
     pub receipt_signing_key: Option<Secret>,
+    /// Public keys that signed receipts before the current one (each the base64 of its 32
+    /// bytes, as `GET /api/v1/statement-receipts/key` gave it): still published, so that old
+    /// receipts verify.
+    pub receipt_retired_keys: Vec<[u8; 32]>,
     /// Lifetime of access tokens (at most 15 minutes).
     pub access_token_ttl: Duration,
     /// Lifetime of a session (its refresh tokens) without use.
@@ -210,6 +214,7 @@ impl fmt::Debug for Settings {
             .field("comment_cache_ttl", &self.comment_cache_ttl)
             .field("jwt_secret", &self.jwt_secret)
             .field("receipt_signing_key", &self.receipt_signing_key)
+            .field("receipt_retired_keys", &self.receipt_retired_keys.len())
             .field("access_token_ttl", &self.access_token_ttl)
             .field("session_ttl", &self.session_ttl)
             .field("smtp_url", &self.smtp_url)
@@ -355,6 +360,21 @@ impl Settings {
                     "accepted: the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`",
                 )),
             };
+        let mut receipt_retired_keys = Vec::new();
+        for key in get("RECEIPT_RETIRED_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            receipt_retired_keys.push(seed_of(key).ok_or_else(|| {
+                ConfigError::new(
+                    "RECEIPT_RETIRED_KEYS",
+                    "holds something that is not a public key",
+                    "accepted: a comma-separated list of public keys, each the base64 of 32 bytes (`public_key` of GET /api/v1/statement-receipts/key)",
+                )
+            })?);
+        }
         let access_secs = parse_number(
             get("ACCESS_TOKEN_TTL_SECS"),
             "ACCESS_TOKEN_TTL_SECS",
@@ -474,6 +494,7 @@ impl Settings {
             comment_cache_ttl: Duration::from_secs(comment_cache_secs.into()),
             jwt_secret,
             receipt_signing_key,
+            receipt_retired_keys,
             access_token_ttl: Duration::from_secs(access_secs.into()),
             session_ttl: Duration::from_secs(u64::from(session_days) * 86_400),
             smtp_url,
@@ -487,7 +508,8 @@ impl Settings {
     }
 }
 
-/// The 32-byte seed of an Ed25519 key written as base64 (standard alphabet, padded), or `None`.
+/// 32 bytes written as base64 (standard alphabet, padded) — an Ed25519 key's seed or public
+/// key — or `None`.
 pub fn seed_of(value: &str) -> Option<[u8; 32]> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD
@@ -608,6 +630,7 @@ mod tests {
             ("PUBLIC_BASE_URL", "ftp://x"),
             ("JWT_SECRET", "short"),
             ("RECEIPT_SIGNING_KEY", "c2hvcnQ="),
+            ("RECEIPT_RETIRED_KEYS", "c2hvcnQ="),
             ("ACCESS_TOKEN_TTL_SECS", "3600"),
             ("SMTP_URL", "http://mail"),
             ("SMTP_URL", "smtp://mail.example.org:25"),

@@ -316,6 +316,14 @@ pub struct ReceiptKey {
     pub public_key_pem: String,
     /// The raw 32-byte public key, base64.
     pub public_key: String,
+    /// Whether it signs the receipts issued now (`false`: it signed earlier ones).
+    pub current: bool,
+}
+
+/// Every key that signed receipts of this installation: the current one first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReceiptKeys {
+    pub keys: Vec<ReceiptKey>,
 }
 
 crate::stored_enum! {

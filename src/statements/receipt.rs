@@ -107,6 +107,8 @@ pub fn signed_message(
 pub struct Signer {
     key: Arc<SigningKey>,
     key_id: String,
+    /// Keys that signed receipts before this one.
+    retired: Arc<Vec<ed25519_dalek::VerifyingKey>>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -121,6 +123,19 @@ fn random_seed() -> String {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).expect("the operating system provides randomness");
     STANDARD.encode(seed)
+}
+
+/// A public key as the API publishes it; its id is the first 16 hex digits of its SHA-256.
+fn published(public: &ed25519_dalek::VerifyingKey, current: bool) -> ReceiptKey {
+    ReceiptKey {
+        algorithm: "Ed25519".into(),
+        key_id: sha256_hex(public.as_bytes())[..16].to_owned(),
+        public_key_pem: public
+            .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+            .expect("an Ed25519 key encodes"),
+        public_key: STANDARD.encode(public.as_bytes()),
+        current,
+    }
 }
 
 impl Signer {
@@ -139,7 +154,19 @@ impl Signer {
         };
         let seed = crate::config::seed_of(&seed)
             .ok_or("invalid setting RECEIPT_SIGNING_KEY: not the base64 of 32 bytes")?;
-        Ok(Self::from_seed(&seed))
+        let mut signer = Self::from_seed(&seed);
+        let retired = settings
+            .receipt_retired_keys
+            .iter()
+            .map(|bytes| {
+                ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| {
+                    "invalid setting RECEIPT_RETIRED_KEYS: a key is not an Ed25519 public key"
+                        .to_owned()
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        signer.retired = Arc::new(retired);
+        Ok(signer)
     }
 
     pub fn from_seed(seed: &[u8; 32]) -> Self {
@@ -148,6 +175,7 @@ impl Signer {
         Self {
             key: Arc::new(key),
             key_id,
+            retired: Arc::default(),
         }
     }
 
@@ -162,15 +190,14 @@ impl Signer {
 
     /// The public half, as the API publishes it.
     pub fn public(&self) -> ReceiptKey {
-        let public = self.key.verifying_key();
-        ReceiptKey {
-            algorithm: "Ed25519".into(),
-            key_id: self.key_id.clone(),
-            public_key_pem: public
-                .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-                .expect("an Ed25519 key encodes"),
-            public_key: STANDARD.encode(public.as_bytes()),
-        }
+        published(&self.key.verifying_key(), true)
+    }
+
+    /// Every key that signed receipts here: the current one, then the retired ones.
+    pub fn all(&self) -> Vec<ReceiptKey> {
+        std::iter::once(self.public())
+            .chain(self.retired.iter().map(|k| published(k, false)))
+            .collect()
     }
 }
 

@@ -5,8 +5,8 @@
 use super::domain::{self, Seen};
 use super::model::{
     Attachment, AttachmentQuery, NewStatement, OwnFilter, PublishedFilter, PublishedStatement,
-    ReceiptCheck, ReceiptKey, ReceiptQuery, Statement, StatementEdit, Submission, TableQuery,
-    TableVariant, RECEIPT_NUMBER_PATTERN, SHA256_PATTERN,
+    ReceiptCheck, ReceiptKey, ReceiptKeys, ReceiptQuery, Statement, StatementEdit, Submission,
+    TableQuery, TableVariant, RECEIPT_NUMBER_PATTERN, SHA256_PATTERN,
 };
 use super::store::Listing;
 use super::Desk;
@@ -41,6 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(submit_statement)
         .service(withdraw_statement)
         .service(receipt_key)
+        .service(receipt_keys)
         .service(check_receipt)
         .service(table_csv)
         .service(table_xlsx);
@@ -515,6 +516,21 @@ pub async fn withdraw_statement(
 #[get("/statement-receipts/key")]
 pub async fn receipt_key(desk: web::Data<Desk>) -> web::Json<ReceiptKey> {
     web::Json(desk.signer.public())
+}
+
+/// Every key that signed receipts of this installation — the current one, then those it
+/// replaced (`RECEIPT_RETIRED_KEYS`) — so that a receipt verifies with the key its `key_id`
+/// names, however old it is.
+#[utoipa::path(
+    tag = "statements",
+    security(()),
+    responses((status = 200, description = "The public keys, the current one first", body = ReceiptKeys))
+)]
+#[get("/statement-receipts/keys")]
+pub async fn receipt_keys(desk: web::Data<Desk>) -> web::Json<ReceiptKeys> {
+    web::Json(ReceiptKeys {
+        keys: desk.signer.all(),
+    })
 }
 
 /// Whether a receipt number and hash belong to one submitted statement of the consultation —

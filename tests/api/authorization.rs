@@ -424,6 +424,7 @@ both_backends! {
             (Method::POST, st(p, "/withdraw"), None, [401, 404, 404, 404, 403, 409, 404]),
             (Method::GET, "/api/v1/statements".into(), None, [200; 7]),
             (Method::GET, "/api/v1/statement-receipts/key".into(), None, [200; 7]),
+            (Method::GET, "/api/v1/statement-receipts/keys".into(), None, [200; 7]),
             (Method::GET, format!("/api/v1/consultations/{c}/statement-receipts/ST-2026-0001?sha256={}", "0".repeat(64)), None, [200; 7]),
             (Method::GET, format!("/api/v1/consultations/{c}/statements.csv"), None, [200; 7]),
             (Method::GET, format!("/api/v1/consultations/{c}/statements.xlsx?variant=anonymised"), None, [200; 7]),

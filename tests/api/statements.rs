@@ -362,11 +362,19 @@ both_backends! {
 
         // After the installation's key is replaced, the receipt still names (and verifies with)
         // the key that signed it, and the new key signs the next ones.
-        let rotated = ctx.db.state_with(&[("RECEIPT_SIGNING_KEY", "cm90YXRlZC1yZWNlaXB0LWtleS0wMTIzNDU2Nzg5YWI=")]);
+        // The operator publishes the old key as retired (RECEIPT_RETIRED_KEYS), so it stays
+        // where organisations look for it.
+        let old_key = key["public_key"].as_str().unwrap().to_owned();
+        let rotated = ctx.db.state_with(&[("RECEIPT_SIGNING_KEY", "cm90YXRlZC1yZWNlaXB0LWtleS0wMTIzNDU2Nzg5YWI="), ("RECEIPT_RETIRED_KEYS", &old_key)]);
         let later = actix_web::test::init_service(beteiligung::build_app(&rotated)).await;
         let again = call(&later, Method::GET, &uri, Some(&a.rep.token), None).await;
         assert_eq!(again.body["receipt"], receipt);
-        assert_ne!(call(&later, Method::GET, "/api/v1/statement-receipts/key", None, None).await.body["key_id"], receipt["key_id"]);
+        let current = call(&later, Method::GET, "/api/v1/statement-receipts/key", None, None).await.body;
+        assert_ne!(current["key_id"], receipt["key_id"]);
+        let keys = call(&later, Method::GET, "/api/v1/statement-receipts/keys", None, None).await.body["keys"].clone();
+        assert_eq!(keys[0]["key_id"], current["key_id"]);
+        assert_eq!((keys[1]["key_id"].clone(), keys[1]["current"].clone()), (receipt["key_id"].clone(), json!(false)));
+        verify_with_openssl(keys[1]["public_key_pem"].as_str().unwrap(), message, receipt["signature"].as_str().unwrap());
 
         // Frozen: text and attachments no longer change.
         let etag = submitted.header("etag").unwrap().to_owned();

@@ -26,12 +26,17 @@ pub mod table;
 
 pub use domain::ATTACHMENT_LIMIT_BYTES;
 
-/// What the statement routes share on a node: the receipt key, and the address mails link to.
-#[derive(Clone, Debug)]
+/// What the statement routes share on a node: the receipt key, the address mails link to, and
+/// the cache of public pages.
+#[derive(Clone)]
 pub struct Desk {
     pub signer: receipt::Signer,
     /// `PUBLIC_BASE_URL` (empty without it: mails then carry paths only).
     pub base_url: String,
+    /// Pages of published statements, the same for every caller: kept for
+    /// `COMMENT_CACHE_TTL_SECS` (a publication on this node clears them at once; other nodes
+    /// show it within that time).
+    pub published: crate::http::cache::ResponseCache,
 }
 
 impl Desk {
@@ -40,6 +45,7 @@ impl Desk {
         Ok(Self {
             signer: receipt::Signer::from_settings(settings)?,
             base_url: settings.public_base_url.clone().unwrap_or_default(),
+            published: crate::http::cache::ResponseCache::new(settings.comment_cache_ttl, 16 << 20),
         })
     }
 }

@@ -174,9 +174,11 @@ pub async fn publish_statement(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (now, id, if_match) = (now.naive(), id.into_inner(), required_if_match(&req));
-    let desk = desk.get_ref().clone();
+    let base_url = desk.base_url.clone();
     let published = db
-        .write(move |conn| domain::publish(conn, now, &staff, &desk.base_url, id, if_match))
+        .write(move |conn| domain::publish(conn, now, &staff, &base_url, id, if_match))
         .await?;
+    // The public pages of this node show it at once.
+    desk.published.clear();
     Ok(answer(HttpResponse::Ok(), published))
 }

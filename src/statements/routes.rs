@@ -145,22 +145,27 @@ pub async fn own_statements(
 
 /// Published statements with the city's responses, in the order of their submission;
 /// filterable by consultation, field of action (statements on it or on its measures), measure
-/// and kind of organisation. An organisation is named only if it chose so.
+/// and kind of organisation. An organisation is named only if it chose so. Pages are the same
+/// for every caller and kept by each node for a moment (`ETag`; a publication shows on the
+/// node that made it at once, on others within `COMMENT_CACHE_TTL_SECS`).
 #[utoipa::path(
     tag = "statements",
     security(()),
     params(PublishedFilter, PageParams),
     responses(
-        (status = 200, description = "One page of published statements", body = Page<PublishedStatement>),
+        (status = 200, description = "One page of published statements", body = Page<PublishedStatement>, headers(("ETag" = String, description = "Send as `If-None-Match` to revalidate"))),
+        (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
         (status = 400, description = "Invalid filter, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/statements")]
 pub async fn published_statements(
+    req: HttpRequest,
+    desk: web::Data<Desk>,
     db: web::Data<Db>,
     filter: web::Query<PublishedFilter>,
     page: web::Query<PageParams>,
-) -> ApiResult<web::Json<Page<PublishedStatement>>> {
+) -> ApiResult<HttpResponse> {
     let (filter, page) = (filter.into_inner(), page.validate()?);
     let listing = Listing {
         consultation_id: filter.consultation_id,
@@ -169,10 +174,12 @@ pub async fn published_statements(
         organisation_kind: filter.organisation_kind.map(|k| k.as_str().to_owned()),
         ..Listing::default()
     };
-    let found = db
-        .run(move |conn| domain::list_published(conn, &listing, &page))
-        .await?;
-    Ok(web::Json(found))
+    desk.published
+        .json(&req, || async move {
+            db.run(move |conn| domain::list_published(conn, &listing, &page))
+                .await
+        })
+        .await
 }
 
 /// One statement: in full with its `ETag` for the organisation's members (drafts included) and

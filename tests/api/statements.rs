@@ -455,7 +455,9 @@ both_backends! {
     }
 
     async fn review_assigns_answers_in_versions_and_publishes_with_the_organisations_choice(db) {
-        let ctx = Ctx::new(db);
+        // Public pages are kept for a minute here: only the publishing node's clearing can show
+        // a publication at once.
+        let ctx = Ctx::with(db, &[("COMMENT_CACHE_TTL_SECS", "60")]);
         let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
         let a = org(&ctx, "Verein Brücke", "migrant_organisation", "a");
         let b = org(&ctx, "Diakonie Nord", "welfare_provider", "b");
@@ -502,6 +504,8 @@ both_backends! {
         assert!(seen_by_member.body["reviewer_id"].is_null(), "the staff's reviewer is the staff's");
         assert!(!seen_by_member.text.contains("greift die Anregung"));
 
+        let before = call(&app, Method::GET, &format!("/api/v1/statements?consultation_id={c}"), None, None).await;
+        assert_eq!(before.body["items"], json!([]));
         // The versions were written after the assignment: the tag read then is stale, so nobody
         // publishes a response text they did not read.
         with_if_match(&app, Method::POST, &format!("/api/v1/moderation/statements/{named}/publish"), &admin.token, &etag, None).await.assert_problem(412, "precondition_failed");
@@ -526,6 +530,11 @@ both_backends! {
         assert!(!anonymous.text.contains("Diakonie"));
         let list = |query: String| { let app = &app; async move { call(app, Method::GET, &format!("/api/v1/statements?{query}"), None, None).await.body["items"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect::<Vec<_>>() } };
         assert_eq!(list(format!("consultation_id={c}")).await, [named, by_kind]);
+        // Revalidation costs a 304.
+        let page = call(&app, Method::GET, &format!("/api/v1/statements?consultation_id={c}"), None, None).await;
+        let tag = page.header("etag").unwrap().to_owned();
+        let again = send(&app, TestRequest::get().uri(&format!("/api/v1/statements?consultation_id={c}")).insert_header(("if-none-match", tag)).to_request()).await;
+        assert_eq!(again.status, 304);
         assert_eq!(list("organisation_kind=welfare_provider".into()).await, [by_kind]);
         assert_eq!(list(format!("measure_id={measure}")).await, [named]);
         assert_eq!(list(format!("field_id={field}")).await, [named, by_kind]);

@@ -16,19 +16,19 @@ pub fn receipt(
         Language::De => (
             format!("Eingangsbestätigung {}", receipt.number),
             format!("Ihre Stellungnahme „{title}“ ist eingegangen."),
-            "Prüfen Sie die Bestätigung mit dem öffentlichen Schlüssel",
+            "Prüfen Sie die Bestätigung mit dem öffentlichen Schlüssel, den ihr „Key“ nennt",
         ),
         Language::En => (
             format!("Receipt {}", receipt.number),
             format!("Your statement \"{title}\" was received."),
-            "Verify the receipt with the public key",
+            "Verify the receipt with the public key its \"Key\" names",
         ),
     };
     Mail {
         to: to.to_owned(),
         subject,
         body: format!(
-            "{intro}\n\n{}\n\nSignature (Ed25519, base64): {}\nKey: {}\n\n{verify}: {base_url}/api/v1/statement-receipts/key\n",
+            "{intro}\n\n{}\n\nSignature (Ed25519, base64): {}\nKey: {}\n\n{verify}: {base_url}/api/v1/statement-receipts/keys\n",
             receipt.signed_message.trim_end(),
             receipt.signature,
             receipt.key_id,

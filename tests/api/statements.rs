@@ -404,6 +404,7 @@ both_backends! {
         assert_eq!(mails.len(), 1);
         assert!(mails[0].body().contains(number), "{}", mails[0].body());
         assert!(mails[0].body().contains(receipt["signature"].as_str().unwrap()));
+        assert!(mails[0].body().contains("https://beteiligung.test/api/v1/statement-receipts/keys"), "{}", mails[0].body());
         assert!(ctx.sink.to("member-a@example.org").is_empty());
 
         // The next submission of the consultation takes the next number.

@@ -28,7 +28,6 @@ use crate::organisations::acting::{self, Capability};
 use crate::organisations::model::OrganisationKind;
 use crate::organisations::store as organisations;
 use chrono::{NaiveDateTime, Timelike};
-use std::collections::HashMap;
 use validator::Validate;
 
 /// Bytes of one attachment.
@@ -199,11 +198,7 @@ fn full(conn: &mut DbConnection, row: &Row, access: Access) -> ApiResult<(Statem
         (Some(name), Some(kind)) => (name.clone(), kind.clone()),
         _ => store::organisation(conn, row.organisation_id)?,
     };
-    let attachments = store::attachments_of(conn, &[row.id])?;
-    let response = match row.published_response_id {
-        Some(id) => store::responses(conn, &[id])?.pop(),
-        None => None,
-    };
+    let parts = store::parts_of(conn, std::slice::from_ref(row))?;
     let view = Statement {
         id: row.id,
         consultation_id: row.consultation_id,
@@ -216,12 +211,12 @@ fn full(conn: &mut DbConnection, row: &Row, access: Access) -> ApiResult<(Statem
         title: row.title.clone(),
         body: row.body.clone(),
         state: row.state(),
-        attachments: attachments.iter().map(attachment).collect(),
+        attachments: parts.attachments.iter().map(attachment).collect(),
         publish_as: row.publish_as(),
         receipt: receipt_of(row),
         reviewer_id: row.reviewer_id.filter(|_| access == Access::Staff),
         withdrawn_at: row.withdrawn_at.map(|t| t.and_utc()),
-        response: published_response(row, response.as_ref()),
+        response: published_response(row, parts.response_of(row)),
         version: row.version,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -229,11 +224,9 @@ fn full(conn: &mut DbConnection, row: &Row, access: Access) -> ApiResult<(Statem
     Ok((view, row.etag()))
 }
 
-fn published_view(
-    row: &Row,
-    attachments: &[AttachmentRow],
-    response: Option<&store::ResponseRow>,
-) -> Option<PublishedStatement> {
+fn published_view(row: &Row, parts: &store::Parts) -> Option<PublishedStatement> {
+    let attachments = &parts.attachments;
+    let response = parts.response_of(row);
     let kind = kind_of(row.organisation_kind.as_deref()?);
     Some(PublishedStatement {
         id: row.id,
@@ -275,12 +268,8 @@ pub fn one(conn: &mut DbConnection, user: Option<&CurrentUser>, id: i64) -> ApiR
             Ok(Seen::Full(Box::new(view), etag))
         }
         Access::Public => {
-            let attachments = store::attachments_of(conn, &[row.id])?;
-            let response = store::responses(
-                conn,
-                &row.published_response_id.into_iter().collect::<Vec<_>>(),
-            )?;
-            published_view(&row, &attachments, response.first())
+            let parts = store::parts_of(conn, std::slice::from_ref(&row))?;
+            published_view(&row, &parts)
                 .map(|v| Seen::Published(Box::new(v)))
                 .ok_or_else(no_such_statement)
         }
@@ -783,6 +772,11 @@ pub fn publish(
     full(conn, &row, Access::Staff)
 }
 
+/// The page cursor of a view listed with its position ([`Order::position`]).
+fn cursor<V>((_, (key, id)): &(V, (i64, i64))) -> Cursor {
+    Cursor { key: *key, id: *id }
+}
+
 /// One page of statements in full (an organisation's own, or the staff's queue).
 pub fn list_full(
     conn: &mut DbConnection,
@@ -796,11 +790,7 @@ pub fn list_full(
     for row in &rows {
         views.push((full(conn, row, access)?.0, listing.order.position(row)));
     }
-    Ok(page.finish(
-        views,
-        |(_, (key, id))| Cursor { key: *key, id: *id },
-        |(v, _)| v,
-    ))
+    Ok(page.finish(views, cursor, |(v, _)| v))
 }
 
 /// One page of published statements with their responses, in the order of submission, from
@@ -815,28 +805,12 @@ pub fn list_published(
     listing.order = Order::Submitted;
     let after = page.after.map(|c| (c.key, c.id));
     let rows = store::list(conn, &listing, after, page.fetch_limit())?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let attachments = store::attachments_of(conn, &ids)?;
-    let response_ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| r.published_response_id)
-        .collect();
-    let responses: HashMap<i64, store::ResponseRow> = store::responses(conn, &response_ids)?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let parts = store::parts_of(conn, &rows)?;
     let views: Vec<(PublishedStatement, (i64, i64))> = rows
         .iter()
-        .filter_map(|r| {
-            let response = r.published_response_id.and_then(|id| responses.get(&id));
-            published_view(r, &attachments, response).map(|v| (v, Order::Submitted.position(r)))
-        })
+        .filter_map(|r| published_view(r, &parts).map(|v| (v, Order::Submitted.position(r))))
         .collect();
-    Ok(page.finish(
-        views,
-        |(_, (key, id))| Cursor { key: *key, id: *id },
-        |(v, _)| v,
-    ))
+    Ok(page.finish(views, cursor, |(v, _)| v))
 }
 
 /// The public check of a receipt: whether `number` and `sha256` belong to one submitted

@@ -125,11 +125,16 @@ fn random_seed() -> String {
     STANDARD.encode(seed)
 }
 
-/// A public key as the API publishes it; its id is the first 16 hex digits of its SHA-256.
+/// A key's id: the first 16 hex digits of the SHA-256 of its raw public key.
+fn key_id_of(public: &ed25519_dalek::VerifyingKey) -> String {
+    sha256_hex(public.as_bytes())[..16].to_owned()
+}
+
+/// A public key as the API publishes it.
 fn published(public: &ed25519_dalek::VerifyingKey, current: bool) -> ReceiptKey {
     ReceiptKey {
         algorithm: "Ed25519".into(),
-        key_id: sha256_hex(public.as_bytes())[..16].to_owned(),
+        key_id: key_id_of(public),
         public_key_pem: public
             .to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
             .expect("an Ed25519 key encodes"),
@@ -171,7 +176,7 @@ impl Signer {
 
     pub fn from_seed(seed: &[u8; 32]) -> Self {
         let key = SigningKey::from_bytes(seed);
-        let key_id = sha256_hex(key.verifying_key().as_bytes())[..16].to_owned();
+        let key_id = key_id_of(&key.verifying_key());
         Self {
             key: Arc::new(key),
             key_id,

@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::db_run;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 /// A statement as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -413,6 +414,36 @@ pub fn responses_of(conn: &mut DbConnection, statement_id: i64) -> QueryResult<V
         .order(statement_responses::version.desc())
         .select(ResponseRow::as_select())
         .load(conn)
+}
+
+/// What statements are shown with: their attachments (without content) and their published
+/// responses — two queries for a whole page or chunk of rows.
+pub struct Parts {
+    pub attachments: Vec<AttachmentRow>,
+    responses: HashMap<i64, ResponseRow>,
+}
+
+impl Parts {
+    /// The published response of `row`, if it has one.
+    pub fn response_of(&self, row: &Row) -> Option<&ResponseRow> {
+        row.published_response_id
+            .and_then(|id| self.responses.get(&id))
+    }
+}
+
+pub fn parts_of(conn: &mut DbConnection, rows: &[Row]) -> QueryResult<Parts> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let response_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.published_response_id)
+        .collect();
+    Ok(Parts {
+        attachments: attachments_of(conn, &ids)?,
+        responses: responses(conn, &response_ids)?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect(),
+    })
 }
 
 /// The responses `ids` (the published ones of a page of statements).

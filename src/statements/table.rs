@@ -18,7 +18,6 @@ use super::store::{self, Listing, Order, Row};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::download::Sink;
-use std::collections::HashMap;
 
 /// Rows read from the database at a time.
 pub const CHUNK: i64 = 500;
@@ -39,12 +38,8 @@ const HEADER: [&str; 12] = [
 ];
 
 /// The cells of one row of the table.
-fn cells(
-    row: &Row,
-    variant: TableVariant,
-    attachments: &[store::AttachmentRow],
-    response: Option<&store::ResponseRow>,
-) -> [String; 12] {
+fn cells(row: &Row, variant: TableVariant, parts: &store::Parts) -> [String; 12] {
+    let (attachments, response) = (&parts.attachments, parts.response_of(row));
     let kind = row.organisation_kind.clone().unwrap_or_default();
     let organisation = match (variant, row.publish_as()) {
         (TableVariant::Named, Some(PublishAs::Name)) => {
@@ -95,19 +90,9 @@ fn each_row(
     let mut after = None;
     loop {
         let rows = store::list(conn, &listing, after, CHUNK)?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let attachments = store::attachments_of(conn, &ids)?;
-        let response_ids: Vec<i64> = rows
-            .iter()
-            .filter_map(|r| r.published_response_id)
-            .collect();
-        let responses: HashMap<i64, store::ResponseRow> = store::responses(conn, &response_ids)?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
+        let parts = store::parts_of(conn, &rows)?;
         for row in &rows {
-            let response = row.published_response_id.and_then(|id| responses.get(&id));
-            if !each(&cells(row, variant, &attachments, response))? {
+            if !each(&cells(row, variant, &parts))? {
                 return Ok(());
             }
         }

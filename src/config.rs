@@ -139,6 +139,15 @@ pub struct Settings {
     /// bytes, as `GET /api/v1/statement-receipts/key` gave it): still published, so that old
     /// receipts verify.
     pub receipt_retired_keys: Vec<[u8; 32]>,
+    /// Key of the keyed hashes in the records of deleted accounts (base64 of 32 bytes).
+    /// Required with PostgreSQL; on SQLite kept in `<database>.erasure-key` when not set.
+    pub erasure_key: Option<Secret>,
+    /// Version of the privacy notice a registration (and, after a change, a sign-in) must
+    /// accept.
+    pub privacy_version: String,
+    /// Whether request log lines carry the client's address, truncated (IPv4 to /24, IPv6 to
+    /// /48); off unless LOG_CLIENT_NETWORK=true.
+    pub log_client_network: bool,
     /// Lifetime of access tokens (at most 15 minutes).
     pub access_token_ttl: Duration,
     /// Lifetime of a session (its refresh tokens) without use.
@@ -215,6 +224,9 @@ impl fmt::Debug for Settings {
             .field("jwt_secret", &self.jwt_secret)
             .field("receipt_signing_key", &self.receipt_signing_key)
             .field("receipt_retired_keys", &self.receipt_retired_keys.len())
+            .field("erasure_key", &self.erasure_key)
+            .field("privacy_version", &self.privacy_version)
+            .field("log_client_network", &self.log_client_network)
             .field("access_token_ttl", &self.access_token_ttl)
             .field("session_ttl", &self.session_ttl)
             .field("smtp_url", &self.smtp_url)
@@ -360,6 +372,17 @@ impl Settings {
                     "accepted: the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`",
                 )),
             };
+        let erasure_key = match get("ERASURE_KEY") {
+            None => None,
+            Some(v) if seed_of(v.trim()).is_some() => Some(Secret::new(v.trim())),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "ERASURE_KEY",
+                    "is not a key",
+                    "accepted: the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`",
+                ))
+            }
+        };
         let mut receipt_retired_keys = Vec::new();
         for key in get("RECEIPT_RETIRED_KEYS")
             .unwrap_or_default()
@@ -428,6 +451,15 @@ impl Settings {
                 "accepted: up to 32 characters",
             ));
         }
+        let privacy_version = get("PRIVACY_VERSION").unwrap_or_else(|| "2026-12".into());
+        if privacy_version.is_empty() || privacy_version.len() > 32 {
+            return Err(ConfigError::new(
+                "PRIVACY_VERSION",
+                "is empty or too long",
+                "accepted: 1 to 32 characters",
+            ));
+        }
+        let log_client_network = parse_bool(get("LOG_CLIENT_NETWORK"), "LOG_CLIENT_NETWORK", false)?;
         let rate_limits = RateLimitSettings {
             login_per_address: parse_number(
                 get("RATE_LIMIT_LOGIN_PER_ADDRESS"),
@@ -495,6 +527,9 @@ impl Settings {
             jwt_secret,
             receipt_signing_key,
             receipt_retired_keys,
+            erasure_key,
+            privacy_version,
+            log_client_network,
             access_token_ttl: Duration::from_secs(access_secs.into()),
             session_ttl: Duration::from_secs(u64::from(session_days) * 86_400),
             smtp_url,

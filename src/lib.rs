@@ -55,6 +55,8 @@ pub struct AppState {
     pub auth: auth::Auth,
     /// The receipt key of statements, and the address their mails link to.
     pub statement_desk: statements::Desk,
+    /// The key of the records of deleted accounts.
+    pub erasure_key: privacy::erasures::Key,
     /// The time phases are derived from (tests set it).
     pub clock: clock::Clock,
 }
@@ -69,6 +71,7 @@ impl AppState {
             contributions::PageCache(ResponseCache::new(settings.comment_cache_ttl, 64 << 20));
         let voting_cache = ballots::VotingCache::new(settings.comment_cache_ttl);
         let statement_desk = statements::Desk::from_settings(&settings)?;
+        let erasure_key = privacy::erasures::Key::from_settings(&settings)?;
         Ok(Self {
             auth: auth::Auth::new(&settings, &key),
             db,
@@ -78,6 +81,7 @@ impl AppState {
             contribution_cache,
             voting_cache,
             statement_desk,
+            erasure_key,
             clock: clock::Clock::System,
         })
     }
@@ -86,6 +90,7 @@ impl AppState {
     pub fn request_limits(&self) -> http::RequestLimits {
         http::RequestLimits {
             body_read_timeout: self.settings.body_read_timeout,
+            log_client_network: self.settings.log_client_network,
         }
     }
 }
@@ -161,6 +166,7 @@ pub static PERSONAL_DATA: personal_data::Registry = &[
     &contributions::personal_data::Contributions,
     &ballots::personal_data::Ballots,
     &statements::personal_data::Statements,
+    &privacy::Privacy,
 ];
 
 /// Every problem code of the API, by layer: infrastructure first, then each slice's. The
@@ -186,6 +192,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(consultations::routes::routes)
             .configure(auth::routes::routes)
             .configure(auth::me::routes)
+            .configure(auth::consent::routes)
             .configure(privacy::routes)
             .configure(organisations::routes::routes)
             .configure(organisations::members::routes)
@@ -218,7 +225,19 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
         .configure(routes)
         .split_for_parts()
         .1;
-    openapi::complete(api, PROBLEM_CODES, auth::limits::LIMITED_OPERATIONS)
+    complete_doc(api)
+}
+
+/// The document the routes wrote, completed with what is said once for all of them, and with
+/// the export's schema assembled from every slice's section.
+fn complete_doc(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let api = privacy::export::document(api, PERSONAL_DATA);
+    openapi::complete(
+        api,
+        PROBLEM_CODES,
+        auth::limits::LIMITED_OPERATIONS,
+        auth::consent::WITHOUT_CONSENT,
+    )
 }
 
 /// The OpenAPI document as pretty JSON with a trailing newline, exactly as committed in
@@ -271,6 +290,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.voting_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.statement_desk.clone()))
+        .app_data(web::Data::new(state.erasure_key.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))
         .app_data(web::Data::new(PERSONAL_DATA))
@@ -278,7 +298,7 @@ pub fn build_app(
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let api = openapi::complete(api, PROBLEM_CODES, auth::limits::LIMITED_OPERATIONS);
+    let api = complete_doc(api);
     app.app_data(web::Data::new(http::RouteTable::from_openapi(&api)))
         // No validator badge: it would make every visitor's browser call a third-party site.
         .service(

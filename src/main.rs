@@ -52,6 +52,18 @@ enum Command {
     Export,
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// Print the processing record (Art. 30 GDPR, Markdown) generated from the code's
+    /// personal-data registry to standard output.
+    ProcessingRecord,
+    /// Apply the retention rules now (the running service does it by itself, hourly) and print
+    /// what was removed.
+    Purge,
+    /// The records of deleted accounts (keyed hashes, no personal data), which keep a restored
+    /// backup from bringing a deleted account back.
+    Erasures {
+        #[command(subcommand)]
+        action: ErasuresAction,
+    },
     /// Create the first administrator, or make an existing account an administrator. For a new
     /// account the password is read from standard input (one line) — never from the command
     /// line, where other users of the machine could see it.
@@ -65,11 +77,30 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ErasuresAction {
+    /// Print every record as JSON lines; keep the output where the backups are not.
+    Export,
+    /// After restoring a backup: erase again every account the records in FILE name (written
+    /// by `erasures export` before the restore), and add the records to this database.
+    Apply {
+        /// Path of the JSON-lines file.
+        file: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {
         print!("{}", beteiligung::api_doc_json());
+        return ExitCode::SUCCESS;
+    }
+    if let Command::ProcessingRecord = command {
+        print!(
+            "{}",
+            beteiligung::privacy::record::markdown(beteiligung::PERSONAL_DATA)
+        );
         return ExitCode::SUCCESS;
     }
     // A missing .env is normal; a broken one is reported like any other setting error.
@@ -97,7 +128,9 @@ fn main() -> ExitCode {
             email,
             display_name,
         } => create_admin(&settings, &email, &display_name),
-        Command::Openapi => unreachable!("handled above"),
+        Command::Purge => purge(&settings),
+        Command::Erasures { action } => erasures(&settings, action),
+        Command::Openapi | Command::ProcessingRecord => unreachable!("handled above"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -161,6 +194,86 @@ fn migrate(settings: &Settings) -> Result<db::DbConnection, String> {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
     Ok(conn)
+}
+
+fn purge(settings: &Settings) -> Result<(), String> {
+    let mut conn = migrate(settings)?;
+    let outcome = beteiligung::privacy::retention::purge(
+        &mut conn,
+        beteiligung::PERSONAL_DATA,
+        Clock::System.now().naive_utc(),
+        None,
+    )
+    .map_err(|e| format!("the purge failed: {e}"))?;
+    if !outcome.ran {
+        println!("another node is purging right now; nothing done");
+        return Ok(());
+    }
+    for (rule, removed) in &outcome.removed {
+        println!("{removed:>8}  {rule}");
+    }
+    println!(
+        "{:>8}  users: accounts erased because a retention rule ended them",
+        outcome.accounts_erased
+    );
+    Ok(())
+}
+
+fn erasures(settings: &Settings, action: ErasuresAction) -> Result<(), String> {
+    use beteiligung::privacy::erasures;
+    let mut conn = migrate(settings)?;
+    match action {
+        ErasuresAction::Export => {
+            let records = erasures::all(&mut conn).map_err(|e| e.to_string())?;
+            let mut out = std::io::stdout().lock();
+            for record in records {
+                use std::io::Write;
+                let line = serde_json::to_string(&record).map_err(|e| e.to_string())?;
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        ErasuresAction::Apply { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let mut records = Vec::new();
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let record: erasures::Record = serde_json::from_str(line)
+                    .map_err(|e| format!("{} line {}: {e}", file.display(), n + 1))?;
+                if record.address_hash.len() != 64
+                    || !record.address_hash.bytes().all(|b| b.is_ascii_hexdigit())
+                {
+                    return Err(format!(
+                        "{} line {}: address_hash is not 64 hex digits",
+                        file.display(),
+                        n + 1
+                    ));
+                }
+                records.push(record);
+            }
+            let key = erasures::Key::from_settings(settings)?;
+            let applied = erasures::apply(
+                &mut conn,
+                beteiligung::PERSONAL_DATA,
+                &key,
+                &records,
+                Clock::System.now().naive_utc(),
+            )
+            .map_err(|e| format!("applying the records failed: {e}"))?;
+            println!(
+                "{} account(s) erased again; {} record(s) added",
+                applied.erased, applied.added
+            );
+            for (id, code) in &applied.refused {
+                println!("account {id} could not be erased ({code}); resolve it and apply again");
+            }
+            if applied.refused.is_empty() {
+                Ok(())
+            } else {
+                Err("some accounts could not be erased".into())
+            }
+        }
+    }
 }
 
 fn seed(settings: &Settings) -> Result<(), String> {
@@ -251,8 +364,15 @@ fn serve(settings: Settings) -> Result<(), String> {
         );
     }
 
-    if matches!(mailer, beteiligung::mail::Mailer::Log) {
-        tracing::info!("mail:     no SMTP_URL set; mails are written to this log");
+    match &mailer {
+        beteiligung::mail::Mailer::Log => {
+            tracing::info!("mail:     no SMTP_URL set; mails are written to this log (MAIL_LOG)")
+        }
+        beteiligung::mail::Mailer::Directory(dir) => tracing::info!(
+            "mail:     no SMTP_URL set; mails are written as files into {}",
+            dir.display()
+        ),
+        beteiligung::mail::Mailer::Smtp { .. } => {}
     }
     drop(conn);
     let pool = open_pool(&settings)?;
@@ -267,6 +387,7 @@ fn serve(settings: Settings) -> Result<(), String> {
         settings.clone(),
     )?;
     let limits = state.auth.limits.clone();
+    let purge_db = state.db.clone();
     let listener = beteiligung::http::listen(settings.bind)
         .map_err(|e| format!("cannot listen on {} (setting BIND): {e}", settings.bind))?;
     actix_web::rt::System::new()
@@ -275,6 +396,30 @@ fn serve(settings: Settings) -> Result<(), String> {
                 loop {
                     actix_web::rt::time::sleep(std::time::Duration::from_secs(60)).await;
                     limits.forget_idle();
+                }
+            });
+            // The retention purge: every node looks, one does the work (see
+            // `privacy::retention`).
+            actix_web::rt::spawn(async move {
+                loop {
+                    let db = purge_db.clone();
+                    let outcome = db
+                        .run(|conn| {
+                            beteiligung::privacy::retention::purge(
+                                conn,
+                                beteiligung::PERSONAL_DATA,
+                                Clock::System.now().naive_utc(),
+                                Some(beteiligung::privacy::retention::RUN_EVERY),
+                            )
+                        })
+                        .await;
+                    match outcome {
+                        Ok(o) if o.ran => tracing::info!(removed = o.total(), "retention purge"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
+                    }
+                    actix_web::rt::time::sleep(beteiligung::privacy::retention::CHECK_EVERY)
+                        .await;
                 }
             });
             beteiligung::http_server(state, listener)?.await
@@ -325,6 +470,7 @@ fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<
                     display_name,
                     language: Language::De,
                     terms_version: &settings.terms_version,
+                    privacy_version: &settings.privacy_version,
                     role: Role::Admin,
                     verified: true,
                 },

@@ -42,8 +42,10 @@ pub fn complete(
     mut api: OpenApiDoc,
     problems: &[&[Code]],
     rate_limited: &[(&str, &str, &str)],
+    without_consent: &[(&str, &str)],
 ) -> OpenApiDoc {
     CommonErrors.modify(&mut api);
+    document_consent(&mut api, without_consent);
     document_rate_limits(&mut api, rate_limited);
     api = answers_say_every_field(api);
     let components = api.components.get_or_insert_with(Default::default);
@@ -174,6 +176,50 @@ fn document_rate_limits(api: &mut OpenApiDoc, rate_limited: &[(&str, &str, &str)
                     .build()
                     .into(),
             );
+        }
+    }
+}
+
+/// Every write with a session answers `403 consent_required` while a newer version of the
+/// terms or the privacy notice waits for the person — except the writes in `without_consent`
+/// (method, path).
+fn document_consent(api: &mut OpenApiDoc, without_consent: &[(&str, &str)]) {
+    const SAYS: &str = "a new version of the terms or the privacy notice waits for acceptance (`consent_required`; `POST /api/v1/me/consents`)";
+    for (path, item) in api.paths.paths.iter_mut() {
+        for (method, op) in [
+            ("POST", item.post.as_mut()),
+            ("PUT", item.put.as_mut()),
+            ("PATCH", item.patch.as_mut()),
+            ("DELETE", item.delete.as_mut()),
+        ] {
+            let Some(op) = op else { continue };
+            let bearer = op.security.as_ref().is_some_and(|requirements| {
+                requirements
+                    .iter()
+                    .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
+            });
+            if !bearer || without_consent.contains(&(method, path.as_str())) {
+                continue;
+            }
+            match op.responses.responses.get_mut("403") {
+                Some(RefOr::T(response)) => {
+                    response.description = format!("{}; or {SAYS}", response.description);
+                }
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    op.responses.responses.insert(
+                        "403".into(),
+                        ResponseBuilder::new()
+                            .description(format!("Forbidden: {SAYS}"))
+                            .content(
+                                "application/problem+json",
+                                Content::new(Some(Ref::from_schema_name("Problem"))),
+                            )
+                            .build()
+                            .into(),
+                    );
+                }
+            }
         }
     }
 }

@@ -1,8 +1,10 @@
-//! The personal-data registry: how each slice declares what it holds about people and how it
-//! erases it. Slices implement [`PersonalData`] for their own tables; one list at the top of
-//! the crate (`crate::personal_data_registry`) names them in order, and the privacy module runs
-//! them without naming any slice. A new slice adds its entry there, and a test fails on any
-//! column of the database that no entry classifies — so every migration makes a privacy
+//! The personal-data registry: how each slice declares what it holds about people, why, for
+//! how long, and how it exports, erases and purges it. Slices implement [`PersonalData`] for
+//! their own tables; one list at the top of the crate (`crate::PERSONAL_DATA`) names them in
+//! order, and the privacy module runs them without naming any slice. A new slice adds its
+//! entry there, and tests fail on any column of the database that no entry classifies, on a
+//! table with personal data that no [`Category`] of the processing record covers, and on a
+//! slice whose section is missing from the export — so every migration makes a privacy
 //! decision (the idea of crates.io's `dump-db.toml`).
 
 use crate::db::DbConnection;
@@ -17,6 +19,9 @@ pub struct Subject {
     pub email: String,
     /// The time of the request ([`crate::clock::Clock`]).
     pub now: NaiveDateTime,
+    /// On deletion: the person asked for their texts (comments, proposals) to be removed too;
+    /// placeholders keep the threads whole.
+    pub remove_texts: bool,
 }
 
 /// What a column holds, from the point of view of data protection.
@@ -40,6 +45,145 @@ pub struct Table {
     pub columns: &'static [(&'static str, Kind)],
 }
 
+/// The legal basis of a processing (Art. 6 GDPR; Art. 9 for special categories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Art. 6(1)(e) with the municipal duty to involve the public: taking part in a
+    /// consultation the city runs.
+    PublicTask,
+    /// Art. 6(1)(a) and Art. 9(2)(a): the person's own consent (what they choose to write).
+    Consent,
+    /// Art. 6(1)(c): records the city must keep (accountability of decisions, Art. 5(2)).
+    LegalObligation,
+    /// Art. 6(1)(b): providing the account the person asked for.
+    Contract,
+}
+
+impl Basis {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Basis::PublicTask => "Art. 6(1)(e) GDPR (public task: involving the public)",
+            Basis::Consent => "Art. 6(1)(a), Art. 9(2)(a) GDPR (consent)",
+            Basis::LegalObligation => "Art. 6(1)(c), Art. 5(2) GDPR (accountability)",
+            Basis::Contract => "Art. 6(1)(b) GDPR (the account the person asked for)",
+        }
+    }
+}
+
+/// How long a category of data is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Until the account is deleted (then as the columns' kinds say).
+    UntilDeletion,
+    /// Purged by the schedule: the rule's period, measured from the time it names.
+    Purged(&'static Rule),
+    /// Kept as a public record of the consultation (anonymised on deletion as the columns
+    /// say).
+    Record,
+}
+
+/// A retention rule of the purge: rows of `table` that match `what` go `days` after `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub table: &'static str,
+    /// Which rows, e.g. "sent mails".
+    pub what: &'static str,
+    /// Which time the period runs from, e.g. "sending".
+    pub from: &'static str,
+    pub days: i64,
+}
+
+impl Rule {
+    /// The latest time a row may have reached `from` and still be kept at `now`.
+    pub fn cutoff(&self, now: NaiveDateTime) -> NaiveDateTime {
+        now - chrono::Duration::days(self.days)
+    }
+}
+
+/// One line of the processing record (Art. 30 GDPR): a category of personal data, the tables
+/// that hold it, and why and how long.
+#[derive(Debug, Clone, Copy)]
+pub struct Category {
+    pub data: &'static str,
+    pub tables: &'static [&'static str],
+    pub purpose: &'static str,
+    pub basis: Basis,
+    pub retention: Retention,
+}
+
+/// What a slice's `purge` did: rows removed per rule.
+pub type Purged = Vec<(&'static Rule, usize)>;
+
+/// A slice's section of the export, written as it is read: a JSON object whose members are
+/// single values or lists read in pages (an export of many comments never sits in memory).
+pub struct Section<'a> {
+    out: &'a mut dyn std::io::Write,
+    members: usize,
+}
+
+/// How many rows a list of the export reads at a time.
+pub const EXPORT_PAGE: i64 = 500;
+
+impl<'a> Section<'a> {
+    pub fn new(out: &'a mut dyn std::io::Write) -> Self {
+        Self { out, members: 0 }
+    }
+
+    fn key(&mut self, name: &str) -> Result<(), ApiError> {
+        let sep = if self.members == 0 { "" } else { "," };
+        self.members += 1;
+        write!(self.out, "{sep}{}:", serde_json::Value::from(name)).map_err(gone)
+    }
+
+    /// One member with a value.
+    pub fn value<T: serde::Serialize>(&mut self, name: &str, value: &T) -> Result<(), ApiError> {
+        self.key(name)?;
+        serde_json::to_writer(&mut *self.out, value).map_err(|e| gone(e.into()))
+    }
+
+    /// One member with a list, read `EXPORT_PAGE` rows at a time after the key of the last row
+    /// (`None` for the first page) until a page comes back short.
+    pub fn list<T: serde::Serialize>(
+        &mut self,
+        name: &str,
+        mut page: impl FnMut(Option<i64>, i64) -> diesel::QueryResult<Vec<T>>,
+        key: impl Fn(&T) -> i64,
+    ) -> Result<(), ApiError> {
+        self.key(name)?;
+        self.out.write_all(b"[").map_err(gone)?;
+        let (mut after, mut first) = (None, true);
+        loop {
+            let rows = page(after, EXPORT_PAGE)?;
+            for row in &rows {
+                if !first {
+                    self.out.write_all(b",").map_err(gone)?;
+                }
+                first = false;
+                serde_json::to_writer(&mut *self.out, row).map_err(|e| gone(e.into()))?;
+            }
+            match rows.last() {
+                Some(last) if rows.len() as i64 == EXPORT_PAGE => after = Some(key(last)),
+                _ => break,
+            }
+        }
+        self.out.write_all(b"]").map_err(gone)
+    }
+}
+
+/// The client went away (or the writer failed): the export stops.
+fn gone(e: std::io::Error) -> ApiError {
+    ApiError::internal(format!("the export could not be written: {e}"))
+}
+
+/// The schema of a section, for the OpenAPI document: `T`'s, with the schemas it refers to.
+pub fn section_schema<T: utoipa::ToSchema>(
+    schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    <T as utoipa::ToSchema>::schemas(schemas);
+    schemas.push((T::name().into_owned(), T::schema()));
+    utoipa::openapi::Ref::from_schema_name(T::name()).into()
+}
+
 /// A slice's part in the duties about personal data.
 ///
 /// `erase` runs inside the deletion's one write transaction, after the account's row is
@@ -51,6 +195,43 @@ pub trait PersonalData: Sync {
 
     /// Every table the slice owns, every column classified.
     fn tables(&self) -> &'static [Table];
+
+    /// The slice's lines of the processing record: every table with a column that is not
+    /// [`Kind::Plain`] is in one of them.
+    fn processing(&self) -> &'static [Category];
+
+    /// Writes the slice's section of `subject`'s export (Art. 15 and 20): what it holds about
+    /// them, and nothing about other people (their contributions are referenced by id).
+    /// Runs inside one read snapshot.
+    fn export(&self, conn: &mut DbConnection, subject: &Subject, out: &mut Section<'_>)
+        -> Result<(), ApiError>;
+
+    /// The schema of the section [`PersonalData::export`] writes ([`section_schema`]).
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>;
+
+    /// The slice's retention rules, which [`PersonalData::purge`] applies.
+    fn retention(&self) -> &'static [&'static Rule] {
+        &[]
+    }
+
+    /// Removes what the retention rules no longer allow to keep at `now`. Runs inside one
+    /// write transaction of the purge.
+    fn purge(&self, _conn: &mut DbConnection, _now: NaiveDateTime) -> Result<Purged, ApiError> {
+        Ok(Vec::new())
+    }
+
+    /// Accounts a retention rule of the slice ends (id and address), which the purge erases
+    /// through every slice like a deletion; at most 1,000 per run.
+    fn expired_accounts(
+        &self,
+        _conn: &mut DbConnection,
+        _now: NaiveDateTime,
+    ) -> Result<Vec<(i64, String)>, ApiError> {
+        Ok(Vec::new())
+    }
 
     /// Erases or anonymises what the slice holds about `subject` when its account is deleted.
     /// Slices that hold nothing to erase (only [`Kind::Plain`] and [`Kind::Account`] columns,

@@ -172,4 +172,80 @@ impl crate::personal_data::PersonalData for AuditLog {
             ],
         }]
     }
+
+    fn processing(&self) -> &'static [crate::personal_data::Category] {
+        &[crate::personal_data::Category {
+            data: "audit log: who did what, when (account ids; details of the decision)",
+            tables: &["audit_log"],
+            purpose: "accountability of the consultation's decisions and of staff actions",
+            basis: crate::personal_data::Basis::LegalObligation,
+            retention: crate::personal_data::Retention::Record,
+        }]
+    }
+
+    fn export(
+        &self,
+        conn: &mut DbConnection,
+        subject: &crate::personal_data::Subject,
+        out: &mut crate::personal_data::Section<'_>,
+    ) -> Result<(), crate::error::ApiError> {
+        let me = subject.user_id;
+        out.list(
+            "entries",
+            |after, limit| {
+                audit_log::table
+                    .filter(audit_log::actor_id.eq(me).or(audit_log::object_type
+                        .eq("user")
+                        .and(audit_log::object_id.eq(me))))
+                    .filter(audit_log::id.gt(after.unwrap_or(0)))
+                    .order(audit_log::id)
+                    .limit(limit)
+                    .select(AuditRow::as_select())
+                    .load(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|r| ExportedEntry {
+                                id: r.id,
+                                by_you: r.actor_id == Some(me),
+                                action: r.action,
+                                object_type: r.object_type,
+                                object_id: r.object_id,
+                                details: serde_json::from_str(&r.details)
+                                    .unwrap_or(serde_json::Value::Null),
+                                created_at: r.created_at.and_utc(),
+                            })
+                            .collect()
+                    })
+            },
+            |e| e.id,
+        )
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::personal_data::section_schema::<AuditSection>(schemas)
+    }
+}
+
+/// An entry of the audit log about the person: what they did, or what staff did to their
+/// account (then without naming who: `by_you` is false).
+#[derive(Serialize, ToSchema)]
+pub struct ExportedEntry {
+    pub id: i64,
+    pub by_you: bool,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The `audit` section of the export.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AuditSection {
+    entries: Vec<ExportedEntry>,
 }

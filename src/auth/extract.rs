@@ -80,16 +80,19 @@ impl FromRequest for CurrentUser {
         if let Some(known) = req.extensions().get::<CurrentUser>().cloned() {
             return Box::pin(async move { Ok(known) });
         }
-        let token = bearer(req);
-        let now = crate::clock::Now::of(req).naive();
-        let auth = req.app_data::<web::Data<Auth>>().cloned();
-        let db = req.app_data::<web::Data<Db>>().cloned();
+        let session = match (
+            bearer(req),
+            req.app_data::<web::Data<Auth>>(),
+            req.app_data::<web::Data<Db>>().cloned(),
+        ) {
+            (_, None, _) | (_, _, None) => {
+                Err(ApiError::internal("authentication is not configured"))
+            }
+            (None, _, _) => Err(crate::error::codes::UNAUTHORIZED.problem()),
+            (Some(token), Some(auth), Some(db)) => Session::of(auth, &token, req).map(|s| (s, db)),
+        };
         Box::pin(async move {
-            let (Some(auth), Some(db)) = (auth, db) else {
-                return Err(ApiError::internal("authentication is not configured"));
-            };
-            let token = token.ok_or_else(|| crate::error::codes::UNAUTHORIZED.problem())?;
-            let session = Session::of(&auth, &token, now)?;
+            let (session, db) = session?;
             db.run(move |conn| session.user(conn)).await
         })
     }
@@ -97,20 +100,23 @@ impl FromRequest for CurrentUser {
 
 /// A well-signed access token whose session is yet to be checked: for a handler that checks
 /// it in the same trip to the database as its own work ([`Session::user`] first, always).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Session {
     user_id: i64,
     session_id: i64,
     now: chrono::NaiveDateTime,
+    /// For a write: the documents the person must have accepted ([`super::consent`]).
+    consent: Option<std::sync::Arc<super::consent::Documents>>,
 }
 
 impl Session {
-    fn of(auth: &Auth, token: &str, now: chrono::NaiveDateTime) -> Result<Self, ApiError> {
+    fn of(auth: &Auth, token: &str, req: &HttpRequest) -> Result<Self, ApiError> {
         let (user_id, session_id) = auth.tokens.verify(token).ok_or_else(session_ended)?;
         Ok(Self {
             user_id,
             session_id,
-            now,
+            now: crate::clock::Now::of(req).naive(),
+            consent: super::consent::required_for(req).then(|| auth.documents.clone()),
         })
     }
 
@@ -119,6 +125,9 @@ impl Session {
     pub fn user(&self, conn: &mut crate::db::DbConnection) -> Result<CurrentUser, ApiError> {
         let user = store::session_user(conn, self.now, self.session_id, self.user_id)?
             .ok_or_else(session_ended)?;
+        if self.consent.as_ref().is_some_and(|d| d.outdated(&user)) {
+            return Err(super::problems::CONSENT_REQUIRED.problem());
+        }
         Ok(CurrentUser {
             user,
             session_id: self.session_id,
@@ -151,7 +160,7 @@ impl FromRequest for Session {
 /// A token, or nobody: [`MaybeUser`] for handlers that check the session themselves. Without
 /// an `Authorization` header the caller is anonymous; a header that does not hold a
 /// well-signed, unexpired token is refused (401).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MaybeSession(pub Option<Session>);
 
 impl FromRequest for MaybeSession {
@@ -167,8 +176,7 @@ impl FromRequest for MaybeSession {
             let auth = req
                 .app_data::<web::Data<Auth>>()
                 .ok_or_else(|| ApiError::internal("authentication is not configured"))?;
-            let now = crate::clock::Now::of(req).naive();
-            Session::of(auth, &token, now).map(|s| MaybeSession(Some(s)))
+            Session::of(auth, &token, req).map(|s| MaybeSession(Some(s)))
         })())
     }
 }

@@ -5,6 +5,7 @@
 //! effect at once on every node; refresh tokens are opaque, stored as hashes and rotated on
 //! every use, and a reused one ends its session.
 
+pub mod consent;
 pub mod extract;
 pub mod keys;
 pub mod limits;
@@ -36,7 +37,8 @@ pub struct Auth {
     pub limits: RateLimits,
     /// Base of links in mails (the participation frontend).
     pub link_base: String,
-    pub terms_version: String,
+    /// The versions of the terms and the privacy notice in force ([`consent`]).
+    pub documents: std::sync::Arc<consent::Documents>,
     pub session_ttl: Duration,
 }
 
@@ -73,7 +75,10 @@ impl Auth {
                 .public_base_url
                 .clone()
                 .unwrap_or_else(|| format!("http://{}", settings.bind)),
-            terms_version: settings.terms_version.clone(),
+            documents: std::sync::Arc::new(consent::Documents {
+                terms_version: settings.terms_version.clone(),
+                privacy_version: settings.privacy_version.clone(),
+            }),
             session_ttl: settings.session_ttl,
         }
     }

@@ -69,6 +69,12 @@ pub struct Registration {
     #[schema(min_length = 1, max_length = 32)]
     #[schema(example = "2026-11")]
     pub terms_version: String,
+    /// Version of the privacy notice the person accepted; must be the current one
+    /// (`GET /api/v1/legal-documents`).
+    #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
+    #[schema(example = "2026-12")]
+    pub privacy_version: String,
     #[serde(default)]
     pub preferred_language: Language,
 }
@@ -115,6 +121,17 @@ pub struct Credentials {
     #[schema(min_length = 1, max_length = 1024)]
     #[serde(default)]
     pub device_token: Option<String>,
+    /// After the operator published a new version of the terms of participation: the current
+    /// version, accepted with this sign-in (otherwise it answers `consent_required`).
+    #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
+    #[serde(default)]
+    pub terms_version: Option<String>,
+    /// As `terms_version`, for the privacy notice.
+    #[validate(length(min = 1, max = 32))]
+    #[schema(min_length = 1, max_length = 32)]
+    #[serde(default)]
+    pub privacy_version: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -178,8 +195,10 @@ pub struct Me {
     pub preferred_language: Language,
     pub role: Role,
     pub email_verified: bool,
-    /// Version of the terms of participation accepted.
+    /// Version of the terms of participation accepted last.
     pub terms_version: String,
+    /// Version of the privacy notice accepted last (empty: none yet).
+    pub privacy_version: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -204,6 +223,10 @@ pub struct DeletionConfirmation {
     #[validate(length(min = 1, max = 1024))]
     #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
+    /// Remove the texts of the own comments and proposals too (placeholders keep the threads
+    /// whole). Without it they stay, shown as from a deleted participant.
+    #[serde(default)]
+    pub remove_texts: bool,
 }
 
 pub fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {

@@ -38,6 +38,12 @@ pub const EMAIL_UNVERIFIED: Code = Code::new(
     "Forbidden",
     "Confirm your e-mail address first; the link is in the mail we sent.",
 );
+pub const CONSENT_REQUIRED: Code = Code::new(
+    "consent_required",
+    403,
+    "Forbidden",
+    "A new version of the terms of participation or of the privacy notice was published: accept it (POST /api/v1/me/consents, or the versions with the sign-in) before writing again; GET /api/v1/legal-documents names the current versions.",
+);
 pub const ACCOUNT_BLOCKED: Code = Code::new(
     "account_blocked",
     403,
@@ -65,6 +71,7 @@ pub const ALL: &[Code] = &[
     REFRESH_TOKEN_REUSED,
     INVALID_OR_EXPIRED_TOKEN,
     EMAIL_UNVERIFIED,
+    CONSENT_REQUIRED,
     ACCOUNT_BLOCKED,
     LAST_ADMIN,
     SERVER_BUSY,

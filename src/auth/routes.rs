@@ -12,7 +12,7 @@ use super::{Auth, RESET_PASSWORD_TTL, VERIFY_EMAIL_TTL};
 use crate::auth::model::Role;
 use crate::clock::Now;
 use crate::db::{write_transaction, Db};
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::Body;
 use crate::mail::{self, templates};
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -74,7 +74,7 @@ impl Auth {
     request_body = Registration,
     responses(
         (status = 202, description = "Accepted; the next step arrives by e-mail", body = Accepted),
-        (status = 400, description = "Invalid field (`validation_failed`, e.g. password `too_common`, terms_version `outdated`) or malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid field (`validation_failed`, e.g. password `too_common`, terms_version or privacy_version `outdated`) or malformed body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/register")]
@@ -90,14 +90,12 @@ pub async fn register(
     let mut form = body.into_inner();
     form.email = normalize_email(&form.email);
     form.validate()?;
-    let mut errors = Vec::new();
-    if form.terms_version != auth.terms_version {
-        errors.push(FieldError {
-            field: "terms_version".into(),
-            code: "outdated".into(),
-            message: format!("must be the current version, {}", auth.terms_version),
-        });
-    }
+    let documents = auth.documents.clone();
+    let mut errors = documents.check(
+        Some(&form.terms_version),
+        Some(&form.privacy_version),
+        true,
+    );
     if let Err(e) = check_policy("password", &form.password, &form.email) {
         errors.push(e);
     }
@@ -123,10 +121,12 @@ pub async fn register(
                     display_name: &form.display_name,
                     language: form.preferred_language,
                     terms_version: &form.terms_version,
+                    privacy_version: &form.privacy_version,
                     role: Role::Participant,
                     verified: false,
                 },
             )?;
+            super::consent::record(conn, now, id, None, &documents)?;
             let token = store::create_one_time_token(
                 conn,
                 now,
@@ -249,9 +249,9 @@ pub async fn resend_verification(
     request_body = Credentials,
     responses(
         (status = 200, description = "Signed in", body = SignedIn),
-        (status = 400, description = "Invalid body", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid body, or a `terms_version` / `privacy_version` that is not the current one (`validation_failed`, code `outdated`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong address or password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is blocked (`account_blocked`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is blocked (`account_blocked`), or a new version of the terms or the privacy notice waits for acceptance (`consent_required`): sign in again with both current versions", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
@@ -268,6 +268,8 @@ pub async fn login(
         email,
         password,
         device_token,
+        terms_version,
+        privacy_version,
     } = body.into_inner();
     let email = normalize_email(&email);
     auth.limits.login_client(&req)?;
@@ -287,14 +289,43 @@ pub async fn login(
     if user.blocked_at.is_some() {
         return Err(super::problems::ACCOUNT_BLOCKED.problem());
     }
-    let (user_id, ttl, checked_hash) = (user.id, auth.session_ttl, user.password_hash);
+    // A new version of the terms or the privacy notice: the sign-in carries its acceptance,
+    // or it is refused with the code the frontend shows the documents for.
+    let documents = auth.documents.clone();
+    let accepts = documents.outdated(&user);
+    if accepts {
+        let errors = documents.check(terms_version.as_deref(), privacy_version.as_deref(), false);
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        if terms_version.is_none() || privacy_version.is_none() {
+            return Err(super::problems::CONSENT_REQUIRED.problem());
+        }
+    }
+    let (user_id, ttl, checked_hash) = (user.id, auth.session_ttl, user.password_hash.clone());
     let device_token = auth.tokens.issue_device(&email, &checked_hash);
     // The session opens only if the account is as it was when the password was checked: a
     // reset, password change or block that happened meanwhile wins.
     let session = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                store::open_session(conn, now, user_id, &checked_hash, ttl)
+                let opened = store::open_session(conn, now, user_id, &checked_hash, ttl)?;
+                if accepts && opened.is_some() {
+                    super::consent::record(conn, now, user_id, Some(&user), &documents)?;
+                    crate::audit::record(
+                        conn,
+                        now,
+                        Some(user_id),
+                        "user.consented",
+                        "user",
+                        Some(user_id),
+                        serde_json::json!({
+                            "terms_version": documents.terms_version,
+                            "privacy_version": documents.privacy_version,
+                        }),
+                    )?;
+                }
+                Ok::<_, ApiError>(opened)
             })
         })
         .await?;

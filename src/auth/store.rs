@@ -20,6 +20,7 @@ pub struct UserRow {
     pub preferred_language: String,
     pub role: String,
     pub terms_version: String,
+    pub privacy_version: String,
     pub email_verified_at: Option<NaiveDateTime>,
     pub blocked_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
@@ -45,6 +46,7 @@ impl UserRow {
             role: self.role(),
             email_verified: self.email_verified_at.is_some(),
             terms_version: self.terms_version.clone(),
+            privacy_version: self.privacy_version.clone(),
             created_at: self.created_at.and_utc(),
         }
     }
@@ -83,6 +85,7 @@ pub struct NewAccount<'a> {
     pub display_name: &'a str,
     pub language: Language,
     pub terms_version: &'a str,
+    pub privacy_version: &'a str,
     pub role: Role,
     pub verified: bool,
 }
@@ -99,6 +102,7 @@ pub fn insert_user(
         users::preferred_language.eq(account.language.as_str()),
         users::role.eq(account.role.as_str()),
         users::terms_version.eq(account.terms_version),
+        users::privacy_version.eq(account.privacy_version),
         users::email_verified_at.eq(account.verified.then_some(now)),
         users::created_at.eq(now),
         users::updated_at.eq(now),
@@ -561,5 +565,10 @@ pub fn anonymise_user(
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
     diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq(user_id)))
         .execute(conn)?;
+    diesel::delete(
+        crate::db::schema::consents::table
+            .filter(crate::db::schema::consents::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(())
 }

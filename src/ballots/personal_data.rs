@@ -8,7 +8,50 @@
 use super::store;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::personal_data::{Kind::*, PersonalData, Subject, Table};
+use crate::db::schema::{ballot_allocations as allocations, ballots};
+use crate::personal_data::{
+    section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
+};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Points given to one option.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedAllocation {
+    pub option_id: i64,
+    pub points: i32,
+}
+
+/// The person's own ballot.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedBallot {
+    pub id: i64,
+    pub consultation_id: i64,
+    pub voter_group: String,
+    pub version: i32,
+    pub cast_at: DateTime<Utc>,
+    pub allocations: Vec<ExportedAllocation>,
+}
+
+/// A ballot the person cast for an organisation: it belongs to the organisation, so only the
+/// reference is here.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedOrganisationBallot {
+    pub id: i64,
+    pub consultation_id: i64,
+    pub organisation_id: i64,
+    pub cast_at: DateTime<Utc>,
+}
+
+/// The `ballots` section of the export.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BallotsSection {
+    ballots: Vec<ExportedBallot>,
+    cast_for_organisations: Vec<ExportedOrganisationBallot>,
+}
 
 /// Ballots, their allocations and the tallies.
 pub struct Ballots;
@@ -69,6 +112,110 @@ impl PersonalData for Ballots {
                 ],
             },
         ]
+    }
+
+    fn processing(&self) -> &'static [Category] {
+        &[Category {
+            data: "ballots: how a person weighed the priorities (may reveal political opinions, Art. 9)",
+            tables: &["ballots"],
+            purpose: "the priority vote of the consultation",
+            basis: Basis::Consent,
+            retention: Retention::Record,
+        }]
+    }
+
+    fn export(
+        &self,
+        conn: &mut DbConnection,
+        subject: &Subject,
+        out: &mut Section<'_>,
+    ) -> Result<(), ApiError> {
+        let me = subject.user_id;
+        out.list(
+            "ballots",
+            |after, limit| {
+                let rows: Vec<(i64, i64, String, i32, NaiveDateTime)> = ballots::table
+                    .filter(ballots::user_id.eq(me))
+                    .filter(ballots::id.gt(after.unwrap_or(0)))
+                    .order(ballots::id)
+                    .limit(limit)
+                    .select((
+                        ballots::id,
+                        ballots::consultation_id,
+                        ballots::voter_group,
+                        ballots::version,
+                        ballots::cast_at,
+                    ))
+                    .load(conn)?;
+                let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+                let mut points: Vec<(i64, i64, i32)> = allocations::table
+                    .filter(allocations::ballot_id.eq_any(&ids))
+                    .order((allocations::ballot_id, allocations::option_id))
+                    .select((
+                        allocations::ballot_id,
+                        allocations::option_id,
+                        allocations::points,
+                    ))
+                    .load(conn)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, consultation_id, voter_group, version, at)| {
+                        let mine = points.iter().take_while(|p| p.0 == id).count();
+                        let allocations = points
+                            .drain(..mine)
+                            .map(|(_, option_id, points)| ExportedAllocation { option_id, points })
+                            .collect();
+                        ExportedBallot {
+                            id,
+                            consultation_id,
+                            voter_group,
+                            version,
+                            cast_at: at.and_utc(),
+                            allocations,
+                        }
+                    })
+                    .collect())
+            },
+            |b| b.id,
+        )?;
+        out.list(
+            "cast_for_organisations",
+            |after, limit| {
+                ballots::table
+                    .filter(ballots::cast_by.eq(me))
+                    .filter(ballots::organisation_id.is_not_null())
+                    .filter(ballots::id.gt(after.unwrap_or(0)))
+                    .order(ballots::id)
+                    .limit(limit)
+                    .select((
+                        ballots::id,
+                        ballots::consultation_id,
+                        ballots::organisation_id.assume_not_null(),
+                        ballots::cast_at,
+                    ))
+                    .load::<(i64, i64, i64, NaiveDateTime)>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, consultation_id, organisation_id, at)| {
+                                ExportedOrganisationBallot {
+                                    id,
+                                    consultation_id,
+                                    organisation_id,
+                                    cast_at: at.and_utc(),
+                                }
+                            })
+                            .collect()
+                    })
+            },
+            |b| b.id,
+        )
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        section_schema::<BallotsSection>(schemas)
     }
 
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {

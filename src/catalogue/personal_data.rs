@@ -1,7 +1,32 @@
 //! The catalogue holds the concept under revision — no personal data but who recorded a
 //! status change.
 
-use crate::personal_data::{Kind::*, PersonalData, Table};
+use crate::db::schema::measure_status_history as history;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::personal_data::{
+    section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
+};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A status change of a measure the person (as staff) recorded.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedStatusRecord {
+    pub id: i64,
+    pub measure_id: i64,
+    pub implementation_status: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The `catalogue` section of the export.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CatalogueSection {
+    status_records: Vec<ExportedStatusRecord>,
+}
 
 /// Concept, vision, goals, fields of action, measures and their status history.
 pub struct Catalogue;
@@ -95,5 +120,60 @@ impl PersonalData for Catalogue {
                 ],
             },
         ]
+    }
+
+    fn processing(&self) -> &'static [Category] {
+        &[Category {
+            data: "who (which staff account) recorded a measure's status change",
+            tables: &["measure_status_history"],
+            purpose: "accountability of the implementation report",
+            basis: Basis::LegalObligation,
+            retention: Retention::Record,
+        }]
+    }
+
+    fn export(
+        &self,
+        conn: &mut DbConnection,
+        subject: &Subject,
+        out: &mut Section<'_>,
+    ) -> Result<(), ApiError> {
+        out.list(
+            "status_records",
+            |after, limit| {
+                history::table
+                    .filter(history::recorded_by.eq(subject.user_id))
+                    .filter(history::id.gt(after.unwrap_or(0)))
+                    .order(history::id)
+                    .limit(limit)
+                    .select((
+                        history::id,
+                        history::measure_id,
+                        history::implementation_status,
+                        history::recorded_at,
+                    ))
+                    .load::<(i64, i64, String, NaiveDateTime)>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, measure_id, implementation_status, at)| {
+                                ExportedStatusRecord {
+                                    id,
+                                    measure_id,
+                                    implementation_status,
+                                    recorded_at: at.and_utc(),
+                                }
+                            })
+                            .collect()
+                    })
+            },
+            |r| r.id,
+        )
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        section_schema::<CatalogueSection>(schemas)
     }
 }

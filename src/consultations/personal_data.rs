@@ -1,6 +1,14 @@
 //! Consultations hold rounds, their scope and rules — no personal data.
 
-use crate::personal_data::{Kind::*, PersonalData, Table};
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::personal_data::{section_schema, Category, Kind::*, PersonalData, Section, Subject, Table};
+use utoipa::ToSchema;
+
+/// The `consultations` section of the export: always empty, since consultations hold nothing
+/// about people (kept so that every slice has its section).
+#[derive(ToSchema)]
+pub struct ConsultationsSection {}
 
 /// Consultations with their scope and ballot options.
 pub struct Consultations;
@@ -50,5 +58,20 @@ impl PersonalData for Consultations {
                 ],
             },
         ]
+    }
+
+    fn processing(&self) -> &'static [Category] {
+        &[]
+    }
+
+    fn export(&self, _: &mut DbConnection, _: &Subject, _: &mut Section<'_>) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        section_schema::<ConsultationsSection>(schemas)
     }
 }

@@ -7,7 +7,98 @@
 use super::store;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::personal_data::{Kind::*, PersonalData, Subject, Table};
+use crate::db::schema::{
+    contribution_flags as flags, contribution_revisions as revisions,
+    contribution_supports as supports, contributions, moderation_decisions as decisions,
+};
+use crate::personal_data::{
+    section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
+};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A comment or proposal the person wrote, as the export shows it. Replies by others are not
+/// copied: `parent_id` references what the person answered.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedContribution {
+    pub id: i64,
+    /// `comment` or `proposal`.
+    pub kind: String,
+    pub consultation_id: i64,
+    pub target_type: String,
+    pub target_id: i64,
+    pub parent_id: Option<i64>,
+    pub organisation_id: Option<i64>,
+    pub title: Option<String>,
+    /// Empty once deleted.
+    pub body: String,
+    pub rationale: Option<String>,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// An earlier text of one of the person's contributions.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedRevision {
+    pub id: i64,
+    pub contribution_id: i64,
+    pub title: Option<String>,
+    pub body: String,
+    pub rationale: Option<String>,
+    pub written_at: DateTime<Utc>,
+    pub replaced_at: DateTime<Utc>,
+}
+
+/// A support the person gave.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedSupport {
+    pub contribution_id: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A report the person made.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedFlag {
+    pub id: i64,
+    pub contribution_id: i64,
+    pub reason: String,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// A moderation decision about one of the person's contributions (the moderator is not
+/// named).
+#[derive(Serialize, ToSchema)]
+pub struct ExportedDecision {
+    pub id: i64,
+    pub contribution_id: i64,
+    pub decision: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// The `contributions` section of the export.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ContributionsSection {
+    contributions: Vec<ExportedContribution>,
+    revisions: Vec<ExportedRevision>,
+    supports: Vec<ExportedSupport>,
+    flags: Vec<ExportedFlag>,
+    decisions: Vec<ExportedDecision>,
+}
+
+type ContributionTuple = (
+    (i64, String, i64, String, i64, Option<i64>, Option<i64>),
+    (Option<String>, String, Option<String>, String),
+    (NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>),
+);
 
 /// Comments, proposals, their supports, reports, earlier texts and moderation decisions.
 pub struct Contributions;
@@ -19,7 +110,7 @@ impl PersonalData for Contributions {
 
     fn tables(&self) -> &'static [Table] {
         const TEXT: crate::personal_data::Kind =
-            Personal("stays with \"deleted participant\" (the author's own deletion removes it)");
+            Personal("stays with \"deleted participant\"; removed (a placeholder stays) when the author deletes it or asks for it with the account's deletion");
         &[
             Table {
                 name: "contributions",
@@ -124,9 +215,253 @@ impl PersonalData for Contributions {
         ]
     }
 
+    fn processing(&self) -> &'static [Category] {
+        &[
+            Category {
+                data: "comments and proposals with their earlier texts (may reveal political opinions or origin, Art. 9)",
+                tables: &["contributions", "contribution_revisions"],
+                purpose: "the public consultation: what people said about the concept",
+                basis: Basis::Consent,
+                retention: Retention::Record,
+            },
+            Category {
+                data: "supports: which proposals and comments a person supported",
+                tables: &["contribution_supports"],
+                purpose: "counting support; letting the person withdraw it",
+                basis: Basis::Consent,
+                retention: Retention::UntilDeletion,
+            },
+            Category {
+                data: "reports of contributions with their note",
+                tables: &["contribution_flags"],
+                purpose: "moderation",
+                basis: Basis::PublicTask,
+                retention: Retention::UntilDeletion,
+            },
+            Category {
+                data: "moderation decisions: which moderator decided, with a note to the author",
+                tables: &["moderation_decisions"],
+                purpose: "accountability of moderation",
+                basis: Basis::LegalObligation,
+                retention: Retention::Record,
+            },
+        ]
+    }
+
+    fn export(
+        &self,
+        conn: &mut DbConnection,
+        subject: &Subject,
+        out: &mut Section<'_>,
+    ) -> Result<(), ApiError> {
+        let me = subject.user_id;
+        out.list(
+            "contributions",
+            |after, limit| {
+                contributions::table
+                    .filter(contributions::author_id.eq(me))
+                    .filter(contributions::id.gt(after.unwrap_or(0)))
+                    .order(contributions::id)
+                    .limit(limit)
+                    .select((
+                        (
+                            contributions::id,
+                            contributions::kind,
+                            contributions::consultation_id,
+                            contributions::target_type,
+                            contributions::target_id,
+                            contributions::parent_id,
+                            contributions::organisation_id,
+                        ),
+                        (
+                            contributions::title,
+                            contributions::body,
+                            contributions::rationale,
+                            contributions::state,
+                        ),
+                        (
+                            contributions::created_at,
+                            contributions::edited_at,
+                            contributions::deleted_at,
+                        ),
+                    ))
+                    .load::<ContributionTuple>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(a, b, c)| ExportedContribution {
+                                id: a.0,
+                                kind: a.1,
+                                consultation_id: a.2,
+                                target_type: a.3,
+                                target_id: a.4,
+                                parent_id: a.5,
+                                organisation_id: a.6,
+                                title: b.0,
+                                body: b.1,
+                                rationale: b.2,
+                                state: b.3,
+                                created_at: c.0.and_utc(),
+                                edited_at: c.1.map(|t| t.and_utc()),
+                                deleted_at: c.2.map(|t| t.and_utc()),
+                            })
+                            .collect()
+                    })
+            },
+            |c| c.id,
+        )?;
+        out.list(
+            "revisions",
+            |after, limit| {
+                revisions::table
+                    .inner_join(contributions::table)
+                    .filter(contributions::author_id.eq(me))
+                    .filter(revisions::id.gt(after.unwrap_or(0)))
+                    .order(revisions::id)
+                    .limit(limit)
+                    .select((
+                        revisions::id,
+                        revisions::contribution_id,
+                        revisions::title,
+                        revisions::body,
+                        revisions::rationale,
+                        revisions::written_at,
+                        revisions::replaced_at,
+                    ))
+                    .load::<(i64, i64, Option<String>, String, Option<String>, NaiveDateTime, NaiveDateTime)>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, contribution_id, title, body, rationale, written, replaced)| {
+                                ExportedRevision {
+                                    id,
+                                    contribution_id,
+                                    title,
+                                    body,
+                                    rationale,
+                                    written_at: written.and_utc(),
+                                    replaced_at: replaced.and_utc(),
+                                }
+                            })
+                            .collect()
+                    })
+            },
+            |r| r.id,
+        )?;
+        out.list(
+            "supports",
+            |after, limit| {
+                supports::table
+                    .filter(supports::user_id.eq(me))
+                    .filter(supports::contribution_id.gt(after.unwrap_or(0)))
+                    .order(supports::contribution_id)
+                    .limit(limit)
+                    .select((supports::contribution_id, supports::created_at))
+                    .load::<(i64, NaiveDateTime)>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(contribution_id, at)| ExportedSupport {
+                                contribution_id,
+                                created_at: at.and_utc(),
+                            })
+                            .collect()
+                    })
+            },
+            |s| s.contribution_id,
+        )?;
+        out.list(
+            "flags",
+            |after, limit| {
+                flags::table
+                    .filter(flags::user_id.eq(me))
+                    .filter(flags::id.gt(after.unwrap_or(0)))
+                    .order(flags::id)
+                    .limit(limit)
+                    .select((
+                        flags::id,
+                        flags::contribution_id,
+                        flags::reason,
+                        flags::note,
+                        flags::created_at,
+                        flags::resolved_at,
+                    ))
+                    .load::<(i64, i64, String, Option<String>, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, contribution_id, reason, note, created, resolved)| {
+                                ExportedFlag {
+                                    id,
+                                    contribution_id,
+                                    reason,
+                                    note,
+                                    created_at: created.and_utc(),
+                                    resolved_at: resolved.map(|t| t.and_utc()),
+                                }
+                            })
+                            .collect()
+                    })
+            },
+            |f| f.id,
+        )?;
+        out.list(
+            "decisions",
+            |after, limit| {
+                decisions::table
+                    .inner_join(contributions::table)
+                    .filter(contributions::author_id.eq(me))
+                    .filter(decisions::id.gt(after.unwrap_or(0)))
+                    .order(decisions::id)
+                    .limit(limit)
+                    .select((
+                        decisions::id,
+                        decisions::contribution_id,
+                        decisions::decision,
+                        decisions::reason,
+                        decisions::note,
+                        decisions::decided_at,
+                    ))
+                    .load::<(i64, i64, String, Option<String>, Option<String>, NaiveDateTime)>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, contribution_id, decision, reason, note, at)| {
+                                ExportedDecision {
+                                    id,
+                                    contribution_id,
+                                    decision,
+                                    reason,
+                                    note,
+                                    decided_at: at.and_utc(),
+                                }
+                            })
+                            .collect()
+                    })
+            },
+            |d| d.id,
+        )
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        section_schema::<ContributionsSection>(schemas)
+    }
+
+    /// Withdraws supports and unlinks reports; when the person asked for it, removes the texts
+    /// of their contributions too (placeholders keep the threads whole).
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
         store::withdraw_all_supports(conn, subject.now, subject.user_id)?;
         store::unlink_flags(conn, subject.user_id)?;
+        if subject.remove_texts {
+            let own: Vec<i64> = contributions::table
+                .filter(contributions::author_id.eq(subject.user_id))
+                .filter(contributions::deleted_at.is_null())
+                .select(contributions::id)
+                .load(conn)?;
+            for id in own {
+                if let Some(row) = store::find(conn, id)? {
+                    store::remove_text(conn, subject.now, &row)?;
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -91,6 +91,7 @@ diesel::table! {
         preferred_language -> Text,
         role -> Text,
         terms_version -> Text,
+        privacy_version -> Text,
         email_verified_at -> Nullable<Timestamp>,
         blocked_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
@@ -129,6 +130,33 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        document -> Text,
+        version -> Text,
+        accepted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    erasures (id) {
+        id -> BigInt,
+        address_hash -> Text,
+        erased_at -> Timestamp,
+        texts_removed -> Bool,
+    }
+}
+
+diesel::table! {
+    maintenance_runs (job) {
+        job -> Text,
+        last_run_at -> Nullable<Timestamp>,
+        removed -> BigInt,
     }
 }
 
@@ -482,6 +510,7 @@ diesel::joinable!(support_events -> contributions (contribution_id));
 diesel::joinable!(ballot_allocations -> ballots (ballot_id));
 diesel::joinable!(ballots -> consultations (consultation_id));
 diesel::joinable!(contribution_flags -> contributions (contribution_id));
+diesel::joinable!(moderation_decisions -> contributions (contribution_id));
 diesel::joinable!(statements -> organisations (organisation_id));
 diesel::joinable!(statements -> consultations (consultation_id));
 diesel::joinable!(statement_attachments -> statements (statement_id));
@@ -497,6 +526,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     one_time_tokens,
+    consents,
+    erasures,
+    maintenance_runs,
     outbox_emails,
     audit_log,
     measure_status_history,

@@ -72,6 +72,11 @@ pub async fn observe(
         req.head_mut().method = Method::GET;
     }
     let metrics = req.app_data::<web::Data<metrics::Metrics>>().cloned();
+    let network = req
+        .app_data::<web::Data<RequestLimits>>()
+        .filter(|limits| limits.log_client_network)
+        .and_then(|_| req.peer_addr())
+        .map(|peer| client_network(peer.ip()));
     let body = match req.app_data::<web::Data<RequestLimits>>() {
         Some(limits) => {
             let within = limits.body_read_timeout;
@@ -133,15 +138,24 @@ pub async fn observe(
     if let Some(metrics) = metrics {
         metrics.observe(method, &route, status, elapsed);
     }
-    span.in_scope(|| {
-        tracing::info!(
+    span.in_scope(|| match &network {
+        None => tracing::info!(
             target: "http",
             method = %method,
             route = %route,
             status,
             latency_ms = elapsed.as_secs_f64() * 1000.0,
             "request"
-        );
+        ),
+        Some(network) => tracing::info!(
+            target: "http",
+            method = %method,
+            route = %route,
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            client_network = %network,
+            "request"
+        ),
     });
     Ok(res)
 }
@@ -204,6 +218,26 @@ pub fn method_label(method: &Method) -> &'static str {
 pub struct RequestLimits {
     /// The time a request body may take to arrive, from the end of its headers.
     pub body_read_timeout: Duration,
+    /// Whether the request log line carries the client's network (`LOG_CLIENT_NETWORK`): the
+    /// peer address truncated to /24 (IPv4) or /48 (IPv6), never the whole address.
+    pub log_client_network: bool,
+}
+
+/// The network of `ip` as the log may show it: IPv4 to /24, IPv6 to /48.
+pub fn client_network(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => client_network(std::net::IpAddr::V4(v4)),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
+    }
 }
 
 /// The slowest upload rate a body is given time for beyond [`RequestLimits::body_read_timeout`]:

@@ -45,6 +45,40 @@ pub fn enqueue(conn: &mut DbConnection, now: NaiveDateTime, mail: &Mail) -> Quer
     Ok(())
 }
 
+/// Writes `mail` as a new file `<time>-<random>.eml` into `dir` (created, owner only).
+fn write_file(dir: &std::path::Path, mail: &Mail) -> Result<(), String> {
+    use std::io::Write;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| format!("cannot create the mail directory: {e}"))?;
+    static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "{}-{}-{}.eml",
+        crate::clock::Clock::System.now().format("%Y%m%dT%H%M%S%.6f"),
+        std::process::id(),
+        WRITTEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(dir.join(name))
+        .map_err(|e| format!("cannot write a mail file: {e}"))?;
+    write!(
+        file,
+        "To: {}\r\nSubject: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}",
+        mail.to.replace(['\r', '\n'], " "),
+        mail.subject.replace(['\r', '\n'], " "),
+        mail.body
+    )
+    .map_err(|e| format!("cannot write a mail file: {e}"))
+}
+
 /// How mails leave the node.
 #[derive(Clone)]
 pub enum Mailer {
@@ -52,8 +86,13 @@ pub enum Mailer {
         transport: Box<SmtpTransport>,
         from: Mailbox,
     },
-    /// No SMTP server configured: the mail goes to the log.
+    /// No SMTP server configured and `MAIL_LOG=true`: the mail goes to the log, single-use
+    /// links included (the operator asked for it).
     Log,
+    /// No SMTP server configured on SQLite: each mail is written as a file into this
+    /// directory (`<database>.mails`, readable only by its owner), so that no address or link
+    /// reaches the log.
+    Directory(std::path::PathBuf),
 }
 
 impl Mailer {
@@ -65,7 +104,15 @@ impl Mailer {
             {
                 return Err("invalid setting SMTP_URL: it is required with PostgreSQL, since mails hold single-use links that must not reach shared logs (accepted: smtps://… or smtp://…?tls=required; or set MAIL_LOG=true to write mails to the log anyway)".into());
             }
-            return Ok(Self::Log);
+            if settings.mail_log {
+                return Ok(Self::Log);
+            }
+            let target = &settings.database_url.target;
+            return Ok(if target == ":memory:" {
+                Self::Log
+            } else {
+                Self::Directory(format!("{target}.mails").into())
+            });
         };
         let transport = SmtpTransport::from_url(url.expose())
             .map_err(|e| format!("invalid setting SMTP_URL: {e}"))?
@@ -94,6 +141,7 @@ impl Mailer {
                 );
                 Ok(())
             }
+            Self::Directory(dir) => write_file(dir, mail),
             Self::Smtp { transport, from } => {
                 let to: Mailbox = mail
                     .to
@@ -302,8 +350,55 @@ pub fn spawn_worker(pool: Pool, mailer: Mailer, clock: Clock, interval: Duration
     Worker { stop, thread }
 }
 
-/// The outbox holds addresses and mail texts until they are sent (and addresses after).
+/// The outbox holds addresses and mail texts until they are sent, and for
+/// [`SENT_MAILS`]'s period after (questions about a mail that did not arrive).
 pub struct Outbox;
+
+/// Mails go this long after they were sent, or after the last attempt of one that could not
+/// be delivered.
+pub const SENT_MAILS: crate::personal_data::Rule = crate::personal_data::Rule {
+    table: "outbox_emails",
+    what: "mails that were sent, or given up after the last attempt",
+    from: "sending or the last attempt",
+    days: 30,
+};
+
+/// A mail as the export shows it. Single-use links in it are cut off (`token=…`): the export
+/// is a file the person keeps, and a link in it must not work for whoever finds it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ExportedMail {
+    pub id: i64,
+    pub subject: String,
+    pub body: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The `mail` section of the export.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct MailSection {
+    /// Mails to the person's address still kept (sent within the retention period, or
+    /// waiting).
+    mails: Vec<ExportedMail>,
+}
+
+/// `body` with the value of every `token=` cut off.
+fn without_tokens(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find("token=") {
+        let (head, tail) = rest.split_at(at + "token=".len());
+        out.push_str(head);
+        out.push('…');
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == '&' || c == '"' || c == '>')
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
 
 impl crate::personal_data::PersonalData for Outbox {
     fn name(&self) -> &'static str {
@@ -328,6 +423,82 @@ impl crate::personal_data::PersonalData for Outbox {
                 ("last_error", Plain),
             ],
         }]
+    }
+
+    fn processing(&self) -> &'static [crate::personal_data::Category] {
+        &[crate::personal_data::Category {
+            data: "mails to the person: address, subject, text",
+            tables: &["outbox_emails"],
+            purpose: "sending the mails the person's participation causes (verification, decisions, receipts)",
+            basis: crate::personal_data::Basis::Contract,
+            retention: crate::personal_data::Retention::Purged(&SENT_MAILS),
+        }]
+    }
+
+    fn export(
+        &self,
+        conn: &mut DbConnection,
+        subject: &crate::personal_data::Subject,
+        out: &mut crate::personal_data::Section<'_>,
+    ) -> Result<(), crate::error::ApiError> {
+        out.list(
+            "mails",
+            |after, limit| {
+                outbox_emails::table
+                    .filter(outbox_emails::recipient.eq(&subject.email))
+                    .filter(outbox_emails::id.gt(after.unwrap_or(0)))
+                    .order(outbox_emails::id)
+                    .limit(limit)
+                    .select((
+                        outbox_emails::id,
+                        outbox_emails::subject,
+                        outbox_emails::body,
+                        outbox_emails::created_at,
+                        outbox_emails::sent_at,
+                    ))
+                    .load::<(i64, String, String, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(id, subject, body, created, sent)| ExportedMail {
+                                id,
+                                subject,
+                                body: without_tokens(&body),
+                                created_at: created.and_utc(),
+                                sent_at: sent.map(|t| t.and_utc()),
+                            })
+                            .collect()
+                    })
+            },
+            |m| m.id,
+        )
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::personal_data::section_schema::<MailSection>(schemas)
+    }
+
+    fn retention(&self) -> &'static [&'static crate::personal_data::Rule] {
+        &[&SENT_MAILS]
+    }
+
+    fn purge(
+        &self,
+        conn: &mut DbConnection,
+        now: NaiveDateTime,
+    ) -> Result<crate::personal_data::Purged, crate::error::ApiError> {
+        let cutoff = SENT_MAILS.cutoff(now);
+        let removed = diesel::delete(
+            outbox_emails::table.filter(outbox_emails::sent_at.le(cutoff).or(
+                outbox_emails::attempts
+                    .ge(MAX_ATTEMPTS)
+                    .and(outbox_emails::next_attempt_at.le(cutoff)),
+            )),
+        )
+        .execute(conn)?;
+        Ok(vec![(&SENT_MAILS, removed)])
     }
 
     fn erase(

@@ -1,6 +1,13 @@
-//! Duties about personal data that span every slice: deleting an account now, the export of
-//! everything held about a person later. This module names no slice: it runs the steps of the
-//! personal-data registry ([`crate::personal_data`]) that `lib.rs` hands to the application.
+//! Duties about personal data that span every slice: deleting an account (with a record that
+//! a restored backup cannot undo: [`erasures`]), the export of everything held about a person
+//! ([`export`]), the retention purge ([`retention`]) and the processing record ([`record`]).
+//! This module names no slice: it runs the steps of the personal-data registry
+//! ([`crate::personal_data`]) that `lib.rs` hands to the application.
+
+pub mod erasures;
+pub mod export;
+pub mod record;
+pub mod retention;
 
 use crate::audit;
 use crate::auth::extract::CurrentUser;
@@ -16,11 +23,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(delete_me);
+    cfg.service(delete_me).service(export::export);
 }
 
-/// Delete the own account. Sessions end at once; the account keeps no personal data
-/// (contributions made later stay, shown as from a deleted account).
+/// Delete the own account. Sessions end at once; address, name, password and preferences are
+/// erased; comments and proposals stay as from a deleted participant (with
+/// `remove_texts: true` their texts go too, placeholders keep the threads); a ballot in an
+/// open vote is withdrawn, in a closed one it stays counted but unlinked; an organisation's
+/// statements stay with the organisation. A record without personal data keeps a restored
+/// backup from bringing the account back.
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
@@ -38,6 +49,7 @@ pub async fn delete_me(
     db: web::Data<Db>,
     now: Now,
     registry: web::Data<Registry>,
+    key: web::Data<erasures::Key>,
     body: Body<DeletionConfirmation>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
@@ -57,8 +69,17 @@ pub async fn delete_me(
                 user_id: account.id,
                 email: account.email.clone(),
                 now,
+                remove_texts: body.remove_texts,
             };
             erase_everywhere(registry, conn, &subject)?;
+            erasures::keep(
+                conn,
+                &erasures::Record {
+                    address_hash: key.hash(&account.email),
+                    erased_at: now,
+                    texts_removed: body.remove_texts,
+                },
+            )?;
             audit::record(
                 conn,
                 now,
@@ -66,11 +87,73 @@ pub async fn delete_me(
                 "user.deleted",
                 "user",
                 Some(account.id),
-                serde_json::json!({}),
+                serde_json::json!({"texts_removed": body.remove_texts}),
             )?;
             Ok::<_, ApiError>(())
         })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The module's own tables: the records of erasures and the purge's coordination.
+pub struct Privacy;
+
+/// The `privacy` section of the export: always empty (a record of an erasure exists only
+/// once the account is gone, and cannot be linked to a live account without the key).
+#[derive(utoipa::ToSchema)]
+pub struct PrivacySection {}
+
+impl crate::personal_data::PersonalData for Privacy {
+    fn name(&self) -> &'static str {
+        "privacy"
+    }
+
+    fn tables(&self) -> &'static [crate::personal_data::Table] {
+        use crate::personal_data::Kind::*;
+        &[
+            crate::personal_data::Table {
+                name: "erasures",
+                columns: &[
+                    ("id", Plain),
+                    (
+                        "address_hash",
+                        Personal("a keyed hash of a deleted account's address: kept, so that a restored backup cannot bring the account back"),
+                    ),
+                    ("erased_at", Plain),
+                    ("texts_removed", Plain),
+                ],
+            },
+            crate::personal_data::Table {
+                name: "maintenance_runs",
+                columns: &[("job", Plain), ("last_run_at", Plain), ("removed", Plain)],
+            },
+        ]
+    }
+
+    fn processing(&self) -> &'static [crate::personal_data::Category] {
+        &[crate::personal_data::Category {
+            data: "records of erasures: a keyed hash (HMAC-SHA-256) of a deleted account's address",
+            tables: &["erasures"],
+            purpose: "keeping a deletion in force when a backup is restored (Art. 17)",
+            basis: crate::personal_data::Basis::LegalObligation,
+            retention: crate::personal_data::Retention::Record,
+        }]
+    }
+
+    fn export(
+        &self,
+        _: &mut crate::db::DbConnection,
+        _: &Subject,
+        _: &mut crate::personal_data::Section<'_>,
+    ) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::personal_data::section_schema::<PrivacySection>(schemas)
+    }
 }

@@ -7,7 +7,44 @@
 use super::store;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::personal_data::{Kind::*, PersonalData, Subject, Table};
+use crate::db::schema::statements;
+use crate::personal_data::{
+    section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
+};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A statement the person drafted, submitted or withdrew for their organisation (it belongs
+/// to the organisation; the person's part is named).
+#[derive(Serialize, ToSchema)]
+pub struct ExportedStatement {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub consultation_id: i64,
+    pub title: String,
+    pub body: String,
+    pub state: String,
+    pub receipt_number: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub drafted_by_you: bool,
+    pub submitted_by_you: bool,
+    pub withdrawn_by_you: bool,
+}
+
+/// The `statements` section of the export.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StatementsSection {
+    statements: Vec<ExportedStatement>,
+}
+
+type StatementTuple = (
+    (i64, i64, i64, String, String, String),
+    (Option<String>, Option<NaiveDateTime>),
+    (Option<i64>, Option<i64>, Option<i64>),
+);
 
 /// Statements, their attachments, receipt counters and responses.
 pub struct Statements;
@@ -85,6 +122,82 @@ impl PersonalData for Statements {
                 ],
             },
         ]
+    }
+
+    fn processing(&self) -> &'static [Category] {
+        &[Category {
+            data: "formal statements of organisations, and which member drafted, submitted or withdrew them",
+            tables: &["statements", "statement_attachments", "statement_responses"],
+            purpose: "the formal part of the consultation: statements the city answers on the record",
+            basis: Basis::LegalObligation,
+            retention: Retention::Record,
+        }]
+    }
+
+    fn export(
+        &self,
+        conn: &mut DbConnection,
+        subject: &Subject,
+        out: &mut Section<'_>,
+    ) -> Result<(), ApiError> {
+        let me = subject.user_id;
+        out.list(
+            "statements",
+            |after, limit| {
+                statements::table
+                    .filter(
+                        statements::drafted_by
+                            .eq(me)
+                            .or(statements::submitted_by.eq(me))
+                            .or(statements::withdrawn_by.eq(me)),
+                    )
+                    .filter(statements::id.gt(after.unwrap_or(0)))
+                    .order(statements::id)
+                    .limit(limit)
+                    .select((
+                        (
+                            statements::id,
+                            statements::organisation_id,
+                            statements::consultation_id,
+                            statements::title,
+                            statements::body,
+                            statements::state,
+                        ),
+                        (statements::receipt_number, statements::submitted_at),
+                        (
+                            statements::drafted_by,
+                            statements::submitted_by,
+                            statements::withdrawn_by,
+                        ),
+                    ))
+                    .load::<StatementTuple>(conn)
+                    .map(|rows| {
+                        rows.into_iter()
+                            .map(|(a, b, c)| ExportedStatement {
+                                id: a.0,
+                                organisation_id: a.1,
+                                consultation_id: a.2,
+                                title: a.3,
+                                body: a.4,
+                                state: a.5,
+                                receipt_number: b.0,
+                                submitted_at: b.1.map(|t| t.and_utc()),
+                                drafted_by_you: c.0 == Some(me),
+                                submitted_by_you: c.1 == Some(me),
+                                withdrawn_by_you: c.2 == Some(me),
+                            })
+                            .collect()
+                    })
+            },
+            |s| s.id,
+        )
+    }
+
+    fn export_schema(
+        &self,
+        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        section_schema::<StatementsSection>(schemas)
     }
 
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {

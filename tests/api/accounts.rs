@@ -64,7 +64,7 @@ where
     B: MessageBody,
 {
     call(app, Method::POST, "/api/v1/auth/register", None, Some(json!({
-        "email": email, "password": PASSWORD, "display_name": "Lena M.", "terms_version": "2026-11"
+        "email": email, "password": PASSWORD, "display_name": "Lena M.", "terms_version": "2026-11", "privacy_version": "2026-12"
     }))).await
 }
 
@@ -190,25 +190,25 @@ both_backends! {
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
         for (password, code) in [("kurz", "too_short"), ("qwertzuiop", "too_common"), ("Passwort123!", "too_common"), ("lena.meier.example", "contains_email")] {
             let r = call(&app, Method::POST, "/api/v1/auth/register", None, Some(json!({
-                "email": "lena.meier@example.org", "password": password, "display_name": "Lena", "terms_version": "2026-11"
+                "email": "lena.meier@example.org", "password": password, "display_name": "Lena", "terms_version": "2026-11", "privacy_version": "2026-12"
             }))).await;
             r.assert_problem(400, "validation_failed");
             assert_eq!(r.body["errors"][0]["field"], "password", "{password}");
             assert_eq!(r.body["errors"][0]["code"], code, "{password}");
         }
         let r = call(&app, Method::POST, "/api/v1/auth/register", None, Some(json!({
-            "email": "not-an-address", "password": PASSWORD, "display_name": "", "terms_version": "2019-01"
+            "email": "not-an-address", "password": PASSWORD, "display_name": "", "terms_version": "2019-01", "privacy_version": "2026-12"
         }))).await;
         r.assert_problem(400, "validation_failed");
         let fields: Vec<_> = r.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert!(fields.contains(&"email") && fields.contains(&"display_name"), "{fields:?}");
         let r = call(&app, Method::POST, "/api/v1/auth/register", None, Some(json!({
-            "email": "a@example.org", "password": PASSWORD, "display_name": "A", "terms_version": "2019-01"
+            "email": "a@example.org", "password": PASSWORD, "display_name": "A", "terms_version": "2019-01", "privacy_version": "2026-12"
         }))).await;
         assert_eq!(r.body["errors"][0]["field"], "terms_version");
         assert_eq!(r.body["errors"][0]["code"], "outdated");
         let r = call(&app, Method::POST, "/api/v1/auth/register", None, Some(json!({
-            "email": "a@example.org", "password": PASSWORD, "display_name": "A", "terms_version": "2026-11", "role": "admin"
+            "email": "a@example.org", "password": PASSWORD, "display_name": "A", "terms_version": "2026-11", "privacy_version": "2026-12", "role": "admin"
         }))).await;
         r.assert_problem(400, "validation_failed");
         assert_eq!(r.body["errors"][0]["field"], "role");

@@ -318,7 +318,7 @@ async fn a_bad_enum_value_names_its_field() {
     let db = TestDb::sqlite();
     let app = test::init_service(beteiligung::build_app(&db.state())).await;
     let r = call(&app, Method::POST, "/api/v1/auth/register", None, Some(json!({
-        "email": "a@example.org", "password": PASSWORD, "display_name": "A", "terms_version": "2026-11", "preferred_language": "klingon"
+        "email": "a@example.org", "password": PASSWORD, "display_name": "A", "terms_version": "2026-11", "privacy_version": "2026-12", "preferred_language": "klingon"
     }))).await;
     r.assert_problem(400, "validation_failed");
     assert_eq!(

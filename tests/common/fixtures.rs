@@ -33,6 +33,7 @@ pub fn account(state: &AppState, email: &str, role: Role) -> Value {
             display_name: "Lena M.",
             language: Language::De,
             terms_version: &state.settings.terms_version,
+            privacy_version: &state.settings.privacy_version,
             role,
             verified: true,
         },

@@ -73,9 +73,9 @@ def main():
     out.write("BEGIN;\n")
     people = list(range(FIRST_USER, FIRST_USER + voters))
     rows("users", ["id", "email", "password_hash", "display_name", "preferred_language", "role",
-                   "terms_version", "email_verified_at", "created_at", "updated_at"],
+                   "terms_version", "privacy_version", "email_verified_at", "created_at", "updated_at"],
          [[str(u), quote(f"v{u}@load.test"), "'!'", quote(f"Wählende {u}"), "'de'",
-           "'participant'", "'2026-11'", quote(NOW), quote(NOW), quote(NOW)] for u in people])
+           "'participant'", "'2026-11'", "'2026-12'", quote(NOW), quote(NOW), quote(NOW)] for u in people])
     orgs = list(range(FIRST_ORG, FIRST_ORG + ORGS))
     rows("organisations", ["id", "name", "name_key", "kind", "description", "contact_email",
                            "status", "verified_at", "registered_by", "created_at", "updated_at"],

@@ -68,9 +68,9 @@ def main():
     out.write("BEGIN;\n")
     people = list(range(1001, 1001 + PEOPLE))
     rows("users", ["id", "email", "password_hash", "display_name", "preferred_language", "role",
-                   "terms_version", "email_verified_at", "created_at", "updated_at"],
+                   "terms_version", "privacy_version", "email_verified_at", "created_at", "updated_at"],
          [[str(u), quote(f"p{u}@load.test"), "'!'", quote(f"Person {u}"), "'de'", "'participant'",
-           "'2026-11'", quote(NOW), quote(NOW), quote(NOW)] for u in people])
+           "'2026-11'", "'2026-12'", quote(NOW), quote(NOW), quote(NOW)] for u in people])
     orgs = list(range(1001, 1001 + ORGS))
     rows("organisations", ["id", "name", "name_key", "kind", "description", "contact_email", "status",
                            "verified_at", "registered_by", "created_at", "updated_at"],

@@ -39,7 +39,7 @@ post() { curl -fsS -H 'content-type: application/json' "$@"; }
 login() { post "$base/api/v1/auth/login" -d "{\"email\":\"$1\",\"password\":\"$password\"}" | json "['access_token']"; }
 # A verified participant: register, take the link's token from the mail in the log, confirm.
 participant() {
-  post "$base/api/v1/auth/register" -d "{\"email\":\"$1\",\"password\":\"$password\",\"display_name\":\"$2\",\"terms_version\":\"2026-11\"}" >/dev/null
+  post "$base/api/v1/auth/register" -d "{\"email\":\"$1\",\"password\":\"$password\",\"display_name\":\"$2\",\"terms_version\":\"2026-11\",\"privacy_version\":\"2026-12\"}" >/dev/null
   local token=""
   # The outbox writes the mail on its own schedule; on a busy machine that took over 10 s.
   for _ in $(seq 1 150); do

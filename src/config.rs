@@ -372,17 +372,16 @@ impl Settings {
                     "accepted: the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`",
                 )),
             };
-        let erasure_key = match get("ERASURE_KEY") {
-            None => None,
-            Some(v) if seed_of(v.trim()).is_some() => Some(Secret::new(v.trim())),
-            Some(_) => {
-                return Err(ConfigError::new(
+        let erasure_key =
+            match get("ERASURE_KEY") {
+                None => None,
+                Some(v) if seed_of(v.trim()).is_some() => Some(Secret::new(v.trim())),
+                Some(_) => return Err(ConfigError::new(
                     "ERASURE_KEY",
                     "is not a key",
                     "accepted: the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`",
-                ))
-            }
-        };
+                )),
+            };
         let mut receipt_retired_keys = Vec::new();
         for key in get("RECEIPT_RETIRED_KEYS")
             .unwrap_or_default()
@@ -459,7 +458,8 @@ impl Settings {
                 "accepted: 1 to 32 characters",
             ));
         }
-        let log_client_network = parse_bool(get("LOG_CLIENT_NETWORK"), "LOG_CLIENT_NETWORK", false)?;
+        let log_client_network =
+            parse_bool(get("LOG_CLIENT_NETWORK"), "LOG_CLIENT_NETWORK", false)?;
         let rate_limits = RateLimitSettings {
             login_per_address: parse_number(
                 get("RATE_LIMIT_LOGIN_PER_ADDRESS"),

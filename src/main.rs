@@ -237,7 +237,11 @@ fn erasures(settings: &Settings, action: ErasuresAction) -> Result<(), String> {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let mut records = Vec::new();
-            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
                 let record: erasures::Record = serde_json::from_str(line)
                     .map_err(|e| format!("{} line {}: {e}", file.display(), n + 1))?;
                 if record.address_hash.len() != 64
@@ -418,8 +422,7 @@ fn serve(settings: Settings) -> Result<(), String> {
                         Ok(_) => {}
                         Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
                     }
-                    actix_web::rt::time::sleep(beteiligung::privacy::retention::CHECK_EVERY)
-                        .await;
+                    actix_web::rt::time::sleep(beteiligung::privacy::retention::CHECK_EVERY).await;
                 }
             });
             beteiligung::http_server(state, listener)?.await

@@ -177,7 +177,10 @@ fn gone(e: std::io::Error) -> ApiError {
 
 /// The schema of a section, for the OpenAPI document: `T`'s, with the schemas it refers to.
 pub fn section_schema<T: utoipa::ToSchema>(
-    schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+    schemas: &mut Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )>,
 ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     <T as utoipa::ToSchema>::schemas(schemas);
     schemas.push((T::name().into_owned(), T::schema()));
@@ -203,13 +206,20 @@ pub trait PersonalData: Sync {
     /// Writes the slice's section of `subject`'s export (Art. 15 and 20): what it holds about
     /// them, and nothing about other people (their contributions are referenced by id).
     /// Runs inside one read snapshot.
-    fn export(&self, conn: &mut DbConnection, subject: &Subject, out: &mut Section<'_>)
-        -> Result<(), ApiError>;
+    fn export(
+        &self,
+        conn: &mut DbConnection,
+        subject: &Subject,
+        out: &mut Section<'_>,
+    ) -> Result<(), ApiError>;
 
     /// The schema of the section [`PersonalData::export`] writes ([`section_schema`]).
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>;
 
     /// The slice's retention rules, which [`PersonalData::purge`] applies.

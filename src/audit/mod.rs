@@ -194,9 +194,11 @@ impl crate::personal_data::PersonalData for AuditLog {
             "entries",
             |after, limit| {
                 audit_log::table
-                    .filter(audit_log::actor_id.eq(me).or(audit_log::object_type
-                        .eq("user")
-                        .and(audit_log::object_id.eq(me))))
+                    .filter(
+                        audit_log::actor_id.eq(me).or(audit_log::object_type
+                            .eq("user")
+                            .and(audit_log::object_id.eq(me))),
+                    )
                     .filter(audit_log::id.gt(after.unwrap_or(0)))
                     .order(audit_log::id)
                     .limit(limit)
@@ -223,7 +225,10 @@ impl crate::personal_data::PersonalData for AuditLog {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         crate::personal_data::section_schema::<AuditSection>(schemas)
     }

@@ -220,7 +220,11 @@ pub struct ConsentState {
     pub history: Vec<Acceptance>,
 }
 
-fn state(conn: &mut DbConnection, current: &Documents, user: &UserRow) -> QueryResult<ConsentState> {
+fn state(
+    conn: &mut DbConnection,
+    current: &Documents,
+    user: &UserRow,
+) -> QueryResult<ConsentState> {
     let mut history: Vec<Acceptance> = consents::table
         .filter(consents::user_id.eq(user.id))
         .order(consents::id.desc())
@@ -297,11 +301,7 @@ pub async fn accept(
     let body = body.into_inner()?;
     body.validate()?;
     let current = auth.documents.clone();
-    let errors = current.check(
-        Some(&body.terms_version),
-        Some(&body.privacy_version),
-        true,
-    );
+    let errors = current.check(Some(&body.terms_version), Some(&body.privacy_version), true);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

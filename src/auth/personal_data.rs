@@ -219,7 +219,13 @@ impl PersonalData for Accounts {
                         sessions::expires_at,
                         sessions::revoked_at,
                     ))
-                    .load::<(i64, NaiveDateTime, NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+                    .load::<(
+                        i64,
+                        NaiveDateTime,
+                        NaiveDateTime,
+                        NaiveDateTime,
+                        Option<NaiveDateTime>,
+                    )>(conn)
                     .map(|rows| {
                         rows.into_iter()
                             .map(|(id, created, used, expires, revoked)| ExportedSession {
@@ -243,7 +249,10 @@ impl PersonalData for Accounts {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         section_schema::<AccountsSection>(schemas)
     }

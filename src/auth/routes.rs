@@ -91,11 +91,7 @@ pub async fn register(
     form.email = normalize_email(&form.email);
     form.validate()?;
     let documents = auth.documents.clone();
-    let mut errors = documents.check(
-        Some(&form.terms_version),
-        Some(&form.privacy_version),
-        true,
-    );
+    let mut errors = documents.check(Some(&form.terms_version), Some(&form.privacy_version), true);
     if let Err(e) = check_policy("password", &form.password, &form.email) {
         errors.push(e);
     }

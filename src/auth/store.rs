@@ -566,8 +566,7 @@ pub fn anonymise_user(
     diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq(user_id)))
         .execute(conn)?;
     diesel::delete(
-        crate::db::schema::consents::table
-            .filter(crate::db::schema::consents::user_id.eq(user_id)),
+        crate::db::schema::consents::table.filter(crate::db::schema::consents::user_id.eq(user_id)),
     )
     .execute(conn)?;
     Ok(())

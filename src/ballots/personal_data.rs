@@ -6,9 +6,9 @@
 //! it is an account id, like every actor).
 
 use super::store;
+use crate::db::schema::{ballot_allocations as allocations, ballots};
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::db::schema::{ballot_allocations as allocations, ballots};
 use crate::personal_data::{
     section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
 };
@@ -213,7 +213,10 @@ impl PersonalData for Ballots {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         section_schema::<BallotsSection>(schemas)
     }

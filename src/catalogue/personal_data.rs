@@ -172,7 +172,10 @@ impl PersonalData for Catalogue {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         section_schema::<CatalogueSection>(schemas)
     }

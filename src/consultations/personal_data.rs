@@ -2,7 +2,9 @@
 
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::personal_data::{section_schema, Category, Kind::*, PersonalData, Section, Subject, Table};
+use crate::personal_data::{
+    section_schema, Category, Kind::*, PersonalData, Section, Subject, Table,
+};
 use utoipa::ToSchema;
 
 /// The `consultations` section of the export: always empty, since consultations hold nothing
@@ -64,13 +66,21 @@ impl PersonalData for Consultations {
         &[]
     }
 
-    fn export(&self, _: &mut DbConnection, _: &Subject, _: &mut Section<'_>) -> Result<(), ApiError> {
+    fn export(
+        &self,
+        _: &mut DbConnection,
+        _: &Subject,
+        _: &mut Section<'_>,
+    ) -> Result<(), ApiError> {
         Ok(())
     }
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         section_schema::<ConsultationsSection>(schemas)
     }

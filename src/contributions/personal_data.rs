@@ -5,12 +5,12 @@
 //! counted but lose their author and note.
 
 use super::store;
-use crate::db::DbConnection;
-use crate::error::ApiError;
 use crate::db::schema::{
     contribution_flags as flags, contribution_revisions as revisions,
     contribution_supports as supports, contributions, moderation_decisions as decisions,
 };
+use crate::db::DbConnection;
+use crate::error::ApiError;
 use crate::personal_data::{
     section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
 };
@@ -327,20 +327,38 @@ impl PersonalData for Contributions {
                         revisions::written_at,
                         revisions::replaced_at,
                     ))
-                    .load::<(i64, i64, Option<String>, String, Option<String>, NaiveDateTime, NaiveDateTime)>(conn)
+                    .load::<(
+                        i64,
+                        i64,
+                        Option<String>,
+                        String,
+                        Option<String>,
+                        NaiveDateTime,
+                        NaiveDateTime,
+                    )>(conn)
                     .map(|rows| {
                         rows.into_iter()
-                            .map(|(id, contribution_id, title, body, rationale, written, replaced)| {
-                                ExportedRevision {
+                            .map(
+                                |(
                                     id,
                                     contribution_id,
                                     title,
                                     body,
                                     rationale,
-                                    written_at: written.and_utc(),
-                                    replaced_at: replaced.and_utc(),
-                                }
-                            })
+                                    written,
+                                    replaced,
+                                )| {
+                                    ExportedRevision {
+                                        id,
+                                        contribution_id,
+                                        title,
+                                        body,
+                                        rationale,
+                                        written_at: written.and_utc(),
+                                        replaced_at: replaced.and_utc(),
+                                    }
+                                },
+                            )
                             .collect()
                     })
             },
@@ -383,7 +401,14 @@ impl PersonalData for Contributions {
                         flags::created_at,
                         flags::resolved_at,
                     ))
-                    .load::<(i64, i64, String, Option<String>, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+                    .load::<(
+                        i64,
+                        i64,
+                        String,
+                        Option<String>,
+                        NaiveDateTime,
+                        Option<NaiveDateTime>,
+                    )>(conn)
                     .map(|rows| {
                         rows.into_iter()
                             .map(|(id, contribution_id, reason, note, created, resolved)| {
@@ -418,7 +443,14 @@ impl PersonalData for Contributions {
                         decisions::note,
                         decisions::decided_at,
                     ))
-                    .load::<(i64, i64, String, Option<String>, Option<String>, NaiveDateTime)>(conn)
+                    .load::<(
+                        i64,
+                        i64,
+                        String,
+                        Option<String>,
+                        Option<String>,
+                        NaiveDateTime,
+                    )>(conn)
                     .map(|rows| {
                         rows.into_iter()
                             .map(|(id, contribution_id, decision, reason, note, at)| {
@@ -440,7 +472,10 @@ impl PersonalData for Contributions {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         section_schema::<ContributionsSection>(schemas)
     }

@@ -500,6 +500,7 @@ diesel::joinable!(measures -> fields (field_id));
 diesel::joinable!(measure_status_history -> measures (measure_id));
 diesel::joinable!(organisation_members -> organisations (organisation_id));
 diesel::joinable!(organisation_members -> users (user_id));
+diesel::joinable!(consents -> users (user_id));
 diesel::joinable!(organisation_invitations -> organisations (organisation_id));
 diesel::joinable!(organisation_join_requests -> organisations (organisation_id));
 diesel::joinable!(organisation_join_requests -> users (user_id));

@@ -58,7 +58,9 @@ fn write_file(dir: &std::path::Path, mail: &Mail) -> Result<(), String> {
     static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = format!(
         "{}-{}-{}.eml",
-        crate::clock::Clock::System.now().format("%Y%m%dT%H%M%S%.6f"),
+        crate::clock::Clock::System
+            .now()
+            .format("%Y%m%dT%H%M%S%.6f"),
         std::process::id(),
         WRITTEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
@@ -475,7 +477,10 @@ impl crate::personal_data::PersonalData for Outbox {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         crate::personal_data::section_schema::<MailSection>(schemas)
     }
@@ -491,11 +496,11 @@ impl crate::personal_data::PersonalData for Outbox {
     ) -> Result<crate::personal_data::Purged, crate::error::ApiError> {
         let cutoff = SENT_MAILS.cutoff(now);
         let removed = diesel::delete(
-            outbox_emails::table.filter(outbox_emails::sent_at.le(cutoff).or(
-                outbox_emails::attempts
+            outbox_emails::table.filter(
+                outbox_emails::sent_at.le(cutoff).or(outbox_emails::attempts
                     .ge(MAX_ATTEMPTS)
-                    .and(outbox_emails::next_attempt_at.le(cutoff)),
-            )),
+                    .and(outbox_emails::next_attempt_at.le(cutoff))),
+            ),
         )
         .execute(conn)?;
         Ok(vec![(&SENT_MAILS, removed)])

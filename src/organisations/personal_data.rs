@@ -2,12 +2,12 @@
 //! person belongs to — and how deleting an account erases it.
 
 use super::{membership, store};
-use crate::db::DbConnection;
-use crate::error::ApiError;
 use crate::db::schema::{
     organisation_invitations as invitations, organisation_join_requests as requests,
     organisation_members as members, organisations,
 };
+use crate::db::DbConnection;
+use crate::error::ApiError;
 use crate::personal_data::{
     section_schema, Basis, Category, Kind::*, PersonalData, Purged, Retention, Rule, Section,
     Subject, Table,
@@ -171,7 +171,8 @@ impl PersonalData for Organisations {
             Category {
                 data: "memberships in organisations and their roles (may reveal origin or belief)",
                 tables: &["organisation_members"],
-                purpose: "letting organisations take part and sign statements through their members",
+                purpose:
+                    "letting organisations take part and sign statements through their members",
                 basis: Basis::Consent,
                 retention: Retention::UntilDeletion,
             },
@@ -253,7 +254,14 @@ impl PersonalData for Organisations {
                         requests::created_at,
                         requests::decided_at,
                     ))
-                    .load::<(i64, i64, Option<String>, String, NaiveDateTime, Option<NaiveDateTime>)>(conn)
+                    .load::<(
+                        i64,
+                        i64,
+                        Option<String>,
+                        String,
+                        NaiveDateTime,
+                        Option<NaiveDateTime>,
+                    )>(conn)
                     .map(|rows| {
                         rows.into_iter()
                             .map(|(id, organisation_id, message, status, created, decided)| {
@@ -287,7 +295,14 @@ impl PersonalData for Organisations {
                         invitations::expires_at,
                         invitations::outcome,
                     ))
-                    .load::<(i64, i64, String, NaiveDateTime, NaiveDateTime, Option<String>)>(conn)
+                    .load::<(
+                        i64,
+                        i64,
+                        String,
+                        NaiveDateTime,
+                        NaiveDateTime,
+                        Option<String>,
+                    )>(conn)
                     .map(|rows| {
                         rows.into_iter()
                             .map(|(id, organisation_id, role, created, expires, outcome)| {
@@ -313,7 +328,11 @@ impl PersonalData for Organisations {
                     .filter(organisations::id.gt(after.unwrap_or(0)))
                     .order(organisations::id)
                     .limit(limit)
-                    .select((organisations::id, organisations::name, organisations::created_at))
+                    .select((
+                        organisations::id,
+                        organisations::name,
+                        organisations::created_at,
+                    ))
                     .load::<(i64, String, NaiveDateTime)>(conn)
                     .map(|rows| {
                         rows.into_iter()
@@ -331,7 +350,10 @@ impl PersonalData for Organisations {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         section_schema::<OrganisationsSection>(schemas)
     }
@@ -357,7 +379,10 @@ impl PersonalData for Organisations {
                 .filter(requests::decided_at.le(cutoff)),
         )
         .execute(conn)?;
-        Ok(vec![(&CLOSED_INVITATIONS, closed), (&DECLINED_REQUESTS, declined)])
+        Ok(vec![
+            (&CLOSED_INVITATIONS, closed),
+            (&DECLINED_REQUESTS, declined),
+        ])
     }
 
     /// Ends the memberships (refusing for the last representative of a verified

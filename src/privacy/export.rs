@@ -58,11 +58,17 @@ pub fn write(
     subject: &Subject,
     out: &mut dyn Write,
 ) -> ApiResult<()> {
-    let io = |e: std::io::Error| ApiError::internal(format!("the export could not be written: {e}"));
+    let io =
+        |e: std::io::Error| ApiError::internal(format!("the export could not be written: {e}"));
     write!(
         out,
         "{{\"format\":\"{FORMAT}\",\"generated_at\":{},\"user_id\":{},\"sections\":{{",
-        serde_json::Value::from(subject.now.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        serde_json::Value::from(
+            subject
+                .now
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
         subject.user_id
     )
     .map_err(io)?;
@@ -99,20 +105,16 @@ pub fn document(mut api: OpenApi, registry: Registry) -> OpenApi {
         .required("format")
         .property(
             "generated_at",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                    utoipa::openapi::KnownFormat::DateTime,
-                ))),
+            ObjectBuilder::new().schema_type(Type::String).format(Some(
+                utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime),
+            )),
         )
         .required("generated_at")
         .property(
             "user_id",
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                    utoipa::openapi::KnownFormat::Int64,
-                ))),
+            ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+                utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64),
+            )),
         )
         .required("user_id")
         .property("sections", sections)

@@ -5,9 +5,9 @@
 //! nothing personal after deletion).
 
 use super::store;
+use crate::db::schema::statements;
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::db::schema::statements;
 use crate::personal_data::{
     section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
 };
@@ -195,7 +195,10 @@ impl PersonalData for Statements {
 
     fn export_schema(
         &self,
-        schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
     ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         section_schema::<StatementsSection>(schemas)
     }

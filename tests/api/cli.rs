@@ -380,6 +380,7 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
             ("LOG_FORMAT", "json"),
             ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
             ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
+            ("ERASURE_KEY", crate::common::TEST_ERASURE_KEY),
             ("MAIL_LOG", "true"),
         ],
         Some(&db),
@@ -530,15 +531,18 @@ fn first_admin_from_the_command_line_and_sessions_survive_a_restart() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mail = loop {
         let found = std::fs::read_dir(&mails).ok().and_then(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.path())
-                .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("verify-email?token=")))
+            entries.flatten().map(|e| e.path()).find(|p| {
+                std::fs::read_to_string(p).is_ok_and(|t| t.contains("verify-email?token="))
+            })
         });
         if let Some(found) = found {
             break found;
         }
-        assert!(Instant::now() < deadline, "no mail file in {}", mails.display());
+        assert!(
+            Instant::now() < deadline,
+            "no mail file in {}",
+            mails.display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let written = std::fs::read_to_string(&mail).unwrap();
@@ -547,7 +551,11 @@ fn first_admin_from_the_command_line_and_sessions_survive_a_restart() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&mail).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "the mail file is for its owner only: {mode:o}");
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the mail file is for its owner only: {mode:o}"
+        );
     }
     sigterm(&child);
     assert!(wait_exit(&mut child, Duration::from_secs(35)).success());
@@ -645,6 +653,7 @@ fn acknowledged_http_writes_survive_sigkill_postgres() {
             ("DATABASE_URL", &url),
             ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
             ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
+            ("ERASURE_KEY", crate::common::TEST_ERASURE_KEY),
             ("MAIL_LOG", "true"),
         ],
         &url,
@@ -818,6 +827,7 @@ fn the_compose_environment_is_one_the_binary_accepts() {
         ("POSTGRES_PASSWORD", "not-used-here"),
         ("JWT_SECRET", "compose-test-signing-key-0123456789-abcdefgh"),
         ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
+        ("ERASURE_KEY", crate::common::TEST_ERASURE_KEY),
     ];
     let mut env = compose_environment(&secrets);
     assert!(
@@ -878,7 +888,12 @@ fn request(
 ) -> (u16, String, serde_json::Value) {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     socket
-        .bind(&"127.0.0.2:0".parse::<std::net::SocketAddr>().unwrap().into())
+        .bind(
+            &"127.0.0.2:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
         .unwrap();
     socket
         .connect(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())
@@ -926,7 +941,11 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     let port = free_port();
     let (mut child, log) = start_server(
         dir.path(),
-        &[("RUST_LOG", "debug"), ("SMTP_URL", &smtp), ("LOG_FORMAT", "text")],
+        &[
+            ("RUST_LOG", "debug"),
+            ("SMTP_URL", &smtp),
+            ("LOG_FORMAT", "text"),
+        ],
         port,
     );
     let mut secrets: Vec<String> = vec![
@@ -941,7 +960,14 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
         (head, body)
     };
     let (_, admin) = ok(
-        request(port, "POST", "/api/v1/auth/login", None, &[], Some(&json!({"email": "verwaltung@example.org", "password": admin_password}))),
+        request(
+            port,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            &[],
+            Some(&json!({"email": "verwaltung@example.org", "password": admin_password})),
+        ),
         200,
     );
     let admin_token = admin["access_token"].as_str().unwrap().to_owned();
@@ -951,21 +977,45 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     // A round that is open for comments and votes now.
     let (_, fields) = ok(request(port, "GET", "/api/v1/fields", None, &[], None), 200);
     let field = fields["items"][0]["id"].as_i64().unwrap();
-    let (_, measures) = ok(request(port, "GET", &format!("/api/v1/fields/{field}/measures"), None, &[], None), 200);
-    let measure_ids: Vec<i64> = measures["items"].as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    let (_, measures) = ok(
+        request(
+            port,
+            "GET",
+            &format!("/api/v1/fields/{field}/measures"),
+            None,
+            &[],
+            None,
+        ),
+        200,
+    );
+    let measure_ids: Vec<i64> = measures["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
     let now = chrono::Utc::now();
-    let at = |days: i64| (now + chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let at = |days: i64| {
+        (now + chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
     let (_, round) = ok(
-        request(port, "POST", "/api/v1/admin/consultations", Some(&admin_token), &[], Some(&json!({
-            "title": "Datenschutzprobe",
-            "description": "Runde für den Test",
-            "scope": {"whole_concept": false, "field_ids": [field]},
-            "commenting": {"opens_at": at(-1), "closes_at": at(10)},
-            "voting": {"opens_at": at(-1), "closes_at": at(20)},
-            "moderation": "post",
-            "voting_rules": {"points_budget": 9, "max_points_per_option": 3, "option_kind": "measures", "options": measure_ids},
-            "results_visibility": "after_close"
-        }))),
+        request(
+            port,
+            "POST",
+            "/api/v1/admin/consultations",
+            Some(&admin_token),
+            &[],
+            Some(&json!({
+                "title": "Datenschutzprobe",
+                "description": "Runde für den Test",
+                "scope": {"whole_concept": false, "field_ids": [field]},
+                "commenting": {"opens_at": at(-1), "closes_at": at(10)},
+                "voting": {"opens_at": at(-1), "closes_at": at(20)},
+                "moderation": "post",
+                "voting_rules": {"points_budget": 9, "max_points_per_option": 3, "option_kind": "measures", "options": measure_ids},
+                "results_visibility": "after_close"
+            })),
+        ),
         201,
     );
     let round = round["id"].as_i64().unwrap();
@@ -973,12 +1023,23 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     // Register and verify.
     let email = "lena.datenschutz@example.org";
     let password = "Teutoburger Wald im Nebel";
-    secrets.extend([email.to_owned(), password.to_owned(), "lena.datenschutz".to_owned()]);
+    secrets.extend([
+        email.to_owned(),
+        password.to_owned(),
+        "lena.datenschutz".to_owned(),
+    ]);
     ok(
-        request(port, "POST", "/api/v1/auth/register", None, &[], Some(&json!({
-            "email": email, "password": password, "display_name": "Lena D.",
-            "terms_version": "2026-11", "privacy_version": "2026-12"
-        }))),
+        request(
+            port,
+            "POST",
+            "/api/v1/auth/register",
+            None,
+            &[],
+            Some(&json!({
+                "email": email, "password": password, "display_name": "Lena D.",
+                "terms_version": "2026-11", "privacy_version": "2026-12"
+            })),
+        ),
         202,
     );
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -990,9 +1051,26 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
         std::thread::sleep(Duration::from_millis(100));
     };
     secrets.push(verification.clone());
-    ok(request(port, "POST", "/api/v1/auth/verify-email", None, &[], Some(&json!({"token": verification}))), 204);
+    ok(
+        request(
+            port,
+            "POST",
+            "/api/v1/auth/verify-email",
+            None,
+            &[],
+            Some(&json!({"token": verification})),
+        ),
+        204,
+    );
     let (_, signed_in) = ok(
-        request(port, "POST", "/api/v1/auth/login", None, &[], Some(&json!({"email": email, "password": password}))),
+        request(
+            port,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            &[],
+            Some(&json!({"email": email, "password": password})),
+        ),
         200,
     );
     let lena = signed_in["access_token"].as_str().unwrap().to_owned();
@@ -1004,58 +1082,131 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
 
     // Comment and vote.
     ok(
-        request(port, "POST", &format!("/api/v1/consultations/{round}/comments"), Some(&lena), &[], Some(&json!({
-            "target_type": "measure", "target_id": measure_ids[0], "body": "Mehr Sprachkurse am Abend, bitte."
-        }))),
+        request(
+            port,
+            "POST",
+            &format!("/api/v1/consultations/{round}/comments"),
+            Some(&lena),
+            &[],
+            Some(&json!({
+                "target_type": "measure", "target_id": measure_ids[0], "body": "Mehr Sprachkurse am Abend, bitte."
+            })),
+        ),
         201,
     );
     ok(
-        request(port, "PUT", &format!("/api/v1/consultations/{round}/ballot"), Some(&lena), &[], Some(&json!({
-            "allocations": [{"option_id": measure_ids[0], "points": 3}]
-        }))),
+        request(
+            port,
+            "PUT",
+            &format!("/api/v1/consultations/{round}/ballot"),
+            Some(&lena),
+            &[],
+            Some(&json!({
+                "allocations": [{"option_id": measure_ids[0], "points": 3}]
+            })),
+        ),
         200,
     );
 
     // An organisation, verified by staff, and a statement submitted in its name.
     let (_, org) = ok(
-        request(port, "POST", "/api/v1/organisations", Some(&lena), &[], Some(&json!({
-            "name": "Verein Datenschutzprobe e. V.", "kind": "migrant_organisation",
-            "description": "Beratung.", "contact_email": "kontakt-probe@example.org"
-        }))),
+        request(
+            port,
+            "POST",
+            "/api/v1/organisations",
+            Some(&lena),
+            &[],
+            Some(&json!({
+                "name": "Verein Datenschutzprobe e. V.", "kind": "migrant_organisation",
+                "description": "Beratung.", "contact_email": "kontakt-probe@example.org"
+            })),
+        ),
         201,
     );
     let org = org["id"].as_i64().unwrap();
-    let (head, _) = ok(request(port, "GET", &format!("/api/v1/organisations/{org}"), Some(&admin_token), &[], None), 200);
+    let (head, _) = ok(
+        request(
+            port,
+            "GET",
+            &format!("/api/v1/organisations/{org}"),
+            Some(&admin_token),
+            &[],
+            None,
+        ),
+        200,
+    );
     let etag = etag_of(&head);
     ok(
-        request(port, "POST", &format!("/api/v1/moderation/organisations/{org}/verify"), Some(&admin_token), &[("If-Match", &etag)], Some(&json!({}))),
+        request(
+            port,
+            "POST",
+            &format!("/api/v1/moderation/organisations/{org}/verify"),
+            Some(&admin_token),
+            &[("If-Match", &etag)],
+            Some(&json!({})),
+        ),
         200,
     );
     let (_, draft) = ok(
-        request(port, "POST", &format!("/api/v1/organisations/{org}/statements"), Some(&lena), &[], Some(&json!({
-            "consultation_id": round, "target_type": "concept", "title": "Stellungnahme", "body": "Wir regen an, früher zu beginnen."
-        }))),
+        request(
+            port,
+            "POST",
+            &format!("/api/v1/organisations/{org}/statements"),
+            Some(&lena),
+            &[],
+            Some(&json!({
+                "consultation_id": round, "target_type": "concept", "title": "Stellungnahme", "body": "Wir regen an, früher zu beginnen."
+            })),
+        ),
         201,
     );
     let statement = draft["id"].as_i64().unwrap();
-    let (head, _) = ok(request(port, "GET", &format!("/api/v1/statements/{statement}"), Some(&lena), &[], None), 200);
+    let (head, _) = ok(
+        request(
+            port,
+            "GET",
+            &format!("/api/v1/statements/{statement}"),
+            Some(&lena),
+            &[],
+            None,
+        ),
+        200,
+    );
     let etag = etag_of(&head);
     ok(
-        request(port, "POST", &format!("/api/v1/statements/{statement}/submit"), Some(&lena), &[("If-Match", &etag)], Some(&json!({"publish_as": "name"}))),
+        request(
+            port,
+            "POST",
+            &format!("/api/v1/statements/{statement}/submit"),
+            Some(&lena),
+            &[("If-Match", &etag)],
+            Some(&json!({"publish_as": "name"})),
+        ),
         200,
     );
 
     // A second representative (the administration, invited by mail), so that Lena is not the
     // organisation's last one and may leave.
     ok(
-        request(port, "POST", &format!("/api/v1/organisations/{org}/invitations"), Some(&lena), &[], Some(&json!({
-            "email": "verwaltung@example.org", "role": "representative"
-        }))),
+        request(
+            port,
+            "POST",
+            &format!("/api/v1/organisations/{org}/invitations"),
+            Some(&lena),
+            &[],
+            Some(&json!({
+                "email": "verwaltung@example.org", "role": "representative"
+            })),
+        ),
         201,
     );
     let deadline = Instant::now() + Duration::from_secs(15);
     let invitation = loop {
-        if let Some(mail) = sink.to("verwaltung@example.org").into_iter().find(|m| m.body().contains("token=")) {
+        if let Some(mail) = sink
+            .to("verwaltung@example.org")
+            .into_iter()
+            .find(|m| m.body().contains("token="))
+        {
             break mail.token();
         }
         assert!(Instant::now() < deadline, "no invitation mail");
@@ -1063,7 +1214,14 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     };
     secrets.push(invitation.clone());
     ok(
-        request(port, "POST", "/api/v1/organisation-invitations/accept", Some(&admin_token), &[], Some(&json!({"token": invitation}))),
+        request(
+            port,
+            "POST",
+            "/api/v1/organisation-invitations/accept",
+            Some(&admin_token),
+            &[],
+            Some(&json!({"token": invitation})),
+        ),
         200,
     );
 
@@ -1071,7 +1229,14 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     let (status, head, _) = request(port, "GET", "/api/v1/me/export", Some(&lena), &[], None);
     assert_eq!(status, 200, "{head}");
     ok(
-        request(port, "DELETE", "/api/v1/me", Some(&lena), &[], Some(&json!({"password": password}))),
+        request(
+            port,
+            "DELETE",
+            "/api/v1/me",
+            Some(&lena),
+            &[],
+            Some(&json!({"password": password})),
+        ),
         204,
     );
     let (status, _, _) = request(port, "GET", "/api/v1/me", Some(&lena), &[], None);
@@ -1083,9 +1248,15 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     assert!(wait_exit(&mut child, Duration::from_secs(35)).success());
     let text = log.lock().unwrap().join("\n");
     assert!(text.contains("DEBUG"), "the log ran at debug level");
-    assert!(text.contains("route=/api/v1/statements/{id}/submit"), "the scenario is in the log");
+    assert!(
+        text.contains("route=/api/v1/statements/{id}/submit"),
+        "the scenario is in the log"
+    );
     for secret in &secrets {
-        assert!(!text.contains(secret.as_str()), "the log holds {secret:?}:\n{text}");
+        assert!(
+            !text.contains(secret.as_str()),
+            "the log holds {secret:?}:\n{text}"
+        );
     }
     // Nothing of the client's connection reached the database.
     let mut stored = Vec::new();
@@ -1095,9 +1266,16 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
         }
     }
     assert!(stored.len() > 10_000);
-    for tracking in [PRIVATE_AGENT, PRIVATE_FORWARDED, "127.0.0.2", "PrivacyProbe"] {
+    for tracking in [
+        PRIVATE_AGENT,
+        PRIVATE_FORWARDED,
+        "127.0.0.2",
+        "PrivacyProbe",
+    ] {
         assert!(
-            !stored.windows(tracking.len()).any(|w| w == tracking.as_bytes()),
+            !stored
+                .windows(tracking.len())
+                .any(|w| w == tracking.as_bytes()),
             "the database holds {tracking:?}"
         );
     }
@@ -1107,7 +1285,8 @@ fn etag_of(head: &str) -> String {
     head.lines()
         .find_map(|l| {
             let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("etag").then(|| value.trim().to_owned())
+            name.eq_ignore_ascii_case("etag")
+                .then(|| value.trim().to_owned())
         })
         .expect("an ETag")
 }

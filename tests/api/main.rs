@@ -20,5 +20,6 @@ mod hardening;
 mod operations;
 mod organisations;
 mod outbox;
+mod privacy;
 mod statements;
 mod time_rules;

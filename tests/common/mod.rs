@@ -120,6 +120,8 @@ fn postgres_template(admin: &str) -> &'static str {
 pub const TEST_JWT_SECRET: &str = "test-signing-key-0123456789-abcdefghijklmnop";
 /// The receipt key of the tests' installations (base64 of 32 bytes; PostgreSQL requires one).
 pub const TEST_RECEIPT_KEY: &str = "dGVzdC1yZWNlaXB0LWtleS0wMTIzNDU2Nzg5YWJjZGU=";
+/// The erasure key of the tests (PostgreSQL requires one).
+pub const TEST_ERASURE_KEY: &str = "dGVzdC1lcmFzdXJlLWtleS0wMTIzNDU2Nzg5YWJjZGU=";
 
 impl TestDb {
     /// A SQLite database with every migration applied (a copy of the template).
@@ -200,6 +202,7 @@ impl TestDb {
         let defaults = [
             ("JWT_SECRET", TEST_JWT_SECRET),
             ("RECEIPT_SIGNING_KEY", TEST_RECEIPT_KEY),
+            ("ERASURE_KEY", TEST_ERASURE_KEY),
             ("RATE_LIMIT_LOGIN_PER_ADDRESS", "1000"),
             ("RATE_LIMIT_LOGIN_PER_CLIENT", "1000"),
             ("RATE_LIMIT_REGISTER_PER_CLIENT", "1000"),

@@ -238,6 +238,8 @@ LOAD_JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 # Likewise the receipt key of statements (the base64 of 32 random bytes).
 LOAD_RECEIPT_KEY="$(head -c 32 /dev/urandom | base64)"
 [[ ${#LOAD_RECEIPT_KEY} -eq 44 ]] || die "could not generate RECEIPT_SIGNING_KEY"
+LOAD_ERASURE_KEY="$(head -c 32 /dev/urandom | base64)"
+[[ ${#LOAD_ERASURE_KEY} -eq 44 ]] || die "could not generate ERASURE_KEY"
 
 # ---------------------------------------------------------------------------------------------
 # Clean-up: stop the server, drop the PostgreSQL database, remove temporary files
@@ -310,7 +312,7 @@ run_bin() {
     [[ "$1" == serve ]] || limit=(timeout 120)
     cd "$TMP" && exec "${limit[@]}" env DATABASE_URL="$DB_URL" SEED_DEMO=false RUST_LOG=warn \
         LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" MAIL_LOG=true \
-        RECEIPT_SIGNING_KEY="$LOAD_RECEIPT_KEY" \
+        RECEIPT_SIGNING_KEY="$LOAD_RECEIPT_KEY" ERASURE_KEY="$LOAD_ERASURE_KEY" \
         RATE_LIMIT_LOGIN_PER_ADDRESS="$RATE_LIMIT_MAX" RATE_LIMIT_LOGIN_PER_CLIENT="$RATE_LIMIT_MAX" \
         RATE_LIMIT_WRITES_PER_ACCOUNT="$RATE_LIMIT_MAX" "$BIN" "$@"
 }

@@ -332,6 +332,7 @@ fn serve(settings: Settings) -> Result<(), String> {
     // Settings that can only be checked together fail before the database is touched.
     beteiligung::auth::keys::signing_key(&settings)?;
     beteiligung::statements::Desk::from_settings(&settings)?;
+    beteiligung::privacy::erasures::Key::from_settings(&settings)?;
     let mailer = beteiligung::mail::Mailer::from_settings(&settings)?;
     let mut conn = migrate(&settings)?;
     if settings.seed_demo {

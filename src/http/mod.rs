@@ -720,3 +720,24 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
     }
     cors
 }
+
+#[cfg(test)]
+mod client_network_tests {
+    use super::client_network;
+
+    #[test]
+    fn the_log_sees_networks_never_whole_addresses() {
+        assert_eq!(
+            client_network("203.0.113.77".parse().unwrap()),
+            "203.0.113.0/24"
+        );
+        assert_eq!(
+            client_network("2001:db8:1:2:3:4:5:6".parse().unwrap()),
+            "2001:db8:1::/48"
+        );
+        assert_eq!(
+            client_network("::ffff:198.51.100.9".parse().unwrap()),
+            "198.51.100.0/24"
+        );
+    }
+}

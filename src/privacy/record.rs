@@ -7,6 +7,17 @@
 use crate::personal_data::{Kind, Registry, Retention};
 use std::fmt::Write;
 
+/// A rule in words: "<what> are removed <n> days after <from>".
+fn describe(rule: &crate::personal_data::Rule) -> String {
+    format!(
+        "{} are removed {} day{} after {}",
+        rule.what,
+        rule.days,
+        if rule.days == 1 { "" } else { "s" },
+        rule.from
+    )
+}
+
 /// The record as Markdown.
 pub fn markdown(registry: Registry) -> String {
     let mut out = String::new();
@@ -37,13 +48,7 @@ pub fn markdown(registry: Registry) -> String {
                 Retention::Record => {
                     "kept as the record of the consultation; what identifies the person goes when the account is deleted (see the columns)".to_owned()
                 }
-                Retention::Purged(rule) => format!(
-                    "{} are removed {} day{} after {}",
-                    rule.what,
-                    rule.days,
-                    if rule.days == 1 { "" } else { "s" },
-                    rule.from
-                ),
+                Retention::Purged(rule) => describe(rule),
             };
             let _ = writeln!(out, "- **Retention:** {retention}");
             let _ = writeln!(out, "- **Columns, and what erasure does to them:**");
@@ -61,6 +66,14 @@ pub fn markdown(registry: Registry) -> String {
                     };
                     let _ = writeln!(out, "  - `{name}.{column}`: {what}");
                 }
+            }
+            let _ = writeln!(out);
+        }
+        if !slice.retention().is_empty() {
+            let _ = writeln!(out, "### Retention rules the purge applies
+");
+            for rule in slice.retention() {
+                let _ = writeln!(out, "- `{}`: {}", rule.table, describe(rule));
             }
             let _ = writeln!(out);
         }

@@ -523,3 +523,72 @@ fn every_schema_name_is_used_once() {
     }
     assert!(clashes.is_empty(), "schema names used twice: {clashes:?}");
 }
+
+/// The processing record is generated from the registry: the committed document is exactly
+/// what the code declares (`beteiligung processing-record > docs/processing-record.md`).
+#[test]
+fn the_processing_record_is_what_the_registry_declares() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/processing-record.md");
+    let committed = std::fs::read_to_string(path).expect("docs/processing-record.md");
+    let generated = beteiligung::privacy::record::markdown(beteiligung::PERSONAL_DATA);
+    assert!(
+        committed == generated,
+        "docs/processing-record.md is out of date: run `cargo run -- processing-record > docs/processing-record.md`"
+    );
+    // It names every retention rule the purge applies, with its period.
+    for slice in beteiligung::PERSONAL_DATA {
+        for rule in slice.retention() {
+            assert!(
+                generated.contains(&format!("{} are removed {} day", rule.what, rule.days)),
+                "{}: {}",
+                slice.name(),
+                rule.what
+            );
+        }
+    }
+}
+
+/// Every table with a column that is not plain is in a category of the processing record of
+/// the slice that owns it, every category names tables of its slice only, and every category
+/// with a purge period is a rule the slice's purge applies.
+#[test]
+fn every_table_with_personal_data_has_a_purpose_a_basis_and_a_retention() {
+    use beteiligung::personal_data::Retention;
+    for slice in beteiligung::PERSONAL_DATA {
+        let own: Vec<&str> = slice.tables().iter().map(|t| t.name).collect();
+        let covered: Vec<&str> = slice
+            .processing()
+            .iter()
+            .flat_map(|c| c.tables.iter().copied())
+            .collect();
+        for table in slice.tables() {
+            let personal = table.columns.iter().any(|(_, kind)| *kind != Kind::Plain);
+            if personal {
+                assert!(
+                    covered.contains(&table.name),
+                    "{}.{} holds personal data but no category of the processing record covers it",
+                    slice.name(),
+                    table.name
+                );
+            }
+        }
+        for category in slice.processing() {
+            for table in category.tables {
+                assert!(
+                    own.contains(table),
+                    "{}: category names {table}, not a table of the slice",
+                    slice.name()
+                );
+            }
+            if let Retention::Purged(rule) = category.retention {
+                assert!(
+                    slice.retention().iter().any(|r| **r == *rule),
+                    "{}: {} is not a rule of the slice's purge",
+                    slice.name(),
+                    rule.what
+                );
+                assert!(category.tables.contains(&rule.table));
+            }
+        }
+    }
+}

@@ -144,6 +144,13 @@ both_backends! {
             (Method::PATCH, "/api/v1/me".into(), Some(json!({"role": "admin"})), [401, 403, 400, 400, 400, 401]),
             (Method::POST, "/api/v1/auth/password".into(), Some(wrong_password), [401, 400, 400, 400, 400, 401]),
             (Method::DELETE, "/api/v1/me".into(), Some(json!({"password": "nicht das Passwort"})), [401, 400, 400, 400, 400, 401]),
+            (Method::DELETE, "/api/v1/me".into(), Some(json!({"password": "nicht das Passwort", "remove_texts": true})), [401, 400, 400, 400, 400, 401]),
+            // Data rights: everyone with an account (verified or not) may take their data and
+            // see their consents; the versions in force are public.
+            (Method::GET, "/api/v1/me/export".into(), None, [401, 200, 200, 200, 200, 401]),
+            (Method::GET, "/api/v1/me/consents".into(), None, [401, 200, 200, 200, 200, 401]),
+            (Method::POST, "/api/v1/me/consents".into(), Some(json!({"terms_version": "1999-01", "privacy_version": "1999-01"})), [401, 400, 400, 400, 400, 401]),
+            (Method::GET, "/api/v1/legal-documents".into(), None, [200; 6]),
             (Method::GET, "/api/v1/admin/users".into(), None, [401, 403, 403, 403, 200, 401]),
             (Method::PUT, format!("/api/v1/admin/users/{target}/role"), Some(json!({"role": "participant"})), [401, 403, 403, 403, 200, 401]),
             (Method::POST, format!("/api/v1/admin/users/{target}/block"), Some(json!({})), [401, 403, 403, 403, 200, 401]),

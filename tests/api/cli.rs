@@ -1290,3 +1290,106 @@ fn etag_of(head: &str) -> String {
         })
         .expect("an ETag")
 }
+
+/// The operator's side of erasure records: `erasures export` writes them as JSON lines,
+/// `erasures apply FILE` erases again the accounts a restored backup brought back, and `purge`
+/// applies the retention rules at once.
+#[test]
+fn erasure_records_and_the_purge_from_the_command_line() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("ERASURE_KEY", crate::common::TEST_ERASURE_KEY)];
+    for email in ["erste@example.org", "zweite@example.org"] {
+        let out = create_admin(dir.path(), &env, email, "Sparrenburg bei Nacht");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = run(dir.path(), &env, &["erasures", "export"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no records yet");
+
+    // A record from the live database, kept outside the backup: the second administrator
+    // deleted their account a day from now (so the account here existed before).
+    let seed: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(crate::common::TEST_ERASURE_KEY)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let hash = beteiligung::privacy::erasures::Key::new(seed).hash("zweite@example.org");
+    let erased_at = (chrono::Utc::now() + chrono::Duration::days(1))
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S");
+    let file = dir.path().join("erasures.jsonl");
+    std::fs::write(
+        &file,
+        format!("{{\"address_hash\":\"{hash}\",\"erased_at\":\"{erased_at}\",\"texts_removed\":false}}\n"),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &env,
+        &["erasures", "apply", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("1 account(s) erased again; 1 record(s) added"),
+        "{said}"
+    );
+    let out = run(dir.path(), &env, &["erasures", "export"]);
+    let exported = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(exported.lines().count(), 1, "{exported}");
+    assert!(exported.contains(&hash));
+    // Applying again changes nothing; the erased administrator cannot be erased twice.
+    let out = run(
+        dir.path(),
+        &env,
+        &["erasures", "apply", file.to_str().unwrap()],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("0 account(s) erased again; 0 record(s) added"));
+    // A damaged file is refused with its line.
+    std::fs::write(
+        &file,
+        "{\"address_hash\":\"zz\",\"erased_at\":\"2026-01-01T00:00:00\"}\n",
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &env,
+        &["erasures", "apply", file.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("line 1"), "{}", stderr(&out));
+
+    let out = run(dir.path(), &env, &["purge"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    for rule in [
+        "outbox_emails: mails that were sent",
+        "sessions: sessions that expired",
+        "organisation_invitations:",
+    ] {
+        assert!(said.contains(rule), "{said}");
+    }
+}
+
+#[test]
+fn postgres_without_an_erasure_key_stops_before_touching_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+            ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+            ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
+        ],
+        &["serve"],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("ERASURE_KEY"), "{err}");
+    assert!(
+        !err.contains("cannot open the database"),
+        "checked first: {err}"
+    );
+}

@@ -37,14 +37,18 @@ for _ in $(seq 1 100); do curl -fsS "$base/healthz" >/dev/null 2>&1 && break; sl
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 post() { curl -fsS -H 'content-type: application/json' "$@"; }
 login() { post "$base/api/v1/auth/login" -d "{\"email\":\"$1\",\"password\":\"$password\"}" | json "['access_token']"; }
-# A verified participant: register, take the link's token from the mail in the log, confirm.
+# A verified participant: register, take the link's token from the mail (without SMTP_URL the
+# outbox writes each mail as a file beside the database), confirm.
 participant() {
   post "$base/api/v1/auth/register" -d "{\"email\":\"$1\",\"password\":\"$password\",\"display_name\":\"$2\",\"terms_version\":\"2026-11\",\"privacy_version\":\"2026-12\"}" >/dev/null
   local token=""
   # The outbox writes the mail on its own schedule; on a busy machine that took over 10 s.
   for _ in $(seq 1 150); do
-    token=$(grep -o 'verify-email?token=[A-Za-z0-9_-]*' "$work/server.log" | tail -1 | cut -d= -f2 || true)
-    [ -n "$token" ] && ! grep -qx "$token" "$work/used" 2>/dev/null && break
+    token=""
+    for candidate in $(grep -rho 'verify-email?token=[A-Za-z0-9_-]*' "$work/st.db.mails" 2>/dev/null | cut -d= -f2); do
+      grep -qx "$candidate" "$work/used" 2>/dev/null || { token=$candidate; break; }
+    done
+    [ -n "$token" ] && break
     sleep 0.2
   done
   echo "$token" >>"$work/used"

@@ -1,6 +1,9 @@
 //! The `beteiligung` command line: serve the API, run migrations, seed or import the catalogue,
 //! print the OpenAPI document.
 
+// As in the library: `ApiError` is large and built only on the error path.
+#![allow(clippy::result_large_err)]
+
 use beteiligung::catalogue::{file::CatalogueFile, store};
 // The command line acts at the time of the system clock.
 use beteiligung::clock::Clock;

@@ -70,8 +70,11 @@ pub fn markdown(registry: Registry) -> String {
             let _ = writeln!(out);
         }
         if !slice.retention().is_empty() {
-            let _ = writeln!(out, "### Retention rules the purge applies
-");
+            let _ = writeln!(
+                out,
+                "### Retention rules the purge applies
+"
+            );
             for rule in slice.retention() {
                 let _ = writeln!(out, "- `{}`: {}", rule.table, describe(rule));
             }

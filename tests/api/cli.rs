@@ -1248,7 +1248,10 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     assert!(wait_exit(&mut child, Duration::from_secs(35)).success());
     let text = log.lock().unwrap().join("\n");
     assert!(text.contains("DEBUG"), "the log ran at debug level");
-    assert!(text.contains("retention purge"), "serve runs the retention purge by itself");
+    assert!(
+        text.contains("retention purge"),
+        "serve runs the retention purge by itself"
+    );
     assert!(
         text.contains("route=/api/v1/statements/{id}/submit"),
         "the scenario is in the log"

@@ -420,3 +420,48 @@ both_backends! {
         assert_eq!(r.status, 204, "{}", r.text);
     }
 }
+
+both_backends! {
+    async fn a_large_export_is_read_in_pages_without_gaps_or_repeats(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let c = fixtures::consultation(&ctx.state, "commenting_and_voting");
+        let measure = first_measure(&ctx);
+        // Two and a half pages of comments (a page is 500 rows), written straight to the table.
+        let n = 2 * beteiligung::personal_data::EXPORT_PAGE as usize + 234;
+        let now = Utc::now().naive_utc();
+        {
+            let mut conn = ctx.db.connection();
+            let rows: Vec<_> = (0..n)
+                .map(|i| {
+                    (
+                        contributions::kind.eq("comment"),
+                        contributions::consultation_id.eq(c),
+                        contributions::target_type.eq("measure"),
+                        contributions::target_id.eq(measure),
+                        contributions::depth.eq(0),
+                        contributions::author_id.eq(lena.id),
+                        contributions::author_group.eq("citizen"),
+                        contributions::body.eq(format!("Beitrag {i}")),
+                        contributions::state.eq("visible"),
+                        contributions::created_at.eq(now),
+                        contributions::updated_at.eq(now),
+                    )
+                })
+                .collect();
+            for chunk in rows.chunks(200) {
+                beteiligung::db_run!(&mut conn, |c| diesel::insert_into(contributions::table).values(chunk).execute(c)).unwrap();
+            }
+        }
+        let r = call(&app, Method::GET, "/api/v1/me/export", Some(&lena.token), None).await;
+        assert_eq!(r.status, 200);
+        let listed = r.body["sections"]["contributions"]["contributions"].as_array().unwrap();
+        assert_eq!(listed.len(), n);
+        let ids: Vec<i64> = listed.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "in order, none twice");
+        let bodies: std::collections::BTreeSet<&str> = listed.iter().map(|c| c["body"].as_str().unwrap()).collect();
+        assert_eq!(bodies.len(), n, "none lost at a page boundary");
+        assert!(bodies.contains("Beitrag 0") && bodies.contains(format!("Beitrag {}", n - 1).as_str()));
+    }
+}

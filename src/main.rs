@@ -25,7 +25,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Settings come from environment variables (or a `.env` file): DATABASE_URL (default: the
 /// SQLite file beteiligung.db), BIND (default 127.0.0.1:8080), CORS_ORIGINS, LOG_FORMAT
 /// (text|json), DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS, JSON_LIMIT_BYTES, SEED_DEMO, WORKERS,
-/// PUBLIC_BASE_URL. See the README for each.
+/// PUBLIC_BASE_URL, JWT_SECRET, RECEIPT_SIGNING_KEY, ERASURE_KEY, TERMS_VERSION,
+/// PRIVACY_VERSION, SMTP_URL, LOG_CLIENT_NETWORK. See the README for each.
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Cli {

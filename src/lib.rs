@@ -57,6 +57,8 @@ pub struct AppState {
     pub statement_desk: statements::Desk,
     /// The key of the records of deleted accounts.
     pub erasure_key: privacy::erasures::Key,
+    /// The exports being written on this node (one per account at a time).
+    pub exports: privacy::export::Running,
     /// The time phases are derived from (tests set it).
     pub clock: clock::Clock,
 }
@@ -82,6 +84,7 @@ impl AppState {
             voting_cache,
             statement_desk,
             erasure_key,
+            exports: privacy::export::Running::default(),
             clock: clock::Clock::System,
         })
     }
@@ -291,6 +294,10 @@ pub fn build_app(
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.statement_desk.clone()))
         .app_data(web::Data::new(state.erasure_key.clone()))
+        .app_data(web::Data::new(state.exports.clone()))
+        .app_data(web::Data::new(mail::Files(mail::directory(
+            &state.settings,
+        ))))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))
         .app_data(web::Data::new(PERSONAL_DATA))

@@ -209,6 +209,10 @@ fn purge(settings: &Settings) -> Result<(), String> {
         None,
     )
     .map_err(|e| format!("the purge failed: {e}"))?;
+    if let Some(dir) = beteiligung::mail::directory(settings) {
+        let removed = beteiligung::mail::prune_files(&dir, Clock::System.now().naive_utc());
+        println!("{removed:>8}  mail files older than the sent mails' period");
+    }
     if !outcome.ran {
         println!("another node is purging right now; nothing done");
         return Ok(());
@@ -220,6 +224,9 @@ fn purge(settings: &Settings) -> Result<(), String> {
         "{:>8}  users: accounts erased because a retention rule ended them",
         outcome.accounts_erased
     );
+    for (id, code) in &outcome.refused {
+        println!("account {id} was not erased ({code}); resolve it, the next purge tries again");
+    }
     Ok(())
 }
 
@@ -248,11 +255,11 @@ fn erasures(settings: &Settings, action: ErasuresAction) -> Result<(), String> {
             {
                 let record: erasures::Record = serde_json::from_str(line)
                     .map_err(|e| format!("{} line {}: {e}", file.display(), n + 1))?;
-                if record.address_hash.len() != 64
-                    || !record.address_hash.bytes().all(|b| b.is_ascii_hexdigit())
-                {
+                let hex =
+                    |v: &str, n: usize| v.len() == n && v.bytes().all(|b| b.is_ascii_hexdigit());
+                if !hex(&record.address_hash, 64) || !hex(&record.key_id, 16) {
                     return Err(format!(
-                        "{} line {}: address_hash is not 64 hex digits",
+                        "{} line {}: address_hash is not 64 hex digits, or key_id not 16",
                         file.display(),
                         n + 1
                     ));
@@ -260,6 +267,13 @@ fn erasures(settings: &Settings, action: ErasuresAction) -> Result<(), String> {
                 records.push(record);
             }
             let key = erasures::Key::from_settings(settings)?;
+            if let Some(foreign) = records.iter().find(|r| r.key_id != key.id()) {
+                return Err(format!(
+                    "the records were made with the erasure key {}, this installation's is {}: set ERASURE_KEY to the key the records were made with (a new key matches nobody, and the deleted accounts would stay restored)",
+                    foreign.key_id,
+                    key.id()
+                ));
+            }
             let applied = erasures::apply(
                 &mut conn,
                 beteiligung::PERSONAL_DATA,
@@ -397,6 +411,7 @@ fn serve(settings: Settings) -> Result<(), String> {
     )?;
     let limits = state.auth.limits.clone();
     let purge_db = state.db.clone();
+    let mail_files = beteiligung::mail::directory(&settings);
     let listener = beteiligung::http::listen(settings.bind)
         .map_err(|e| format!("cannot listen on {} (setting BIND): {e}", settings.bind))?;
     actix_web::rt::System::new()
@@ -422,6 +437,15 @@ fn serve(settings: Settings) -> Result<(), String> {
                             )
                         })
                         .await;
+                    if matches!(outcome, Ok(ref o) if o.ran) {
+                        if let Some(dir) = mail_files.clone() {
+                            let now = Clock::System.now().naive_utc();
+                            let _ = actix_web::web::block(move || {
+                                beteiligung::mail::prune_files(&dir, now)
+                            })
+                            .await;
+                        }
+                    }
                     match outcome {
                         Ok(o) if o.ran => tracing::info!(removed = o.total(), "retention purge"),
                         Ok(_) => {}
@@ -482,7 +506,22 @@ fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<
                     role: Role::Admin,
                     verified: true,
                 },
-            )?,
+            )
+            .and_then(|id| {
+                // The operator creates the account in the person's name: the versions in
+                // force are recorded as theirs, like a registration's.
+                beteiligung::auth::consent::record(
+                    conn,
+                    now,
+                    id,
+                    None,
+                    &beteiligung::auth::consent::Documents {
+                        terms_version: settings.terms_version.clone(),
+                        privacy_version: settings.privacy_version.clone(),
+                    },
+                )
+                .map(|()| id)
+            })?,
             (None, None) => unreachable!("a new account always has a password"),
         };
         let action = if existing.is_some() {

@@ -22,6 +22,10 @@ pub struct Subject {
     /// On deletion: the person asked for their texts (comments, proposals) to be removed too;
     /// placeholders keep the threads whole.
     pub remove_texts: bool,
+    /// Whether the account's address is verified. Until it is, the address may belong to
+    /// somebody else (anyone can register any address), so the export leaves out what is
+    /// found by the address alone (mails, invitations).
+    pub address_verified: bool,
 }
 
 /// What a column holds, from the point of view of data protection.
@@ -233,14 +237,26 @@ pub trait PersonalData: Sync {
         Ok(Vec::new())
     }
 
-    /// Accounts a retention rule of the slice ends (id and address), which the purge erases
-    /// through every slice like a deletion; at most 1,000 per run.
+    /// Accounts a retention rule of the slice ends, which the purge erases through every slice
+    /// like a deletion; at most 1,000 per run.
     fn expired_accounts(
         &self,
         _conn: &mut DbConnection,
         _now: NaiveDateTime,
-    ) -> Result<Vec<(i64, String)>, ApiError> {
+    ) -> Result<Vec<i64>, ApiError> {
         Ok(Vec::new())
+    }
+
+    /// Inside the erasure's transaction: locks the account's row and answers its address and
+    /// the rule's reason if the account is still one [`PersonalData::expired_accounts`] named
+    /// (e.g. it was not verified meanwhile); `None` leaves it alone.
+    fn claim_expired(
+        &self,
+        _conn: &mut DbConnection,
+        _user_id: i64,
+        _now: NaiveDateTime,
+    ) -> Result<Option<(String, &'static str)>, ApiError> {
+        Ok(None)
     }
 
     /// Erases or anonymises what the slice holds about `subject` when its account is deleted.

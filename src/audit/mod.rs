@@ -206,15 +206,23 @@ impl crate::personal_data::PersonalData for AuditLog {
                     .load(conn)
                     .map(|rows| {
                         rows.into_iter()
-                            .map(|r| ExportedEntry {
-                                id: r.id,
-                                by_you: r.actor_id == Some(me),
-                                action: r.action,
-                                object_type: r.object_type,
-                                object_id: r.object_id,
-                                details: serde_json::from_str(&r.details)
-                                    .unwrap_or(serde_json::Value::Null),
-                                created_at: r.created_at.and_utc(),
+                            .map(|r| {
+                                let about_you = r.object_type == "user" && r.object_id == Some(me);
+                                ExportedEntry {
+                                    id: r.id,
+                                    by_you: r.actor_id == Some(me),
+                                    // What the person did to others (a block's reason, a
+                                    // member's role) is about those others: only the entries
+                                    // about the person's own account keep their details.
+                                    details: about_you.then(|| {
+                                        serde_json::from_str(&r.details)
+                                            .unwrap_or(serde_json::Value::Null)
+                                    }),
+                                    action: r.action,
+                                    object_type: r.object_type,
+                                    object_id: r.object_id,
+                                    created_at: r.created_at.and_utc(),
+                                }
                             })
                             .collect()
                     })
@@ -235,7 +243,8 @@ impl crate::personal_data::PersonalData for AuditLog {
 }
 
 /// An entry of the audit log about the person: what they did, or what staff did to their
-/// account (then without naming who: `by_you` is false).
+/// account (then without naming who: `by_you` is false). `details` only for entries about the
+/// person's own account; what they did to other people's records is named without details.
 #[derive(Serialize, ToSchema)]
 pub struct ExportedEntry {
     pub id: i64,
@@ -243,8 +252,8 @@ pub struct ExportedEntry {
     pub action: String,
     pub object_type: String,
     pub object_id: Option<i64>,
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

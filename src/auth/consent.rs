@@ -80,29 +80,46 @@ impl Documents {
     }
 }
 
-/// Writes that a session may make without having accepted the current documents: leaving,
-/// signing out, securing the account and accepting itself (method, route pattern).
-/// The OpenAPI document says `consent_required` for every other write with a session.
+/// Writes that a session may make without having accepted the current documents (method,
+/// route pattern): accepting itself, leaving and taking back what one gave (Art. 7(3), 17 —
+/// deleting the account or an own contribution, withdrawing a support, a ballot or a request
+/// to join), correcting the own data (Art. 16), signing out and securing the account. Leaving
+/// an organisation (`DELETE …/members/{user_id}` with one's own id) is allowed too
+/// ([`required_for`]); removing somebody else is not. The OpenAPI document says
+/// `consent_required` for every other write with a session.
 pub const WITHOUT_CONSENT: &[(&str, &str)] = &[
     ("POST", "/api/v1/me/consents"),
     ("DELETE", "/api/v1/me"),
+    ("PATCH", "/api/v1/me"),
+    ("DELETE", "/api/v1/contributions/{id}"),
+    ("DELETE", "/api/v1/contributions/{id}/support"),
+    ("DELETE", "/api/v1/consultations/{id}/ballot"),
+    (
+        "DELETE",
+        "/api/v1/organisations/{id}/join-requests/{request_id}",
+    ),
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/logout-all"),
     ("POST", "/api/v1/auth/password"),
     ("POST", "/api/v1/auth/verify-email/resend"),
 ];
 
-/// Whether the request must come from a person who accepted the current documents: every
-/// write except [`WITHOUT_CONSENT`].
-pub fn required_for(req: &actix_web::HttpRequest) -> bool {
+/// Leaving an organisation: removing oneself from its members.
+const LEAVING: (&str, &str) = ("DELETE", "/api/v1/organisations/{id}/members/{user_id}");
+
+/// Whether a request of `user_id` must come from a person who accepted the current
+/// documents: every write except [`WITHOUT_CONSENT`] and leaving an organisation.
+pub fn required_for(req: &actix_web::HttpRequest, user_id: i64) -> bool {
     let method = req.method();
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return false;
     }
     let pattern = req.match_pattern();
-    !WITHOUT_CONSENT
-        .iter()
-        .any(|(m, p)| *m == method.as_str() && pattern.as_deref() == Some(*p))
+    let is = |(m, p): (&str, &str)| m == method.as_str() && pattern.as_deref() == Some(p);
+    if is(LEAVING) {
+        return req.match_info().get("user_id") != Some(user_id.to_string().as_str());
+    }
+    !WITHOUT_CONSENT.iter().any(|entry| is(*entry))
 }
 
 /// Records that `user_id` accepted `documents` at `now` (a row per document whose version

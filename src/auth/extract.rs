@@ -116,7 +116,7 @@ impl Session {
             user_id,
             session_id,
             now: crate::clock::Now::of(req).naive(),
-            consent: super::consent::required_for(req).then(|| auth.documents.clone()),
+            consent: super::consent::required_for(req, user_id).then(|| auth.documents.clone()),
         })
     }
 

@@ -298,15 +298,30 @@ impl PersonalData for Accounts {
         &self,
         conn: &mut DbConnection,
         now: NaiveDateTime,
-    ) -> Result<Vec<(i64, String)>, ApiError> {
+    ) -> Result<Vec<i64>, ApiError> {
         Ok(users::table
             .filter(users::email_verified_at.is_null())
             .filter(users::deleted_at.is_null())
             .filter(users::created_at.le(UNVERIFIED.cutoff(now)))
             .order(users::id)
             .limit(1000)
-            .select((users::id, users::email))
+            .select(users::id)
             .load(conn)?)
+    }
+
+    fn claim_expired(
+        &self,
+        conn: &mut DbConnection,
+        user_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<Option<(String, &'static str)>, ApiError> {
+        Ok(store::lock_user(conn, user_id)?
+            .filter(|u| {
+                u.email_verified_at.is_none()
+                    && u.deleted_at.is_none()
+                    && u.created_at <= UNVERIFIED.cutoff(now)
+            })
+            .map(|u| (u.email, "never_verified")))
     }
 
     /// Refuses to delete the last active administrator; otherwise anonymises the account and

@@ -147,6 +147,7 @@ diesel::table! {
     erasures (id) {
         id -> BigInt,
         address_hash -> Text,
+        key_id -> Text,
         erased_at -> Timestamp,
         texts_removed -> Bool,
     }

@@ -45,7 +45,69 @@ pub fn enqueue(conn: &mut DbConnection, now: NaiveDateTime, mail: &Mail) -> Quer
     Ok(())
 }
 
-/// Writes `mail` as a new file `<time>-<random>.eml` into `dir` (created, owner only).
+/// Where mails are written as files: `<database>.mails` on SQLite without `SMTP_URL` and
+/// without `MAIL_LOG` (not for an in-memory database).
+pub fn directory(settings: &crate::config::Settings) -> Option<std::path::PathBuf> {
+    let target = &settings.database_url.target;
+    (settings.smtp_url.is_none()
+        && !settings.mail_log
+        && settings.database_url.backend == crate::config::Backend::Sqlite
+        && target != ":memory:")
+        .then(|| format!("{target}.mails").into())
+}
+
+/// The mail files of a node, if it writes mails as files ([`directory`]): account deletion
+/// removes those to the deleted address, the purge those older than [`SENT_MAILS`]' period.
+#[derive(Debug, Clone, Default)]
+pub struct Files(pub Option<std::path::PathBuf>);
+
+/// The mail files in `dir` with their first line (`To: …`).
+fn mail_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    use std::io::BufRead;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .filter_map(|p| {
+            let mut first = String::new();
+            std::io::BufReader::new(std::fs::File::open(&p).ok()?)
+                .read_line(&mut first)
+                .ok()?;
+            Some((p, first))
+        })
+        .collect()
+}
+
+/// Removes the mail files to `address`; answers how many.
+pub fn remove_files_to(dir: &std::path::Path, address: &str) -> usize {
+    let line = format!("To: {address}\r\n");
+    mail_files(dir)
+        .into_iter()
+        .filter(|(_, first)| first.eq_ignore_ascii_case(&line))
+        .filter(|(path, _)| std::fs::remove_file(path).is_ok())
+        .count()
+}
+
+/// Removes the mail files written longer than [`SENT_MAILS`]' period before `now`.
+pub fn prune_files(dir: &std::path::Path, now: NaiveDateTime) -> usize {
+    let cutoff = SENT_MAILS.cutoff(now).and_utc().timestamp();
+    mail_files(dir)
+        .into_iter()
+        .filter(|(path, _)| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX) <= cutoff)
+        })
+        .filter(|(path, _)| std::fs::remove_file(path).is_ok())
+        .count()
+}
+
+/// Writes `mail` as a new file `<time>-<pid>-<n>.eml` into `dir` (created, owner only).
 fn write_file(dir: &std::path::Path, mail: &Mail) -> Result<(), String> {
     use std::io::Write;
     let mut builder = std::fs::DirBuilder::new();
@@ -55,6 +117,10 @@ fn write_file(dir: &std::path::Path, mail: &Mail) -> Result<(), String> {
     builder
         .create(dir)
         .map_err(|e| format!("cannot create the mail directory: {e}"))?;
+    // Also when it existed before, with other permissions.
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .map_err(|e| format!("cannot restrict the mail directory: {e}"))?;
     static WRITTEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let name = format!(
         "{}-{}-{}.eml",
@@ -109,11 +175,9 @@ impl Mailer {
             if settings.mail_log {
                 return Ok(Self::Log);
             }
-            let target = &settings.database_url.target;
-            return Ok(if target == ":memory:" {
-                Self::Log
-            } else {
-                Self::Directory(format!("{target}.mails").into())
+            return Ok(match directory(settings) {
+                Some(dir) => Self::Directory(dir),
+                None => Self::Log,
             });
         };
         let transport = SmtpTransport::from_url(url.expose())
@@ -443,9 +507,13 @@ impl crate::personal_data::PersonalData for Outbox {
         subject: &crate::personal_data::Subject,
         out: &mut crate::personal_data::Section<'_>,
     ) -> Result<(), crate::error::ApiError> {
+        let verified = subject.address_verified;
         out.list(
             "mails",
             |after, limit| {
+                if !verified {
+                    return Ok(Vec::new());
+                }
                 outbox_emails::table
                     .filter(outbox_emails::recipient.eq(&subject.email))
                     .filter(outbox_emails::id.gt(after.unwrap_or(0)))

@@ -155,7 +155,7 @@ impl PersonalData for Organisations {
                     ("user_id", Account),
                     (
                         "message",
-                        Personal("kept with the anonymised account; open requests are withdrawn"),
+                        Personal("cleared when the account is deleted (open requests are withdrawn, decided ones stay as the record without it)"),
                     ),
                     ("status", Plain),
                     ("created_at", Plain),
@@ -282,6 +282,9 @@ impl PersonalData for Organisations {
         out.list(
             "invitations",
             |after, limit| {
+                if !subject.address_verified {
+                    return Ok(Vec::new());
+                }
                 invitations::table
                     .filter(invitations::email.eq(&subject.email))
                     .filter(invitations::id.gt(after.unwrap_or(0)))
@@ -386,9 +389,15 @@ impl PersonalData for Organisations {
     }
 
     /// Ends the memberships (refusing for the last representative of a verified
-    /// organisation), withdraws open join requests and deletes invitations to the address.
+    /// organisation), withdraws open join requests and clears the messages of all, and deletes
+    /// invitations to the address.
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
         membership::end_memberships_of_deleted_account(conn, subject.now, subject.user_id)?;
+        // The messages of decided requests go too; the requests stay as the record of the
+        // decisions.
+        diesel::update(requests::table.filter(requests::user_id.eq(subject.user_id)))
+            .set(requests::message.eq(None::<String>))
+            .execute(conn)?;
         store::delete_invitations_to(conn, &subject.email)?;
         Ok(())
     }

@@ -1,10 +1,11 @@
 //! Records of deleted accounts, so that a restored backup cannot bring an account back.
 //!
 //! Each deletion leaves one row in `erasures`: a keyed hash (HMAC-SHA-256 with the
-//! installation's erasure key) of the normalised address, the time, and whether the texts were
-//! to be removed too — nothing from which the address can be read back without the key.
-//! `beteiligung erasures export` writes the rows as JSON lines; the operator keeps that file
-//! where the backups are not (it holds no personal data). After a restore,
+//! installation's erasure key) of the normalised address, the id of the key, the time, and
+//! whether the texts were to be removed too — pseudonymous: without the key nobody can test an
+//! address against it. `beteiligung erasures export` writes the rows as JSON lines; the
+//! operator keeps that file where the backups are not (and the key apart from both). After a
+//! restore,
 //! `beteiligung erasures apply FILE` erases again every account the file names that the
 //! backup brought back (an account registered after the deletion is a new one and is left
 //! alone), and adds the rows to the restored database.
@@ -57,11 +58,19 @@ impl Key {
 
     /// HMAC-SHA-256 (RFC 2104) of the normalised `address`, as 64 hex digits.
     pub fn hash(&self, address: &str) -> String {
-        hmac_sha256(&self.0, address.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&hmac_sha256(&self.0, address.as_bytes()))
     }
+
+    /// The key's id (16 hex digits, from an HMAC of a fixed label): records name the key
+    /// they were made with, so that records of another key are refused instead of matching
+    /// nobody in silence.
+    pub fn id(&self) -> String {
+        hex(&hmac_sha256(&self.0, b"beteiligung erasure key id"))[..16].to_owned()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
@@ -84,10 +93,12 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 /// One record, as stored and as exported (one JSON line each).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
     pub address_hash: String,
+    /// The id of the key of the hash ([`Key::id`]).
+    pub key_id: String,
     pub erased_at: NaiveDateTime,
     #[serde(default)]
     pub texts_removed: bool,
@@ -98,6 +109,7 @@ pub fn keep(conn: &mut DbConnection, record: &Record) -> QueryResult<()> {
     diesel::insert_into(erasures::table)
         .values((
             erasures::address_hash.eq(&record.address_hash),
+            erasures::key_id.eq(&record.key_id),
             erasures::erased_at.eq(record.erased_at),
             erasures::texts_removed.eq(record.texts_removed),
         ))
@@ -111,14 +123,16 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Record>> {
         .order(erasures::id)
         .select((
             erasures::address_hash,
+            erasures::key_id,
             erasures::erased_at,
             erasures::texts_removed,
         ))
-        .load::<(String, NaiveDateTime, bool)>(conn)
+        .load::<(String, String, NaiveDateTime, bool)>(conn)
         .map(|rows| {
             rows.into_iter()
-                .map(|(address_hash, erased_at, texts_removed)| Record {
+                .map(|(address_hash, key_id, erased_at, texts_removed)| Record {
                     address_hash,
+                    key_id,
                     erased_at,
                     texts_removed,
                 })
@@ -140,7 +154,9 @@ pub struct Applied {
 
 /// Erases again every live account that one of `records` names and that existed at the time
 /// of that erasure; adds the records this database lacks. Running it twice changes nothing
-/// the second time.
+/// the second time. Records made with another key than `key` are refused as a whole (400
+/// `validation_failed`, field `key_id`): they would match nobody, and the deleted accounts
+/// would stay restored in silence.
 pub fn apply(
     conn: &mut DbConnection,
     registry: Registry,
@@ -148,11 +164,30 @@ pub fn apply(
     records: &[Record],
     now: NaiveDateTime,
 ) -> ApiResult<Applied> {
+    let key_id = key.id();
+    if let Some(foreign) = records.iter().find(|r| r.key_id != key_id) {
+        return Err(ApiError::invalid_field(
+            "key_id",
+            "another_key",
+            format!(
+                "records were made with the erasure key {}, this installation's is {key_id}: set ERASURE_KEY to the key of the records",
+                foreign.key_id
+            ),
+        ));
+    }
     let mut applied = Applied::default();
-    let known = all(conn)?;
+    let known: std::collections::HashSet<Record> = all(conn)?.into_iter().collect();
     for record in records.iter().filter(|r| !known.contains(r)) {
         keep(conn, record)?;
         applied.added += 1;
+    }
+    // The latest erasure per address.
+    let mut latest: std::collections::HashMap<&str, &Record> = std::collections::HashMap::new();
+    for record in records {
+        let entry = latest.entry(record.address_hash.as_str()).or_insert(record);
+        if record.erased_at > entry.erased_at {
+            *entry = record;
+        }
     }
     let live: Vec<(i64, String, NaiveDateTime)> = users::table
         .filter(users::deleted_at.is_null())
@@ -160,10 +195,9 @@ pub fn apply(
         .load(conn)?;
     for (id, email, created_at) in live {
         let hash = key.hash(&email);
-        let Some(record) = records
-            .iter()
-            .filter(|r| r.address_hash == hash && created_at <= r.erased_at)
-            .max_by_key(|r| r.erased_at)
+        let Some(record) = latest
+            .get(hash.as_str())
+            .filter(|r| created_at <= r.erased_at)
         else {
             continue;
         };
@@ -172,6 +206,7 @@ pub fn apply(
             email,
             now,
             remove_texts: record.texts_removed,
+            address_verified: true,
         };
         let outcome = write_transaction(conn, |conn| {
             erase_everywhere(registry, conn, &subject)?;

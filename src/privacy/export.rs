@@ -14,16 +14,43 @@ use utoipa::openapi::{OpenApi, Ref, RefOr};
 /// The format of the document; a change that is not only an addition gets a new number.
 pub const FORMAT: &str = "beteiligung-export/1";
 
+/// The accounts whose export is being written on this node: one at a time per account, so that
+/// one person cannot take every download place with exports read slowly.
+#[derive(Clone, Default)]
+pub struct Running(std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>);
+
+/// An account's place in [`Running`], given back when dropped (the export ended, however).
+pub struct Place(Running, i64);
+
+impl Running {
+    fn take(&self, user_id: i64) -> Option<Place> {
+        let mut running = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        running
+            .insert(user_id)
+            .then(|| Place(self.clone(), user_id))
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut running = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        running.remove(&self.1);
+    }
+}
+
 /// Everything held about you, as one JSON document: the account, sessions (never their
 /// tokens), consents, memberships and join requests, comments and proposals with their
 /// earlier texts, supports, reports, ballots, statements you drafted or signed, mails to you
 /// and the audit entries about you. Other people's contributions are referenced by id, not
-/// copied. The document is streamed as it is read (`Content-Disposition: attachment`).
+/// copied. Mails and invitations are found by the address, so they are included only once
+/// the address is verified. One export per account runs at a time (429 otherwise). The
+/// document is streamed as it is read (`Content-Disposition: attachment`).
 #[utoipa::path(
     tag = "accounts",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The export", content_type = "application/json", body = inline(Object), headers(("Content-Disposition" = String, description = "attachment; filename=\"beteiligung-export-<id>.json\""))),
+        (status = 429, description = "An export of this account is being written already (`rate_limited`); retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached, or too many downloads run on this node (`database_unavailable`); retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -33,16 +60,22 @@ pub async fn export(
     now: Now,
     db: web::Data<Db>,
     registry: web::Data<Registry>,
+    running: web::Data<Running>,
 ) -> ApiResult<HttpResponse> {
     let registry = *registry.get_ref();
+    let place = running
+        .take(user.id())
+        .ok_or_else(|| ApiError::rate_limited(10))?;
     let subject = Subject {
         user_id: user.id(),
         email: user.user.email.clone(),
         now: now.naive(),
         remove_texts: false,
+        address_verified: user.user.email_verified_at.is_some(),
     };
     let filename = format!("beteiligung-export-{}.json", subject.user_id);
     crate::http::download::stream(&db, "application/json", filename, move |conn, sink| {
+        let _place = place;
         let mut out = crate::http::download::writer(sink);
         write(conn, registry, &subject, &mut out)?;
         out.flush()

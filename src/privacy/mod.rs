@@ -50,6 +50,7 @@ pub async fn delete_me(
     now: Now,
     registry: web::Data<Registry>,
     key: web::Data<erasures::Key>,
+    files: web::Data<crate::mail::Files>,
     body: Body<DeletionConfirmation>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
@@ -59,6 +60,7 @@ pub async fn delete_me(
         .await?;
     let registry = *registry.get_ref();
     let now = now.naive();
+    let address = user.user.email.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             // Serialises the deletion with whatever this account joins or accepts meanwhile,
@@ -70,12 +72,14 @@ pub async fn delete_me(
                 email: account.email.clone(),
                 now,
                 remove_texts: body.remove_texts,
+                address_verified: account.email_verified_at.is_some(),
             };
             erase_everywhere(registry, conn, &subject)?;
             erasures::keep(
                 conn,
                 &erasures::Record {
                     address_hash: key.hash(&account.email),
+                    key_id: key.id(),
                     erased_at: now,
                     texts_removed: body.remove_texts,
                 },
@@ -93,6 +97,12 @@ pub async fn delete_me(
         })
     })
     .await?;
+    // Mails written as files (no SMTP server) to the address go too, once the deletion holds.
+    if let Some(dir) = files.0.clone() {
+        web::block(move || crate::mail::remove_files_to(&dir, &address))
+            .await
+            .map_err(|e| ApiError::internal(format!("removing mail files: {e}")))?;
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -120,6 +130,7 @@ impl crate::personal_data::PersonalData for Privacy {
                         "address_hash",
                         Personal("a keyed hash of a deleted account's address: kept, so that a restored backup cannot bring the account back"),
                     ),
+                    ("key_id", Plain),
                     ("erased_at", Plain),
                     ("texts_removed", Plain),
                 ],

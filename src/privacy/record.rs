@@ -91,8 +91,12 @@ pub fn markdown(registry: Registry) -> String {
          request id — no addresses, tokens, IP addresses or user agents (client networks only \
          with `LOG_CLIENT_NETWORK=true`, truncated to /24 or /48). A test scans a debug log of \
          a full scenario for them.\n\
-         - **Records of erasures** (`erasures`): a keyed hash of the address, no personal data; \
-         kept so that a restored backup cannot bring a deleted account back."
+         - **Mail files** (only on SQLite without `SMTP_URL`: `<database>.mails/`, owner only): \
+         each mail with its address; removed with the account's deletion and after the sent \
+         mails' period by the purge.\n\
+         - **Records of erasures** (`erasures`): a keyed hash of the address, pseudonymous \
+         (useless without `ERASURE_KEY`, which is kept apart from the backups); kept so that a \
+         restored backup cannot bring a deleted account back."
     );
     out
 }

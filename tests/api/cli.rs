@@ -62,7 +62,16 @@ fn help_explains_each_subcommand() {
     let out = run(dir.path(), &[], &["--help"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for sub in ["serve", "migrate", "seed", "import", "openapi", "processing-record", "purge", "erasures"] {
+    for sub in [
+        "serve",
+        "migrate",
+        "seed",
+        "import",
+        "openapi",
+        "processing-record",
+        "purge",
+        "erasures",
+    ] {
         assert!(text.contains(sub), "--help lacks {sub}: {text}");
     }
     assert!(text.contains("DATABASE_URL"));

@@ -119,8 +119,6 @@ both_backends! {
                 .execute(&mut conn)
                 .unwrap();
         }
-        let _ = staff;
-
         let r = call(&app, Method::GET, "/api/v1/me/export", Some(&lena.token), None).await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert!(r.header("content-type").unwrap().starts_with("application/json"));
@@ -174,6 +172,30 @@ both_backends! {
 
         // Anonymous callers get nothing.
         call(&app, Method::GET, "/api/v1/me/export", None, None).await.assert_problem(401, "unauthorized");
+
+        // Somebody who registers Lena's colleague's address without owning it (never
+        // verified) learns nothing found by the address: invitations and mails to it.
+        let r = call(&app, Method::POST, &format!("/api/v1/organisations/{other_org}/invitations"), Some(&omar.token), Some(json!({"email": "kollegin@example.org", "role": "member"}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(crate::accounts::register(&app, "kollegin@example.org").await.status, 202);
+        let squatter = crate::accounts::login(&app, "kollegin@example.org", PASSWORD).await.body["access_token"].as_str().unwrap().to_owned();
+        let r = call(&app, Method::GET, "/api/v1/me/export", Some(&squatter), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["sections"]["organisations"]["invitations"], json!([]));
+        assert_eq!(r.body["sections"]["mail"]["mails"], json!([]));
+
+        // What staff did to other people is named without its details: an administrator's
+        // export does not carry the reason they gave for blocking somebody.
+        let admin = person(&ctx, "verwaltung@example.org", Role::Admin);
+        let r = call(&app, Method::POST, &format!("/api/v1/admin/users/{}/block", omar.id), Some(&admin.token), Some(json!({"reason": "Beleidigungen gegenüber Omar-Nachbarn"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let r = call(&app, Method::GET, "/api/v1/me/export", Some(&admin.token), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let blocked = r.body["sections"]["audit"]["entries"].as_array().unwrap().iter().find(|e| e["action"] == "user.blocked").expect("the block, by the admin");
+        assert_eq!(blocked["by_you"], true);
+        assert_eq!(blocked["details"], Value::Null);
+        assert!(!r.text.contains("Beleidigungen"), "{}", r.text);
+        let _ = staff;
     }
 
     async fn deletion_keeps_threads_and_its_record_undoes_a_restored_backup(db) {
@@ -464,4 +486,77 @@ both_backends! {
         assert_eq!(bodies.len(), n, "none lost at a page boundary");
         assert!(bodies.contains("Beitrag 0") && bodies.contains(format!("Beitrag {}", n - 1).as_str()));
     }
+}
+
+both_backends! {
+    async fn a_refused_erasure_does_not_stop_the_purge(db) {
+        let (ctx, clock) = crate::contributions::with_fixed_clock(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let t0 = clock.now();
+        // Two accounts never verified; one of them was made the only administrator.
+        for email in ["nie@example.org", "chefin@example.org"] {
+            assert_eq!(crate::accounts::register(&app, email).await.status, 202);
+        }
+        let mut conn = ctx.db.connection();
+        diesel::update(users::table.filter(users::email.eq("chefin@example.org"))).set(users::role.eq("admin")).execute(&mut conn).unwrap();
+        let outcome = retention::purge(&mut conn, beteiligung::PERSONAL_DATA, (t0 + Duration::days(15)).naive_utc(), None).unwrap();
+        assert!(outcome.ran);
+        assert_eq!(outcome.accounts_erased, 1, "{outcome:?}");
+        assert_eq!(outcome.refused.len(), 1, "{outcome:?}");
+        assert_eq!(outcome.refused[0].1, "last_admin");
+        let left: Vec<String> = users::table.filter(users::deleted_at.is_null()).select(users::email).load(&mut conn).unwrap();
+        assert_eq!(left, vec!["chefin@example.org".to_owned()]);
+        // The rows the rules end went all the same (the unverified accounts' tokens).
+        let tokens: i64 = one_time_tokens::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(tokens, 0);
+        // An address verified between the listing and the erasure keeps its account: the
+        // rule is checked again on the locked row.
+        assert_eq!(crate::accounts::register(&app, "spaet@example.org").await.status, 202);
+        diesel::update(users::table.filter(users::email.eq("spaet@example.org"))).set(users::email_verified_at.eq(Some(t0.naive_utc()))).execute(&mut conn).unwrap();
+        let later = retention::purge(&mut conn, beteiligung::PERSONAL_DATA, (t0 + Duration::days(16)).naive_utc(), None).unwrap();
+        assert_eq!(later.accounts_erased, 0, "{later:?}");
+    }
+}
+
+/// On PostgreSQL a node that finds the purge's row locked by another skips at once instead
+/// of waiting (`SKIP LOCKED`).
+#[actix_web::test]
+async fn a_node_skips_the_purge_another_node_holds() {
+    let Some(db) = crate::common::TestDb::postgres() else {
+        return;
+    };
+    let ctx = Ctx::new(db);
+    let pool = ctx.db.pool();
+    let mut holder = pool.get().unwrap();
+    let now = Utc::now().naive_utc();
+    holder
+        .transaction::<_, diesel::result::Error, _>(|holder| {
+            let locked: Option<chrono::NaiveDateTime> = match &mut **holder {
+                beteiligung::db::DbConnection::Postgresql(pg) => {
+                    beteiligung::db::schema::maintenance_runs::table
+                        .find("retention")
+                        .select(beteiligung::db::schema::maintenance_runs::last_run_at)
+                        .for_update()
+                        .first(pg)?
+                }
+                beteiligung::db::DbConnection::Sqlite(_) => unreachable!(),
+            };
+            assert!(locked.is_none());
+            let (tx, rx) = std::sync::mpsc::channel();
+            let other = pool.clone();
+            std::thread::spawn(move || {
+                let mut conn = other.get().unwrap();
+                let _ = tx.send(
+                    retention::purge(&mut conn, beteiligung::PERSONAL_DATA, now, None)
+                        .map(|o| o.ran),
+                );
+            });
+            let answered = rx.recv_timeout(std::time::Duration::from_secs(10));
+            assert!(
+                matches!(answered, Ok(Ok(false))),
+                "the other node must skip at once, not wait: {answered:?}"
+            );
+            Ok(())
+        })
+        .unwrap();
 }

@@ -21,12 +21,14 @@ CREATE INDEX consents_by_user ON consents (user_id, id);
 INSERT INTO consents (user_id, document, version, accepted_at)
     SELECT id, 'terms', terms_version, created_at FROM users WHERE deleted_at IS NULL;
 
--- One row per deleted account, without personal data: a keyed hash (HMAC-SHA-256 with the
--- installation's erasure key) of the normalised address and the time. After a backup is
--- restored, `beteiligung erasures apply` erases again every account these rows name.
+-- One row per deleted account: a keyed hash (HMAC-SHA-256 with the installation's erasure
+-- key) of the normalised address, the id of that key, and the time — pseudonymous, useless
+-- without the key. After a backup is restored, `beteiligung erasures apply` erases again every
+-- account these rows name.
 CREATE TABLE erasures (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     address_hash TEXT NOT NULL CHECK (length(address_hash) = 64),
+    key_id TEXT NOT NULL CHECK (length(key_id) = 16),
     erased_at TIMESTAMP NOT NULL,
     -- The person asked for their texts to be removed too.
     texts_removed BOOLEAN NOT NULL DEFAULT FALSE

@@ -604,6 +604,32 @@ mod tests {
     }
 
     #[test]
+    fn mail_files_go_with_their_address_and_after_their_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let mail = |to: &str| Mail {
+            to: to.into(),
+            subject: "Betreff".into(),
+            body: "Link: https://x.test/verify-email?token=abc".into(),
+        };
+        write_file(dir.path(), &mail("lena@example.org")).unwrap();
+        write_file(dir.path(), &mail("lena@example.org")).unwrap();
+        write_file(dir.path(), &mail("omar@example.org")).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{mode:o}");
+        }
+        assert_eq!(remove_files_to(dir.path(), "lena@example.org"), 2);
+        assert_eq!(mail_files(dir.path()).len(), 1);
+        let now = crate::clock::Clock::System.now().naive_utc();
+        assert_eq!(prune_files(dir.path(), now), 0, "written just now");
+        let later = now + chrono::Duration::days(SENT_MAILS.days) + chrono::Duration::minutes(1);
+        assert_eq!(prune_files(dir.path(), later), 1);
+        assert!(mail_files(dir.path()).is_empty());
+    }
+
+    #[test]
     fn a_line_break_in_a_mail_cannot_forge_a_log_line() {
         let out = Captured::default();
         let writer = out.clone();

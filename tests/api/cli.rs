@@ -958,6 +958,7 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
         port,
     );
     let mut secrets: Vec<String> = vec![
+        "Lena D.".into(),
         "verwaltung@example.org".into(),
         admin_password.into(),
         PRIVATE_AGENT.into(),
@@ -1294,6 +1295,31 @@ fn a_full_scenario_leaves_no_personal_data_in_the_log_or_tracking_data_in_the_da
     }
 }
 
+/// With `LOG_CLIENT_NETWORK=true` the request lines name the client's network, truncated, and
+/// still never the address.
+#[test]
+fn client_networks_are_logged_only_when_asked_and_only_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    for (setting, expected) in [
+        ("false", None),
+        ("true", Some("client_network=127.0.0.0/24")),
+    ] {
+        let port = free_port();
+        let (mut child, log) = start_server(dir.path(), &[("LOG_CLIENT_NETWORK", setting)], port);
+        let (status, _, _) = request(port, "GET", "/api/v1/concept", None, &[], None);
+        assert_eq!(status, 200);
+        sigterm(&child);
+        assert!(wait_exit(&mut child, Duration::from_secs(35)).success());
+        let text = log.lock().unwrap().join("\n");
+        assert!(text.contains("route=/api/v1/concept"), "{text}");
+        assert!(!text.contains("127.0.0.2"), "{text}");
+        match expected {
+            Some(network) => assert!(text.contains(network), "{text}"),
+            None => assert!(!text.contains("client_network"), "{text}"),
+        }
+    }
+}
+
 fn etag_of(head: &str) -> String {
     head.lines()
         .find_map(|l| {
@@ -1327,14 +1353,16 @@ fn erasure_records_and_the_purge_from_the_command_line() {
         .unwrap()
         .try_into()
         .unwrap();
-    let hash = beteiligung::privacy::erasures::Key::new(seed).hash("zweite@example.org");
+    let key = beteiligung::privacy::erasures::Key::new(seed);
+    let hash = key.hash("zweite@example.org");
+    let key_id = key.id();
     let erased_at = (chrono::Utc::now() + chrono::Duration::days(1))
         .naive_utc()
         .format("%Y-%m-%dT%H:%M:%S");
     let file = dir.path().join("erasures.jsonl");
     std::fs::write(
         &file,
-        format!("{{\"address_hash\":\"{hash}\",\"erased_at\":\"{erased_at}\",\"texts_removed\":false}}\n"),
+        format!("{{\"address_hash\":\"{hash}\",\"key_id\":\"{key_id}\",\"erased_at\":\"{erased_at}\",\"texts_removed\":false}}\n"),
     )
     .unwrap();
     let out = run(
@@ -1360,6 +1388,17 @@ fn erasure_records_and_the_purge_from_the_command_line() {
     );
     assert!(String::from_utf8_lossy(&out.stdout)
         .contains("0 account(s) erased again; 0 record(s) added"));
+    // Records of another key would match nobody: refused, naming both keys.
+    let other = run(
+        dir.path(),
+        &[(
+            "ERASURE_KEY",
+            "b3RoZXItZXJhc3VyZS1rZXktMDEyMzQ1Njc4OWFiY2Q=",
+        )],
+        &["erasures", "apply", file.to_str().unwrap()],
+    );
+    assert!(!other.status.success());
+    assert!(stderr(&other).contains(&key_id), "{}", stderr(&other));
     // A damaged file is refused with its line.
     std::fs::write(
         &file,

@@ -437,8 +437,22 @@ both_backends! {
         let r = call(&app, Method::POST, "/api/v1/me/consents", Some(&omar.token), Some(json!({"terms_version": "2026-11", "privacy_version": "2027-01"}))).await;
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(call(&app, Method::POST, &uri, Some(&omar.token), Some(write)).await.status, 201);
-        // Leaving never needs consent.
-        let r = call(&app, Method::DELETE, "/api/v1/me", Some(&lena.token), Some(json!({"password": lena_password}))).await;
+        // Taking back what one gave never needs consent: deleting an own comment, leaving an
+        // organisation, signing out; removing somebody else from an organisation does.
+        let mine = call(&app, Method::GET, "/api/v1/me/export", Some(&fresh), None).await.body["sections"]["contributions"]["contributions"][0]["id"].as_i64().unwrap();
+        diesel::update(users::table.find(lena.id)).set(users::privacy_version.eq("2026-12")).execute(&mut conn).unwrap();
+        call(&app, Method::POST, &uri, Some(&fresh), Some(json!({"target_type": "measure", "target_id": measure, "body": "Wieder nicht."}))).await.assert_problem(403, "consent_required");
+        let r = call(&app, Method::DELETE, &format!("/api/v1/contributions/{mine}"), Some(&fresh), None).await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let org = fixtures::organisation(&ctx.state, "Verein e. V.", "migrant_organisation", true, omar.id, &[lena.id]);
+        let third = person(&ctx, "dritte@example.org", Role::Participant);
+        // (Not verified yet, so that Lena, its representative, may still leave the platform.)
+        let both = fixtures::organisation(&ctx.state, "Zweiter Verein e. V.", "migrant_organisation", false, lena.id, &[third.id]);
+        call(&app, Method::DELETE, &format!("/api/v1/organisations/{both}/members/{}", third.id), Some(&fresh), None).await.assert_problem(403, "consent_required");
+        let r = call(&app, Method::DELETE, &format!("/api/v1/organisations/{org}/members/{}", lena.id), Some(&fresh), None).await;
+        assert!(r.status.is_success(), "{}", r.text);
+        // Leaving the platform never needs consent.
+        let r = call(&app, Method::DELETE, "/api/v1/me", Some(&fresh), Some(json!({"password": lena_password}))).await;
         assert_eq!(r.status, 204, "{}", r.text);
     }
 }

@@ -55,10 +55,8 @@ pub struct AppState {
     pub auth: auth::Auth,
     /// The receipt key of statements, and the address their mails link to.
     pub statement_desk: statements::Desk,
-    /// The key of the records of deleted accounts.
-    pub erasure_key: privacy::erasures::Key,
-    /// The exports being written on this node (one per account at a time).
-    pub exports: privacy::export::Running,
+    /// The erasure key, this node's mail files and running exports (data rights).
+    pub privacy: privacy::Desk,
     /// The time phases are derived from (tests set it).
     pub clock: clock::Clock,
 }
@@ -73,7 +71,7 @@ impl AppState {
             contributions::PageCache(ResponseCache::new(settings.comment_cache_ttl, 64 << 20));
         let voting_cache = ballots::VotingCache::new(settings.comment_cache_ttl);
         let statement_desk = statements::Desk::from_settings(&settings)?;
-        let erasure_key = privacy::erasures::Key::from_settings(&settings)?;
+        let privacy = privacy::Desk::from_settings(&settings)?;
         Ok(Self {
             auth: auth::Auth::new(&settings, &key),
             db,
@@ -83,8 +81,7 @@ impl AppState {
             contribution_cache,
             voting_cache,
             statement_desk,
-            erasure_key,
-            exports: privacy::export::Running::default(),
+            privacy,
             clock: clock::Clock::System,
         })
     }
@@ -293,11 +290,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.voting_cache.clone()))
         .app_data(web::Data::new(state.auth.clone()))
         .app_data(web::Data::new(state.statement_desk.clone()))
-        .app_data(web::Data::new(state.erasure_key.clone()))
-        .app_data(web::Data::new(state.exports.clone()))
-        .app_data(web::Data::new(mail::Files(mail::directory(
-            &state.settings,
-        ))))
+        .app_data(web::Data::new(state.privacy.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))
         .app_data(web::Data::new(PERSONAL_DATA))

@@ -56,11 +56,6 @@ pub fn directory(settings: &crate::config::Settings) -> Option<std::path::PathBu
         .then(|| format!("{target}.mails").into())
 }
 
-/// The mail files of a node, if it writes mails as files ([`directory`]): account deletion
-/// removes those to the deleted address, the purge those older than [`SENT_MAILS`]' period.
-#[derive(Debug, Clone, Default)]
-pub struct Files(pub Option<std::path::PathBuf>);
-
 /// The mail files in `dir` with their first line (`To: …`).
 fn mail_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
     use std::io::BufRead;

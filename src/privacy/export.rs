@@ -16,7 +16,7 @@ pub const FORMAT: &str = "beteiligung-export/1";
 
 /// The accounts whose export is being written on this node: one at a time per account, so that
 /// one person cannot take every download place with exports read slowly.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Debug)]
 pub struct Running(std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>);
 
 /// An account's place in [`Running`], given back when dropped (the export ended, however).
@@ -60,10 +60,11 @@ pub async fn export(
     now: Now,
     db: web::Data<Db>,
     registry: web::Data<Registry>,
-    running: web::Data<Running>,
+    desk: web::Data<super::Desk>,
 ) -> ApiResult<HttpResponse> {
     let registry = *registry.get_ref();
-    let place = running
+    let place = desk
+        .exports
         .take(user.id())
         .ok_or_else(|| ApiError::rate_limited(10))?;
     let subject = Subject {

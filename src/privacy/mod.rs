@@ -9,6 +9,28 @@ pub mod export;
 pub mod record;
 pub mod retention;
 
+/// What the data-rights routes share on a node.
+#[derive(Clone, Debug)]
+pub struct Desk {
+    /// The key of the records of deleted accounts.
+    pub erasure_key: erasures::Key,
+    /// Where this node writes mails as files, if it does (no SMTP server).
+    pub mail_files: Option<std::path::PathBuf>,
+    /// The exports being written on this node (one per account at a time).
+    pub exports: export::Running,
+}
+
+impl Desk {
+    /// The desk of a node with `settings`; fails (one line) when no erasure key can be had.
+    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
+        Ok(Self {
+            erasure_key: erasures::Key::from_settings(settings)?,
+            mail_files: crate::mail::directory(settings),
+            exports: export::Running::default(),
+        })
+    }
+}
+
 use crate::audit;
 use crate::auth::extract::CurrentUser;
 use crate::auth::model::DeletionConfirmation;
@@ -49,8 +71,7 @@ pub async fn delete_me(
     db: web::Data<Db>,
     now: Now,
     registry: web::Data<Registry>,
-    key: web::Data<erasures::Key>,
-    files: web::Data<crate::mail::Files>,
+    desk: web::Data<Desk>,
     body: Body<DeletionConfirmation>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
@@ -61,6 +82,7 @@ pub async fn delete_me(
     let registry = *registry.get_ref();
     let now = now.naive();
     let address = user.user.email.clone();
+    let key = desk.erasure_key.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
             // Serialises the deletion with whatever this account joins or accepts meanwhile,
@@ -98,7 +120,7 @@ pub async fn delete_me(
     })
     .await?;
     // Mails written as files (no SMTP server) to the address go too, once the deletion holds.
-    if let Some(dir) = files.0.clone() {
+    if let Some(dir) = desk.mail_files.clone() {
         web::block(move || crate::mail::remove_files_to(&dir, &address))
             .await
             .map_err(|e| ApiError::internal(format!("removing mail files: {e}")))?;

@@ -223,7 +223,7 @@ both_backends! {
         let kept = records::all(&mut conn).unwrap();
         assert_eq!(kept.len(), 1);
         assert!(kept[0].texts_removed);
-        assert_eq!(kept[0].address_hash, ctx.state.erasure_key.hash("lena@example.org"));
+        assert_eq!(kept[0].address_hash, ctx.state.privacy.erasure_key.hash("lena@example.org"));
         assert!(!kept[0].address_hash.contains("lena"));
 
         // A backup from before the deletion is restored (another database with Lena as she
@@ -243,7 +243,7 @@ both_backends! {
             diesel::update(users::table.find(lena_again.id)).set(users::created_at.eq(kept[0].erased_at - Duration::days(30))).execute(&mut conn).unwrap();
         }
         let mut rconn = restored.db.connection();
-        let applied = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
+        let applied = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.privacy.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
         assert_eq!((applied.erased, applied.added), (1, 1));
         let (email, deleted_at): (String, Option<chrono::NaiveDateTime>) = users::table.find(lena_again.id).select((users::email, users::deleted_at)).first(&mut rconn).unwrap();
         assert!(deleted_at.is_some() && !email.contains("lena"), "the restored account is erased again: {email}");
@@ -251,7 +251,7 @@ both_backends! {
         assert_eq!(body, "", "and her texts, as she asked");
         call(&restored_app, Method::GET, "/api/v1/me", Some(&lena_again.token), None).await.assert_problem(401, "invalid_token");
         // Applying again changes nothing.
-        let again = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
+        let again = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.privacy.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
         assert_eq!((again.erased, again.added), (0, 0));
 
         // An account registered with the address after the deletion is a new person's.
@@ -260,7 +260,7 @@ both_backends! {
             let mut conn = restored.db.connection();
             diesel::update(users::table.find(newcomer.id)).set((users::email.eq("lena@example.org"), users::created_at.eq(kept[0].erased_at + Duration::minutes(5)))).execute(&mut conn).unwrap();
         }
-        let later = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
+        let later = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.privacy.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
         assert_eq!(later.erased, 0, "registered after the deletion: left alone");
         let count: i64 = erasures::table.count().get_result(&mut rconn).unwrap();
         assert_eq!(count, 1);

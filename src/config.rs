@@ -142,6 +142,9 @@ pub struct Settings {
     /// Key of the keyed hashes in the records of deleted accounts (base64 of 32 bytes).
     /// Required with PostgreSQL; on SQLite kept in `<database>.erasure-key` when not set.
     pub erasure_key: Option<Secret>,
+    /// Erasure keys used before `ERASURE_KEY` was replaced (each the base64 of 32 bytes): the
+    /// records made with them still apply after a restore.
+    pub erasure_retired_keys: Vec<Secret>,
     /// Version of the privacy notice a registration (and, after a change, a sign-in) must
     /// accept.
     pub privacy_version: String,
@@ -225,6 +228,7 @@ impl fmt::Debug for Settings {
             .field("receipt_signing_key", &self.receipt_signing_key)
             .field("receipt_retired_keys", &self.receipt_retired_keys.len())
             .field("erasure_key", &self.erasure_key)
+            .field("erasure_retired_keys", &self.erasure_retired_keys.len())
             .field("privacy_version", &self.privacy_version)
             .field("log_client_network", &self.log_client_network)
             .field("access_token_ttl", &self.access_token_ttl)
@@ -382,6 +386,22 @@ impl Settings {
                     "accepted: the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`",
                 )),
             };
+        let mut erasure_retired_keys = Vec::new();
+        for key in get("ERASURE_RETIRED_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            if seed_of(key).is_none() {
+                return Err(ConfigError::new(
+                    "ERASURE_RETIRED_KEYS",
+                    "holds something that is not a key",
+                    "accepted: a comma-separated list of earlier ERASURE_KEY values, each the base64 of 32 bytes",
+                ));
+            }
+            erasure_retired_keys.push(Secret::new(key));
+        }
         let mut receipt_retired_keys = Vec::new();
         for key in get("RECEIPT_RETIRED_KEYS")
             .unwrap_or_default()
@@ -528,6 +548,7 @@ impl Settings {
             receipt_signing_key,
             receipt_retired_keys,
             erasure_key,
+            erasure_retired_keys,
             privacy_version,
             log_client_network,
             access_token_ttl: Duration::from_secs(access_secs.into()),

@@ -266,18 +266,19 @@ fn erasures(settings: &Settings, action: ErasuresAction) -> Result<(), String> {
                 }
                 records.push(record);
             }
-            let key = erasures::Key::from_settings(settings)?;
-            if let Some(foreign) = records.iter().find(|r| r.key_id != key.id()) {
+            let keys = erasures::keys_of(settings)?;
+            let ids: Vec<String> = keys.iter().map(erasures::Key::id).collect();
+            if let Some(foreign) = records.iter().find(|r| !ids.contains(&r.key_id)) {
                 return Err(format!(
-                    "the records were made with the erasure key {}, this installation's is {}: set ERASURE_KEY to the key the records were made with (a new key matches nobody, and the deleted accounts would stay restored)",
+                    "the records were made with the erasure key {}, and this installation knows {}: set ERASURE_KEY, or add the key the records were made with to ERASURE_RETIRED_KEYS (a key that is not known matches nobody, and the deleted accounts would stay restored)",
                     foreign.key_id,
-                    key.id()
+                    ids.join(", ")
                 ));
             }
             let applied = erasures::apply(
                 &mut conn,
                 beteiligung::PERSONAL_DATA,
-                &key,
+                &keys,
                 &records,
                 Clock::System.now().naive_utc(),
             )
@@ -286,6 +287,11 @@ fn erasures(settings: &Settings, action: ErasuresAction) -> Result<(), String> {
                 "{} account(s) erased again; {} record(s) added",
                 applied.erased, applied.added
             );
+            if let Some(dir) = beteiligung::mail::directory(settings) {
+                for address in &applied.addresses {
+                    beteiligung::mail::remove_files_to(&dir, address);
+                }
+            }
             for (id, code) in &applied.refused {
                 println!("account {id} could not be erased ({code}); resolve it and apply again");
             }

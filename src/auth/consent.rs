@@ -117,7 +117,11 @@ pub fn required_for(req: &actix_web::HttpRequest, user_id: i64) -> bool {
     let pattern = req.match_pattern();
     let is = |(m, p): (&str, &str)| m == method.as_str() && pattern.as_deref() == Some(p);
     if is(LEAVING) {
-        return req.match_info().get("user_id") != Some(user_id.to_string().as_str());
+        return req
+            .match_info()
+            .get("user_id")
+            .and_then(|id| id.parse::<i64>().ok())
+            != Some(user_id);
     }
     !WITHOUT_CONSENT.iter().any(|entry| is(*entry))
 }

@@ -574,6 +574,11 @@ impl crate::personal_data::PersonalData for Outbox {
         conn: &mut DbConnection,
         subject: &crate::personal_data::Subject,
     ) -> Result<(), crate::error::ApiError> {
+        // Only for an address the account proved to own (see `Organisations::erase`); mails to
+        // an unverified one go with their retention rule.
+        if !subject.address_verified {
+            return Ok(());
+        }
         diesel::delete(outbox_emails::table.filter(outbox_emails::recipient.eq(&subject.email)))
             .execute(conn)?;
         Ok(())

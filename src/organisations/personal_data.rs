@@ -398,7 +398,12 @@ impl PersonalData for Organisations {
         diesel::update(requests::table.filter(requests::user_id.eq(subject.user_id)))
             .set(requests::message.eq(None::<String>))
             .execute(conn)?;
-        store::delete_invitations_to(conn, &subject.email)?;
+        // Only an address the account proved to own: anyone can register any address, and an
+        // unverified account must not wipe the invitations meant for its real owner (they go
+        // with their retention rule).
+        if subject.address_verified {
+            store::delete_invitations_to(conn, &subject.email)?;
+        }
         Ok(())
     }
 }

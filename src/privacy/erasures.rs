@@ -150,63 +150,95 @@ pub struct Applied {
     /// Accounts a slice refused to erase (e.g. the last representative of an organisation),
     /// with the code; the operator resolves them and applies again.
     pub refused: Vec<(i64, String)>,
+    /// The verified addresses of the accounts erased again (for what lives outside the
+    /// database: mail files). Never logged.
+    pub addresses: Vec<String>,
+}
+
+/// The erasure keys an installation knows: the current one, and those it used before
+/// (`ERASURE_RETIRED_KEYS`), whose records still apply.
+pub fn keys_of(settings: &crate::config::Settings) -> Result<Vec<Key>, String> {
+    let mut keys = vec![Key::from_settings(settings)?];
+    for retired in &settings.erasure_retired_keys {
+        let seed = crate::config::seed_of(retired.expose())
+            .ok_or("invalid setting ERASURE_RETIRED_KEYS: not the base64 of 32 bytes")?;
+        keys.push(Key(seed));
+    }
+    Ok(keys)
 }
 
 /// Erases again every live account that one of `records` names and that existed at the time
-/// of that erasure; adds the records this database lacks. Running it twice changes nothing
-/// the second time. Records made with another key than `key` are refused as a whole (400
+/// of that erasure — its own deletion is the first record at or after the account's creation,
+/// and says whether its texts were to go; adds the records this database lacks. Running it
+/// twice changes nothing the second time. `keys` are the installation's keys (current first);
+/// records made with a key that is not among them are refused as a whole (400
 /// `validation_failed`, field `key_id`): they would match nobody, and the deleted accounts
 /// would stay restored in silence.
 pub fn apply(
     conn: &mut DbConnection,
     registry: Registry,
-    key: &Key,
+    keys: &[Key],
     records: &[Record],
     now: NaiveDateTime,
 ) -> ApiResult<Applied> {
-    let key_id = key.id();
-    if let Some(foreign) = records.iter().find(|r| r.key_id != key_id) {
+    let known_keys: Vec<(String, &Key)> = keys.iter().map(|k| (k.id(), k)).collect();
+    if let Some(foreign) = records
+        .iter()
+        .find(|r| !known_keys.iter().any(|(id, _)| *id == r.key_id))
+    {
         return Err(ApiError::invalid_field(
             "key_id",
             "another_key",
             format!(
-                "records were made with the erasure key {}, this installation's is {key_id}: set ERASURE_KEY to the key of the records",
+                "records were made with the erasure key {}, which is neither ERASURE_KEY nor in ERASURE_RETIRED_KEYS",
                 foreign.key_id
             ),
         ));
     }
     let mut applied = Applied::default();
-    let known: std::collections::HashSet<Record> = all(conn)?.into_iter().collect();
-    for record in records.iter().filter(|r| !known.contains(r)) {
+    let stored: std::collections::HashSet<Record> = all(conn)?.into_iter().collect();
+    for record in records.iter().filter(|r| !stored.contains(r)) {
         keep(conn, record)?;
         applied.added += 1;
     }
-    // The latest erasure per address.
-    let mut latest: std::collections::HashMap<&str, &Record> = std::collections::HashMap::new();
+    // The erasures per (key, address), oldest first.
+    let mut by_hash: std::collections::HashMap<(&str, &str), Vec<&Record>> =
+        std::collections::HashMap::new();
     for record in records {
-        let entry = latest.entry(record.address_hash.as_str()).or_insert(record);
-        if record.erased_at > entry.erased_at {
-            *entry = record;
-        }
+        by_hash
+            .entry((record.key_id.as_str(), record.address_hash.as_str()))
+            .or_default()
+            .push(record);
     }
-    let live: Vec<(i64, String, NaiveDateTime)> = users::table
+    for list in by_hash.values_mut() {
+        list.sort_by_key(|r| r.erased_at);
+    }
+    let live: Vec<(i64, String, NaiveDateTime, Option<NaiveDateTime>)> = users::table
         .filter(users::deleted_at.is_null())
-        .select((users::id, users::email, users::created_at))
+        .select((
+            users::id,
+            users::email,
+            users::created_at,
+            users::email_verified_at,
+        ))
         .load(conn)?;
-    for (id, email, created_at) in live {
-        let hash = key.hash(&email);
-        let Some(record) = latest
-            .get(hash.as_str())
-            .filter(|r| created_at <= r.erased_at)
-        else {
+    for (id, email, created_at, verified_at) in live {
+        let Some(record) = known_keys.iter().find_map(|(key_id, key)| {
+            let hash = key.hash(&email);
+            by_hash
+                .get(&(key_id.as_str(), hash.as_str()))?
+                .iter()
+                .find(|r| r.erased_at >= created_at)
+                .copied()
+        }) else {
             continue;
         };
         let subject = Subject {
             user_id: id,
-            email,
+            email: email.clone(),
             now,
             remove_texts: record.texts_removed,
-            address_verified: true,
+            address_verified: verified_at.is_some(),
         };
         let outcome = write_transaction(conn, |conn| {
             erase_everywhere(registry, conn, &subject)?;
@@ -222,7 +254,12 @@ pub fn apply(
             Ok::<_, ApiError>(())
         });
         match outcome {
-            Ok(()) => applied.erased += 1,
+            Ok(()) => {
+                applied.erased += 1;
+                if verified_at.is_some() {
+                    applied.addresses.push(email);
+                }
+            }
             Err(failed) if failed.status.is_server_error() => return Err(failed),
             Err(refused) => applied.refused.push((id, refused.code.to_owned())),
         }

@@ -43,7 +43,8 @@ impl Drop for Place {
 /// earlier texts, supports, reports, ballots, statements you drafted or signed, mails to you
 /// and the audit entries about you. Other people's contributions are referenced by id, not
 /// copied. Mails and invitations are found by the address, so they are included only once
-/// the address is verified. One export per account runs at a time (429 otherwise). The
+/// the address is verified. One export per account runs at a time on a node (429 otherwise).
+/// The
 /// document is streamed as it is read (`Content-Disposition: attachment`).
 #[utoipa::path(
     tag = "accounts",
@@ -174,4 +175,26 @@ pub fn document(mut api: OpenApi, registry: Registry) -> OpenApi {
         }
     }
     api
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Running;
+
+    #[test]
+    fn one_export_per_account_and_the_place_is_given_back() {
+        let running = Running::default();
+        let first = running.take(7).expect("free");
+        assert!(
+            running.take(7).is_none(),
+            "a second export of the same account waits"
+        );
+        let other = running.take(8).expect("another account is not held up");
+        drop(first);
+        assert!(
+            running.take(7).is_some(),
+            "the place is given back when the export ends"
+        );
+        drop(other);
+    }
 }

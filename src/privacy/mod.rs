@@ -81,7 +81,11 @@ pub async fn delete_me(
         .await?;
     let registry = *registry.get_ref();
     let now = now.naive();
-    let address = user.user.email.clone();
+    let address = user
+        .user
+        .email_verified_at
+        .is_some()
+        .then(|| user.user.email.clone());
     let key = desk.erasure_key.clone();
     db.run(move |conn| {
         write_transaction(conn, |conn| {
@@ -119,11 +123,12 @@ pub async fn delete_me(
         })
     })
     .await?;
-    // Mails written as files (no SMTP server) to the address go too, once the deletion holds.
-    if let Some(dir) = desk.mail_files.clone() {
-        web::block(move || crate::mail::remove_files_to(&dir, &address))
-            .await
-            .map_err(|e| ApiError::internal(format!("removing mail files: {e}")))?;
+    // Mails written as files (no SMTP server) to a verified address go too, once the deletion
+    // holds; should that fail, the deletion stands and the files go with their retention rule.
+    if let (Some(dir), Some(address)) = (desk.mail_files.clone(), address) {
+        if let Err(e) = web::block(move || crate::mail::remove_files_to(&dir, &address)).await {
+            tracing::warn!(error = %e, "the mail files of a deleted account were not removed");
+        }
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -92,8 +92,8 @@ pub fn markdown(registry: Registry) -> String {
          with `LOG_CLIENT_NETWORK=true`, truncated to /24 or /48). A test scans a debug log of \
          a full scenario for them.\n\
          - **Mail files** (only on SQLite without `SMTP_URL`: `<database>.mails/`, owner only): \
-         each mail with its address; removed with the account's deletion and after the sent \
-         mails' period by the purge.\n\
+         each mail with its address; removed with the deletion of an account that verified the \
+         address, and after the sent mails' period by the purge.\n\
          - **Records of erasures** (`erasures`): a keyed hash of the address, pseudonymous \
          (useless without `ERASURE_KEY`, which is kept apart from the backups); kept so that a \
          restored backup cannot bring a deleted account back."

@@ -206,6 +206,13 @@ both_backends! {
         let c = fixtures::consultation(&ctx.state, "commenting_and_voting");
         let measure = first_measure(&ctx);
         let own = comment(&app, &lena, c, measure, "Lenas Text, der gehen soll.").await;
+        // A request to join, accepted: the record of the decision stays, its message goes.
+        let org = fixtures::organisation(&ctx.state, "Verein Omar e. V.", "welfare_provider", true, omar.id, &[]);
+        let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests"), Some(&lena.token), Some(json!({"message": "Ich heiße Lena und wohne in Brackwede."}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let request = r.body["id"].as_i64().unwrap();
+        let r = call(&app, Method::POST, &format!("/api/v1/organisations/{org}/join-requests/{request}/accept"), Some(&omar.token), None).await;
+        assert!(r.status.is_success(), "{}", r.text);
         let reply = call(&app, Method::POST, &format!("/api/v1/contributions/{own}/replies"), Some(&omar.token), Some(json!({"body": "Omars Antwort bleibt."}))).await;
         assert_eq!(reply.status, 201, "{}", reply.text);
 
@@ -216,6 +223,8 @@ both_backends! {
         let (body, deleted): (String, Option<chrono::NaiveDateTime>) = contributions::table.find(own).select((contributions::body, contributions::deleted_at)).first(&mut conn).unwrap();
         assert_eq!(body, "", "her text is gone");
         assert!(deleted.is_some(), "a placeholder keeps the thread");
+        let (status, message): (String, Option<String>) = organisation_join_requests::table.find(request).select((organisation_join_requests::status, organisation_join_requests::message)).first(&mut conn).unwrap();
+        assert_eq!((status.as_str(), message), ("accepted", None));
         let thread = call(&app, Method::GET, &format!("/api/v1/contributions/{own}/replies"), None, None).await;
         assert_eq!(thread.status, 200, "{}", thread.text);
         assert!(thread.text.contains("Omars Antwort bleibt."), "the reply by someone else stays: {}", thread.text);
@@ -243,15 +252,20 @@ both_backends! {
             diesel::update(users::table.find(lena_again.id)).set(users::created_at.eq(kept[0].erased_at - Duration::days(30))).execute(&mut conn).unwrap();
         }
         let mut rconn = restored.db.connection();
-        let applied = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.privacy.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
+        let applied = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, std::slice::from_ref(&restored.state.privacy.erasure_key), &kept, Utc::now().naive_utc()).unwrap();
         assert_eq!((applied.erased, applied.added), (1, 1));
         let (email, deleted_at): (String, Option<chrono::NaiveDateTime>) = users::table.find(lena_again.id).select((users::email, users::deleted_at)).first(&mut rconn).unwrap();
         assert!(deleted_at.is_some() && !email.contains("lena"), "the restored account is erased again: {email}");
         let body: String = contributions::table.find(old_text).select(contributions::body).first(&mut rconn).unwrap();
         assert_eq!(body, "", "and her texts, as she asked");
         call(&restored_app, Method::GET, "/api/v1/me", Some(&lena_again.token), None).await.assert_problem(401, "invalid_token");
+        // Records of a key the installation does not know are refused; with the old key among
+        // the retired ones they apply.
+        let stranger = records::Key::new([7; 32]);
+        let refused = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, std::slice::from_ref(&stranger), &kept, Utc::now().naive_utc()).unwrap_err();
+        assert_eq!(refused.errors[0].field, "key_id");
         // Applying again changes nothing.
-        let again = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.privacy.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
+        let again = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, std::slice::from_ref(&restored.state.privacy.erasure_key), &kept, Utc::now().naive_utc()).unwrap();
         assert_eq!((again.erased, again.added), (0, 0));
 
         // An account registered with the address after the deletion is a new person's.
@@ -260,7 +274,7 @@ both_backends! {
             let mut conn = restored.db.connection();
             diesel::update(users::table.find(newcomer.id)).set((users::email.eq("lena@example.org"), users::created_at.eq(kept[0].erased_at + Duration::minutes(5)))).execute(&mut conn).unwrap();
         }
-        let later = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, &restored.state.privacy.erasure_key, &kept, Utc::now().naive_utc()).unwrap();
+        let later = records::apply(&mut rconn, beteiligung::PERSONAL_DATA, std::slice::from_ref(&restored.state.privacy.erasure_key), &kept, Utc::now().naive_utc()).unwrap();
         assert_eq!(later.erased, 0, "registered after the deletion: left alone");
         let count: i64 = erasures::table.count().get_result(&mut rconn).unwrap();
         assert_eq!(count, 1);
@@ -525,9 +539,15 @@ both_backends! {
         assert_eq!(tokens, 0);
         // An address verified between the listing and the erasure keeps its account: the
         // rule is checked again on the locked row.
+        use beteiligung::personal_data::PersonalData;
         assert_eq!(crate::accounts::register(&app, "spaet@example.org").await.status, 202);
-        diesel::update(users::table.filter(users::email.eq("spaet@example.org"))).set(users::email_verified_at.eq(Some(t0.naive_utc()))).execute(&mut conn).unwrap();
-        let later = retention::purge(&mut conn, beteiligung::PERSONAL_DATA, (t0 + Duration::days(16)).naive_utc(), None).unwrap();
+        let at = (t0 + Duration::days(16)).naive_utc();
+        let listed = beteiligung::auth::personal_data::Accounts.expired_accounts(&mut conn, at).unwrap();
+        let spaet: i64 = users::table.filter(users::email.eq("spaet@example.org")).select(users::id).first(&mut conn).unwrap();
+        assert!(listed.contains(&spaet));
+        diesel::update(users::table.find(spaet)).set(users::email_verified_at.eq(Some(t0.naive_utc()))).execute(&mut conn).unwrap();
+        assert_eq!(beteiligung::auth::personal_data::Accounts.claim_expired(&mut conn, spaet, at).unwrap(), None);
+        let later = retention::purge(&mut conn, beteiligung::PERSONAL_DATA, at, None).unwrap();
         assert_eq!(later.accounts_erased, 0, "{later:?}");
     }
 }

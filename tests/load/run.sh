@@ -73,8 +73,9 @@
 #   BIN           binary to test (default target/release/beteiligung; built with
 #                 `cargo build --release` if that default does not exist yet)
 #   BACKENDS      "sqlite postgres" (default), or one of them
-#   SCENARIOS     "read signin comments ballots statements" (default), or some of them
+#   SCENARIOS     "read signin comments ballots statements export" (default), or some of them
 #   STATEMENTS_SMALL, STATEMENTS_LARGE  statements of the two tables of "statements" (2000, 20000)
+#   EXPORT_COMMENTS  comments of the participant whose data "export" downloads (50000)
 #   VOTE_BALLOTS  ballots in the closed vote of "ballots" (default 100000)
 #   CAST_ROUNDS   alternating rounds of casts and pgbench -N in "ballots" on PostgreSQL (default 3)
 #   COMMENT_WRITERS  connections writing comments in "comments", and pgbench clients (default 50)
@@ -103,9 +104,10 @@ cd "$ROOT"
 
 BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
-SCENARIOS="${SCENARIOS:-read signin comments ballots statements}"
+SCENARIOS="${SCENARIOS:-read signin comments ballots statements export}"
 STATEMENTS_SMALL="${STATEMENTS_SMALL:-2000}"
 STATEMENTS_LARGE="${STATEMENTS_LARGE:-20000}"
+EXPORT_COMMENTS="${EXPORT_COMMENTS:-50000}"
 COMMENT_WRITERS="${COMMENT_WRITERS:-50}"
 VOTE_BALLOTS="${VOTE_BALLOTS:-100000}"
 CAST_ROUNDS="${CAST_ROUNDS:-3}"
@@ -165,9 +167,9 @@ fi
 for backend in $BACKENDS; do
     case "$backend" in sqlite|postgres) ;; *) die "unknown backend '$backend' (sqlite, postgres)" ;; esac
 done
-[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots, statements)"
+[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots, statements, export)"
 for scenario in $SCENARIOS; do
-    case "$scenario" in read|signin|comments|ballots|statements) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots, statements)" ;; esac
+    case "$scenario" in read|signin|comments|ballots|statements|export) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots, statements, export)" ;; esac
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
@@ -439,6 +441,7 @@ COMMENT_ROWS=()
 BALLOT_ROWS=()
 STATEMENT_ROWS=()
 EXPORT_ROWS=()
+DATA_EXPORT_ROWS=()
 NOTES=()
 WARNINGS=()
 
@@ -858,6 +861,43 @@ PY
 }
 
 # ---------------------------------------------------------------------------------------------
+# Scenario "export": a person's data export (issue 14) with 50,000 comments
+# ---------------------------------------------------------------------------------------------
+
+scenario_export() {
+    local backend="$1" measures token timing idle
+    measures="$(db_query "$backend" "SELECT id FROM measures ORDER BY id LIMIT 40" | paste -sd, -)"
+    token="$TMP/export-token.txt"
+    seed "$backend" export "$ROOT/tests/load/make_export.py" --backend "$backend" \
+        --measures "$measures" --jwt-secret "$LOAD_JWT_SECRET" --token-out "$token" \
+        --comments "$EXPORT_COMMENTS"
+    start_server "$backend-export"
+    idle="$(server_hwm)"
+    log "three downloads of GET /api/v1/me/export ($EXPORT_COMMENTS comments)"
+    timing="$(python3 - "$BASE/api/v1/me/export" "$(cat "$token")" "$EXPORT_COMMENTS" <<'PY'
+import json, statistics, sys, time, urllib.request
+url, token, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+times = []
+for i in range(3):
+    start = time.monotonic()
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    body = urllib.request.urlopen(req, timeout=600).read()
+    times.append((time.monotonic() - start) * 1000)
+    if i == 0:
+        doc = json.loads(body)
+        listed = len(doc["sections"]["contributions"]["contributions"])
+        if listed != count:
+            sys.exit(f"the export lists {listed} comments, expected {count}")
+print(f"{times[0]:.0f} {statistics.median(times):.0f} {len(body) / 1048576:.1f}")
+PY
+)" || die "the export cannot be read (see $SERVER_LOG)"
+    local first median size
+    read -r first median size <<<"$timing"
+    DATA_EXPORT_ROWS+=("| $backend | $EXPORT_COMMENTS | $first ms | $median ms | $size MiB | $idle | $(server_hwm) |")
+    stop_server
+}
+
+# ---------------------------------------------------------------------------------------------
 # One backend
 # ---------------------------------------------------------------------------------------------
 
@@ -888,6 +928,7 @@ run_backend() {
     if has_scenario comments; then scenario_comments "$backend"; fi
     if has_scenario ballots; then scenario_ballots "$backend"; fi
     if has_scenario statements; then scenario_statements "$backend"; fi
+    if has_scenario export; then scenario_export "$backend"; fi
 
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
@@ -964,6 +1005,16 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
         echo "| backend | statements | first download | median of 3 | size | peak RSS before | peak RSS after |"
         echo "|---|---:|---:|---:|---:|---:|---:|"
         printf '%s\n' "${EXPORT_ROWS[@]}"
+    fi
+    if [[ ${#DATA_EXPORT_ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### A person's data export (GET /api/v1/me/export)"
+        echo
+        echo "One participant with every comment below and an earlier text of every fifth; on a fresh start of the server, downloaded three times one after the other:"
+        echo
+        echo "| backend | comments | first download | median of 3 | size | peak RSS before | peak RSS after |"
+        echo "|---|---:|---:|---:|---:|---:|---:|"
+        printf '%s\n' "${DATA_EXPORT_ROWS[@]}"
     fi
     if [[ ${#COMMENT_ROWS[@]} -gt 0 ]]; then
         echo

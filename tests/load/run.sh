@@ -1026,8 +1026,10 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
         echo "|---|---|---:|---:|---:|---:|"
         printf '%s\n' "${COMMENT_ROWS[@]}"
     fi
-    echo
-    printf -- '- %s\n' "${NOTES[@]}"
+    if [[ ${#NOTES[@]} -gt 0 ]]; then
+        echo
+        printf -- '- %s\n' "${NOTES[@]}"
+    fi
     if [[ ${#WARNINGS[@]} -gt 0 ]]; then
         echo
         printf -- '- WARNING: %s\n' "${WARNINGS[@]}"

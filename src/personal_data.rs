@@ -179,6 +179,22 @@ fn gone(e: std::io::Error) -> ApiError {
     ApiError::internal(format!("the export could not be written: {e}"))
 }
 
+/// Writes a stored time (UTC without zone) as the API writes every time: RFC 3339 with `Z`.
+/// Exported rows keep the stored `NaiveDateTime`, so that they load straight from a query
+/// (`#[derive(Queryable, Selectable)]`) and serialise with `#[serde(serialize_with = "…")]`;
+/// their schema says `date-time` with `#[schema(value_type = String, format = DateTime)]`.
+pub fn utc<S: serde::Serializer>(at: &NaiveDateTime, out: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.and_utc(), out)
+}
+
+/// [`utc`] for a time that may be missing (`null`).
+pub fn utc_or_null<S: serde::Serializer>(
+    at: &Option<NaiveDateTime>,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&at.map(|t| t.and_utc()), out)
+}
+
 /// The schema of a section, for the OpenAPI document: `T`'s, with the schemas it refers to.
 pub fn section_schema<T: utoipa::ToSchema>(
     schemas: &mut Vec<(

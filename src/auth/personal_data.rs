@@ -7,8 +7,8 @@ use crate::db::schema::{one_time_tokens, refresh_tokens, sessions, users};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::personal_data::{
-    section_schema, Basis, Category, Kind::*, PersonalData, Purged, Retention, Rule, Section,
-    Subject, Table,
+    section_schema, utc, utc_or_null, Basis, Category, Kind::*, PersonalData, Purged, Retention,
+    Rule, Section, Subject, Table,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -54,13 +54,22 @@ pub struct ExportedAccount {
 }
 
 /// A session as the export shows it: when and until when, never its tokens.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
 pub struct ExportedSession {
     pub id: i64,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub last_used_at: NaiveDateTime,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: NaiveDateTime,
+    #[serde(serialize_with = "utc_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<NaiveDateTime>,
 }
 
 /// The `accounts` section of the export.
@@ -212,31 +221,8 @@ impl PersonalData for Accounts {
                     .filter(sessions::id.gt(after.unwrap_or(0)))
                     .order(sessions::id)
                     .limit(limit)
-                    .select((
-                        sessions::id,
-                        sessions::created_at,
-                        sessions::last_used_at,
-                        sessions::expires_at,
-                        sessions::revoked_at,
-                    ))
-                    .load::<(
-                        i64,
-                        NaiveDateTime,
-                        NaiveDateTime,
-                        NaiveDateTime,
-                        Option<NaiveDateTime>,
-                    )>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(id, created, used, expires, revoked)| ExportedSession {
-                                id,
-                                created_at: created.and_utc(),
-                                last_used_at: used.and_utc(),
-                                expires_at: expires.and_utc(),
-                                revoked_at: revoked.map(|t| t.and_utc()),
-                            })
-                            .collect()
-                    })
+                    .select(ExportedSession::as_select())
+                    .load(conn)
             },
             |s| s.id,
         )?;

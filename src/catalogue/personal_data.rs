@@ -5,20 +5,23 @@ use crate::db::schema::measure_status_history as history;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::personal_data::{
-    section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
+    section_schema, utc, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A status change of a measure the person (as staff) recorded.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = history)]
 pub struct ExportedStatusRecord {
     pub id: i64,
     pub measure_id: i64,
     pub implementation_status: String,
-    pub recorded_at: DateTime<Utc>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded_at: NaiveDateTime,
 }
 
 /// The `catalogue` section of the export.
@@ -146,25 +149,8 @@ impl PersonalData for Catalogue {
                     .filter(history::id.gt(after.unwrap_or(0)))
                     .order(history::id)
                     .limit(limit)
-                    .select((
-                        history::id,
-                        history::measure_id,
-                        history::implementation_status,
-                        history::recorded_at,
-                    ))
-                    .load::<(i64, i64, String, NaiveDateTime)>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(id, measure_id, implementation_status, at)| {
-                                ExportedStatusRecord {
-                                    id,
-                                    measure_id,
-                                    implementation_status,
-                                    recorded_at: at.and_utc(),
-                                }
-                            })
-                            .collect()
-                    })
+                    .select(ExportedStatusRecord::as_select())
+                    .load(conn)
             },
             |r| r.id,
         )

@@ -12,16 +12,18 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::personal_data::{
-    section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
+    section_schema, utc, utc_or_null, Basis, Category, Kind::*, PersonalData, Retention, Section,
+    Subject, Table,
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A comment or proposal the person wrote, as the export shows it. Replies by others are not
 /// copied: `parent_id` references what the person answered.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = contributions)]
 pub struct ExportedContribution {
     pub id: i64,
     /// `comment` or `proposal`.
@@ -36,51 +38,73 @@ pub struct ExportedContribution {
     pub body: String,
     pub rationale: Option<String>,
     pub state: String,
-    pub created_at: DateTime<Utc>,
-    pub edited_at: Option<DateTime<Utc>>,
-    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "utc_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub edited_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "utc_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 /// An earlier text of one of the person's contributions.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = revisions)]
 pub struct ExportedRevision {
     pub id: i64,
     pub contribution_id: i64,
     pub title: Option<String>,
     pub body: String,
     pub rationale: Option<String>,
-    pub written_at: DateTime<Utc>,
-    pub replaced_at: DateTime<Utc>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub written_at: NaiveDateTime,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub replaced_at: NaiveDateTime,
 }
 
 /// A support the person gave.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = supports)]
 pub struct ExportedSupport {
     pub contribution_id: i64,
-    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
 }
 
 /// A report the person made.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = flags)]
 pub struct ExportedFlag {
     pub id: i64,
     pub contribution_id: i64,
     pub reason: String,
     pub note: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "utc_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolved_at: Option<NaiveDateTime>,
 }
 
 /// A moderation decision about one of the person's contributions (the moderator is not
 /// named).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = decisions)]
 pub struct ExportedDecision {
     pub id: i64,
     pub contribution_id: i64,
     pub decision: String,
     pub reason: Option<String>,
     pub note: Option<String>,
-    pub decided_at: DateTime<Utc>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub decided_at: NaiveDateTime,
 }
 
 /// The `contributions` section of the export.
@@ -93,12 +117,6 @@ pub struct ContributionsSection {
     flags: Vec<ExportedFlag>,
     decisions: Vec<ExportedDecision>,
 }
-
-type ContributionTuple = (
-    (i64, String, i64, String, i64, Option<i64>, Option<i64>),
-    (Option<String>, String, Option<String>, String),
-    (NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>),
-);
 
 /// Comments, proposals, their supports, reports, earlier texts and moderation decisions.
 pub struct Contributions;
@@ -263,49 +281,8 @@ impl PersonalData for Contributions {
                     .filter(contributions::id.gt(after.unwrap_or(0)))
                     .order(contributions::id)
                     .limit(limit)
-                    .select((
-                        (
-                            contributions::id,
-                            contributions::kind,
-                            contributions::consultation_id,
-                            contributions::target_type,
-                            contributions::target_id,
-                            contributions::parent_id,
-                            contributions::organisation_id,
-                        ),
-                        (
-                            contributions::title,
-                            contributions::body,
-                            contributions::rationale,
-                            contributions::state,
-                        ),
-                        (
-                            contributions::created_at,
-                            contributions::edited_at,
-                            contributions::deleted_at,
-                        ),
-                    ))
-                    .load::<ContributionTuple>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(a, b, c)| ExportedContribution {
-                                id: a.0,
-                                kind: a.1,
-                                consultation_id: a.2,
-                                target_type: a.3,
-                                target_id: a.4,
-                                parent_id: a.5,
-                                organisation_id: a.6,
-                                title: b.0,
-                                body: b.1,
-                                rationale: b.2,
-                                state: b.3,
-                                created_at: c.0.and_utc(),
-                                edited_at: c.1.map(|t| t.and_utc()),
-                                deleted_at: c.2.map(|t| t.and_utc()),
-                            })
-                            .collect()
-                    })
+                    .select(ExportedContribution::as_select())
+                    .load(conn)
             },
             |c| c.id,
         )?;
@@ -318,49 +295,8 @@ impl PersonalData for Contributions {
                     .filter(revisions::id.gt(after.unwrap_or(0)))
                     .order(revisions::id)
                     .limit(limit)
-                    .select((
-                        revisions::id,
-                        revisions::contribution_id,
-                        revisions::title,
-                        revisions::body,
-                        revisions::rationale,
-                        revisions::written_at,
-                        revisions::replaced_at,
-                    ))
-                    .load::<(
-                        i64,
-                        i64,
-                        Option<String>,
-                        String,
-                        Option<String>,
-                        NaiveDateTime,
-                        NaiveDateTime,
-                    )>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(
-                                |(
-                                    id,
-                                    contribution_id,
-                                    title,
-                                    body,
-                                    rationale,
-                                    written,
-                                    replaced,
-                                )| {
-                                    ExportedRevision {
-                                        id,
-                                        contribution_id,
-                                        title,
-                                        body,
-                                        rationale,
-                                        written_at: written.and_utc(),
-                                        replaced_at: replaced.and_utc(),
-                                    }
-                                },
-                            )
-                            .collect()
-                    })
+                    .select(ExportedRevision::as_select())
+                    .load(conn)
             },
             |r| r.id,
         )?;
@@ -372,16 +308,8 @@ impl PersonalData for Contributions {
                     .filter(supports::contribution_id.gt(after.unwrap_or(0)))
                     .order(supports::contribution_id)
                     .limit(limit)
-                    .select((supports::contribution_id, supports::created_at))
-                    .load::<(i64, NaiveDateTime)>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(contribution_id, at)| ExportedSupport {
-                                contribution_id,
-                                created_at: at.and_utc(),
-                            })
-                            .collect()
-                    })
+                    .select(ExportedSupport::as_select())
+                    .load(conn)
             },
             |s| s.contribution_id,
         )?;
@@ -393,36 +321,8 @@ impl PersonalData for Contributions {
                     .filter(flags::id.gt(after.unwrap_or(0)))
                     .order(flags::id)
                     .limit(limit)
-                    .select((
-                        flags::id,
-                        flags::contribution_id,
-                        flags::reason,
-                        flags::note,
-                        flags::created_at,
-                        flags::resolved_at,
-                    ))
-                    .load::<(
-                        i64,
-                        i64,
-                        String,
-                        Option<String>,
-                        NaiveDateTime,
-                        Option<NaiveDateTime>,
-                    )>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(id, contribution_id, reason, note, created, resolved)| {
-                                ExportedFlag {
-                                    id,
-                                    contribution_id,
-                                    reason,
-                                    note,
-                                    created_at: created.and_utc(),
-                                    resolved_at: resolved.map(|t| t.and_utc()),
-                                }
-                            })
-                            .collect()
-                    })
+                    .select(ExportedFlag::as_select())
+                    .load(conn)
             },
             |f| f.id,
         )?;
@@ -435,36 +335,8 @@ impl PersonalData for Contributions {
                     .filter(decisions::id.gt(after.unwrap_or(0)))
                     .order(decisions::id)
                     .limit(limit)
-                    .select((
-                        decisions::id,
-                        decisions::contribution_id,
-                        decisions::decision,
-                        decisions::reason,
-                        decisions::note,
-                        decisions::decided_at,
-                    ))
-                    .load::<(
-                        i64,
-                        i64,
-                        String,
-                        Option<String>,
-                        Option<String>,
-                        NaiveDateTime,
-                    )>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(id, contribution_id, decision, reason, note, at)| {
-                                ExportedDecision {
-                                    id,
-                                    contribution_id,
-                                    decision,
-                                    reason,
-                                    note,
-                                    decided_at: at.and_utc(),
-                                }
-                            })
-                            .collect()
-                    })
+                    .select(ExportedDecision::as_select())
+                    .load(conn)
             },
             |d| d.id,
         )

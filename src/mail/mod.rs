@@ -426,13 +426,18 @@ pub const SENT_MAILS: crate::personal_data::Rule = crate::personal_data::Rule {
 
 /// A mail as the export shows it. Single-use links in it are cut off (`token=…`): the export
 /// is a file the person keeps, and a link in it must not work for whoever finds it.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = outbox_emails)]
 pub struct ExportedMail {
     pub id: i64,
     pub subject: String,
     pub body: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(serialize_with = "crate::personal_data::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::personal_data::utc_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sent_at: Option<NaiveDateTime>,
 }
 
 /// The `mail` section of the export.
@@ -514,22 +519,14 @@ impl crate::personal_data::PersonalData for Outbox {
                     .filter(outbox_emails::id.gt(after.unwrap_or(0)))
                     .order(outbox_emails::id)
                     .limit(limit)
-                    .select((
-                        outbox_emails::id,
-                        outbox_emails::subject,
-                        outbox_emails::body,
-                        outbox_emails::created_at,
-                        outbox_emails::sent_at,
-                    ))
-                    .load::<(i64, String, String, NaiveDateTime, Option<NaiveDateTime>)>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(id, subject, body, created, sent)| ExportedMail {
-                                id,
-                                subject,
-                                body: without_tokens(&body),
-                                created_at: created.and_utc(),
-                                sent_at: sent.map(|t| t.and_utc()),
+                    .select(ExportedMail::as_select())
+                    .load(conn)
+                    .map(|mails| {
+                        mails
+                            .into_iter()
+                            .map(|mail| ExportedMail {
+                                body: without_tokens(&mail.body),
+                                ..mail
                             })
                             .collect()
                     })

@@ -9,10 +9,10 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::personal_data::{
-    section_schema, Basis, Category, Kind::*, PersonalData, Purged, Retention, Rule, Section,
-    Subject, Table,
+    section_schema, utc, utc_or_null, Basis, Category, Kind::*, PersonalData, Purged, Retention,
+    Rule, Section, Subject, Table,
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -34,42 +34,60 @@ pub const DECLINED_REQUESTS: Rule = Rule {
 };
 
 /// A membership as the export shows it.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = members)]
 pub struct ExportedMembership {
     pub organisation_id: i64,
+    #[diesel(select_expression = organisations::name)]
     pub organisation_name: String,
     pub role: String,
-    pub joined_at: DateTime<Utc>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub joined_at: NaiveDateTime,
 }
 
 /// A join request as the export shows it (who decided is not named).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = requests)]
 pub struct ExportedJoinRequest {
     pub id: i64,
     pub organisation_id: i64,
     pub message: Option<String>,
     pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub decided_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "utc_or_null")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decided_at: Option<NaiveDateTime>,
 }
 
 /// An invitation to the person's address as the export shows it (who invited is not named).
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = invitations)]
 pub struct ExportedInvitation {
     pub id: i64,
     pub organisation_id: i64,
     pub role: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: NaiveDateTime,
     pub outcome: Option<String>,
 }
 
 /// An organisation the person registered.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
 pub struct ExportedRegistration {
+    #[diesel(column_name = id)]
     pub organisation_id: i64,
     pub name: String,
-    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
 }
 
 /// The `organisations` section of the export.
@@ -216,25 +234,8 @@ impl PersonalData for Organisations {
                     .filter(members::organisation_id.gt(after.unwrap_or(0)))
                     .order(members::organisation_id)
                     .limit(limit)
-                    .select((
-                        members::organisation_id,
-                        organisations::name,
-                        members::role,
-                        members::joined_at,
-                    ))
-                    .load::<(i64, String, String, NaiveDateTime)>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(organisation_id, organisation_name, role, at)| {
-                                ExportedMembership {
-                                    organisation_id,
-                                    organisation_name,
-                                    role,
-                                    joined_at: at.and_utc(),
-                                }
-                            })
-                            .collect()
-                    })
+                    .select(ExportedMembership::as_select())
+                    .load(conn)
             },
             |m| m.organisation_id,
         )?;
@@ -246,36 +247,8 @@ impl PersonalData for Organisations {
                     .filter(requests::id.gt(after.unwrap_or(0)))
                     .order(requests::id)
                     .limit(limit)
-                    .select((
-                        requests::id,
-                        requests::organisation_id,
-                        requests::message,
-                        requests::status,
-                        requests::created_at,
-                        requests::decided_at,
-                    ))
-                    .load::<(
-                        i64,
-                        i64,
-                        Option<String>,
-                        String,
-                        NaiveDateTime,
-                        Option<NaiveDateTime>,
-                    )>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(id, organisation_id, message, status, created, decided)| {
-                                ExportedJoinRequest {
-                                    id,
-                                    organisation_id,
-                                    message,
-                                    status,
-                                    created_at: created.and_utc(),
-                                    decided_at: decided.map(|t| t.and_utc()),
-                                }
-                            })
-                            .collect()
-                    })
+                    .select(ExportedJoinRequest::as_select())
+                    .load(conn)
             },
             |r| r.id,
         )?;
@@ -290,36 +263,8 @@ impl PersonalData for Organisations {
                     .filter(invitations::id.gt(after.unwrap_or(0)))
                     .order(invitations::id)
                     .limit(limit)
-                    .select((
-                        invitations::id,
-                        invitations::organisation_id,
-                        invitations::role,
-                        invitations::created_at,
-                        invitations::expires_at,
-                        invitations::outcome,
-                    ))
-                    .load::<(
-                        i64,
-                        i64,
-                        String,
-                        NaiveDateTime,
-                        NaiveDateTime,
-                        Option<String>,
-                    )>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(id, organisation_id, role, created, expires, outcome)| {
-                                ExportedInvitation {
-                                    id,
-                                    organisation_id,
-                                    role,
-                                    created_at: created.and_utc(),
-                                    expires_at: expires.and_utc(),
-                                    outcome,
-                                }
-                            })
-                            .collect()
-                    })
+                    .select(ExportedInvitation::as_select())
+                    .load(conn)
             },
             |i| i.id,
         )?;
@@ -331,21 +276,8 @@ impl PersonalData for Organisations {
                     .filter(organisations::id.gt(after.unwrap_or(0)))
                     .order(organisations::id)
                     .limit(limit)
-                    .select((
-                        organisations::id,
-                        organisations::name,
-                        organisations::created_at,
-                    ))
-                    .load::<(i64, String, NaiveDateTime)>(conn)
-                    .map(|rows| {
-                        rows.into_iter()
-                            .map(|(organisation_id, name, created)| ExportedRegistration {
-                                organisation_id,
-                                name,
-                                created_at: created.and_utc(),
-                            })
-                            .collect()
-                    })
+                    .select(ExportedRegistration::as_select())
+                    .load(conn)
             },
             |r| r.organisation_id,
         )

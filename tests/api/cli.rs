@@ -409,24 +409,29 @@ fn serve_on_postgres_finishes_requests_in_flight_on_sigterm() {
     );
 }
 
+/// Each key PostgreSQL nodes must share is required there: without it, `serve` stops with
+/// the setting's name before it opens the database (the keys are checked in this order).
 #[test]
-fn postgres_without_a_receipt_key_stops_before_touching_the_database() {
+fn postgres_without_a_shared_key_stops_before_touching_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        dir.path(),
-        &[
-            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
-            ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
-        ],
-        &["serve"],
-    );
-    assert!(!out.status.success());
-    let err = stderr(&out);
-    assert!(err.contains("RECEIPT_SIGNING_KEY"), "{err}");
-    assert!(
-        !err.contains("cannot open the database"),
-        "checked first: {err}"
-    );
+    let mut env = vec![
+        ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
+        ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
+    ];
+    for (missing, value) in [
+        ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
+        ("ERASURE_KEY", crate::common::TEST_ERASURE_KEY),
+    ] {
+        let out = run(dir.path(), &env, &["serve"]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(err.contains(missing), "{err}");
+        assert!(
+            !err.contains("cannot open the database"),
+            "checked first: {err}"
+        );
+        env.push((missing, value));
+    }
 }
 
 #[test]
@@ -1423,25 +1428,4 @@ fn erasure_records_and_the_purge_from_the_command_line() {
     ] {
         assert!(said.contains(rule), "{said}");
     }
-}
-
-#[test]
-fn postgres_without_an_erasure_key_stops_before_touching_the_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        dir.path(),
-        &[
-            ("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"),
-            ("JWT_SECRET", crate::common::TEST_JWT_SECRET),
-            ("RECEIPT_SIGNING_KEY", crate::common::TEST_RECEIPT_KEY),
-        ],
-        &["serve"],
-    );
-    assert!(!out.status.success());
-    let err = stderr(&out);
-    assert!(err.contains("ERASURE_KEY"), "{err}");
-    assert!(
-        !err.contains("cannot open the database"),
-        "checked first: {err}"
-    );
 }

@@ -25,6 +25,7 @@ pub mod personal_data;
 pub mod privacy;
 pub mod statements;
 pub mod text;
+pub mod translations;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -169,6 +170,17 @@ pub static PERSONAL_DATA: personal_data::Registry = &[
     &privacy::Privacy,
 ];
 
+/// Every kind of subject whose texts can be translated, in the order the list of missing
+/// translations shows them.
+pub static TRANSLATABLE: translations::Registry = &[
+    &catalogue::translations::ConceptTexts,
+    &catalogue::translations::VisionTexts,
+    &catalogue::translations::GoalTexts,
+    &catalogue::translations::FieldTexts,
+    &catalogue::translations::MeasureTexts,
+    &consultations::translations::ConsultationTexts,
+];
+
 /// Every problem code of the API, by layer: infrastructure first, then each slice's. The
 /// README's table and the `code` enum of the OpenAPI document come from this list.
 pub static PROBLEM_CODES: &[&[error::Code]] = &[
@@ -212,7 +224,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .configure(admin::routes::routes)
                     .configure(catalogue::admin::routes)
                     .configure(consultations::routes::admin_routes)
-                    .configure(admin::audit_log::routes),
+                    .configure(admin::audit_log::routes)
+                    .configure(admin::translations::routes),
             ),
     );
 }
@@ -294,6 +307,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))
         .app_data(web::Data::new(PERSONAL_DATA))
+        .app_data(web::Data::new(TRANSLATABLE))
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)

@@ -4,3 +4,4 @@
 pub mod audit_log;
 pub mod problems;
 pub mod routes;
+pub mod translations;

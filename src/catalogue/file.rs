@@ -48,6 +48,72 @@ pub struct CatalogueFile {
     #[serde(default)]
     #[schema(max_items = 999)]
     pub fields: Vec<FieldEntry>,
+    /// Translations of the texts above, one text each (issue 15): what
+    /// `GET /api/v1/admin/catalogue/export` writes and an import loads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 200000)]
+    pub translations: Vec<TranslationEntry>,
+}
+
+/// What a translation in the file translates.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileSubject {
+    /// The concept (`key` is empty); fields `title`, `vision_title`, `summary`.
+    Concept,
+    /// A statement of the Leitbild (`key`: its position from 1 in `concept.vision`); `text`.
+    Vision,
+    /// A commitment (`key`: its position from 1 in `concept.commitments`); `text`.
+    Commitment,
+    /// A priority goal (`key`: its position from 1 in `concept.priority_goals`); `text`.
+    PriorityGoal,
+    /// A field of action (`key`: its number); `title`, `summary`.
+    Field,
+    /// A measure (`key`: its code); `title`, `description`, `responsible_body`, `status_note`.
+    Measure,
+}
+
+impl FileSubject {
+    /// The texts of this subject that can be translated.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Self::Concept => &["title", "vision_title", "summary"],
+            Self::Vision | Self::Commitment | Self::PriorityGoal => &["text"],
+            Self::Field => &["title", "summary"],
+            Self::Measure => &["title", "description", "responsible_body", "status_note"],
+        }
+    }
+}
+
+/// One translated text of the catalogue.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranslationEntry {
+    pub subject: FileSubject,
+    /// Which one of its kind (see `subject`); empty for the concept.
+    #[serde(default)]
+    #[schema(max_length = 32)]
+    pub key: String,
+    /// Language tag (BCP 47), not `de`.
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$"
+    )]
+    pub language: String,
+    /// The translated field, e.g. `title`.
+    #[schema(min_length = 1, max_length = 40)]
+    pub field: String,
+    #[schema(
+        min_length = 1,
+        max_length = 10000,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
+    pub text: String,
+    /// Whether the translation was written for an earlier version of the original (kept as
+    /// outdated by the import).
+    #[serde(default)]
+    pub outdated: bool,
 }
 
 /// The concept (Integrationskonzept) with its vision (Leitbild) and priority goals.
@@ -258,7 +324,80 @@ impl CatalogueFile {
                 v.date(&format!("{at}.status_date"), &m.status_date);
             }
         }
+        self.validate_translations(&mut v);
         v.errors
+    }
+
+    /// The original of a translated text in this file, if the file has that text.
+    pub fn original(&self, subject: FileSubject, key: &str, field: &str) -> Option<&str> {
+        let c = &self.concept;
+        fn nth<'a>(list: &'a [String], key: &str) -> Option<&'a str> {
+            let i: usize = key.parse().ok()?;
+            list.get(i.checked_sub(1)?).map(String::as_str)
+        }
+        let text = match (subject, field) {
+            (FileSubject::Concept, "title") if key.is_empty() => Some(c.title.as_str()),
+            (FileSubject::Concept, "vision_title") if key.is_empty() => c.vision_title.as_deref(),
+            (FileSubject::Concept, "summary") if key.is_empty() => Some(c.summary.as_str()),
+            (FileSubject::Vision, "text") => nth(&c.vision, key),
+            (FileSubject::Commitment, "text") => nth(&c.commitments, key),
+            (FileSubject::PriorityGoal, "text") => nth(&c.priority_goals, key),
+            (FileSubject::Field, _) => {
+                let f = self.fields.iter().find(|f| f.number.to_string() == key)?;
+                match field {
+                    "title" => Some(f.title.as_str()),
+                    "summary" => f.summary.as_deref(),
+                    _ => None,
+                }
+            }
+            (FileSubject::Measure, _) => {
+                let m = self
+                    .fields
+                    .iter()
+                    .flat_map(|f| &f.measures)
+                    .find(|m| m.code == key)?;
+                match field {
+                    "title" => Some(m.title.as_str()),
+                    "description" => Some(m.description.as_str()),
+                    "responsible_body" => m.responsible_body.as_deref(),
+                    "status_note" => m.status_note.as_deref(),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        text.filter(|t| !t.trim().is_empty())
+    }
+
+    fn validate_translations(&self, v: &mut Validator) {
+        v.count("translations", self.translations.len(), 200_000);
+        let mut seen = HashSet::new();
+        for (i, t) in self.translations.iter().enumerate() {
+            let at = format!("translations[{i}]");
+            let language = t.language.to_ascii_lowercase();
+            if !crate::language::is_tag(&language) || language == crate::language::ORIGINAL {
+                v.push(
+                    &format!("{at}.language"),
+                    "pattern",
+                    "must be a language tag other than de",
+                );
+            }
+            if self.original(t.subject, &t.key, &t.field).is_none() {
+                v.push(
+                    &format!("{at}.field"),
+                    "unknown_text",
+                    "names no text of this file (check subject, key and field)",
+                );
+            }
+            if !seen.insert((t.subject, t.key.as_str(), language, t.field.as_str())) {
+                v.push(
+                    &format!("{at}.field"),
+                    "duplicate",
+                    "this text is translated into this language twice",
+                );
+            }
+            v.text(&format!("{at}.text"), &t.text, 1, 10_000);
+        }
     }
 
     /// Number of measures in all fields.

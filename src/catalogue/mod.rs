@@ -9,6 +9,7 @@ pub mod personal_data;
 pub mod problems;
 pub mod routes;
 pub mod store;
+pub mod translations;
 
 use crate::db::DbConnection;
 use crate::error::ApiResult;

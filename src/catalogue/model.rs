@@ -1,6 +1,7 @@
 //! What the catalogue endpoints answer. Response types are separate from the rows they are
 //! read from, so storage details never leak into the contract.
 
+use crate::translations::{Languages, Localized};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -94,6 +95,9 @@ pub struct Concept {
     pub field_count: i64,
     /// Number of measures in all fields.
     pub measure_count: i64,
+    /// The language of each text in this answer, and the languages it can be read in.
+    #[serde(default)]
+    pub languages: Languages,
 }
 
 /// One statement of the Leitbild (vision).
@@ -108,6 +112,9 @@ pub struct VisionStatement {
     pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Increases with every change.
     pub version: i32,
+    /// The language of each text in this answer, and the languages it can be read in.
+    #[serde(default)]
+    pub languages: Languages,
 }
 
 /// Priorisiertes Ziel: a goal the council prioritised.
@@ -121,6 +128,9 @@ pub struct PriorityGoal {
     pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Increases with every change.
     pub version: i32,
+    /// The language of each text in this answer, and the languages it can be read in.
+    #[serde(default)]
+    pub languages: Languages,
 }
 
 /// Handlungsfeld: a field of action grouping measures.
@@ -137,6 +147,9 @@ pub struct Field {
     pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Increases with every change.
     pub version: i32,
+    /// The language of each text in this answer, and the languages it can be read in.
+    #[serde(default)]
+    pub languages: Languages,
 }
 
 /// Maßnahme: a concrete measure with its implementation status.
@@ -162,4 +175,76 @@ pub struct Measure {
     pub retired_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Increases with every change.
     pub version: i32,
+    /// The language of each text in this answer, and the languages it can be read in.
+    #[serde(default)]
+    pub languages: Languages,
+}
+
+impl Localized for Concept {
+    const SUBJECT: &'static str = "concept";
+    fn subject_id(&self) -> i64 {
+        self.id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        let mut texts = vec![("title", &mut self.title)];
+        if let Some(t) = self.vision_title.as_mut() {
+            texts.push(("vision_title", t));
+        }
+        texts.push(("summary", &mut self.summary));
+        (texts, &mut self.languages)
+    }
+}
+
+impl Localized for VisionStatement {
+    const SUBJECT: &'static str = "vision_statement";
+    fn subject_id(&self) -> i64 {
+        self.id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        (vec![("text", &mut self.text)], &mut self.languages)
+    }
+}
+
+impl Localized for PriorityGoal {
+    const SUBJECT: &'static str = "priority_goal";
+    fn subject_id(&self) -> i64 {
+        self.id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        (vec![("text", &mut self.text)], &mut self.languages)
+    }
+}
+
+impl Localized for Field {
+    const SUBJECT: &'static str = "field";
+    fn subject_id(&self) -> i64 {
+        self.id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        let mut texts = vec![("title", &mut self.title)];
+        if let Some(t) = self.summary.as_mut() {
+            texts.push(("summary", t));
+        }
+        (texts, &mut self.languages)
+    }
+}
+
+impl Localized for Measure {
+    const SUBJECT: &'static str = "measure";
+    fn subject_id(&self) -> i64 {
+        self.id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        let mut texts = vec![
+            ("title", &mut self.title),
+            ("description", &mut self.description),
+        ];
+        if let Some(t) = self.responsible_body.as_mut() {
+            texts.push(("responsible_body", t));
+        }
+        if let Some(t) = self.status_note.as_mut() {
+            texts.push(("status_note", t));
+        }
+        (texts, &mut self.languages)
+    }
 }

@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::error::{ApiResult, Problem};
 use crate::http::cache::ResponseCache;
 use crate::http::pagination::{Page, PageParams};
+use crate::language::{LangParam, Preferences};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -48,6 +49,7 @@ pub struct FieldFilter {
 #[utoipa::path(
     tag = "catalogue",
     security(()),
+    params(LangParam),
     responses(
         (status = 200, description = "The concept", body = Concept, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -60,14 +62,17 @@ pub async fn get_concept(
     db: web::Data<Db>,
     cache: web::Data<ResponseCache>,
 ) -> ApiResult<HttpResponse> {
-    cache.json(&req, || db.run(store::concept)).await
+    let prefs = Preferences::of(&req);
+    cache
+        .json(&req, || db.run(move |conn| store::concept(conn, &prefs)))
+        .await
 }
 
 /// Fields of action (Handlungsfelder) in order of their number, each with its number of measures.
 #[utoipa::path(
     tag = "catalogue",
     security(()),
-    params(FieldFilter, PageParams),
+    params(FieldFilter, PageParams, LangParam),
     responses(
         (status = 200, description = "One page of fields", body = Page<Field>, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -83,10 +88,11 @@ pub async fn list_fields(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let page = page.validate()?;
+    let prefs = Preferences::of(&req);
     let include_retired = filter.include_retired;
     cache
         .json(&req, || {
-            db.run(move |conn| store::fields_page(conn, &page, include_retired))
+            db.run(move |conn| store::fields_page(conn, &page, include_retired, &prefs))
         })
         .await
 }
@@ -95,7 +101,7 @@ pub async fn list_fields(
 #[utoipa::path(
     tag = "catalogue",
     security(()),
-    params(("id" = i64, Path, description = "Id of the field")),
+    params(("id" = i64, Path, description = "Id of the field"), LangParam),
     responses(
         (status = 200, description = "The field", body = Field, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -110,8 +116,11 @@ pub async fn get_field(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let prefs = Preferences::of(&req);
     cache
-        .json(&req, || db.run(move |conn| store::field(conn, id)))
+        .json(&req, || {
+            db.run(move |conn| store::field_in(conn, id, &prefs))
+        })
         .await
 }
 
@@ -120,7 +129,7 @@ pub async fn get_field(
 #[utoipa::path(
     tag = "catalogue",
     security(()),
-    params(("id" = i64, Path, description = "Id of the field"), MeasureFilter, PageParams),
+    params(("id" = i64, Path, description = "Id of the field"), MeasureFilter, PageParams, LangParam),
     responses(
         (status = 200, description = "One page of measures", body = Page<Measure>, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -138,10 +147,13 @@ pub async fn list_measures(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let page = page.validate()?;
+    let prefs = Preferences::of(&req);
     let (id, status, include_retired) = (id.into_inner(), filter.status, filter.include_retired);
     cache
         .json(&req, || {
-            db.run(move |conn| store::measures_of_field(conn, id, status, &page, include_retired))
+            db.run(move |conn| {
+                store::measures_of_field(conn, id, status, &page, include_retired, &prefs)
+            })
         })
         .await
 }
@@ -150,7 +162,7 @@ pub async fn list_measures(
 #[utoipa::path(
     tag = "catalogue",
     security(()),
-    params(("id" = i64, Path, description = "Id of the measure")),
+    params(("id" = i64, Path, description = "Id of the measure"), LangParam),
     responses(
         (status = 200, description = "The measure", body = Measure, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -165,8 +177,11 @@ pub async fn get_measure(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let prefs = Preferences::of(&req);
     cache
-        .json(&req, || db.run(move |conn| store::measure(conn, id)))
+        .json(&req, || {
+            db.run(move |conn| store::measure_in(conn, id, &prefs))
+        })
         .await
 }
 
@@ -204,7 +219,7 @@ pub async fn measure_status_history(
 #[utoipa::path(
     tag = "catalogue",
     security(()),
-    params(("id" = i64, Path, description = "Id of the statement")),
+    params(("id" = i64, Path, description = "Id of the statement"), LangParam),
     responses(
         (status = 200, description = "The statement", body = super::model::VisionStatement, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate, or as `If-Match` to change it"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -219,9 +234,10 @@ pub async fn get_vision_statement(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let prefs = Preferences::of(&req);
     cache
         .json(&req, || {
-            db.run(move |conn| store::vision_statement(conn, id))
+            db.run(move |conn| store::vision_statement_in(conn, id, &prefs))
         })
         .await
 }
@@ -230,7 +246,7 @@ pub async fn get_vision_statement(
 #[utoipa::path(
     tag = "catalogue",
     security(()),
-    params(("id" = i64, Path, description = "Id of the goal")),
+    params(("id" = i64, Path, description = "Id of the goal"), LangParam),
     responses(
         (status = 200, description = "The goal", body = super::model::PriorityGoal, headers(("ETag" = String, description = "Entity tag; send it as `If-None-Match` to revalidate, or as `If-Match` to change it"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -245,7 +261,10 @@ pub async fn get_priority_goal(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let prefs = Preferences::of(&req);
     cache
-        .json(&req, || db.run(move |conn| store::priority_goal(conn, id)))
+        .json(&req, || {
+            db.run(move |conn| store::priority_goal_in(conn, id, &prefs))
+        })
         .await
 }

@@ -1,17 +1,21 @@
 //! Queries of the catalogue. Each takes a connection and returns a `QueryResult`; handlers
 //! call them through [`crate::db::Db::run`].
 
-use super::file::{CatalogueFile, MeasureEntry};
+use super::file::{CatalogueFile, FileSubject, MeasureEntry, TranslationEntry};
 use super::model::{
     Concept, Field, ImplementationStatus, Measure, PriorityGoal, VisionKind, VisionStatement,
 };
 use crate::db::schema::{
-    concepts, fields, measure_status_history, measures, priority_goals, vision_statements,
+    concepts, fields, measure_status_history, measures, priority_goals, translations,
+    vision_statements,
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::db_run;
 use crate::error::ApiResult;
 use crate::http::pagination::{Cursor, Page, PageRequest};
+use crate::language::Preferences;
+use crate::translations::Localized;
+use crate::translations::{localize, localize_one, Languages};
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -72,6 +76,7 @@ impl From<MeasureRow> for Measure {
             status_date: r.status_date,
             retired_at: r.retired_at.map(|t| t.and_utc()),
             version: r.version,
+            languages: Languages::default(),
         }
     }
 }
@@ -96,6 +101,7 @@ impl From<VisionRow> for VisionStatement {
             text: r.text,
             retired_at: r.retired_at.map(|t| t.and_utc()),
             version: r.version,
+            languages: Languages::default(),
         }
     }
 }
@@ -118,26 +124,48 @@ impl From<GoalRow> for PriorityGoal {
             text: r.text,
             retired_at: r.retired_at.map(|t| t.and_utc()),
             version: r.version,
+            languages: Languages::default(),
         }
     }
 }
 
-/// One Leitbild statement, also a retired one. `NotFound` for unknown ids.
+/// One Leitbild statement, also a retired one, in German (what a change's `If-Match` is
+/// compared with). `NotFound` for unknown ids.
 pub fn vision_statement(conn: &mut DbConnection, id: i64) -> QueryResult<VisionStatement> {
-    vision_statements::table
+    vision_statement_in(conn, id, &Preferences::default())
+}
+
+/// One Leitbild statement in the reader's languages.
+pub fn vision_statement_in(
+    conn: &mut DbConnection,
+    id: i64,
+    prefs: &Preferences,
+) -> QueryResult<VisionStatement> {
+    let item = vision_statements::table
         .find(id)
         .select(VisionRow::as_select())
         .first::<VisionRow>(conn)
-        .map(VisionStatement::from)
+        .map(VisionStatement::from)?;
+    localize_one(conn, prefs, item)
 }
 
-/// One priority goal, also a retired one. `NotFound` for unknown ids.
+/// One priority goal, also a retired one, in German. `NotFound` for unknown ids.
 pub fn priority_goal(conn: &mut DbConnection, id: i64) -> QueryResult<PriorityGoal> {
-    priority_goals::table
+    priority_goal_in(conn, id, &Preferences::default())
+}
+
+/// One priority goal in the reader's languages.
+pub fn priority_goal_in(
+    conn: &mut DbConnection,
+    id: i64,
+    prefs: &Preferences,
+) -> QueryResult<PriorityGoal> {
+    let item = priority_goals::table
         .find(id)
         .select(GoalRow::as_select())
         .first::<GoalRow>(conn)
-        .map(PriorityGoal::from)
+        .map(PriorityGoal::from)?;
+    localize_one(conn, prefs, item)
 }
 
 impl FieldRow {
@@ -150,12 +178,14 @@ impl FieldRow {
             measure_count,
             retired_at: self.retired_at.map(|t| t.and_utc()),
             version: self.version,
+            languages: Languages::default(),
         }
     }
 }
 
-/// The concept with its vision and priority goals. `NotFound` when no catalogue is loaded.
-pub fn concept(conn: &mut DbConnection) -> QueryResult<Concept> {
+/// The concept with its vision and priority goals, in the reader's languages. `NotFound` when
+/// no catalogue is loaded.
+pub fn concept(conn: &mut DbConnection, prefs: &Preferences) -> QueryResult<Concept> {
     let row: ConceptRow = concepts::table
         .order(concepts::id)
         .select(ConceptRow::as_select())
@@ -169,6 +199,7 @@ pub fn concept(conn: &mut DbConnection) -> QueryResult<Concept> {
         .map(VisionStatement::from)
         .collect();
     vision.sort_by_key(|v| (v.kind == VisionKind::Commitment, v.position));
+    localize(conn, prefs, &mut vision)?;
     let priority_goals = priority_goals::table
         .filter(priority_goals::concept_id.eq(row.id))
         .filter(priority_goals::retired_at.is_null())
@@ -177,7 +208,9 @@ pub fn concept(conn: &mut DbConnection) -> QueryResult<Concept> {
         .load::<GoalRow>(conn)?
         .into_iter()
         .map(PriorityGoal::from)
-        .collect();
+        .collect::<Vec<_>>();
+    let mut priority_goals = priority_goals;
+    localize(conn, prefs, &mut priority_goals)?;
     let field_count = fields::table
         .filter(fields::concept_id.eq(row.id))
         .filter(fields::retired_at.is_null())
@@ -190,18 +223,23 @@ pub fn concept(conn: &mut DbConnection) -> QueryResult<Concept> {
         .filter(measures::retired_at.is_null())
         .select(count_star())
         .first(conn)?;
-    Ok(Concept {
-        id: row.id,
-        title: row.title,
-        vision_title: row.vision_title,
-        decided_on: row.decided_on,
-        decision_reference: row.decision_reference,
-        summary: row.summary,
-        vision,
-        priority_goals,
-        field_count,
-        measure_count,
-    })
+    localize_one(
+        conn,
+        prefs,
+        Concept {
+            id: row.id,
+            title: row.title,
+            vision_title: row.vision_title,
+            decided_on: row.decided_on,
+            decision_reference: row.decision_reference,
+            summary: row.summary,
+            vision,
+            priority_goals,
+            field_count,
+            measure_count,
+            languages: Languages::default(),
+        },
+    )
 }
 
 fn measure_counts(conn: &mut DbConnection, field_ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
@@ -220,6 +258,7 @@ pub fn fields_page(
     conn: &mut DbConnection,
     page: &PageRequest,
     include_retired: bool,
+    prefs: &Preferences,
 ) -> QueryResult<Page<Field>> {
     // Numbers start at 1, so the start cursor (0, 0) selects from the first field. One static
     // query shape (no boxing) lets the connection reuse its prepared statement.
@@ -242,7 +281,7 @@ pub fn fields_page(
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let counts = measure_counts(conn, &ids)?;
-    Ok(page.finish(
+    let mut page = page.finish(
         rows,
         |r| Cursor {
             key: r.number.into(),
@@ -252,11 +291,18 @@ pub fn fields_page(
             let count = counts.get(&r.id).copied().unwrap_or(0);
             r.with_count(count)
         },
-    ))
+    );
+    localize(conn, prefs, &mut page.items)?;
+    Ok(page)
 }
 
-/// One field of action. `NotFound` for unknown ids.
+/// One field of action in German. `NotFound` for unknown ids.
 pub fn field(conn: &mut DbConnection, id: i64) -> QueryResult<Field> {
+    field_in(conn, id, &Preferences::default())
+}
+
+/// One field of action in the reader's languages.
+pub fn field_in(conn: &mut DbConnection, id: i64, prefs: &Preferences) -> QueryResult<Field> {
     let row: FieldRow = fields::table
         .find(id)
         .select(FieldRow::as_select())
@@ -265,7 +311,7 @@ pub fn field(conn: &mut DbConnection, id: i64) -> QueryResult<Field> {
         .filter(measures::field_id.eq(id))
         .select(count_star())
         .first(conn)?;
-    Ok(row.with_count(count))
+    localize_one(conn, prefs, row.with_count(count))
 }
 
 /// Measures of a field in catalogue order, optionally only those with one status.
@@ -276,6 +322,7 @@ pub fn measures_of_field(
     status: Option<ImplementationStatus>,
     page: &PageRequest,
     include_retired: bool,
+    prefs: &Preferences,
 ) -> QueryResult<Page<Measure>> {
     // Positions start at 1, so the start cursor (0, 0) selects from the first measure. Static
     // query shapes (no boxing) let the connection reuse its prepared statements.
@@ -309,23 +356,32 @@ pub fn measures_of_field(
             .select(fields::id)
             .first::<i64>(conn)?;
     }
-    Ok(page.finish(
+    let mut page = page.finish(
         rows,
         |r| Cursor {
             key: r.position.into(),
             id: r.id,
         },
         Measure::from,
-    ))
+    );
+    localize(conn, prefs, &mut page.items)?;
+    Ok(page)
 }
 
-/// One measure. `NotFound` for unknown ids.
+/// One measure in German (what a change's `If-Match` is compared with). `NotFound` for
+/// unknown ids.
 pub fn measure(conn: &mut DbConnection, id: i64) -> QueryResult<Measure> {
-    measures::table
+    measure_in(conn, id, &Preferences::default())
+}
+
+/// One measure in the reader's languages.
+pub fn measure_in(conn: &mut DbConnection, id: i64, prefs: &Preferences) -> QueryResult<Measure> {
+    let item = measures::table
         .find(id)
         .select(MeasureRow::as_select())
         .first::<MeasureRow>(conn)
-        .map(Measure::from)
+        .map(Measure::from)?;
+    localize_one(conn, prefs, item)
 }
 
 /// Whether a catalogue has been loaded.
@@ -431,6 +487,15 @@ pub fn import(
                 return Err(super::problems::CATALOGUE_IN_USE.problem());
             }
             diesel::delete(concepts::table).execute(conn)?;
+            for subject in [
+                Concept::SUBJECT,
+                VisionStatement::SUBJECT,
+                PriorityGoal::SUBJECT,
+                Field::SUBJECT,
+                Measure::SUBJECT,
+            ] {
+                crate::translations::forget(conn, subject, None)?;
+            }
         }
         let c = &file.concept;
         let new_concept = NewConcept {
@@ -537,12 +602,106 @@ pub fn import(
                     .execute(c))?;
             }
         }
+        import_translations(conn, now, file, concept_id)?;
         Ok(ImportSummary {
             fields: file.fields.len(),
             measures: file.measure_count(),
             replaced,
         })
     })
+}
+
+/// Loads the translations of a catalogue file just imported (with `concept_id`): each is
+/// current for its original in the file unless the file marks it outdated.
+fn import_translations(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    file: &CatalogueFile,
+    concept_id: i64,
+) -> QueryResult<()> {
+    if file.translations.is_empty() {
+        return Ok(());
+    }
+    let mut ids: HashMap<(FileSubject, String), (&'static str, i64)> = HashMap::new();
+    ids.insert(
+        (FileSubject::Concept, String::new()),
+        (Concept::SUBJECT, concept_id),
+    );
+    for (id, kind, position) in vision_statements::table
+        .filter(vision_statements::concept_id.eq(concept_id))
+        .select((
+            vision_statements::id,
+            vision_statements::kind,
+            vision_statements::position,
+        ))
+        .load::<(i64, String, i32)>(conn)?
+    {
+        let subject = match VisionKind::from_stored(&kind) {
+            VisionKind::Principle => FileSubject::Vision,
+            VisionKind::Commitment => FileSubject::Commitment,
+        };
+        ids.insert(
+            (subject, position.to_string()),
+            (VisionStatement::SUBJECT, id),
+        );
+    }
+    for (id, position) in priority_goals::table
+        .filter(priority_goals::concept_id.eq(concept_id))
+        .select((priority_goals::id, priority_goals::position))
+        .load::<(i64, i32)>(conn)?
+    {
+        ids.insert(
+            (FileSubject::PriorityGoal, position.to_string()),
+            (PriorityGoal::SUBJECT, id),
+        );
+    }
+    for (id, number) in fields::table
+        .filter(fields::concept_id.eq(concept_id))
+        .select((fields::id, fields::number))
+        .load::<(i64, i32)>(conn)?
+    {
+        ids.insert(
+            (FileSubject::Field, number.to_string()),
+            (Field::SUBJECT, id),
+        );
+    }
+    for (id, code) in measures::table
+        .inner_join(fields::table)
+        .filter(fields::concept_id.eq(concept_id))
+        .select((measures::id, measures::code))
+        .load::<(i64, String)>(conn)?
+    {
+        ids.insert((FileSubject::Measure, code), (Measure::SUBJECT, id));
+    }
+    let rows: Vec<_> = file
+        .translations
+        .iter()
+        .filter_map(|t| {
+            let (subject, id) = ids.get(&(t.subject, t.key.clone()))?;
+            let original = file.original(t.subject, &t.key, &t.field)?;
+            let hash = if t.outdated {
+                String::new()
+            } else {
+                crate::translations::source_hash(original)
+            };
+            Some((
+                translations::subject.eq(*subject),
+                translations::subject_id.eq(*id),
+                translations::field.eq(t.field.clone()),
+                translations::language.eq(t.language.to_ascii_lowercase()),
+                translations::body.eq(t.text.clone()),
+                translations::source_hash.eq(hash),
+                translations::updated_at.eq(now),
+                translations::updated_by.eq(None::<i64>),
+            ))
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        db_run!(conn, |c| diesel::insert_into(translations::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 /// The current catalogue (without retired items) in the import format, so that exporting and
@@ -552,25 +711,52 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
         .order(concepts::id)
         .select(ConceptRow::as_select())
         .first(conn)?;
-    let statements: Vec<(String, String)> = vision_statements::table
+    let statements: Vec<(i64, String, String)> = vision_statements::table
         .filter(vision_statements::concept_id.eq(row.id))
         .filter(vision_statements::retired_at.is_null())
         .order((vision_statements::kind, vision_statements::position))
-        .select((vision_statements::kind, vision_statements::text))
+        .select((
+            vision_statements::id,
+            vision_statements::kind,
+            vision_statements::text,
+        ))
         .load(conn)?;
-    let of_kind = |kind: VisionKind| {
+    // Where each translatable item is in the file: (subject, key) by (table subject, id).
+    let mut keys: HashMap<(&'static str, i64), (FileSubject, String)> = HashMap::new();
+    keys.insert(
+        (Concept::SUBJECT, row.id),
+        (FileSubject::Concept, String::new()),
+    );
+    let mut of_kind = |kind: VisionKind, subject: FileSubject| {
         statements
             .iter()
-            .filter(|(k, _)| VisionKind::from_stored(k) == kind)
-            .map(|(_, text)| text.clone())
-            .collect()
+            .filter(|(_, k, _)| VisionKind::from_stored(k) == kind)
+            .enumerate()
+            .map(|(i, (id, _, text))| {
+                keys.insert(
+                    (VisionStatement::SUBJECT, *id),
+                    (subject, (i + 1).to_string()),
+                );
+                text.clone()
+            })
+            .collect::<Vec<_>>()
     };
-    let priority_goals = priority_goals::table
+    let vision = of_kind(VisionKind::Principle, FileSubject::Vision);
+    let commitments = of_kind(VisionKind::Commitment, FileSubject::Commitment);
+    let goal_rows: Vec<(i64, String)> = priority_goals::table
         .filter(priority_goals::concept_id.eq(row.id))
         .filter(priority_goals::retired_at.is_null())
         .order(priority_goals::position)
-        .select(priority_goals::text)
+        .select((priority_goals::id, priority_goals::text))
         .load(conn)?;
+    let mut priority_goals = Vec::new();
+    for (i, (id, text)) in goal_rows.into_iter().enumerate() {
+        keys.insert(
+            (PriorityGoal::SUBJECT, id),
+            (FileSubject::PriorityGoal, (i + 1).to_string()),
+        );
+        priority_goals.push(text);
+    }
     let field_rows: Vec<FieldRow> = fields::table
         .filter(fields::concept_id.eq(row.id))
         .filter(fields::retired_at.is_null())
@@ -586,6 +772,10 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
         .select(MeasureRow::as_select())
         .load(conn)?;
     for m in measure_rows {
+        keys.insert(
+            (Measure::SUBJECT, m.id),
+            (FileSubject::Measure, m.code.clone()),
+        );
         measures_by_field
             .entry(m.field_id)
             .or_default()
@@ -599,7 +789,13 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
                 status_date: m.status_date,
             });
     }
-    Ok(CatalogueFile {
+    for f in &field_rows {
+        keys.insert(
+            (Field::SUBJECT, f.id),
+            (FileSubject::Field, f.number.to_string()),
+        );
+    }
+    let mut file = CatalogueFile {
         format_version: super::file::FORMAT_VERSION,
         concept: super::file::ConceptEntry {
             title: row.title,
@@ -607,8 +803,8 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
             decided_on: row.decided_on,
             decision_reference: row.decision_reference,
             summary: row.summary,
-            vision: of_kind(VisionKind::Principle),
-            commitments: of_kind(VisionKind::Commitment),
+            vision,
+            commitments,
             priority_goals,
         },
         fields: field_rows
@@ -620,5 +816,33 @@ pub fn export(conn: &mut DbConnection) -> QueryResult<CatalogueFile> {
                 summary: f.summary,
             })
             .collect(),
-    })
+        translations: Vec::new(),
+    };
+    let mut translated = Vec::new();
+    for subject in [
+        Concept::SUBJECT,
+        VisionStatement::SUBJECT,
+        PriorityGoal::SUBJECT,
+        Field::SUBJECT,
+        Measure::SUBJECT,
+    ] {
+        for (id, language, field, text, hash) in crate::translations::all_of(conn, subject)? {
+            let Some((file_subject, key)) = keys.get(&(subject, id)) else {
+                continue; // a retired item: not in the file
+            };
+            let Some(original) = file.original(*file_subject, key, &field) else {
+                continue; // its original is empty now
+            };
+            translated.push(TranslationEntry {
+                subject: *file_subject,
+                key: key.clone(),
+                outdated: hash != crate::translations::source_hash(original),
+                language,
+                field,
+                text,
+            });
+        }
+    }
+    file.translations = translated;
+    Ok(file)
 }

@@ -7,6 +7,7 @@ pub mod personal_data;
 pub mod problems;
 pub mod routes;
 pub mod store;
+pub mod translations;
 
 use crate::db::schema::priority_goals;
 use crate::db::DbConnection;

@@ -1,5 +1,6 @@
 //! Consultations as the API shows them and as administrators write them.
 
+use crate::translations::{Languages, Localized};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -173,6 +174,25 @@ pub struct Consultation {
     /// When the phase changes next; `null` when it never will.
     pub next_phase_change_at: Option<DateTime<Utc>>,
     pub version: i32,
+    /// The language of each text in this answer, and the languages it can be read in.
+    #[serde(default)]
+    pub languages: Languages,
+}
+
+impl Localized for Consultation {
+    const SUBJECT: &'static str = "consultation";
+    fn subject_id(&self) -> i64 {
+        self.id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        (
+            vec![
+                ("title", &mut self.title),
+                ("description", &mut self.description),
+            ],
+            &mut self.languages,
+        )
+    }
 }
 
 /// A consultation as an administrator creates it.

@@ -9,6 +9,7 @@ use crate::db::{write_transaction, Db};
 use crate::error::{ApiError, ApiResult, FieldError, Problem};
 use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
 use crate::http::pagination::{Cursor, Page, PageParams};
+use crate::language::{LangParam, Preferences};
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -39,7 +40,7 @@ pub struct ConsultationFilter {
 #[utoipa::path(
     tag = "consultations",
     security(()),
-    params(ConsultationFilter, PageParams),
+    params(ConsultationFilter, PageParams, LangParam),
     responses(
         (status = 200, description = "One page of consultations", body = Page<Consultation>),
         (status = 400, description = "Invalid `phase`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
@@ -47,6 +48,7 @@ pub struct ConsultationFilter {
 )]
 #[get("/consultations")]
 pub async fn list_consultations(
+    req: HttpRequest,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
     filter: web::Query<ConsultationFilter>,
@@ -54,7 +56,8 @@ pub async fn list_consultations(
 ) -> ApiResult<web::Json<Page<Consultation>>> {
     let page = page.validate()?;
     let (now, phase) = (clock.now(), filter.phase);
-    let all = db.run(move |conn| store::all(conn, now)).await?;
+    let prefs = Preferences::of(&req);
+    let all = db.run(move |conn| store::all(conn, now, &prefs)).await?;
     let items: Vec<Consultation> = all
         .into_iter()
         .filter(|c| phase.is_none_or(|p| c.phase == p))
@@ -72,21 +75,27 @@ pub async fn list_consultations(
 #[utoipa::path(
     tag = "consultations",
     security(()),
-    params(("id" = i64, Path, description = "Id of the consultation")),
+    params(("id" = i64, Path, description = "Id of the consultation"), LangParam),
     responses(
-        (status = 200, description = "The consultation", body = Consultation, headers(("ETag" = String, description = "Send as `If-Match` when changing it"))),
+        (status = 200, description = "The consultation", body = Consultation, headers(("ETag" = String, description = "Send as `If-Match` when changing it (the ETag of the German answer: read it without `lang` and `Accept-Language`, or with `lang=de`)"))),
         (status = 404, description = "No consultation with this id", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/consultations/{id}")]
 pub async fn get_consultation(
+    req: HttpRequest,
     db: web::Data<Db>,
     clock: web::Data<Clock>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (id, now) = (id.into_inner(), clock.now());
-    let consultation = db.run(move |conn| store::one(conn, id, now)).await?;
-    Ok(with_etag(HttpResponse::Ok(), &consultation))
+    let prefs = Preferences::of(&req);
+    let consultation = db
+        .run(move |conn| store::one_in(conn, id, now, &prefs))
+        .await?;
+    let mut res = HttpResponse::Ok();
+    res.insert_header((actix_web::http::header::VARY, "Accept-Language"));
+    Ok(with_etag(res, &consultation))
 }
 
 fn frozen(detail: &'static str) -> ApiError {

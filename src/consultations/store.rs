@@ -11,6 +11,8 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::db_run;
 use crate::error::FieldError;
+use crate::language::Preferences;
+use crate::translations::{localize, localize_one, Languages};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -64,12 +66,17 @@ fn assemble(row: Row, scope: Scope, options: Vec<i64>, now: DateTime<Utc>) -> Co
         phase,
         next_phase_change_at,
         version: row.version,
+        languages: Languages::default(),
     }
 }
 
 /// Every consultation, newest first, with its phase at `now`. A city runs a handful, so they
 /// are read whole and filtered by phase in memory (the phase depends on the clock).
-pub fn all(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<Consultation>> {
+pub fn all(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    prefs: &Preferences,
+) -> QueryResult<Vec<Consultation>> {
     let rows: Vec<Row> = consultations::table
         .order(consultations::id.desc())
         .select(Row::as_select())
@@ -104,7 +111,7 @@ pub fn all(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<Consu
     {
         options.entry(c).or_default().push(item);
     }
-    Ok(rows
+    let mut all: Vec<Consultation> = rows
         .into_iter()
         .map(|row| {
             let scope = Scope {
@@ -115,11 +122,24 @@ pub fn all(conn: &mut DbConnection, now: DateTime<Utc>) -> QueryResult<Vec<Consu
             let opts = options.remove(&row.id).unwrap_or_default();
             assemble(row, scope, opts, now)
         })
-        .collect())
+        .collect();
+    localize(conn, prefs, &mut all)?;
+    Ok(all)
 }
 
-/// One consultation. `NotFound` for unknown ids.
+/// One consultation in German (what a change's `If-Match` is compared with). `NotFound` for
+/// unknown ids.
 pub fn one(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> QueryResult<Consultation> {
+    one_in(conn, id, now, &Preferences::default())
+}
+
+/// One consultation in the reader's languages.
+pub fn one_in(
+    conn: &mut DbConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    prefs: &Preferences,
+) -> QueryResult<Consultation> {
     let row: Row = consultations::table
         .find(id)
         .select(Row::as_select())
@@ -142,7 +162,7 @@ pub fn one(conn: &mut DbConnection, id: i64, now: DateTime<Utc>) -> QueryResult<
         .order(consultation_options::position)
         .select(consultation_options::item_id)
         .load(conn)?;
-    Ok(assemble(row, scope, options, now))
+    localize_one(conn, prefs, assemble(row, scope, options, now))
 }
 
 fn err(field: &str, code: &str, message: &str) -> FieldError {

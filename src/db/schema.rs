@@ -487,6 +487,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    translations (id) {
+        id -> BigInt,
+        subject -> Text,
+        subject_id -> BigInt,
+        field -> Text,
+        language -> Text,
+        body -> Text,
+        source_hash -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(consultation_fields -> consultations (consultation_id));
 diesel::joinable!(consultation_measures -> consultations (consultation_id));
 diesel::joinable!(consultation_options -> consultations (consultation_id));
@@ -519,6 +533,7 @@ diesel::joinable!(statement_attachments -> statements (statement_id));
 diesel::joinable!(statement_responses -> statements (statement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    translations,
     concepts,
     vision_statements,
     priority_goals,

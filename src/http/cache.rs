@@ -269,9 +269,12 @@ impl ResponseCache {
         }
     }
 
+    /// The entry's key: the address and the reader's languages (answers hold texts in them),
+    /// normalised so that equal preferences share one entry however the header was written.
     fn key(&self, req: &HttpRequest, scope: &str) -> String {
         let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
-        format!("{generation} {scope} {}", req.uri())
+        let languages = crate::language::Preferences::of(req).key();
+        format!("{generation} {scope} {languages} {}", req.uri())
     }
 }
 
@@ -296,6 +299,8 @@ fn respond(req: &HttpRequest, entry: &CachedBody) -> HttpResponse {
     }
     // Clients may keep the answer but must revalidate it, which costs them a 304 at most.
     res.insert_header((header::CACHE_CONTROL, "no-cache"));
+    // Texts in the answer follow the reader's languages.
+    res.insert_header((header::VARY, "Accept-Language"));
     if matches {
         res.finish()
     } else {

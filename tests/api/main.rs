@@ -23,3 +23,4 @@ mod outbox;
 mod privacy;
 mod statements;
 mod time_rules;
+mod translations;

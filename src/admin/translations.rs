@@ -11,7 +11,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::cache::{etag_of, required_if_match, stale, with_etag, IfMatch, ResponseCache};
 use crate::http::pagination::{Cursor, Page, PageParams};
 use crate::language::{is_tag, ORIGINAL, TAG_PATTERN};
-use crate::translations::{self, source_hash, Registry};
+use crate::translations::{self, source_hash, Registry, TextKey};
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -300,7 +300,6 @@ fn target(req: &HttpRequest, now: Now, admin: &Admin, path: TranslationPath) -> 
 )]
 #[put("/translations/{subject}/{id}/{language}")]
 pub async fn put_translation(
-    now: Now,
     admin: Admin,
     req: HttpRequest,
     db: web::Data<Db>,
@@ -320,8 +319,8 @@ pub async fn put_translation(
             ));
         }
     }
-    let target = target(&req, now, &admin, path.into_inner())?;
-    let (by, at) = (target.by, target.at);
+    let target = target(&req, Now::of(&req), &admin, path.into_inner())?;
+    let at = target.at;
     let doc = change(
         &db,
         &cache,
@@ -340,33 +339,23 @@ pub async fn put_translation(
                 }
             }
             for t in &before.texts {
+                let key = TextKey {
+                    subject: &before.subject,
+                    id: before.subject_id,
+                    language: &before.language,
+                    field: &t.field,
+                };
                 match body.texts.iter().find(|n| n.field == t.field) {
+                    // Written again as it is, and current: nothing changes.
+                    Some(new)
+                        if t.translation.as_deref() == Some(new.text.as_str())
+                            && t.state == TextState::Current => {}
                     Some(new) => {
-                        if t.translation.as_deref() != Some(new.text.as_str())
-                            || t.state != TextState::Current
-                        {
-                            translations::put(
-                                conn,
-                                at,
-                                Some(by),
-                                &before.subject,
-                                before.subject_id,
-                                &before.language,
-                                &t.field,
-                                &new.text,
-                                &t.original,
-                            )?;
-                            changed.push(t.field.clone());
-                        }
+                        translations::put(conn, at, key, &new.text, &t.original)?;
+                        changed.push(t.field.clone());
                     }
                     None if t.translation.is_some() => {
-                        translations::remove_text(
-                            conn,
-                            &before.subject,
-                            before.subject_id,
-                            &before.language,
-                            &t.field,
-                        )?;
+                        translations::remove_text(conn, key)?;
                         changed.push(t.field.clone());
                     }
                     None => {}
@@ -402,7 +391,7 @@ pub async fn confirm_translation(
     path: web::Path<TranslationPath>,
 ) -> ApiResult<HttpResponse> {
     let target = target(&req, now, &admin, path.into_inner())?;
-    let (by, at) = (target.by, target.at);
+    let at = target.at;
     let doc = change(
         &db,
         &cache,
@@ -416,16 +405,13 @@ pub async fn confirm_translation(
                 .iter()
                 .filter(|t| t.state == TextState::Outdated)
             {
-                translations::confirm(
-                    conn,
-                    at,
-                    Some(by),
-                    &before.subject,
-                    before.subject_id,
-                    &before.language,
-                    &t.field,
-                    &t.original,
-                )?;
+                let key = TextKey {
+                    subject: &before.subject,
+                    id: before.subject_id,
+                    language: &before.language,
+                    field: &t.field,
+                };
+                translations::confirm(conn, at, key, &t.original)?;
                 confirmed.push(t.field.clone());
             }
             Ok(confirmed)

@@ -41,6 +41,21 @@ impl PersonalData for Catalogue {
 
     fn tables(&self) -> &'static [Table] {
         &[
+            // Translations of the catalogue's and the consultations' texts (issue 15): the
+            // city's texts, no person (who wrote one is in the audit log).
+            Table {
+                name: "translations",
+                columns: &[
+                    ("id", Plain),
+                    ("subject", Plain),
+                    ("subject_id", Plain),
+                    ("field", Plain),
+                    ("language", Plain),
+                    ("body", Plain),
+                    ("source_hash", Plain),
+                    ("updated_at", Plain),
+                ],
+            },
             Table {
                 name: "concepts",
                 columns: &[

@@ -692,7 +692,6 @@ fn import_translations(
                 translations::body.eq(t.text.clone()),
                 translations::source_hash.eq(hash),
                 translations::updated_at.eq(now),
-                translations::updated_by.eq(None::<i64>),
             ))
         })
         .collect();

@@ -497,7 +497,6 @@ diesel::table! {
         body -> Text,
         source_hash -> Text,
         updated_at -> Timestamp,
-        updated_by -> Nullable<BigInt>,
     }
 }
 

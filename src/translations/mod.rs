@@ -108,7 +108,9 @@ pub fn localize<T: Localized>(
         available.entry(id).or_default().insert(language);
     }
     let candidates = prefs.candidates();
-    let mut given: HashMap<(i64, String), Vec<(String, String, String)>> = HashMap::new();
+    // (id, field) → the candidate translations: (language, body, source hash).
+    type Given = HashMap<(i64, String), Vec<(String, String, String)>>;
+    let mut given: Given = HashMap::new();
     if !candidates.is_empty() && !available.is_empty() {
         for (id, field, language, body, hash) in translations::table
             .filter(translations::subject.eq(T::SUBJECT))
@@ -188,6 +190,9 @@ pub trait Translatable: Sync {
     fn all(&self, conn: &mut DbConnection) -> QueryResult<Vec<(i64, Originals)>>;
 }
 
+/// The pattern of a subject's name in the API (`measure`, `priority_goal`, …).
+pub const SUBJECT_PATTERN: &str = "^[a-z_]{1,40}$";
+
 /// Every kind of translatable subject, in the order lists show them.
 pub type Registry = &'static [&'static dyn Translatable];
 
@@ -245,29 +250,58 @@ pub fn languages_of(conn: &mut DbConnection, subject: &str, id: i64) -> QueryRes
         .load(conn)
 }
 
+/// The rows of one translated text (at most one).
+type OneText<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<
+            diesel::dsl::Filter<
+                translations::table,
+                diesel::dsl::Eq<translations::subject, &'a str>,
+            >,
+            diesel::dsl::Eq<translations::subject_id, i64>,
+        >,
+        diesel::dsl::Eq<translations::language, &'a str>,
+    >,
+    diesel::dsl::Eq<translations::field, &'a str>,
+>;
+
+/// One translated text: which subject, which language, which field.
+#[derive(Debug, Clone, Copy)]
+pub struct TextKey<'a> {
+    pub subject: &'a str,
+    pub id: i64,
+    pub language: &'a str,
+    pub field: &'a str,
+}
+
+impl TextKey<'_> {
+    fn rows(&self) -> OneText<'_> {
+        translations::table
+            .filter(translations::subject.eq(self.subject))
+            .filter(translations::subject_id.eq(self.id))
+            .filter(translations::language.eq(self.language))
+            .filter(translations::field.eq(self.field))
+    }
+}
+
 /// Writes the translation of one text (replacing the one there), as current for `original`.
 pub fn put(
     conn: &mut DbConnection,
     now: NaiveDateTime,
-    by: Option<i64>,
-    subject: &str,
-    id: i64,
-    language: &str,
-    field: &str,
+    key: TextKey<'_>,
     body: &str,
     original: &str,
 ) -> QueryResult<()> {
-    remove_text(conn, subject, id, language, field)?;
+    remove_text(conn, key)?;
     diesel::insert_into(translations::table)
         .values((
-            translations::subject.eq(subject),
-            translations::subject_id.eq(id),
-            translations::field.eq(field),
-            translations::language.eq(language),
+            translations::subject.eq(key.subject),
+            translations::subject_id.eq(key.id),
+            translations::field.eq(key.field),
+            translations::language.eq(key.language),
             translations::body.eq(body),
             translations::source_hash.eq(source_hash(original)),
             translations::updated_at.eq(now),
-            translations::updated_by.eq(by),
         ))
         .execute(conn)?;
     Ok(())
@@ -278,45 +312,21 @@ pub fn put(
 pub fn confirm(
     conn: &mut DbConnection,
     now: NaiveDateTime,
-    by: Option<i64>,
-    subject: &str,
-    id: i64,
-    language: &str,
-    field: &str,
+    key: TextKey<'_>,
     original: &str,
 ) -> QueryResult<bool> {
-    Ok(diesel::update(
-        translations::table
-            .filter(translations::subject.eq(subject))
-            .filter(translations::subject_id.eq(id))
-            .filter(translations::language.eq(language))
-            .filter(translations::field.eq(field)),
-    )
-    .set((
-        translations::source_hash.eq(source_hash(original)),
-        translations::updated_at.eq(now),
-        translations::updated_by.eq(by),
-    ))
-    .execute(conn)?
+    Ok(diesel::update(key.rows())
+        .set((
+            translations::source_hash.eq(source_hash(original)),
+            translations::updated_at.eq(now),
+        ))
+        .execute(conn)?
         > 0)
 }
 
 /// Removes the translation of one text.
-pub fn remove_text(
-    conn: &mut DbConnection,
-    subject: &str,
-    id: i64,
-    language: &str,
-    field: &str,
-) -> QueryResult<usize> {
-    diesel::delete(
-        translations::table
-            .filter(translations::subject.eq(subject))
-            .filter(translations::subject_id.eq(id))
-            .filter(translations::language.eq(language))
-            .filter(translations::field.eq(field)),
-    )
-    .execute(conn)
+pub fn remove_text(conn: &mut DbConnection, key: TextKey<'_>) -> QueryResult<usize> {
+    diesel::delete(key.rows()).execute(conn)
 }
 
 /// Removes the translation of one subject into one language (every text); how many texts.
@@ -365,12 +375,12 @@ pub fn hashes_in(
         .collect())
 }
 
+/// A translated text of any language: (id, language, field, body, source hash).
+pub type AnyText = (i64, String, String, String, String);
+
 /// Every translated text of `subject` (all languages): (id, language, field, body, hash),
 /// ordered, for the catalogue file.
-pub fn all_of(
-    conn: &mut DbConnection,
-    subject: &str,
-) -> QueryResult<Vec<(i64, String, String, String, String)>> {
+pub fn all_of(conn: &mut DbConnection, subject: &str) -> QueryResult<Vec<AnyText>> {
     translations::table
         .filter(translations::subject.eq(subject))
         .order((

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("clock", 0),
     ("text", 0),
     ("language", 0),
+    ("translations", 3),
     ("error", 1),
     ("db", 2),
     ("db_run", 2),
@@ -385,6 +386,9 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
     known.insert(beteiligung::catalogue::edit::DATE_PATTERN.to_owned());
     known.insert(beteiligung::statements::model::RECEIPT_NUMBER_PATTERN.to_owned());
     known.insert(beteiligung::statements::model::SHA256_PATTERN.to_owned());
+    // Language tags (BCP 47) and the names of translatable subjects (issue 15).
+    known.insert(beteiligung::language::TAG_PATTERN.to_owned());
+    known.insert(beteiligung::translations::SUBJECT_PATTERN.to_owned());
     assert!(
         found.is_subset(&known),
         "patterns of no known rule: {:?}",
@@ -447,9 +451,9 @@ fn responses_are_checked_against_the_contract() {
     use actix_web::http::{Method, StatusCode};
     let mut json = HeaderMap::new();
     json.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    let field = br#"{"id": 1, "number": 1, "title": "Bildung", "summary": null, "measure_count": 0, "retired_at": null, "version": 1}"#;
-    let wrong_type = br#"{"id": "one", "number": 1, "title": "Bildung", "summary": null, "measure_count": 0, "retired_at": null, "version": 1}"#;
-    let missing = br#"{"id": 1, "number": 1, "title": "Bildung", "measure_count": 0, "retired_at": null, "version": 1}"#;
+    let field = br#"{"id": 1, "number": 1, "title": "Bildung", "summary": null, "measure_count": 0, "retired_at": null, "version": 1, "languages": {"available": ["de"], "texts": {}}}"#;
+    let wrong_type = br#"{"id": "one", "number": 1, "title": "Bildung", "summary": null, "measure_count": 0, "retired_at": null, "version": 1, "languages": {"available": ["de"], "texts": {}}}"#;
+    let missing = br#"{"id": 1, "number": 1, "title": "Bildung", "measure_count": 0, "retired_at": null, "version": 1, "languages": {"available": ["de"], "texts": {}}}"#;
     let check = |status: StatusCode, body: &'static [u8]| {
         let json = json.clone();
         std::panic::catch_unwind(move || {

@@ -182,6 +182,13 @@ both_backends! {
             (Method::POST, "/api/v1/admin/catalogue/priority-goals/1/retire".into(), None, [401, 403, 403, 403, 428, 401]),
             // A catalogue is loaded and `replace` is not set: the admin gets 409, nothing changes.
             (Method::POST, "/api/v1/admin/catalogue/import".into(), Some(serde_json::to_value(beteiligung::catalogue::demo()).unwrap()), [401, 403, 403, 403, 409, 401]),
+            (Method::GET, format!("/api/v1/measures/{measure}?lang=de-x-ls"), None, [200; 6]),
+            // Translations (issue 15): administrators only; changes need If-Match.
+            (Method::GET, format!("/api/v1/admin/translations/measure/{measure}/tr"), None, [401, 403, 403, 403, 200, 401]),
+            (Method::PUT, format!("/api/v1/admin/translations/measure/{measure}/tr"), Some(json!({"texts": []})), [401, 403, 403, 403, 428, 401]),
+            (Method::POST, format!("/api/v1/admin/translations/measure/{measure}/tr/confirmation"), None, [401, 403, 403, 403, 428, 401]),
+            (Method::DELETE, format!("/api/v1/admin/translations/measure/{measure}/tr"), None, [401, 403, 403, 403, 428, 401]),
+            (Method::GET, "/api/v1/admin/translations/missing?language=tr".into(), None, [401, 403, 403, 403, 200, 401]),
             // Last: these end sessions.
             (Method::POST, "/api/v1/auth/logout".into(), None, [401, 204, 204, 204, 204, 401]),
         ];

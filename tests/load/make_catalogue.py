@@ -157,13 +157,39 @@ def catalogue(seed):
     }
 
 
+def translations(data, languages):
+    """One translation entry per text of every field and measure and language: the original's
+    words in reverse order with a marker, so a translated page is as long as the German one."""
+    def fake(text, language):
+        return f"[{language}] " + " ".join(reversed(text.split()))
+    entries = []
+    for language in languages:
+        for f in data["fields"]:
+            for field in ("title", "summary"):
+                if f.get(field):
+                    entries.append({"subject": "field", "key": str(f["number"]), "language": language,
+                                    "field": field, "text": fake(f[field], language)})
+            for m in f["measures"]:
+                for field in ("title", "description", "responsible_body", "status_note"):
+                    if m.get(field):
+                        entries.append({"subject": "measure", "key": m["code"], "language": language,
+                                        "field": field, "text": fake(m[field], language)})
+    return entries
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=20240601, help="random seed (default 20240601)")
     parser.add_argument("--out", help="output file (default: standard output)")
+    parser.add_argument("--translate", default="",
+                        help="comma-separated language tags: every field's and measure's texts get a "
+                             "(synthetic) translation into each, of the original's length")
     args = parser.parse_args()
 
     data = catalogue(args.seed)
+    languages = [t for t in args.translate.split(",") if t]
+    if languages:
+        data["translations"] = translations(data, languages)
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
@@ -178,7 +204,8 @@ def main():
             statuses[m["implementation_status"]] = statuses.get(m["implementation_status"], 0) + 1
     print(
         f"catalogue: {len(counts)} fields, {sum(counts)} measures "
-        f"(per field {min(counts)}..{max(counts)}), statuses {statuses}, {len(text.encode())} bytes",
+        f"(per field {min(counts)}..{max(counts)}), statuses {statuses}, "
+        f"{len(data.get('translations', []))} translated texts ({','.join(languages) or 'none'}), {len(text.encode())} bytes",
         file=sys.stderr,
     )
 

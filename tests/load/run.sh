@@ -61,6 +61,10 @@
 #   (time of each, checked once for its number of rows), and the server's peak RSS before and
 #   after; the export streams, so the peak should not grow with the table.
 #
+# Scenario "translated" - issue 15: the catalogue page of "read" in German and in Turkish (every
+#   field and measure of the run's catalogue has a Turkish translation), alternating twice, with
+#   and without the catalogue cache; the ratio German req/s / Turkish req/s (at most 1.25).
+#
 # Raw wrk outputs, server logs and the summary go to tests/load/results/<UTC time>/
 # (git-ignored).
 #
@@ -73,7 +77,7 @@
 #   BIN           binary to test (default target/release/beteiligung; built with
 #                 `cargo build --release` if that default does not exist yet)
 #   BACKENDS      "sqlite postgres" (default), or one of them
-#   SCENARIOS     "read signin comments ballots statements export" (default), or some of them
+#   SCENARIOS     "read signin comments ballots statements export translated" (default), or some of them
 #   STATEMENTS_SMALL, STATEMENTS_LARGE  statements of the two tables of "statements" (2000, 20000)
 #   EXPORT_COMMENTS  comments of the participant whose data "export" downloads (50000)
 #   VOTE_BALLOTS  ballots in the closed vote of "ballots" (default 100000)
@@ -104,7 +108,7 @@ cd "$ROOT"
 
 BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
-SCENARIOS="${SCENARIOS:-read signin comments ballots statements export}"
+SCENARIOS="${SCENARIOS:-read signin comments ballots statements export translated}"
 STATEMENTS_SMALL="${STATEMENTS_SMALL:-2000}"
 STATEMENTS_LARGE="${STATEMENTS_LARGE:-20000}"
 EXPORT_COMMENTS="${EXPORT_COMMENTS:-50000}"
@@ -442,6 +446,8 @@ BALLOT_ROWS=()
 STATEMENT_ROWS=()
 EXPORT_ROWS=()
 DATA_EXPORT_ROWS=()
+TRANSLATED_ROWS=()
+TRANSLATED_RATIOS=()
 NOTES=()
 WARNINGS=()
 
@@ -450,7 +456,7 @@ WARNINGS=()
 # ---------------------------------------------------------------------------------------------
 
 CATALOGUE="$TMP/catalogue.json"
-python3 "$ROOT/tests/load/make_catalogue.py" --out "$CATALOGUE" 2>"$TMP/catalogue.txt"
+python3 "$ROOT/tests/load/make_catalogue.py" --translate tr --out "$CATALOGUE" 2>"$TMP/catalogue.txt"
 CATALOGUE_INFO="$(cat "$TMP/catalogue.txt")"
 log "$CATALOGUE_INFO"
 
@@ -898,6 +904,44 @@ PY
 }
 
 # ---------------------------------------------------------------------------------------------
+# Scenario "translated": a catalogue page in Turkish against the same page in German (issue 15)
+# ---------------------------------------------------------------------------------------------
+
+# The catalogue of the run has a Turkish translation of every field's and measure's texts
+# (make_catalogue.py --translate tr). The page of "read" is measured in German and with
+# `Accept-Language: tr`, alternating twice, CONNECTIONS connections each; the cost ratio is the
+# German req/s over the Turkish req/s (issue 15: at most 1.25). Once with the catalogue cache
+# (as served), once with CATALOGUE_CACHE_TTL_SECS=0, where every request queries the database
+# and applies the translations.
+scenario_translated() {
+    local backend="$1" cache round language out
+    for cache in on off; do
+        local -A SUM=()
+        if [[ "$cache" == off ]]; then
+            CATALOGUE_CACHE_TTL_SECS=0 start_server "$backend-translated-$cache"
+        else
+            start_server "$backend-translated-$cache"
+        fi
+        find_page "$backend"
+        curl -s -H 'Accept-Language: tr' "$BASE$MEASURES_PATH" | grep -q '"language":"tr"' \
+            || die "the Turkish page is not translated (see $SERVER_LOG)"
+        for round in 1 2; do
+            for language in de tr; do
+                warm_up "$MEASURES_PATH"
+                out="$RESULTS/$backend-translated-$cache-$language-$round.txt"
+                log "wrk $DURATION, $CONNECTIONS connections, cache $cache, Accept-Language $language: $MEASURES_PATH"
+                measure "$out" "$backend translated $cache $language" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
+                    -H "Accept-Language: $language" "$BASE$MEASURES_PATH"
+                SUM[$language]="$(awk -v a="${SUM[$language]:-0}" -v b="$W_RPS" 'BEGIN { print a + b }')"
+                TRANSLATED_ROWS+=("| $backend | $cache | $language | $round | $W_RPS | $W_P50 ms | $W_P99 ms |")
+            done
+        done
+        TRANSLATED_RATIOS+=("$backend, catalogue cache $cache: German req/s / Turkish req/s = $(awk -v a="${SUM[de]}" -v b="${SUM[tr]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') (issue 15: at most 1.25); peak RSS $(server_hwm)")
+        stop_server
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
 # One backend
 # ---------------------------------------------------------------------------------------------
 
@@ -929,6 +973,7 @@ run_backend() {
     if has_scenario ballots; then scenario_ballots "$backend"; fi
     if has_scenario statements; then scenario_statements "$backend"; fi
     if has_scenario export; then scenario_export "$backend"; fi
+    if has_scenario translated; then scenario_translated "$backend"; fi
 
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
@@ -1015,6 +1060,18 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
         echo "| backend | comments | first download | median of 3 | size | peak RSS before | peak RSS after |"
         echo "|---|---:|---:|---:|---:|---:|---:|"
         printf '%s\n' "${DATA_EXPORT_ROWS[@]}"
+    fi
+    if [[ ${#TRANSLATED_ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### A catalogue page in Turkish and in German (issue 15)"
+        echo
+        echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per run (warm-up $WARMUP), German and Turkish alternating twice, with the catalogue cache and without it (CATALOGUE_CACHE_TTL_SECS=0)."
+        echo
+        echo "| backend | cache | Accept-Language | round | req/s | p50 | p99 |"
+        echo "|---|---|---|---:|---:|---:|---:|"
+        printf '%s\n' "${TRANSLATED_ROWS[@]}"
+        echo
+        printf -- '- %s\n' "${TRANSLATED_RATIOS[@]}"
     fi
     if [[ ${#COMMENT_ROWS[@]} -gt 0 ]]; then
         echo

@@ -3,7 +3,7 @@
 -- translation was written for (or confirmed against), so a changed original shows its
 -- translations as outdated without anyone having to remember to mark them. Subjects are
 -- named, not referenced by a foreign key (they live in several tables); each slice removes the
--- translations of what it deletes.
+-- translations of what it deletes. Who wrote a translation is in the audit log, not here.
 CREATE TABLE translations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 40),
@@ -13,7 +13,6 @@ CREATE TABLE translations (
     body TEXT NOT NULL,
     source_hash TEXT NOT NULL CHECK (length(source_hash) <= 64),
     updated_at TIMESTAMP NOT NULL,
-    updated_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
     UNIQUE (subject, subject_id, language, field)
 );
 CREATE INDEX translations_by_language ON translations (language, subject, subject_id);

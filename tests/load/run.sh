@@ -171,9 +171,9 @@ fi
 for backend in $BACKENDS; do
     case "$backend" in sqlite|postgres) ;; *) die "unknown backend '$backend' (sqlite, postgres)" ;; esac
 done
-[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots, statements, export)"
+[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots, statements, export, translated)"
 for scenario in $SCENARIOS; do
-    case "$scenario" in read|signin|comments|ballots|statements|export) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots, statements, export)" ;; esac
+    case "$scenario" in read|signin|comments|ballots|statements|export|translated) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots, statements, export, translated)" ;; esac
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 

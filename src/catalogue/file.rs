@@ -6,7 +6,7 @@
 //! syntax errors and the path (e.g. `fields[2].measures[0].code`) of invalid values.
 
 use super::model::ImplementationStatus;
-use crate::error::FieldError;
+use crate::error::{FieldError, Text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -176,7 +176,7 @@ pub enum FileError {
 fn describe(errors: &[FieldError]) -> String {
     errors
         .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
+        .map(|e| format!("{}: {}", e.field, e.message.en))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -201,7 +201,10 @@ impl CatalogueFile {
             v.push(
                 "format_version",
                 "unsupported",
-                format!("must be {FORMAT_VERSION}"),
+                Text::format(
+                    format!("muss {FORMAT_VERSION} sein"),
+                    format!("must be {FORMAT_VERSION}"),
+                ),
             );
         }
         let c = &self.concept;
@@ -229,13 +232,19 @@ impl CatalogueFile {
                 v.push(
                     &format!("{at}.number"),
                     "range",
-                    "must be between 1 and 999",
+                    Text::new(
+                        "muss zwischen 1 und 999 liegen",
+                        "must be between 1 and 999",
+                    ),
                 );
             } else if !numbers.insert(f.number) {
                 v.push(
                     &format!("{at}.number"),
                     "duplicate",
-                    format!("field number {} appears twice", f.number),
+                    Text::format(
+                        format!("die Nummer {} kommt zweimal vor", f.number),
+                        format!("field number {} appears twice", f.number),
+                    ),
                 );
             }
             v.name(&format!("{at}.title"), &f.title, 300);
@@ -248,7 +257,10 @@ impl CatalogueFile {
                     v.push(
                         &format!("{at}.code"),
                         "duplicate",
-                        format!("measure code '{}' appears twice", m.code),
+                        Text::format(
+                            format!("das Kürzel '{}' kommt zweimal vor", m.code),
+                            format!("measure code '{}' appears twice", m.code),
+                        ),
                     );
                 }
                 v.name(&format!("{at}.title"), &m.title, 300);
@@ -273,12 +285,8 @@ struct Validator {
 }
 
 impl Validator {
-    fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        });
+    fn push(&mut self, field: &str, code: &str, message: Text) {
+        self.errors.push(FieldError::new(field, code, message));
     }
 
     /// Free text (descriptions, summaries): line breaks allowed ([`crate::text::text`]).
@@ -318,11 +326,22 @@ impl Validator {
     ) {
         let len = value.chars().count();
         if min > 0 && value.trim().is_empty() {
-            self.push(field, "required", "must not be empty");
+            self.push(
+                field,
+                "required",
+                Text::new("darf nicht leer sein", "must not be empty"),
+            );
         } else if len > max {
-            self.push(field, "length", format!("must be at most {max} characters"));
+            self.push(
+                field,
+                "length",
+                Text::format(
+                    format!("darf höchstens {max} Zeichen lang sein"),
+                    format!("must be at most {max} characters"),
+                ),
+            );
         } else if let Err(e) = rule(value) {
-            self.push(field, "invalid_characters", e.message.unwrap_or_default());
+            self.push(field, "invalid_characters", crate::error::rule_message(&e));
         }
     }
 
@@ -331,7 +350,10 @@ impl Validator {
             self.push(
                 field,
                 "too_many",
-                format!("must have at most {max} entries"),
+                Text::format(
+                    format!("darf höchstens {max} Einträge haben"),
+                    format!("must have at most {max} entries"),
+                ),
             );
         }
     }
@@ -341,7 +363,14 @@ impl Validator {
             let well_formed =
                 value.len() == 10 && NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok();
             if !well_formed {
-                self.push(field, "date", "must be a date written YYYY-MM-DD");
+                self.push(
+                    field,
+                    "date",
+                    Text::new(
+                        "muss ein Datum in der Form JJJJ-MM-TT sein",
+                        "must be a date written YYYY-MM-DD",
+                    ),
+                );
             }
         }
     }

@@ -73,7 +73,7 @@ pub const LAST_ADMIN: Code = Code::new(
     409,
     De(
         "Konflikt",
-        "Dies ist die letzte aktive Administration. Bitte ernennen Sie zuerst eine andere Person.",
+        "Dies ist das letzte aktive Konto der Administration. Bitte ernennen Sie zuerst eine weitere Person zur Administration.",
     ),
     En(
         "Conflict",

@@ -22,11 +22,13 @@ impl Language {
         }
     }
 
+    /// The language to write to a person in, from the tag they chose (stored lower-case, as
+    /// given): English for `en` and its variants (`en-gb`), German for every other choice, as
+    /// German is what the city writes in when it has no text in the chosen language.
     pub fn from_stored(value: &str) -> Self {
-        if value == "en" {
-            Self::En
-        } else {
-            Self::De
+        match value.split('-').next() {
+            Some(primary) if primary.eq_ignore_ascii_case("en") => Self::En,
+            _ => Self::De,
         }
     }
 }
@@ -73,6 +75,17 @@ impl Preferences {
         Self::from_parts(
             req.query_string(),
             req.headers()
+                .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    }
+
+    /// The preferences of a request that has not reached the application yet (an
+    /// `Expect: 100-continue` refused by the server).
+    pub fn of_head(head: &actix_web::dev::RequestHead) -> Self {
+        Self::from_parts(
+            head.uri.query().unwrap_or_default(),
+            head.headers
                 .get(actix_web::http::header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok()),
         )

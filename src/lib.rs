@@ -324,3 +324,28 @@ pub fn build_app(
         .wrap(http::cors(&state.settings.cors_origins))
         .wrap(from_fn(http::observe))
 }
+
+#[cfg(test)]
+mod problem_words {
+    /// Every problem speaks German and English: a title and a meaning in each, and the German
+    /// words are not the English ones copied.
+    #[test]
+    fn every_problem_code_has_its_own_german_and_english_words() {
+        for c in super::PROBLEM_CODES.iter().flat_map(|codes| codes.iter()) {
+            let (de, en) = (c.de, c.en);
+            for words in [de.0, de.1, en.0, en.1] {
+                assert!(!words.trim().is_empty(), "{}: empty wording", c.code);
+            }
+            assert_ne!(
+                de.0, en.0,
+                "{}: the German title is the English one",
+                c.code
+            );
+            assert_ne!(
+                de.1, en.1,
+                "{}: the German meaning is the English one",
+                c.code
+            );
+        }
+    }
+}

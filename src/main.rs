@@ -469,7 +469,7 @@ fn serve(settings: Settings) -> Result<(), String> {
 }
 
 fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<(), String> {
-    use beteiligung::auth::model::{Language, Role};
+    use beteiligung::auth::model::Role;
     use beteiligung::auth::{password, store};
     let email = store::normalize_email(email);
     if !validator::ValidateEmail::validate_email(&email) {
@@ -487,7 +487,7 @@ fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<
                 .map_err(|e| format!("cannot read the password: {e}"))?;
             let password = line.trim_end_matches(['\r', '\n']);
             password::check_policy("password", password, &email)
-                .map_err(|e| format!("the password {}", e.message))?;
+                .map_err(|e| format!("the password {}", e.message.en))?;
             Some(password::hash_now(password)?)
         }
     };
@@ -506,7 +506,7 @@ fn create_admin(settings: &Settings, email: &str, display_name: &str) -> Result<
                     email: &email,
                     password_hash: hash,
                     display_name,
-                    language: Language::De,
+                    language: beteiligung::language::ORIGINAL,
                     terms_version: &settings.terms_version,
                     privacy_version: &settings.privacy_version,
                     role: Role::Admin,

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 „Wir fördern Integration“.\n\n\
 Conventions: JSON with snake_case fields; every error is `application/problem+json` (RFC 9457) with a stable \
 `code`; lists take `limit` (1–100, default 20) and an opaque `cursor` and answer `{items, next_cursor}`; \
-every response carries `X-Request-Id`. The document itself is served at `/openapi.json`, Swagger UI at `/docs/`.",
+every response carries `X-Request-Id`. The words of a problem (`title`, `detail`, `errors[].message`) are German or English: the first of the two in `?lang=` or else `Accept-Language`, German when neither is asked for; `Content-Language` names the language, `code` is the same in every language, and every response says `Vary: Accept-Language`. The document itself is served at `/openapi.json`, Swagger UI at `/docs/`.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
     ),
     tags(

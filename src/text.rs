@@ -10,6 +10,7 @@
 //! - a **text** ([`text`]): descriptions, bodies, messages — line breaks and tabs allowed, no
 //!   other control character.
 
+use crate::error::Text;
 use validator::ValidationError;
 
 /// Characters that reorder the text around them (direction overrides, embeddings and
@@ -28,10 +29,8 @@ pub fn is_invisible(c: char) -> bool {
     ) || is_direction_override(c)
 }
 
-fn refuse(message: &'static str) -> ValidationError {
-    let mut e = ValidationError::new("invalid_characters");
-    e.message = Some(message.into());
-    e
+fn refuse(message: Text) -> ValidationError {
+    crate::error::rule("invalid_characters", message)
 }
 
 /// Line and paragraph separators that are not control characters but break lines all the
@@ -46,9 +45,10 @@ pub fn line(value: &str) -> Result<(), ValidationError> {
         .chars()
         .any(|c| c.is_control() || is_line_break(c) || is_direction_override(c))
     {
-        return Err(refuse(
+        return Err(refuse(Text::new(
+            "darf keine Zeilenumbrüche, Steuerzeichen oder Richtungszeichen enthalten",
             "must not contain line breaks, control characters or direction overrides",
-        ));
+        )));
     }
     Ok(())
 }
@@ -61,9 +61,10 @@ pub fn name(value: &str) -> Result<(), ValidationError> {
         || value.trim() != value
         || value.is_empty()
     {
-        return Err(refuse(
+        return Err(refuse(Text::new(
+            "darf nicht leer sein, nicht mit Leerzeichen beginnen oder enden und keine Steuer- oder unsichtbaren Formatierungszeichen enthalten",
             "must not be empty, start or end with spaces, or contain control or invisible formatting characters",
-        ));
+        )));
     }
     Ok(())
 }
@@ -74,9 +75,10 @@ pub fn text(value: &str) -> Result<(), ValidationError> {
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(refuse(
+        return Err(refuse(Text::new(
+            "darf außer Zeilenumbrüchen und Tabulatoren keine Steuerzeichen enthalten",
             "must not contain control characters other than line breaks and tabs",
-        ));
+        )));
     }
     Ok(())
 }
@@ -85,9 +87,10 @@ pub fn text(value: &str) -> Result<(), ValidationError> {
 pub fn filled(value: &str) -> Result<(), ValidationError> {
     text(value)?;
     if value.trim().is_empty() {
-        let mut e = ValidationError::new("required");
-        e.message = Some("must not be empty".into());
-        return Err(e);
+        return Err(crate::error::rule(
+            "required",
+            Text::new("darf nicht leer sein", "must not be empty"),
+        ));
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::auth::store::{self, UserRow};
 use crate::clock::Now;
 use crate::db::schema::users;
 use crate::db::{write_transaction, Db, DbConnection};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, Text};
 use crate::http::pagination::{Cursor, Page, PageParams};
 use actix_web::{get, post, put, web};
 use diesel::prelude::*;
@@ -91,14 +91,17 @@ pub async fn list_users(
         return Err(ApiError::invalid_field(
             "q",
             "length",
-            "must be at most 100 characters",
+            Text::new(
+                "darf höchstens 100 Zeichen lang sein",
+                "must be at most 100 characters",
+            ),
         ));
     }
     if let Some(Err(e)) = q.as_deref().map(crate::text::line) {
         return Err(ApiError::invalid_field(
             "q",
             "invalid_characters",
-            e.message.unwrap_or_default(),
+            crate::error::rule_message(&e),
         ));
     }
     let users = db
@@ -160,7 +163,10 @@ pub struct BlockRequest {
 
 /// An account that does not exist (or no longer does).
 fn no_such_user() -> ApiError {
-    ApiError::not_found("No user with this id.")
+    ApiError::not_found(Text::new(
+        "Es gibt kein Konto mit dieser ID.",
+        "No user with this id.",
+    ))
 }
 
 /// The acting administrator, checked again inside the transaction of the change.

@@ -7,7 +7,7 @@ use crate::audit;
 use crate::auth::extract::Admin;
 use crate::clock::Now;
 use crate::db::{write_transaction, Db, DbConnection};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, Text};
 use crate::http::cache::{etag_of, required_if_match, stale, with_etag, IfMatch, ResponseCache};
 use crate::http::pagination::{Cursor, Page, PageParams};
 use crate::language::{is_tag, ORIGINAL, TAG_PATTERN};
@@ -115,7 +115,10 @@ pub struct TranslationChange {
 }
 
 fn not_found() -> ApiError {
-    ApiError::not_found("No such subject to translate.")
+    ApiError::not_found(Text::new(
+        "Diesen Gegenstand gibt es nicht.",
+        "No such subject to translate.",
+    ))
 }
 
 /// The language of a path, lower-case; 400 for German, which is the originals' language.
@@ -125,14 +128,20 @@ fn language_of(path: &TranslationPath) -> ApiResult<String> {
         return Err(ApiError::invalid_field(
             "language",
             "pattern",
-            format!("must be a language tag ({TAG_PATTERN})"),
+            Text::format(
+                format!("muss eine Sprachangabe sein ({TAG_PATTERN})"),
+                format!("must be a language tag ({TAG_PATTERN})"),
+            ),
         ));
     }
     if language == ORIGINAL {
         return Err(ApiError::invalid_field(
             "language",
             "original",
-            "is the language of the originals; translate into another one",
+            Text::new(
+                "ist die Sprache der Originale; übersetzen Sie in eine andere",
+                "is the language of the originals; translate into another one",
+            ),
         ));
     }
     Ok(language)
@@ -315,7 +324,10 @@ pub async fn put_translation(
             return Err(ApiError::invalid_field(
                 &format!("texts[{i}].field"),
                 "duplicate",
-                "names a field given before",
+                Text::new(
+                    "nennt ein Feld, das schon vorher genannt wurde",
+                    "names a field given before",
+                ),
             ));
         }
     }
@@ -334,7 +346,10 @@ pub async fn put_translation(
                     return Err(ApiError::invalid_field(
                         &format!("texts[{i}].field"),
                         "unknown_field",
-                        "is not a text this subject has",
+                        Text::new(
+                            "ist kein Text dieses Gegenstands",
+                            "is not a text this subject has",
+                        ),
                     ));
                 }
             }
@@ -531,7 +546,10 @@ pub async fn missing_translations(
         return Err(ApiError::invalid_field(
             "subject",
             "invalid_value",
-            "is not a kind of subject that can be translated",
+            Text::new(
+                "ist keine Art von Gegenstand, die übersetzt werden kann",
+                "is not a kind of subject that can be translated",
+            ),
         ));
     }
     let after = page.after.map(|c| (c.key / 100, c.id, c.key % 100));

@@ -14,7 +14,7 @@ use super::Auth;
 use crate::clock::Now;
 use crate::db::schema::{consents, users};
 use crate::db::{write_transaction, Db, DbConnection};
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, FieldError, Problem, Text};
 use crate::http::Body;
 use actix_web::http::Method;
 use actix_web::{get, post, web};
@@ -63,16 +63,22 @@ impl Documents {
         ] {
             match given {
                 Some(v) if v == current => {}
-                Some(_) => errors.push(FieldError {
-                    field: field.into(),
-                    code: "outdated".into(),
-                    message: format!("must be the current version, {current}"),
-                }),
-                None if required => errors.push(FieldError {
-                    field: field.into(),
-                    code: "missing".into(),
-                    message: format!("must be given: the current version is {current}"),
-                }),
+                Some(_) => errors.push(FieldError::new(
+                    field,
+                    "outdated",
+                    Text::format(
+                        format!("muss die aktuelle Fassung sein, {current}"),
+                        format!("must be the current version, {current}"),
+                    ),
+                )),
+                None if required => errors.push(FieldError::new(
+                    field,
+                    "missing",
+                    Text::format(
+                        format!("fehlt: die aktuelle Fassung ist {current}"),
+                        format!("must be given: the current version is {current}"),
+                    ),
+                )),
                 None => {}
             }
         }

@@ -262,7 +262,10 @@ impl FromRequest for Staff {
             req,
             payload,
             |role| matches!(role, Role::Moderator | Role::Admin),
-            "Only moderators and administrators may do this.",
+            crate::error::Text::new(
+                "Das dürfen nur Moderation und Administration.",
+                "Only moderators and administrators may do this.",
+            ),
         );
         Box::pin(async move { user.await.map(Staff) })
     }
@@ -273,7 +276,7 @@ fn with_role(
     req: &HttpRequest,
     payload: &mut actix_web::dev::Payload,
     allowed: fn(Role) -> bool,
-    detail: &'static str,
+    detail: crate::error::Text,
 ) -> Extracted<CurrentUser> {
     let user = CurrentUser::from_request(req, payload);
     Box::pin(async move {
@@ -310,7 +313,10 @@ impl FromRequest for Admin {
             req,
             payload,
             |role| role == Role::Admin,
-            "Only administrators may do this.",
+            crate::error::Text::new(
+                "Das darf nur die Administration.",
+                "Only administrators may do this.",
+            ),
         );
         Box::pin(async move { user.await.map(Admin) })
     }

@@ -1,7 +1,7 @@
 //! `/api/v1/me`: the signed-in person's own account.
 
 use super::extract::{CurrentUser, Verified};
-use super::model::{Me, ProfileUpdate};
+use super::model::{LanguageTag, Me, ProfileUpdate};
 use super::store;
 use crate::clock::Now;
 use crate::db::{write_transaction, Db};
@@ -58,7 +58,13 @@ pub async fn update_me(
     let updated = db
         .run(move |conn| {
             write_transaction(conn, |conn| {
-                store::update_profile(conn, now, id, display_name.as_deref(), preferred_language)?;
+                store::update_profile(
+                    conn,
+                    now,
+                    id,
+                    display_name.as_deref(),
+                    preferred_language.as_ref().map(LanguageTag::as_str),
+                )?;
                 store::user_by_id(conn, id)
             })
         })

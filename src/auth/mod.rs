@@ -61,7 +61,10 @@ impl Auth {
             Err(crate::error::ApiError::invalid_field(
                 field,
                 "incorrect",
-                "is not the current password",
+                crate::error::Text::new(
+                    "ist nicht das aktuelle Passwort",
+                    "is not the current password",
+                ),
             ))
         }
     }

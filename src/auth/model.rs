@@ -39,12 +39,64 @@ impl Role {
 
 pub use crate::language::Language;
 
+/// The language a person chose (a BCP 47 tag such as `de`, `en-GB`, `tr`; see
+/// [`crate::language::TAG_PATTERN`]), stored lower-cased as given. The service writes to them in
+/// it where it has a text in it: mails exist in German and English, so `en-gb` reads English
+/// and `tr` German ([`Language::from_stored`]). A value that is no tag is refused as the body
+/// is read (`invalid_value`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LanguageTag(String);
+
+impl LanguageTag {
+    /// A tag as stored (already checked when it was chosen).
+    pub fn from_stored(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The language mails to this person are written in.
+    pub fn mail_language(&self) -> Language {
+        Language::from_stored(&self.0)
+    }
+}
+
+impl Default for LanguageTag {
+    fn default() -> Self {
+        Self(crate::language::ORIGINAL.to_owned())
+    }
+}
+
+impl TryFrom<String> for LanguageTag {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        if crate::language::is_tag(&value) {
+            Ok(Self(value.to_ascii_lowercase()))
+        } else {
+            Err(format!(
+                "`{}` is not a language tag such as `de`, `en-GB` or `tr`",
+                value.chars().take(40).collect::<String>()
+            ))
+        }
+    }
+}
+
+impl From<LanguageTag> for String {
+    fn from(tag: LanguageTag) -> Self {
+        tag.0
+    }
+}
+
 /// Registration of a participant.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
     /// E-mail address; compared without regard to case or surrounding spaces.
-    #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[validate(email, length(max = 254))]
     #[schema(format = "email", max_length = 254)]
     #[schema(example = "lena@example.org")]
     pub email: String,
@@ -75,8 +127,11 @@ pub struct Registration {
     #[schema(min_length = 1, max_length = 32)]
     #[schema(example = "2026-12")]
     pub privacy_version: String,
+    /// Language of the mails to this person, a BCP 47 tag (`de` when left out). Mails exist
+    /// in German and English; any other choice gets German ones.
     #[serde(default)]
-    pub preferred_language: Language,
+    #[schema(value_type = String, min_length = 2, max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$", example = "de")]
+    pub preferred_language: LanguageTag,
 }
 
 /// Answer to a registration or another request whose outcome must not reveal whether an
@@ -192,7 +247,9 @@ pub struct Me {
     pub id: i64,
     pub email: String,
     pub display_name: String,
-    pub preferred_language: Language,
+    /// The language the person chose (lower-cased BCP 47 tag).
+    #[schema(value_type = String, min_length = 2, max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$", example = "de")]
+    pub preferred_language: LanguageTag,
     pub role: Role,
     pub email_verified: bool,
     /// Version of the terms of participation accepted last.
@@ -213,7 +270,10 @@ pub struct ProfileUpdate {
         pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
     )]
     pub display_name: Option<String>,
-    pub preferred_language: Option<Language>,
+    /// Language of the mails to this person, a BCP 47 tag; mails exist in German and English,
+    /// any other choice gets German ones.
+    #[schema(value_type = Option<String>, min_length = 2, max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$", example = "en")]
+    pub preferred_language: Option<LanguageTag>,
 }
 
 /// Confirmation of an account deletion.
@@ -231,4 +291,22 @@ pub struct DeletionConfirmation {
 
 pub fn utc(t: NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     t.and_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_language_tag_may_be_chosen_and_mails_are_english_or_german() {
+        let tag = |t: &str| LanguageTag::try_from(t.to_owned());
+        assert_eq!(tag("en-GB").unwrap().as_str(), "en-gb");
+        assert_eq!(tag("en-GB").unwrap().mail_language(), Language::En);
+        assert_eq!(tag("en").unwrap().mail_language(), Language::En);
+        assert_eq!(tag("tr").unwrap().mail_language(), Language::De);
+        assert_eq!(tag("de-x-ls").unwrap().mail_language(), Language::De);
+        assert_eq!(LanguageTag::default().mail_language(), Language::De);
+        assert!(tag("deutsch").is_err() && tag("de_DE").is_err() && tag("").is_err());
+        assert!(tag(&"a-".repeat(20)).is_err());
+    }
 }

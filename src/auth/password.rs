@@ -3,7 +3,7 @@
 //! Hashing runs on the blocking pool behind a semaphore, so a burst of sign-ins neither stalls
 //! the async workers nor takes more than `PASSWORD_HASH_CONCURRENCY` × 19 MiB of memory.
 
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult, FieldError, Text};
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -107,17 +107,25 @@ fn common_passwords() -> &'static HashSet<&'static str> {
 /// The policy (NIST SP 800-63B): 8–128 characters, no composition rules, not a common
 /// password, not a common word with digits or symbols appended, not the e-mail address.
 pub fn check_policy(field: &str, password: &str, email: &str) -> Result<(), FieldError> {
-    let error = |code: &str, message: &str| FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    };
+    let error = |code: &str, message: Text| FieldError::new(field, code, message);
     let length = password.chars().count();
     if length < MIN_LENGTH {
-        return Err(error("too_short", "must be at least 8 characters long"));
+        return Err(error(
+            "too_short",
+            Text::new(
+                "muss mindestens 8 Zeichen lang sein",
+                "must be at least 8 characters long",
+            ),
+        ));
     }
     if length > MAX_LENGTH {
-        return Err(error("too_long", "must be at most 128 characters long"));
+        return Err(error(
+            "too_long",
+            Text::new(
+                "darf höchstens 128 Zeichen lang sein",
+                "must be at most 128 characters long",
+            ),
+        ));
     }
     let lower = password.to_lowercase();
     let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
@@ -133,14 +141,20 @@ pub fn check_policy(field: &str, password: &str, email: &str) -> Result<(), Fiel
     {
         return Err(error(
             "too_common",
-            "is one of the most common passwords or an easy pattern; choose another",
+            Text::new(
+                "ist eines der häufigsten Passwörter oder ein leichtes Muster; bitte wählen Sie ein anderes",
+                "is one of the most common passwords or an easy pattern; choose another",
+            ),
         ));
     }
     let local = email.split('@').next().unwrap_or_default();
     if lower == email || (local.len() >= 4 && lower.contains(local)) {
         return Err(error(
             "contains_email",
-            "must not contain the e-mail address",
+            Text::new(
+                "darf die E-Mail-Adresse nicht enthalten",
+                "must not contain the e-mail address",
+            ),
         ));
     }
     Ok(())

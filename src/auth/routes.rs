@@ -115,7 +115,7 @@ pub async fn register(
                     email: &form.email,
                     password_hash: &hash,
                     display_name: &form.display_name,
-                    language: form.preferred_language,
+                    language: form.preferred_language.as_str(),
                     terms_version: &form.terms_version,
                     privacy_version: &form.privacy_version,
                     role: Role::Participant,
@@ -133,7 +133,12 @@ pub async fn register(
             mail::enqueue(
                 conn,
                 now,
-                &templates::verification(&form.email, form.preferred_language, &base, &token),
+                &templates::verification(
+                    &form.email,
+                    form.preferred_language.mail_language(),
+                    &base,
+                    &token,
+                ),
             )
         });
         match outcome {

@@ -42,7 +42,7 @@ impl UserRow {
             id: self.id,
             email: self.email.clone(),
             display_name: self.display_name.clone(),
-            preferred_language: self.language(),
+            preferred_language: super::model::LanguageTag::from_stored(&self.preferred_language),
             role: self.role(),
             email_verified: self.email_verified_at.is_some(),
             terms_version: self.terms_version.clone(),
@@ -83,7 +83,8 @@ pub struct NewAccount<'a> {
     pub email: &'a str,
     pub password_hash: &'a str,
     pub display_name: &'a str,
-    pub language: Language,
+    /// The chosen language tag, lower-cased.
+    pub language: &'a str,
     pub terms_version: &'a str,
     pub privacy_version: &'a str,
     pub role: Role,
@@ -99,7 +100,7 @@ pub fn insert_user(
         users::email.eq(account.email),
         users::password_hash.eq(account.password_hash),
         users::display_name.eq(account.display_name),
-        users::preferred_language.eq(account.language.as_str()),
+        users::preferred_language.eq(account.language),
         users::role.eq(account.role.as_str()),
         users::terms_version.eq(account.terms_version),
         users::privacy_version.eq(account.privacy_version),
@@ -501,7 +502,7 @@ pub fn update_profile(
     now: NaiveDateTime,
     user_id: i64,
     display_name: Option<&str>,
-    language: Option<Language>,
+    language: Option<&str>,
 ) -> QueryResult<()> {
     if let Some(name) = display_name {
         diesel::update(users::table.find(user_id))
@@ -510,7 +511,7 @@ pub fn update_profile(
     }
     if let Some(lang) = language {
         diesel::update(users::table.find(user_id))
-            .set(users::preferred_language.eq(lang.as_str()))
+            .set(users::preferred_language.eq(lang))
             .execute(conn)?;
     }
     diesel::update(users::table.find(user_id))

@@ -16,7 +16,7 @@ use crate::consultations::model::ResultsVisibility;
 use crate::contributions::problems::PHASE_CLOSED;
 use crate::db::schema::{consultation_options, consultations};
 use crate::db::{write_transaction, DbConnection};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Text};
 use crate::organisations::acting::{self, Capability};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -90,9 +90,10 @@ pub fn round(conn: &mut DbConnection, id: i64) -> ApiResult<Round> {
     let Some((opens, closes, points_budget, max_points_per_option, visibility, _)) =
         rows.first().cloned()
     else {
-        return Err(ApiError::not_found(
+        return Err(ApiError::not_found(Text::new(
+            "Es gibt keine Beteiligungsrunde mit dieser ID.",
             "There is no consultation with this id.",
-        ));
+        )));
     };
     Ok(Round {
         id,
@@ -112,8 +113,10 @@ pub fn voting_open(round: &Round, now: NaiveDateTime) -> ApiResult<()> {
     if round.open(now) {
         Ok(())
     } else {
-        Err(PHASE_CLOSED
-            .with_detail("The consultation takes ballots only during its voting window."))
+        Err(PHASE_CLOSED.with_detail(Text::new(
+            "Die Beteiligungsrunde nimmt Stimmzettel nur während der Abstimmung an.",
+            "The consultation takes ballots only during its voting window.",
+        )))
     }
 }
 
@@ -132,35 +135,51 @@ fn checked(round: &Round, submission: &BallotSubmission) -> ApiResult<Vec<(i64, 
             return Err(at_allocation(
                 problems::OPTION_NOT_ON_BALLOT,
                 i,
-                "is not an option of this consultation's ballot",
+                Text::new(
+                    "ist keine Option dieser Abstimmung",
+                    "is not an option of this consultation's ballot",
+                ),
             ));
         }
         if !seen.insert(a.option_id) {
             return Err(at_allocation(
                 problems::OPTION_LISTED_TWICE,
                 i,
-                "names an option already listed",
+                Text::new(
+                    "nennt eine Option, die schon aufgeführt ist",
+                    "names an option already listed",
+                ),
             ));
         }
         if a.points > round.max_points_per_option {
             return Err(at_allocation(
                 problems::TOO_MANY_POINTS_FOR_OPTION,
                 i,
-                &format!("at most {} points per option", round.max_points_per_option),
+                Text::format(
+                    format!(
+                        "höchstens {} Punkte pro Option",
+                        round.max_points_per_option
+                    ),
+                    format!("at most {} points per option", round.max_points_per_option),
+                ),
             ));
         }
         total += i64::from(a.points);
     }
     if total > i64::from(round.points_budget) {
-        let mut e = problems::POINTS_BUDGET_EXCEEDED.with_detail(format!(
-            "The ballot gives {total} points; the budget is {}.",
-            round.points_budget
+        let budget = round.points_budget;
+        let mut e = problems::POINTS_BUDGET_EXCEEDED.with_detail(Text::format(
+            format!("Der Stimmzettel vergibt {total} Punkte; erlaubt sind {budget}."),
+            format!("The ballot gives {total} points; the budget is {budget}."),
         ));
-        e.errors.push(crate::error::FieldError {
-            field: "allocations".into(),
-            code: problems::POINTS_BUDGET_EXCEEDED.code.into(),
-            message: format!("at most {} points in all", round.points_budget),
-        });
+        e.errors.push(crate::error::FieldError::new(
+            "allocations",
+            problems::POINTS_BUDGET_EXCEEDED.code,
+            Text::format(
+                format!("höchstens {budget} Punkte insgesamt"),
+                format!("at most {budget} points in all"),
+            ),
+        ));
         return Err(e);
     }
     let mut kept: Vec<(i64, i32)> = submission
@@ -171,11 +190,14 @@ fn checked(round: &Round, submission: &BallotSubmission) -> ApiResult<Vec<(i64, 
         .collect();
     if kept.is_empty() {
         let mut e = problems::EMPTY_BALLOT.problem();
-        e.errors.push(crate::error::FieldError {
-            field: "allocations".into(),
-            code: problems::EMPTY_BALLOT.code.into(),
-            message: "give at least one option a point".into(),
-        });
+        e.errors.push(crate::error::FieldError::new(
+            "allocations",
+            problems::EMPTY_BALLOT.code,
+            Text::new(
+                "geben Sie mindestens einer Option einen Punkt",
+                "give at least one option a point",
+            ),
+        ));
         return Err(e);
     }
     kept.sort_by_key(|(option, _)| position[option]);
@@ -334,10 +356,17 @@ pub fn ballot(
 ) -> ApiResult<Ballot> {
     let round = round(conn, consultation_id)?;
     let (who, _) = voter(conn, &user.0, organisation, Capability::Act)?;
-    let (row, allocations) = store::find(conn, consultation_id, who)?.ok_or_else(|| {
-        ApiError::not_found("There is no ballot of this voter in the consultation.")
-    })?;
+    let (row, allocations) =
+        store::find(conn, consultation_id, who)?.ok_or_else(|| ApiError::not_found(no_ballot()))?;
     Ok(view(&round, &row, &allocations))
+}
+
+/// The detail of a 404 for a ballot that is not there.
+fn no_ballot() -> Text {
+    Text::new(
+        "Es gibt keinen Stimmzettel dieser Person oder Organisation in der Beteiligungsrunde.",
+        "There is no ballot of this voter in the consultation.",
+    )
 }
 
 /// Withdraws a ballot during the voting window (404 when there is none).
@@ -352,9 +381,7 @@ pub fn withdraw(
     let (who, _) = voter(conn, &user.0, organisation, Capability::Sign)?;
     voting_open(round, now)?;
     if !store::withdraw(conn, consultation_id, who)? {
-        return Err(ApiError::not_found(
-            "There is no ballot of this voter in the consultation.",
-        ));
+        return Err(ApiError::not_found(no_ballot()));
     }
     if let Voter::Organisation(org) = who {
         audit::record(

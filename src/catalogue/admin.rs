@@ -9,7 +9,7 @@ use crate::audit;
 use crate::auth::extract::Admin;
 use crate::clock::Now;
 use crate::db::{write_transaction, Db};
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, Text};
 use crate::http::cache::ResponseCache;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -113,13 +113,19 @@ pub async fn import_catalogue(
         return Err(crate::error::codes::UNSUPPORTED_MEDIA_TYPE.problem());
     }
     let body = crate::http::read_limited(payload, IMPORT_LIMIT_BYTES, || {
-        format!("A catalogue file may have at most {IMPORT_LIMIT_BYTES} bytes.")
+        Text::format(
+            format!("Eine Katalogdatei darf höchstens {IMPORT_LIMIT_BYTES} Bytes groß sein."),
+            format!("A catalogue file may have at most {IMPORT_LIMIT_BYTES} bytes."),
+        )
     })
     .await?;
     let text =
         std::str::from_utf8(&body).map_err(|_| super::problems::INVALID_CATALOGUE.problem())?;
     let file = CatalogueFile::parse(text).map_err(|e| match e {
-        FileError::Syntax(message) => super::problems::INVALID_CATALOGUE.with_detail(message),
+        FileError::Syntax(message) => super::problems::INVALID_CATALOGUE.with_detail(Text::format(
+            format!("Die Datei ist kein gültiges Katalog-JSON: {message}"),
+            format!("The file is not valid catalogue JSON: {message}"),
+        )),
         FileError::Invalid(errors) => ApiError::validation(errors),
     })?;
     let mode = if params.replace {

@@ -12,7 +12,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::db_run;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Text};
 use crate::http::cache::{etag_of, stale, IfMatch};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -30,7 +30,10 @@ fn current<T: Serialize>(
     let item = match load(conn, id) {
         Ok(item) => item,
         Err(diesel::result::Error::NotFound) => {
-            return Err(ApiError::not_found("No such object in the catalogue."))
+            return Err(ApiError::not_found(Text::new(
+                "Diesen Eintrag gibt es im Katalog nicht.",
+                "No such object in the catalogue.",
+            )))
         }
         Err(e) => return Err(e.into()),
     };
@@ -109,9 +112,13 @@ fn valid_date(value: &str) -> Result<(), validator::ValidationError> {
     if value.len() == 10 && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok() {
         Ok(())
     } else {
-        let mut e = validator::ValidationError::new("date");
-        e.message = Some("must be a date written YYYY-MM-DD".into());
-        Err(e)
+        Err(crate::error::rule(
+            "date",
+            Text::new(
+                "muss ein Datum in der Form JJJJ-MM-TT sein",
+                "must be a date written YYYY-MM-DD",
+            ),
+        ))
     }
 }
 
@@ -220,7 +227,7 @@ fn open_field(conn: &mut DbConnection, field_id: i64) -> ApiResult<()> {
         None => Err(ApiError::invalid_field(
             "field_id",
             "unknown",
-            "is not a field of action",
+            Text::new("ist kein Handlungsfeld", "is not a field of action"),
         )),
         Some(Some(_)) => Err(super::problems::FIELD_RETIRED.problem()),
         Some(None) => Ok(()),

@@ -6,7 +6,7 @@
 //! syntax errors and the path (e.g. `fields[2].measures[0].code`) of invalid values.
 
 use super::model::ImplementationStatus;
-use crate::error::FieldError;
+use crate::error::{FieldError, Text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -242,7 +242,7 @@ pub enum FileError {
 fn describe(errors: &[FieldError]) -> String {
     errors
         .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
+        .map(|e| format!("{}: {}", e.field, e.message.en))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -267,7 +267,10 @@ impl CatalogueFile {
             v.push(
                 "format_version",
                 "unsupported",
-                format!("must be {FORMAT_VERSION}"),
+                Text::format(
+                    format!("muss {FORMAT_VERSION} sein"),
+                    format!("must be {FORMAT_VERSION}"),
+                ),
             );
         }
         let c = &self.concept;
@@ -295,13 +298,19 @@ impl CatalogueFile {
                 v.push(
                     &format!("{at}.number"),
                     "range",
-                    "must be between 1 and 999",
+                    Text::new(
+                        "muss zwischen 1 und 999 liegen",
+                        "must be between 1 and 999",
+                    ),
                 );
             } else if !numbers.insert(f.number) {
                 v.push(
                     &format!("{at}.number"),
                     "duplicate",
-                    format!("field number {} appears twice", f.number),
+                    Text::format(
+                        format!("die Nummer {} kommt zweimal vor", f.number),
+                        format!("field number {} appears twice", f.number),
+                    ),
                 );
             }
             v.name(&format!("{at}.title"), &f.title, 300);
@@ -314,7 +323,10 @@ impl CatalogueFile {
                     v.push(
                         &format!("{at}.code"),
                         "duplicate",
-                        format!("measure code '{}' appears twice", m.code),
+                        Text::format(
+                            format!("das Kürzel '{}' kommt zweimal vor", m.code),
+                            format!("measure code '{}' appears twice", m.code),
+                        ),
                     );
                 }
                 v.name(&format!("{at}.title"), &m.title, 300);
@@ -379,21 +391,30 @@ impl CatalogueFile {
                 v.push(
                     &format!("{at}.language"),
                     "pattern",
-                    "must be a language tag other than de",
+                    Text::new(
+                        "muss eine Sprachangabe außer de sein",
+                        "must be a language tag other than de",
+                    ),
                 );
             }
             if self.original(t.subject, &t.key, &t.field).is_none() {
                 v.push(
                     &format!("{at}.field"),
                     "unknown_text",
-                    "names no text of this file (check subject, key and field)",
+                    Text::new(
+                        "nennt keinen Text dieser Datei (prüfen Sie subject, key und field)",
+                        "names no text of this file (check subject, key and field)",
+                    ),
                 );
             }
             if !seen.insert((t.subject, t.key.as_str(), language, t.field.as_str())) {
                 v.push(
                     &format!("{at}.field"),
                     "duplicate",
-                    "this text is translated into this language twice",
+                    Text::new(
+                        "dieser Text ist zweimal in diese Sprache übersetzt",
+                        "this text is translated into this language twice",
+                    ),
                 );
             }
             v.text(&format!("{at}.text"), &t.text, 1, 10_000);
@@ -412,12 +433,8 @@ struct Validator {
 }
 
 impl Validator {
-    fn push(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.errors.push(FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        });
+    fn push(&mut self, field: &str, code: &str, message: Text) {
+        self.errors.push(FieldError::new(field, code, message));
     }
 
     /// Free text (descriptions, summaries): line breaks allowed ([`crate::text::text`]).
@@ -457,11 +474,22 @@ impl Validator {
     ) {
         let len = value.chars().count();
         if min > 0 && value.trim().is_empty() {
-            self.push(field, "required", "must not be empty");
+            self.push(
+                field,
+                "required",
+                Text::new("darf nicht leer sein", "must not be empty"),
+            );
         } else if len > max {
-            self.push(field, "length", format!("must be at most {max} characters"));
+            self.push(
+                field,
+                "length",
+                Text::format(
+                    format!("darf höchstens {max} Zeichen lang sein"),
+                    format!("must be at most {max} characters"),
+                ),
+            );
         } else if let Err(e) = rule(value) {
-            self.push(field, "invalid_characters", e.message.unwrap_or_default());
+            self.push(field, "invalid_characters", crate::error::rule_message(&e));
         }
     }
 
@@ -470,7 +498,10 @@ impl Validator {
             self.push(
                 field,
                 "too_many",
-                format!("must have at most {max} entries"),
+                Text::format(
+                    format!("darf höchstens {max} Einträge haben"),
+                    format!("must have at most {max} entries"),
+                ),
             );
         }
     }
@@ -480,7 +511,14 @@ impl Validator {
             let well_formed =
                 value.len() == 10 && NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok();
             if !well_formed {
-                self.push(field, "date", "must be a date written YYYY-MM-DD");
+                self.push(
+                    field,
+                    "date",
+                    Text::new(
+                        "muss ein Datum in der Form JJJJ-MM-TT sein",
+                        "must be a date written YYYY-MM-DD",
+                    ),
+                );
             }
         }
     }

@@ -6,7 +6,7 @@ use crate::audit;
 use crate::auth::extract::Admin;
 use crate::clock::Clock;
 use crate::db::{write_transaction, Db};
-use crate::error::{ApiError, ApiResult, FieldError, Problem};
+use crate::error::{ApiError, ApiResult, FieldError, Problem, Text};
 use crate::http::cache::{etag_of, required_if_match, stale, with_etag};
 use crate::http::pagination::{Cursor, Page, PageParams};
 use crate::language::{LangParam, Preferences};
@@ -98,16 +98,19 @@ pub async fn get_consultation(
     Ok(with_etag(res, &consultation))
 }
 
-fn frozen(detail: &'static str) -> ApiError {
+fn frozen(detail: Text) -> ApiError {
     super::problems::RULES_FROZEN.with_detail(detail)
 }
 
 fn in_the_past(field: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: "in_the_past".into(),
-        message: "must not lie in the past".into(),
-    }
+    FieldError::new(
+        field,
+        "in_the_past",
+        Text::new(
+            "darf nicht in der Vergangenheit liegen",
+            "must not lie in the past",
+        ),
+    )
 }
 
 /// How a window may change: before it opens, anywhere in the future; once open (or over),
@@ -120,13 +123,17 @@ fn window_change(
 ) -> Result<(), ApiError> {
     match (old, new) {
         (Some(o), Some(n)) if o.closes_at <= now && n != o => {
-            return Err(frozen(
+            return Err(frozen(Text::new(
+                "Ein Zeitraum, der vorbei ist, kann nicht mehr geändert oder wieder geöffnet werden.",
                 "A window that has closed cannot be changed or reopened.",
-            ));
+            )));
         }
         (Some(o), Some(n)) if o.opens_at <= now => {
             if n.opens_at != o.opens_at || n.closes_at < o.closes_at {
-                return Err(frozen("A window that has opened can only be extended."));
+                return Err(frozen(Text::new(
+                    "Ein Zeitraum, der begonnen hat, kann nur verlängert werden.",
+                    "A window that has opened can only be extended.",
+                )));
             }
             if n.closes_at != o.closes_at && n.closes_at <= now {
                 return Err(ApiError::validation(vec![in_the_past(&format!(
@@ -237,10 +244,15 @@ pub async fn update_consultation(
     ]
     .into_iter()
     .filter(|(_, w)| matches!(w, Some(None)))
-    .map(|(name, _)| FieldError {
-        field: name.into(),
-        code: "not_removable".into(),
-        message: "a window cannot be removed; leave the field out to keep it".into(),
+    .map(|(name, _)| {
+        FieldError::new(
+            name,
+            "not_removable",
+            Text::new(
+                "ein Zeitraum kann nicht entfernt werden; lassen Sie das Feld weg, um ihn zu behalten",
+                "a window cannot be removed; leave the field out to keep it",
+            ),
+        )
     })
     .collect();
     if !removed.is_empty() {
@@ -268,7 +280,10 @@ pub async fn update_consultation(
                     && (next.voting_rules != current.voting_rules
                         || next.results_visibility != current.results_visibility)
                 {
-                    return Err(frozen("The voting rules, ballot options and results visibility are frozen since the voting window opened."));
+                    return Err(frozen(Text::new(
+                        "Abstimmungsregeln, Optionen und die Sichtbarkeit der Ergebnisse stehen fest, seit die Abstimmung begonnen hat.",
+                        "The voting rules, ballot options and results visibility are frozen since the voting window opened.",
+                    )));
                 }
                 for (name, old, new) in [("commenting", current.commenting, next.commenting), ("voting", current.voting, next.voting)] {
                     window_change(name, old, new, now)?;

@@ -10,7 +10,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::db_run;
-use crate::error::FieldError;
+use crate::error::{FieldError, Text};
 use crate::language::Preferences;
 use crate::translations::{localize, localize_one, Languages};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -165,12 +165,8 @@ pub fn one_in(
     localize_one(conn, prefs, assemble(row, scope, options, now))
 }
 
-fn err(field: &str, code: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.into(),
-        code: code.into(),
-        message: message.into(),
-    }
+fn err(field: &str, code: &str, message: Text) -> FieldError {
+    FieldError::new(field, code, message)
 }
 
 /// Everything wrong with a consultation as a whole (windows, rules, scope and options against
@@ -188,7 +184,7 @@ pub fn check(
                 errors.push(err(
                     &format!("{name}.closes_at"),
                     "before_opening",
-                    "must be after opens_at",
+                    Text::new("muss nach opens_at liegen", "must be after opens_at"),
                 ));
             }
         }
@@ -198,21 +194,27 @@ pub fn check(
         errors.push(err(
             "voting_rules.points_budget",
             "below_maximum",
-            "must be at least max_points_per_option",
+            Text::new(
+                "muss mindestens max_points_per_option sein",
+                "must be at least max_points_per_option",
+            ),
         ));
     }
     if c.voting.is_some() && rules.options.is_empty() {
         errors.push(err(
             "voting_rules.options",
             "required",
-            "a vote needs at least one option",
+            Text::new(
+                "eine Abstimmung braucht mindestens eine Option",
+                "a vote needs at least one option",
+            ),
         ));
     }
     if rules.options.iter().collect::<HashSet<_>>().len() != rules.options.len() {
         errors.push(err(
             "voting_rules.options",
             "duplicate",
-            "lists an option twice",
+            Text::new("nennt eine Option zweimal", "lists an option twice"),
         ));
     }
     // The scope: current (not retired) fields and measures.
@@ -256,21 +258,30 @@ pub fn check(
         errors.push(err(
             "scope",
             "ambiguous",
-            "lists fields or measures although it is the whole concept",
+            Text::new(
+                "nennt Handlungsfelder oder Maßnahmen, obwohl das ganze Konzept gemeint ist",
+                "lists fields or measures although it is the whole concept",
+            ),
         ));
     }
     if !scope.whole_concept && scope.field_ids.is_empty() && scope.measure_ids.is_empty() {
         errors.push(err(
             "scope",
             "empty",
-            "must be the whole concept or list fields or measures",
+            Text::new(
+                "muss das ganze Konzept sein oder Handlungsfelder oder Maßnahmen nennen",
+                "must be the whole concept or list fields or measures",
+            ),
         ));
     }
     if let Some(f) = scope.field_ids.iter().find(|f| !live_fields.contains(f)) {
         errors.push(err(
             "scope.field_ids",
             "unknown",
-            &format!("{f} is not a current field of action"),
+            Text::format(
+                format!("{f} ist kein aktuelles Handlungsfeld"),
+                format!("{f} is not a current field of action"),
+            ),
         ));
     }
     if let Some(m) = scope
@@ -281,7 +292,10 @@ pub fn check(
         errors.push(err(
             "scope.measure_ids",
             "unknown",
-            &format!("{m} is not a current measure"),
+            Text::format(
+                format!("{m} ist keine aktuelle Maßnahme"),
+                format!("{m} is not a current measure"),
+            ),
         ));
     }
     let field_in_scope =
@@ -309,7 +323,10 @@ pub fn check(
         errors.push(err(
             "voting_rules.options",
             "outside_scope",
-            &format!("{o} is not an item of this kind in the consultation's scope"),
+            Text::format(
+                format!("{o} ist kein Eintrag dieser Art im Umfang der Beteiligungsrunde"),
+                format!("{o} is not an item of this kind in the consultation's scope"),
+            ),
         ));
     }
     Ok(errors)

@@ -18,7 +18,7 @@ use crate::db::schema::{
     consultation_fields, consultation_measures, consultations, fields, measures,
 };
 use crate::db::DbConnection;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Text};
 use crate::http::cache::{stale, IfMatch};
 use crate::http::pagination::{Page, PageCursor, PageRequest};
 use crate::mail;
@@ -29,11 +29,17 @@ use std::collections::HashSet;
 use validator::Validate;
 
 pub fn no_such_contribution() -> ApiError {
-    ApiError::not_found("There is no contribution with this id.")
+    ApiError::not_found(Text::new(
+        "Es gibt keinen Beitrag mit dieser ID.",
+        "There is no contribution with this id.",
+    ))
 }
 
 fn no_such_consultation() -> ApiError {
-    ApiError::not_found("There is no consultation with this id.")
+    ApiError::not_found(Text::new(
+        "Es gibt keine Beteiligungsrunde mit dieser ID.",
+        "There is no consultation with this id.",
+    ))
 }
 
 /// The viewer a signed-in (or anonymous) caller is.
@@ -85,19 +91,23 @@ impl Round {
 fn commenting_open(c: &Round, now: NaiveDateTime) -> ApiResult<()> {
     match c.commenting_at(now) {
         true => Ok(()),
-        false => Err(problems::PHASE_CLOSED.with_detail(
+        false => Err(problems::PHASE_CLOSED.with_detail(Text::new(
+            "Die Beteiligungsrunde nimmt Kommentare und Vorschläge nur während der Kommentarphase an.",
             "The consultation takes comments and proposals only during its commenting window.",
-        )),
+        ))),
     }
 }
 
 fn not_in_scope(field: &str) -> ApiError {
     let mut e = problems::NOT_IN_SCOPE.problem();
-    e.errors.push(crate::error::FieldError {
-        field: field.into(),
-        code: "not_in_scope".into(),
-        message: "is not part of the consultation's scope".into(),
-    });
+    e.errors.push(crate::error::FieldError::new(
+        field,
+        "not_in_scope",
+        Text::new(
+            "gehört nicht zum Umfang der Beteiligungsrunde",
+            "is not part of the consultation's scope",
+        ),
+    ));
     e
 }
 
@@ -111,9 +121,10 @@ pub fn field_in_scope(conn: &mut DbConnection, c: &Round, id: i64, name: &str) -
         .first(conn)
         .optional()?;
     match retired {
-        None => Err(ApiError::not_found(
+        None => Err(ApiError::not_found(Text::new(
+            "Es gibt kein Handlungsfeld mit dieser ID.",
             "There is no field of action with this id.",
-        )),
+        ))),
         Some(Some(_)) => Err(not_in_scope(name)),
         Some(None) if c.whole_concept || listed_field(conn, c.id, id)? => Ok(()),
         Some(None) => Err(not_in_scope(name)),
@@ -150,7 +161,10 @@ pub fn measure_in_scope(conn: &mut DbConnection, c: &Round, id: i64) -> ApiResul
         Ok(listed || listed_field(conn, c.id, field)?)
     };
     match found {
-        None => Err(ApiError::not_found("There is no measure with this id.")),
+        None => Err(ApiError::not_found(Text::new(
+            "Es gibt keine Maßnahme mit dieser ID.",
+            "There is no measure with this id.",
+        ))),
         Some((_, Some(_))) => Err(not_in_scope("target_id")),
         Some((field, None)) if in_scope(conn, field)? => Ok(field),
         Some(_) => Err(not_in_scope("target_id")),
@@ -315,7 +329,10 @@ pub fn comment(
                         && viewer(Some(&user.0)).sees(p)
                 })
                 .ok_or_else(|| {
-                    ApiError::not_found("There is no proposal with this id in the consultation.")
+                    ApiError::not_found(Text::new(
+                        "Es gibt keinen Vorschlag mit dieser ID in der Beteiligungsrunde.",
+                        "There is no proposal with this id in the consultation.",
+                    ))
                 })?;
             if !proposal.is_public() {
                 return Err(problems::NOT_OPEN_FOR_REACTIONS.problem());
@@ -349,7 +366,10 @@ pub fn reply(
     let new = new?;
     new.validate()?;
     if parent.kind() != ContributionKind::Comment {
-        return Err(ApiError::not_found("Replies answer comments; comment on a proposal with `POST /consultations/{id}/comments` and `target_type` `proposal`."));
+        return Err(ApiError::not_found(Text::new(
+            "Antworten beziehen sich auf Kommentare. Einen Vorschlag kommentieren Sie mit `POST /consultations/{id}/comments` und `target_type` `proposal`.",
+            "Replies answer comments; comment on a proposal with `POST /consultations/{id}/comments` and `target_type` `proposal`.",
+        )));
     }
     let c = consultation(conn, parent.consultation_id)?;
     commenting_open(&c, now)?;
@@ -431,8 +451,10 @@ pub fn edit(
         return Err(problems::CONTRIBUTION_DELETED.problem());
     }
     if !matches!(row.stored(), Stored::Pending | Stored::Visible) {
-        return Err(problems::NOT_OPEN_FOR_REACTIONS
-            .with_detail("A hidden or rejected contribution cannot be changed."));
+        return Err(problems::NOT_OPEN_FOR_REACTIONS.with_detail(Text::new(
+            "Ein ausgeblendeter oder abgelehnter Beitrag kann nicht geändert werden.",
+            "A hidden or rejected contribution cannot be changed.",
+        )));
     }
     if now > row.created_at + chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
         return Err(problems::EDIT_WINDOW_CLOSED.problem());
@@ -447,7 +469,7 @@ pub fn edit(
         return Err(ApiError::invalid_field(
             field,
             "not_allowed",
-            "belongs to proposals only",
+            Text::new("gibt es nur bei Vorschlägen", "belongs to proposals only"),
         ));
     }
     let title = if proposal {
@@ -555,7 +577,10 @@ pub fn flag(
         return Err(ApiError::invalid_field(
             "note",
             "required",
-            "is required with reason `other`",
+            Text::new(
+                "ist beim Grund `other` nötig",
+                "is required with reason `other`",
+            ),
         ));
     }
     if row.is_deleted() {
@@ -720,7 +745,10 @@ pub fn answer(
         return Err(ApiError::invalid_field(
             field,
             "not_allowed",
-            "is for accepted proposals only",
+            Text::new(
+                "gibt es nur bei angenommenen Vorschlägen",
+                "is for accepted proposals only",
+            ),
         ));
     }
     let row = store::lock(conn, id)?.ok_or_else(no_such_contribution)?;
@@ -742,7 +770,7 @@ pub fn answer(
             return Err(ApiError::invalid_field(
                 "measure_id",
                 "unknown",
-                "names no measure",
+                Text::new("nennt keine Maßnahme", "names no measure"),
             ));
         }
     }
@@ -755,7 +783,7 @@ pub fn answer(
             return Err(ApiError::invalid_field(
                 "consultation_id",
                 "unknown",
-                "names no consultation",
+                Text::new("nennt keine Beteiligungsrunde", "names no consultation"),
             ));
         }
     }
@@ -836,7 +864,10 @@ pub fn list(
         return Err(ApiError::invalid_field(
             "cursor",
             "invalid_cursor",
-            "belongs to another order; keep `sort` while paging",
+            Text::new(
+                "gehört zu einer anderen Sortierung; behalten Sie `sort` beim Blättern bei",
+                "belongs to another order; keep `sort` while paging",
+            ),
         ));
     }
     // What the listing hangs from must exist for the viewer: 404 otherwise.

@@ -1,75 +1,117 @@
 //! The problems of comments, proposals and their moderation: each code defined once, with its
 //! one wording.
 
-use crate::error::Code;
+use crate::error::{Code, De, En};
 
 pub const PHASE_CLOSED: Code = Code::new(
     "phase_closed",
     409,
-    "Conflict",
-    "The consultation does not take this now: its window for it is not open.",
+    De(
+        "Konflikt",
+        "Die Beteiligungsrunde nimmt das gerade nicht an: Der Zeitraum dafür ist nicht offen.",
+    ),
+    En(
+        "Conflict",
+        "The consultation does not take this now: its window for it is not open.",
+    ),
 );
 pub const NOT_IN_SCOPE: Code = Code::new(
     "not_in_scope",
     404,
-    "Not Found",
-    "This item is not part of the consultation's scope.",
+    De(
+        "Nicht gefunden",
+        "Dieser Eintrag gehört nicht zu dieser Beteiligungsrunde.",
+    ),
+    En(
+        "Not Found",
+        "This item is not part of the consultation's scope.",
+    ),
 );
 pub const THREAD_TOO_DEEP: Code = Code::new(
     "thread_too_deep",
     409,
-    "Conflict",
-    "Replies go four levels deep at most; answer the comment above instead.",
+    De("Konflikt", "Antworten gehen höchstens vier Ebenen tief. Bitte antworten Sie auf den Kommentar darüber."),
+    En("Conflict", "Replies go four levels deep at most; answer the comment above instead."),
 );
 pub const EDIT_WINDOW_CLOSED: Code = Code::new(
     "edit_window_closed",
     409,
-    "Conflict",
-    "A contribution can be changed for 60 minutes after it was written.",
+    De(
+        "Konflikt",
+        "Ein Beitrag kann nur in den ersten 60 Minuten nach dem Schreiben geändert werden.",
+    ),
+    En(
+        "Conflict",
+        "A contribution can be changed for 60 minutes after it was written.",
+    ),
 );
 pub const NOT_THE_AUTHOR: Code = Code::new(
     "not_the_author",
     403,
-    "Forbidden",
-    "Only the person who wrote it may change or delete it.",
+    De(
+        "Nicht erlaubt",
+        "Nur die Person, die den Beitrag geschrieben hat, darf ihn ändern oder löschen.",
+    ),
+    En(
+        "Forbidden",
+        "Only the person who wrote it may change or delete it.",
+    ),
 );
 pub const CONTRIBUTION_DELETED: Code = Code::new(
     "contribution_deleted",
     409,
-    "Conflict",
-    "The contribution was deleted by its author.",
+    De(
+        "Konflikt",
+        "Der Beitrag wurde von der Person gelöscht, die ihn geschrieben hat.",
+    ),
+    En("Conflict", "The contribution was deleted by its author."),
 );
 /// Reading a deleted contribution by itself: it is gone (410), while the lists keep its
 /// placeholder so that the thread around it stays readable.
 pub const CONTRIBUTION_GONE: Code = Code::new(
     "contribution_gone",
     410,
-    "Gone",
-    "The contribution was deleted by its author; lists show a placeholder in its place.",
+    De("Nicht mehr vorhanden", "Der Beitrag wurde von der Person gelöscht, die ihn geschrieben hat. Listen zeigen an seiner Stelle einen Platzhalter."),
+    En("Gone", "The contribution was deleted by its author; lists show a placeholder in its place."),
 );
 pub const ALREADY_FLAGGED: Code = Code::new(
     "already_flagged",
     409,
-    "Conflict",
-    "You have reported this contribution already; moderators will look at it.",
+    De(
+        "Konflikt",
+        "Sie haben diesen Beitrag schon gemeldet. Die Moderation sieht ihn sich an.",
+    ),
+    En(
+        "Conflict",
+        "You have reported this contribution already; moderators will look at it.",
+    ),
 );
 pub const NOT_OPEN_FOR_REACTIONS: Code = Code::new(
     "not_open_for_reactions",
     409,
-    "Conflict",
-    "Only published contributions can be supported, reported or answered.",
+    De(
+        "Konflikt",
+        "Nur veröffentlichte Beiträge können unterstützt, gemeldet oder beantwortet werden.",
+    ),
+    En(
+        "Conflict",
+        "Only published contributions can be supported, reported or answered.",
+    ),
 );
 pub const DECISION_NOT_APPLICABLE: Code = Code::new(
     "decision_not_applicable",
     409,
-    "Conflict",
-    "This decision does not apply to the contribution as it stands (e.g. approving one that is visible already).",
+    De("Konflikt", "Diese Entscheidung passt nicht zum jetzigen Stand des Beitrags (z. B. Freigabe eines Beitrags, der schon sichtbar ist)."),
+    En("Conflict", "This decision does not apply to the contribution as it stands (e.g. approving one that is visible already)."),
 );
 pub const NOT_A_PROPOSAL: Code = Code::new(
     "not_a_proposal",
     409,
-    "Conflict",
-    "Only proposals are answered this way.",
+    De(
+        "Konflikt",
+        "Nur Vorschläge werden auf diesem Weg beantwortet.",
+    ),
+    En("Conflict", "Only proposals are answered this way."),
 );
 
 /// Every problem of this slice.

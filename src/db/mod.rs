@@ -198,7 +198,10 @@ impl Db {
     pub fn download_slot(&self) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
         self.downloads.clone().try_acquire_owned().map_err(|_| {
             let mut busy = ApiError::unavailable();
-            busy.detail = "Too many downloads are running on this node; try again shortly.".into();
+            busy.detail = crate::error::Text::new(
+                "Auf diesem Server laufen gerade zu viele Downloads. Bitte versuchen Sie es gleich noch einmal.",
+                "Too many downloads are running on this node; try again shortly.",
+            );
             busy
         })
     }

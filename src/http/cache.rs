@@ -121,8 +121,10 @@ pub fn required_if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
         .filter(|v| !v.is_empty())
         .ok_or_else(|| crate::error::codes::PRECONDITION_REQUIRED.problem())?;
     IfMatch::parse(value).ok_or_else(|| {
-        crate::error::codes::BAD_REQUEST
-            .with_detail("`If-Match` must be `*` or a comma-separated list of entity tags.")
+        crate::error::codes::BAD_REQUEST.with_detail(crate::error::Text::new(
+            "`If-Match` muss `*` oder eine durch Kommas getrennte Liste von Entity-Tags sein.",
+            "`If-Match` must be `*` or a comma-separated list of entity tags.",
+        ))
     })
 }
 

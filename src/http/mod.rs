@@ -8,7 +8,8 @@ pub mod metrics;
 pub mod ops;
 pub mod pagination;
 
-use crate::error::{ApiError, FieldError, PROBLEM_JSON};
+use crate::error::{ApiError, FieldError, Text, PROBLEM_JSON};
+use crate::language::Preferences;
 use actix_http::BoxedPayloadStream;
 use actix_web::body::MessageBody;
 use actix_web::dev::Payload;
@@ -18,7 +19,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use std::cell::RefCell;
 use std::future::Future;
@@ -97,12 +98,25 @@ pub async fn observe(
         res.map_into_boxed_body()
     };
 
+    // Problems are rendered in the reader's language here, the one place that sees both the
+    // request and the error: the error was put into the response by `ApiError`, and a status
+    // actix answered on its own becomes a problem now.
+    let lang = Preferences::of(res.request()).interface();
+    let rendered = res.response().extensions().get::<ApiError>().cloned();
     let res = if needs_problem_body(&res) {
         let (req, original) = res.into_parts();
         let problem = ApiError::from_status(original.status(), original.headers());
-        ServiceResponse::new(req, problem.error_response()).map_into_boxed_body()
+        ServiceResponse::new(req, problem.response_in(lang)).map_into_boxed_body()
+    } else if let Some(problem) = rendered {
+        let body = serde_json::to_vec(&problem.body(lang)).unwrap_or_default();
+        let mut res = res.map_body(|_, _| actix_web::body::BoxBody::new(body));
+        res.headers_mut().insert(
+            header::CONTENT_LANGUAGE,
+            HeaderValue::from_static(lang.as_str()),
+        );
+        res
     } else {
-        res.map_into_boxed_body()
+        res
     };
     let mut res = res.map_body(|_, answer| HoldingBody { answer, body });
     let headers = res.headers_mut();
@@ -113,6 +127,28 @@ pub async fn observe(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Problems, and texts the city translates, depend on the reader's languages: one `Vary`
+    // that names `Accept-Language` besides what it named before (CORS names `Origin`).
+    let vary: Vec<String> = headers
+        .get_all(header::VARY)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if !vary
+        .iter()
+        .any(|v| v == "*" || v.eq_ignore_ascii_case("accept-language"))
+    {
+        let joined = vary
+            .into_iter()
+            .chain(["Accept-Language".to_owned()])
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Ok(value) = HeaderValue::from_str(&joined) {
+            headers.insert(header::VARY, value);
+        }
+    }
     if private
         && !headers
             .get(header::CACHE_CONTROL)
@@ -303,9 +339,24 @@ pub fn payload_error(e: PayloadError) -> ApiError {
     if timed_out(&e) {
         request_timeout()
     } else {
-        crate::error::codes::MALFORMED_BODY
-            .with_detail(format!("The request body could not be read: {e}."))
+        unreadable_body(&e)
     }
+}
+
+/// 400: the body could not be read; `cause` is the reader's words (English only).
+fn unreadable_body(cause: &dyn std::fmt::Display) -> ApiError {
+    crate::error::codes::MALFORMED_BODY.with_detail(Text::format(
+        format!("Der Inhalt der Anfrage konnte nicht gelesen werden: {cause}."),
+        format!("The request body could not be read: {cause}."),
+    ))
+}
+
+/// 413 with the limit a body passed.
+pub fn too_large(limit: usize) -> ApiError {
+    crate::error::codes::PAYLOAD_TOO_LARGE.with_detail(Text::format(
+        format!("Der Inhalt der Anfrage ist größer als {limit} Bytes."),
+        format!("The request body is larger than {limit} bytes."),
+    ))
 }
 
 /// The whole body of a request that may be larger than a JSON body (files), read as it
@@ -313,7 +364,7 @@ pub fn payload_error(e: PayloadError) -> ApiError {
 pub async fn read_limited(
     mut payload: web::Payload,
     limit: usize,
-    detail: impl FnOnce() -> String,
+    detail: impl FnOnce() -> Text,
 ) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -345,11 +396,8 @@ pub fn refuse_announced_body(
         .trim()
         .parse::<u64>()
         .unwrap_or(u64::MAX);
-    (announced > limit as u64).then(|| {
-        crate::error::codes::PAYLOAD_TOO_LARGE
-            .with_detail(format!("The request body is larger than {limit} bytes."))
-            .error_response()
-    })
+    (announced > limit as u64)
+        .then(|| too_large(limit).response_in(Preferences::of_head(head).interface()))
 }
 
 fn needs_problem_body<B>(res: &ServiceResponse<B>) -> bool {
@@ -418,15 +466,17 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
 fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
         JsonPayloadError::OverflowKnownLength { limit, .. }
-        | JsonPayloadError::Overflow { limit } => crate::error::codes::PAYLOAD_TOO_LARGE
-            .with_detail(format!("The request body is larger than {limit} bytes.")),
+        | JsonPayloadError::Overflow { limit } => too_large(limit),
         JsonPayloadError::ContentType => crate::error::codes::UNSUPPORTED_MEDIA_TYPE.problem(),
         JsonPayloadError::Deserialize(e) if e.is_data() => data_error(e.to_string(), ""),
         JsonPayloadError::Payload(e) if timed_out(&e) => request_timeout(),
-        JsonPayloadError::Deserialize(e) => crate::error::codes::MALFORMED_JSON
-            .with_detail(format!("The request body is not valid JSON: {e}.")),
-        other => crate::error::codes::MALFORMED_BODY
-            .with_detail(format!("The request body could not be read: {other}.")),
+        JsonPayloadError::Deserialize(e) => {
+            crate::error::codes::MALFORMED_JSON.with_detail(Text::format(
+                format!("Der Inhalt der Anfrage ist kein gültiges JSON: {e}."),
+                format!("The request body is not valid JSON: {e}."),
+            ))
+        }
+        other => unreadable_body(&other),
     }
 }
 
@@ -491,11 +541,12 @@ fn data_error(message: String, path: &str) -> ApiError {
         (_, "." | "") => "body".to_owned(),
         (_, path) => path.to_owned(),
     };
-    ApiError::validation(vec![FieldError {
-        field,
-        code: code.into(),
-        message,
-    }])
+    let message = match code {
+        "unknown_field" => Text::format(format!("ist hier nicht vorgesehen ({message})"), message),
+        "missing_field" => Text::format(format!("fehlt ({message})"), message),
+        _ => Text::format(format!("hat einen ungültigen Wert ({message})"), message),
+    };
+    ApiError::validation(vec![FieldError::new(field, code, message)])
 }
 
 impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
@@ -513,11 +564,11 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
             // Every request body of this API is an object; serde would also read a struct
             // from an array (`[null, null]`), which no client means.
             if !value.is_object() {
-                return Err(ApiError::validation(vec![FieldError {
-                    field: "body".into(),
-                    code: "invalid_type".into(),
-                    message: "must be a JSON object".into(),
-                }]));
+                return Err(ApiError::invalid_field(
+                    "body",
+                    "invalid_type",
+                    Text::new("muss ein JSON-Objekt sein", "must be a JSON object"),
+                ));
             }
             let mut value = value.into_inner();
             whole_numbers_as_integers(&mut value);
@@ -560,16 +611,19 @@ pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|err, _req| {
         let QueryPayloadError::Deserialize(e) = &err else {
             return crate::error::codes::INVALID_QUERY
-                .with_detail(err.to_string())
+                .with_detail(Text::format(
+                    format!("Die Abfrage ist ungültig: {err}."),
+                    format!("The query is invalid: {err}."),
+                ))
                 .into();
         };
         let message = e.to_string();
         let mut problem = crate::error::codes::INVALID_QUERY.problem();
-        problem.errors = vec![FieldError {
-            field: field_in(&message).unwrap_or_else(|| "query".into()),
-            code: "invalid_query".into(),
-            message,
-        }];
+        problem.errors = vec![FieldError::new(
+            field_in(&message).unwrap_or_else(|| "query".into()),
+            "invalid_query",
+            Text::format(format!("ist ungültig ({message})"), message),
+        )];
         problem.into()
     })
 }
@@ -582,7 +636,7 @@ pub fn path_config() -> web::PathConfig {
 }
 
 /// The detail of every 404 for an address that names nothing.
-pub const NOTHING_HERE: &str = "There is nothing at this address.";
+pub const NOTHING_HERE: Text = crate::error::codes::NOT_FOUND.meaning();
 
 /// The routes the API serves, with their methods, to tell 405 from 404.
 #[derive(Debug, Clone, Default)]

@@ -4,7 +4,7 @@
 //! Keyset pagination: the cursor holds the sort key and id of the last item returned, so pages
 //! stay stable while rows are added and no page costs more than the first.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,10 @@ impl PageParams {
             return Err(ApiError::invalid_field(
                 "limit",
                 "range",
-                format!("must be between 1 and {MAX_LIMIT}"),
+                Text::format(
+                    format!("muss zwischen 1 und {MAX_LIMIT} liegen"),
+                    format!("must be between 1 and {MAX_LIMIT}"),
+                ),
             ));
         }
         let after = match self.cursor.as_deref() {
@@ -115,7 +118,10 @@ impl PageParams {
                 ApiError::invalid_field(
                     "cursor",
                     "invalid_cursor",
-                    "is not a cursor this API issued; use `next_cursor` from the previous page",
+                    Text::new(
+                        "ist kein Cursor dieser API; bitte nehmen Sie `next_cursor` der vorigen Seite",
+                        "is not a cursor this API issued; use `next_cursor` from the previous page",
+                    ),
                 )
             })?),
         };

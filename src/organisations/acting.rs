@@ -17,7 +17,7 @@ use super::model::{MemberRole, OrganisationKind};
 use super::store::{self, OrgRow};
 use crate::auth::extract::Verified;
 use crate::db::{Db, DbConnection};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 /// What a request does for the organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,15 +64,13 @@ fn judge(
     capability: Capability,
 ) -> ApiResult<ActingOrganisation> {
     let Some(org) = org else {
-        return Err(ApiError::not_found(
-            "There is no organisation with this id.",
-        ));
+        return Err(super::standing::no_such_organisation());
     };
     let Some(role) = role else {
         return Err(if org.listed() {
             super::problems::NOT_A_MEMBER.problem()
         } else {
-            ApiError::not_found("There is no organisation with this id.")
+            super::standing::no_such_organisation()
         });
     };
     if !org.listed() {

@@ -17,13 +17,16 @@ use crate::auth::extract::CurrentUser;
 use crate::auth::model::Language;
 use crate::auth::store::{normalize_email, user_by_email};
 use crate::db::DbConnection;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Text};
 use crate::mail::{self, templates};
 use chrono::NaiveDateTime;
 use validator::Validate;
 
 fn no_such_member() -> ApiError {
-    ApiError::not_found("This person is not a member of the organisation.")
+    ApiError::not_found(Text::new(
+        "Diese Person ist kein Mitglied der Organisation.",
+        "This person is not a member of the organisation.",
+    ))
 }
 
 fn invalid_token() -> ApiError {
@@ -128,9 +131,15 @@ pub fn invite(
         >= store::INVITATIONS_PER_INVITER_PER_DAY
     {
         return Err(
-            super::problems::TOO_MANY_INVITATIONS_TODAY.with_detail(format!(
-                "You have sent {} invitations in the last 24 hours; try again tomorrow.",
-                store::INVITATIONS_PER_INVITER_PER_DAY
+            super::problems::TOO_MANY_INVITATIONS_TODAY.with_detail(Text::format(
+                format!(
+                    "Sie haben in den letzten 24 Stunden {} Einladungen verschickt. Bitte versuchen Sie es morgen noch einmal.",
+                    store::INVITATIONS_PER_INVITER_PER_DAY
+                ),
+                format!(
+                    "You have sent {} invitations in the last 24 hours; try again tomorrow.",
+                    store::INVITATIONS_PER_INVITER_PER_DAY
+                ),
             )),
         );
     }
@@ -142,9 +151,15 @@ pub fn invite(
     };
     if store::invitations_sent_today(conn, now, id)? >= per_day {
         return Err(
-            super::problems::TOO_MANY_INVITATIONS_TODAY.with_detail(format!(
-                "The organisation has sent {per_day} invitations in the last 24 hours{}; try again tomorrow.",
-                if listed { "" } else { " (before its verification)" }
+            super::problems::TOO_MANY_INVITATIONS_TODAY.with_detail(Text::format(
+                format!(
+                    "Die Organisation hat in den letzten 24 Stunden {per_day} Einladungen verschickt{}. Bitte versuchen Sie es morgen noch einmal.",
+                    if listed { "" } else { " (vor ihrer Bestätigung)" }
+                ),
+                format!(
+                    "The organisation has sent {per_day} invitations in the last 24 hours{}; try again tomorrow.",
+                    if listed { "" } else { " (before its verification)" }
+                ),
             )),
         );
     }
@@ -153,7 +168,10 @@ pub fn invite(
         return Err(ApiError::invalid_field(
             "email",
             "length",
-            "is longer than 254 characters",
+            Text::new(
+                "darf höchstens 254 Zeichen lang sein",
+                "is longer than 254 characters",
+            ),
         ));
     }
     let (row, token) = store::invite(conn, now, id, &email, request.role, user.id())?;
@@ -192,9 +210,10 @@ pub fn revoke_invitation(
 ) -> ApiResult<()> {
     Standing::load(conn, id, user, true)?.representative()?;
     if !store::revoke_invitation(conn, now, id, invitation)? {
-        return Err(ApiError::not_found(
+        return Err(ApiError::not_found(Text::new(
+            "Es gibt keine offene Einladung mit dieser ID.",
             "There is no open invitation with this id.",
-        ));
+        )));
     }
     audit::record(
         conn,
@@ -276,9 +295,14 @@ pub fn request_to_join(
         return Err(super::problems::ALREADY_REQUESTED.problem());
     }
     if store::recently_declined(conn, now, id, user.id())? {
-        return Err(super::problems::RECENTLY_DECLINED.with_detail(format!(
-            "The organisation declined your request within the last {} days; contact it directly.",
-            store::DAYS_AFTER_DECLINE
+        let days = store::DAYS_AFTER_DECLINE;
+        return Err(super::problems::RECENTLY_DECLINED.with_detail(Text::format(
+            format!(
+                "Die Organisation hat Ihre Anfrage in den letzten {days} Tagen abgelehnt. Bitte wenden Sie sich direkt an sie."
+            ),
+            format!(
+                "The organisation declined your request within the last {days} days; contact it directly."
+            ),
         )));
     }
     Ok(store::request_to_join(conn, now, id, user.id(), submission.message.as_deref())?.view())
@@ -293,8 +317,12 @@ fn decide_join_request(
     status: JoinRequestStatus,
 ) -> ApiResult<store::JoinRequestRow> {
     Standing::load(conn, id, user, true)?.representative()?;
-    let found = store::join_request(conn, id, request)?
-        .ok_or_else(|| ApiError::not_found("There is no request to join with this id."))?;
+    let found = store::join_request(conn, id, request)?.ok_or_else(|| {
+        ApiError::not_found(Text::new(
+            "Es gibt keine Beitrittsanfrage mit dieser ID.",
+            "There is no request to join with this id.",
+        ))
+    })?;
     if !found.is_open() || !store::decide_join_request(conn, now, request, status, user.id())? {
         return Err(super::problems::ALREADY_DECIDED.problem());
     }
@@ -354,7 +382,12 @@ pub fn withdraw_join_request(
 ) -> ApiResult<()> {
     let found = store::join_request(conn, id, request)?
         .filter(|r| r.user_id == user.id())
-        .ok_or_else(|| ApiError::not_found("You have no request to join with this id."))?;
+        .ok_or_else(|| {
+            ApiError::not_found(Text::new(
+                "Sie haben keine Beitrittsanfrage mit dieser ID.",
+                "You have no request to join with this id.",
+            ))
+        })?;
     if !found.is_open()
         || !store::decide_join_request(conn, now, request, JoinRequestStatus::Withdrawn, user.id())?
     {

@@ -73,9 +73,13 @@ fn web_address(value: &str) -> Result<(), ValidationError> {
     if rule.is_match(value) {
         return Ok(());
     }
-    let mut e = ValidationError::new("url");
-    e.message = Some("must be an http(s) address such as https://example.org".into());
-    Err(e)
+    Err(crate::error::rule(
+        "url",
+        crate::error::Text::new(
+            "muss eine http(s)-Adresse sein, z. B. https://example.org",
+            "must be an http(s) address such as https://example.org",
+        ),
+    ))
 }
 
 /// The public profile of a verified organisation (the directory shows only these). Nothing
@@ -169,7 +173,7 @@ pub struct OrganisationRegistration {
     #[schema(example = "https://example.org")]
     pub website: Option<String>,
     /// Public contact address of the organisation.
-    #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[validate(email, length(max = 254))]
     #[schema(format = "email", max_length = 254)]
     #[schema(example = "kontakt@example.org")]
     pub contact_email: String,
@@ -213,7 +217,7 @@ pub struct OrganisationChanges {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 300, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@:\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+(:[0-9]{1,5})?([/?#][^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*)?$")]
     pub website: Option<Option<String>>,
-    #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[validate(email, length(max = 254))]
     #[schema(format = "email", max_length = 254)]
     pub contact_email: Option<String>,
     /// `null` removes the registry number; otherwise 1–64 characters, as at registration.
@@ -227,6 +231,13 @@ pub struct OrganisationChanges {
     pub registry_number: Option<Option<String>>,
 }
 
+/// A `length` error with its maximum, worded like the derive's.
+fn too_long(max: u64) -> ValidationError {
+    let mut e = ValidationError::new("length");
+    e.add_param("max".into(), &max);
+    e
+}
+
 impl OrganisationChanges {
     /// Field checks, including those of the clearable fields the derive cannot reach.
     pub fn check(&self) -> Result<(), validator::ValidationErrors> {
@@ -236,7 +247,7 @@ impl OrganisationChanges {
             if let Err(e) = web_address(website).and_then(|()| {
                 (website.chars().count() <= 300)
                     .then_some(())
-                    .ok_or_else(|| ValidationError::new("length"))
+                    .ok_or_else(|| too_long(300))
             }) {
                 extra.add("website", e);
             }
@@ -245,7 +256,7 @@ impl OrganisationChanges {
             if let Err(e) = text::name(number).and_then(|()| {
                 (number.chars().count() <= 64)
                     .then_some(())
-                    .ok_or_else(|| ValidationError::new("length"))
+                    .ok_or_else(|| too_long(64))
             }) {
                 extra.add("registry_number", e);
             }
@@ -353,7 +364,7 @@ pub struct MemberRoleChange {
 pub struct InvitationRequest {
     /// Address of the person; they accept with an account of this address (registered now
     /// or later).
-    #[validate(email(message = "must be an e-mail address"), length(max = 254))]
+    #[validate(email, length(max = 254))]
     #[schema(format = "email", max_length = 254)]
     #[schema(example = "lena@example.org")]
     pub email: String,

@@ -11,7 +11,10 @@ use crate::error::{ApiError, ApiResult};
 
 /// 404 for an organisation that does not exist or that the caller may not know of.
 pub fn no_such_organisation() -> ApiError {
-    ApiError::not_found("There is no organisation with this id.")
+    ApiError::not_found(crate::error::Text::new(
+        "Es gibt keine Organisation mit dieser ID.",
+        "There is no organisation with this id.",
+    ))
 }
 
 /// How the caller stands to an organisation: their membership, and whether they are staff.

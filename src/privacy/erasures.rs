@@ -189,9 +189,15 @@ pub fn apply(
         return Err(ApiError::invalid_field(
             "key_id",
             "another_key",
-            format!(
-                "records were made with the erasure key {}, which is neither ERASURE_KEY nor in ERASURE_RETIRED_KEYS",
-                foreign.key_id
+            crate::error::Text::format(
+                format!(
+                    "die Einträge wurden mit dem Löschschlüssel {} erstellt; er ist weder ERASURE_KEY noch in ERASURE_RETIRED_KEYS",
+                    foreign.key_id
+                ),
+                format!(
+                    "records were made with the erasure key {}, which is neither ERASURE_KEY nor in ERASURE_RETIRED_KEYS",
+                    foreign.key_id
+                ),
             ),
         ));
     }

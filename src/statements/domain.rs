@@ -19,7 +19,7 @@ use crate::auth::extract::{CurrentUser, Verified};
 use crate::auth::model::Role;
 use crate::contributions::domain as contributing;
 use crate::db::DbConnection;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Text};
 use crate::http::cache::{stale, IfMatch};
 use crate::http::pagination::{Cursor, Page, PageRequest};
 use crate::language::Language;
@@ -34,7 +34,10 @@ use validator::Validate;
 pub const ATTACHMENT_LIMIT_BYTES: usize = 10 << 20;
 
 pub fn no_such_statement() -> ApiError {
-    ApiError::not_found("There is no statement with this id.")
+    ApiError::not_found(Text::new(
+        "Es gibt keine Stellungnahme mit dieser ID.",
+        "There is no statement with this id.",
+    ))
 }
 
 /// What the caller may do with a statement.
@@ -294,14 +297,20 @@ pub fn create(
             return Err(ApiError::invalid_field(
                 "target_id",
                 "not_allowed",
-                "must be left out for a statement on the whole concept",
+                Text::new(
+                    "entfällt bei einer Stellungnahme zum ganzen Konzept",
+                    "must be left out for a statement on the whole concept",
+                ),
             ))
         }
         (_, None) => {
             return Err(ApiError::invalid_field(
                 "target_id",
                 "required",
-                "names the field of action or measure",
+                Text::new(
+                    "nennt das Handlungsfeld oder die Maßnahme",
+                    "names the field of action or measure",
+                ),
             ))
         }
         (StatementTarget::Field, Some(id)) => {
@@ -448,9 +457,7 @@ pub fn detach(
     let row = acting_on(conn, user, id, Capability::Act)?;
     draft_only(&row)?;
     if !store::delete_attachment(conn, id, attachment_id)? {
-        return Err(ApiError::not_found(
-            "The statement has no attachment with this id.",
-        ));
+        return Err(ApiError::not_found(no_such_attachment()));
     }
     store::touch(conn, now, id)?;
     record(
@@ -460,6 +467,13 @@ pub fn detach(
         "statement.attachment_removed",
         id,
         serde_json::json!({"attachment": attachment_id}),
+    )
+}
+
+fn no_such_attachment() -> Text {
+    Text::new(
+        "Die Stellungnahme hat keinen Anhang mit dieser ID.",
+        "The statement has no attachment with this id.",
     )
 }
 
@@ -473,7 +487,7 @@ pub fn attachment_content(
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
     access(conn, user, &row)?;
     store::attachment_content(conn, id, attachment_id)?
-        .ok_or_else(|| ApiError::not_found("The statement has no attachment with this id."))
+        .ok_or_else(|| ApiError::not_found(no_such_attachment()))
 }
 
 /// The canonical form of a statement (what its receipt's hash covers, for a submitted one).
@@ -531,7 +545,10 @@ pub fn submit(
     let round = contributing::consultation(conn, row.consultation_id)?;
     if !round.commenting_at(now) {
         return Err(crate::contributions::problems::PHASE_CLOSED
-            .with_detail("Statements are submitted during the consultation's commenting window."));
+            .with_detail(Text::new(
+                "Stellungnahmen werden während der Kommentarphase der Beteiligungsrunde eingereicht.",
+                "Statements are submitted during the consultation's commenting window.",
+            )));
     }
     // The receipt's time has whole seconds, so that what is signed is what is stored.
     let now = now.with_nanosecond(0).unwrap_or(now);
@@ -635,11 +652,14 @@ pub fn assign(
     let row = in_queue(conn, id)?;
     if !store::is_staff(conn, reviewer)? {
         let mut refused = problems::NOT_A_REVIEWER.problem();
-        refused.errors.push(crate::error::FieldError {
-            field: "reviewer_id".into(),
-            code: "not_a_reviewer".into(),
-            message: "is not a moderator or administrator".into(),
-        });
+        refused.errors.push(crate::error::FieldError::new(
+            "reviewer_id",
+            "not_a_reviewer",
+            Text::new(
+                "gehört nicht zur Moderation oder Administration",
+                "is not a moderator or administrator",
+            ),
+        ));
         return Err(refused);
     }
     if !store::transition(conn, now, &row, Transition::Assign { reviewer })? {

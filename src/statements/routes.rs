@@ -14,7 +14,7 @@ use crate::auth::extract::{CurrentUser, MaybeUser, Verified};
 use crate::auth::Auth;
 use crate::clock::Now;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, Text};
 use crate::http::cache::required_if_match;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::Body;
@@ -314,14 +314,19 @@ pub async fn add_attachment(
         .and_then(|v| v.split(';').next())
         .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/pdf"));
     if !is_pdf {
-        return Err(super::problems::NOT_A_PDF
-            .with_detail("Send the file as `Content-Type: application/pdf`."));
+        return Err(super::problems::NOT_A_PDF.with_detail(Text::new(
+            "Bitte senden Sie die Datei als `Content-Type: application/pdf`.",
+            "Send the file as `Content-Type: application/pdf`.",
+        )));
     }
     let query = query.into_inner();
     query.validate()?;
     let limit = domain::ATTACHMENT_LIMIT_BYTES;
     let content = crate::http::read_limited(payload, limit, || {
-        format!("An attachment may have at most {limit} bytes (10 MiB).")
+        Text::format(
+            format!("Ein Anhang darf höchstens {limit} Bytes (10 MiB) groß sein."),
+            format!("An attachment may have at most {limit} bytes (10 MiB)."),
+        )
     })
     .await?;
     let added = db
@@ -575,14 +580,20 @@ pub async fn check_receipt(
         return Err(ApiError::invalid_field(
             "number",
             "pattern",
-            "is not a receipt number (`ST-2026-0042`)",
+            Text::new(
+                "ist keine Eingangsnummer (`ST-2026-0042`)",
+                "is not a receipt number (`ST-2026-0042`)",
+            ),
         ));
     }
     if !sha256_rule.is_match(&sha256) {
         return Err(ApiError::invalid_field(
             "sha256",
             "pattern",
-            "is 64 lower-case hex digits",
+            Text::new(
+                "muss aus 64 kleingeschriebenen Hexadezimalziffern bestehen",
+                "is 64 lower-case hex digits",
+            ),
         ));
     }
     let checked = db

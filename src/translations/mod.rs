@@ -93,10 +93,19 @@ pub fn localize<T: Localized>(
     prefs: &Preferences,
     items: &mut [T],
 ) -> QueryResult<()> {
+    localize_all(conn, prefs, items.iter_mut().collect())
+}
+
+/// [`localize`] for items that live inside other answers (a statement's response).
+pub fn localize_all<T: Localized>(
+    conn: &mut DbConnection,
+    prefs: &Preferences,
+    mut items: Vec<&mut T>,
+) -> QueryResult<()> {
     if items.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = items.iter().map(Localized::subject_id).collect();
+    let ids: Vec<i64> = items.iter().map(|i| i.subject_id()).collect();
     let mut available: HashMap<i64, BTreeSet<String>> = HashMap::new();
     for (id, language) in translations::table
         .filter(translations::subject.eq(T::SUBJECT))

@@ -22,10 +22,11 @@ use std::path::Path;
 const LAYERS: &[(&str, u32)] = &[
     ("config", 0),
     ("clock", 0),
-    ("text", 0),
     ("language", 0),
     ("translations", 3),
     ("error", 1),
+    // The text rules word their refusals in German and English (`error::rule`).
+    ("text", 2),
     ("db", 2),
     ("db_run", 2),
     ("stored_enum", 2),
@@ -293,10 +294,9 @@ fn every_problem_code_is_defined_once_and_registered() {
     }
     for c in &all {
         assert!((400..600).contains(&c.status), "{c:?}");
-        assert!(
-            !c.title.is_empty() && c.meaning.ends_with(['.', ')']),
-            "{c:?}"
-        );
+        for (title, meaning) in [(c.de.0, c.de.1), (c.en.0, c.en.1)] {
+            assert!(!title.is_empty() && meaning.ends_with(['.', ')']), "{c:?}");
+        }
     }
     // Every definition in the code is in the registry (lib.rs, PROBLEM_CODES).
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -325,13 +325,15 @@ fn every_problem_code_is_defined_once_and_registered() {
 
 #[test]
 fn the_readme_lists_every_problem_code() {
-    let mut table = String::from("| code | status | meaning |\n| --- | ---: | --- |\n");
+    let mut table =
+        String::from("| code | status | meaning | Bedeutung |\n| --- | ---: | --- | --- |\n");
     for c in problem_codes() {
         table.push_str(&format!(
-            "| `{}` | {} | {} |\n",
+            "| `{}` | {} | {} | {} |\n",
             c.code,
             c.status,
-            c.meaning.replace('|', "\\|")
+            c.en.1.replace('|', "\\|"),
+            c.de.1.replace('|', "\\|")
         ));
     }
     let readme =
@@ -386,7 +388,8 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
     known.insert(beteiligung::catalogue::edit::DATE_PATTERN.to_owned());
     known.insert(beteiligung::statements::model::RECEIPT_NUMBER_PATTERN.to_owned());
     known.insert(beteiligung::statements::model::SHA256_PATTERN.to_owned());
-    // Language tags (BCP 47) and the names of translatable subjects (issue 15).
+    // Language tags (BCP 47): a person's choice (`preferred_language`), translations and
+    // their languages; and the names of translatable subjects (issue 15).
     known.insert(beteiligung::language::TAG_PATTERN.to_owned());
     known.insert(beteiligung::translations::SUBJECT_PATTERN.to_owned());
     assert!(

@@ -67,7 +67,7 @@ async fn malformed_ids_and_odd_slashes_are_plain_404s() {
         let r = get(&app, path).await;
         r.assert_problem(404, "not_found");
         assert_eq!(
-            r.body["detail"], "There is nothing at this address.",
+            r.body["detail"], "Unter dieser Adresse gibt es nichts.",
             "{path}"
         );
     }

@@ -17,6 +17,7 @@ mod database;
 mod errors;
 mod fixtures;
 mod hardening;
+mod languages;
 mod operations;
 mod organisations;
 mod outbox;

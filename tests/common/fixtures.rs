@@ -3,7 +3,7 @@
 //! e-mail verification and two password hashes per person. Only the tests of those flows
 //! (tests/api/accounts.rs) go through them.
 
-use beteiligung::auth::model::{Language, Role};
+use beteiligung::auth::model::Role;
 use beteiligung::auth::store::{self, NewAccount};
 use beteiligung::AppState;
 use serde_json::{json, Value};
@@ -31,7 +31,7 @@ pub fn account(state: &AppState, email: &str, role: Role) -> Value {
             email,
             password_hash: password_hash(),
             display_name: "Lena M.",
-            language: Language::De,
+            language: "de",
             terms_version: &state.settings.terms_version,
             privacy_version: &state.settings.privacy_version,
             role,

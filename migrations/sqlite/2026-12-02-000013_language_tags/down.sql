@@ -1,0 +1,31 @@
+-- Same tables and constraints as the PostgreSQL migration of the same name.
+-- Back to 'de' and 'en' only: English variants become 'en', every other choice 'de' (the
+-- language their mails were written in).
+-- SQLite cannot change a CHECK constraint in place: the table is rebuilt as its documentation
+-- describes (ALTER TABLE, "making other kinds of table schema changes"), with foreign keys off
+-- for the rebuild; so this migration runs outside diesel's transaction (metadata.toml) and
+-- opens its own.
+PRAGMA foreign_keys = OFF;
+BEGIN;
+CREATE TABLE users_rebuilt (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE CHECK (length(email) BETWEEN 3 AND 254),
+    password_hash TEXT NOT NULL,
+    display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 80),
+    preferred_language TEXT NOT NULL DEFAULT 'de' CHECK (preferred_language IN ('de', 'en')),
+    role TEXT NOT NULL DEFAULT 'participant' CHECK (role IN ('participant', 'moderator', 'admin')),
+    terms_version TEXT NOT NULL CHECK (length(terms_version) BETWEEN 1 AND 32),
+    email_verified_at TIMESTAMP,
+    blocked_at TIMESTAMP,
+    deleted_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    privacy_version TEXT NOT NULL DEFAULT '' CHECK (length(privacy_version) <= 32)
+);
+
+INSERT INTO users_rebuilt (id, email, password_hash, display_name, preferred_language, role, terms_version, email_verified_at, blocked_at, deleted_at, created_at, updated_at, privacy_version)
+    SELECT id, email, password_hash, display_name, CASE WHEN preferred_language = 'en' OR preferred_language LIKE 'en-%' THEN 'en' ELSE 'de' END AS preferred_language, role, terms_version, email_verified_at, blocked_at, deleted_at, created_at, updated_at, privacy_version FROM users;
+DROP TABLE users;
+ALTER TABLE users_rebuilt RENAME TO users;
+COMMIT;
+PRAGMA foreign_keys = ON;

@@ -385,6 +385,8 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
     known.insert(beteiligung::catalogue::edit::DATE_PATTERN.to_owned());
     known.insert(beteiligung::statements::model::RECEIPT_NUMBER_PATTERN.to_owned());
     known.insert(beteiligung::statements::model::SHA256_PATTERN.to_owned());
+    // Declared languages of contributions and the `language` filters (issue 15).
+    known.insert(beteiligung::language::TAG_PATTERN.to_owned());
     assert!(
         found.is_subset(&known),
         "patterns of no known rule: {:?}",
@@ -435,6 +437,32 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
                 "{pattern} on {sample:?}"
             );
         }
+    }
+    let tag = regex::Regex::new(beteiligung::language::TAG_PATTERN).unwrap();
+    let tags = [
+        "tr",
+        "TR",
+        "und",
+        "de-x-ls",
+        "pt-BR",
+        "sr-Latn-RS",
+        "t",
+        "türkisch",
+        "de_DE",
+        "de-",
+        "-de",
+        "abcd",
+        "de-abcdefghi",
+        "a-b-c-d-e-f-g-h-i",
+        "de-1-2-3-4-5-6-7",
+        "de-1-2-3-4-5-6-7-8",
+    ];
+    for sample in tags.into_iter().chain(samples) {
+        assert_eq!(
+            tag.is_match(sample),
+            beteiligung::language::is_tag(sample),
+            "language tag {sample:?}"
+        );
     }
 }
 

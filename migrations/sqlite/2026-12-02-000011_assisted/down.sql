@@ -30,6 +30,5 @@ INSERT INTO users_old SELECT id, email, password_hash, display_name, preferred_l
     privacy_version FROM users;
 DROP TABLE users;
 ALTER TABLE users_old RENAME TO users;
-PRAGMA foreign_key_check;
 COMMIT;
 PRAGMA foreign_keys = ON;

@@ -50,6 +50,5 @@ ALTER TABLE ballots ADD COLUMN assisted_contact TEXT
     CHECK (length(assisted_contact) <= 200);
 CREATE INDEX ballots_assisted ON ballots (assisted_by, cast_at) WHERE assisted_by IS NOT NULL;
 
-PRAGMA foreign_key_check;
 COMMIT;
 PRAGMA foreign_keys = ON;

@@ -47,6 +47,11 @@ pub struct ExportedContribution {
     #[serde(serialize_with = "utc_or_null")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub deleted_at: Option<NaiveDateTime>,
+    /// Recorded by the person as a facilitator on behalf of somebody without an account (that
+    /// person's name and contact are not part of this export).
+    #[diesel(select_expression = contributions::assisted_by.is_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::IsNotNull<contributions::assisted_by>)]
+    pub assisted: bool,
 }
 
 /// An earlier text of one of the person's contributions.

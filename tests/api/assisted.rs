@@ -207,6 +207,14 @@ both_backends! {
         assert_eq!(r.body["author"]["display_name"], "Mehmet");
         let r = call(&app, Method::DELETE, &format!("/api/v1/contributions/{proposal}"), Some(&participant.token), None).await;
         r.assert_problem(403, "not_the_author");
+
+        // The facilitator's export: what they recorded, marked, without the person's data.
+        let export = call(&app, Method::GET, "/api/v1/me/export", Some(&facilitator.token), None).await;
+        assert_eq!(export.status, 200, "{}", export.text);
+        let recorded = export.body["sections"]["contributions"]["contributions"].as_array().unwrap();
+        assert_eq!(recorded.len(), 2);
+        assert!(recorded.iter().all(|c| c["assisted"] == true));
+        assert!(!export.text.contains(CONTACT) && !export.text.contains("Mehmet"), "{}", export.text);
     }
 
     async fn assisted_ballots_count_inside_their_group_and_apart(db) {

@@ -187,6 +187,9 @@ pub struct RateLimitSettings {
     pub reset_per_client: u32,
     /// Comments, replies, proposals, edits and reports per account per 10 minutes.
     pub writes_per_account: u32,
+    /// Entries a facilitator records on behalf of others (comments, proposals, ballots) per
+    /// hour (`ASSISTED_PER_HOUR`, default 60).
+    pub assisted_per_hour: u32,
 }
 
 /// A secret setting: never printed, not even by `Debug`.
@@ -513,6 +516,13 @@ impl Settings {
                 get("RATE_LIMIT_WRITES_PER_ACCOUNT"),
                 "RATE_LIMIT_WRITES_PER_ACCOUNT",
                 30,
+                1,
+                1_000_000,
+            )?,
+            assisted_per_hour: parse_number(
+                get("ASSISTED_PER_HOUR"),
+                "ASSISTED_PER_HOUR",
+                60,
                 1,
                 1_000_000,
             )?,

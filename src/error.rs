@@ -602,17 +602,32 @@ pub fn rule_message(e: &validator::ValidationError) -> Text {
     }
 }
 
+/// The field errors of `errors`, nested ones named by their path (`on_behalf_of.name`,
+/// `allocations[2].points`).
+fn field_errors(prefix: &str, errors: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let name = format!("{prefix}{field}");
+        match kind {
+            ValidationErrorsKind::Field(errors) => out.extend(
+                errors
+                    .iter()
+                    .map(|e| FieldError::new(name.clone(), e.code.to_string(), rule_message(e))),
+            ),
+            ValidationErrorsKind::Struct(inner) => field_errors(&format!("{name}."), inner, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    field_errors(&format!("{name}[{i}]."), inner, out);
+                }
+            }
+        }
+    }
+}
+
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
-        let mut list: Vec<FieldError> = errors
-            .field_errors()
-            .into_iter()
-            .flat_map(|(field, errors)| {
-                errors.iter().map(move |e| {
-                    FieldError::new(field.to_string(), e.code.to_string(), rule_message(e))
-                })
-            })
-            .collect();
+        let mut list = Vec::new();
+        field_errors("", &errors, &mut list);
         list.sort_by(|a, b| a.field.cmp(&b.field));
         Self::validation(list)
     }

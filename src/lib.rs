@@ -216,7 +216,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                     .wrap(from_fn(auth::extract::require::<auth::extract::Staff>))
                     .configure(organisations::moderation::routes)
                     .configure(contributions::moderation::routes)
-                    .configure(statements::moderation::routes),
+                    .configure(statements::moderation::routes)
+                    .configure(admin::facilitators::routes),
             )
             .service(
                 scope::scope("/admin")

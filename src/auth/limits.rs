@@ -54,8 +54,9 @@ pub const LIMITED_OPERATIONS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/auth/password-reset/confirm", "Too many requests from this client (`rate_limited`, see `Retry-After`)"),
     ("post", "/api/v1/auth/password", "Too many password checks for this account (`rate_limited`, see `Retry-After`)"),
     ("delete", "/api/v1/me", "Too many password checks for this account (`rate_limited`, see `Retry-After`)"),
-    ("post", "/api/v1/consultations/{id}/comments", WRITES),
-    ("post", "/api/v1/consultations/{id}/proposals", WRITES),
+    ("post", "/api/v1/consultations/{id}/comments", WRITES_OR_ASSISTED),
+    ("post", "/api/v1/consultations/{id}/proposals", WRITES_OR_ASSISTED),
+    ("post", "/api/v1/consultations/{id}/assisted-ballots", ASSISTED),
     ("post", "/api/v1/contributions/{id}/replies", WRITES),
     ("patch", "/api/v1/contributions/{id}", WRITES),
     ("post", "/api/v1/contributions/{id}/flags", WRITES),
@@ -64,6 +65,10 @@ pub const LIMITED_OPERATIONS: &[(&str, &str, &str)] = &[
     ("post", "/api/v1/statements/{id}/attachments", WRITES),
     ("post", "/api/v1/statements/{id}/submit", WRITES),
 ];
+
+const WRITES_OR_ASSISTED: &str = "Too many contributions, changes or reports from this account, or too many assisted entries of this facilitator in the last hour (`rate_limited`, see `Retry-After`)";
+
+const ASSISTED: &str = "Too many assisted entries of this facilitator in the last hour (`rate_limited`, see `Retry-After`)";
 
 const WRITES: &str = "Too many contributions, changes or reports from this account (`rate_limited`, see `Retry-After`)";
 
@@ -76,6 +81,7 @@ pub struct RateLimits {
     register_per_client: Limiter,
     reset_per_client: Limiter,
     writes_per_account: Limiter,
+    assisted_per_facilitator: Limiter,
     trust_forwarded_for: bool,
 }
 
@@ -88,6 +94,10 @@ impl RateLimits {
             register_per_client: limiter(settings.register_per_client, Duration::from_secs(3600)),
             reset_per_client: limiter(settings.reset_per_client, Duration::from_secs(3600)),
             writes_per_account: limiter(settings.writes_per_account, Duration::from_secs(600)),
+            assisted_per_facilitator: limiter(
+                settings.assisted_per_hour,
+                Duration::from_secs(3600),
+            ),
             trust_forwarded_for,
         }
     }
@@ -154,6 +164,15 @@ impl RateLimits {
         )
     }
 
+    /// An entry a facilitator records on behalf of somebody else (comments, proposals,
+    /// ballots), per facilitator and hour: a steady stream of them is what misuse looks like.
+    pub fn assisted(&self, user_id: i64) -> ApiResult<()> {
+        check(
+            &self.assisted_per_facilitator,
+            hash_secret(&format!("facilitator:{user_id}")),
+        )
+    }
+
     /// Forgets keys whose limits have recovered, so memory stays bounded.
     pub fn forget_idle(&self) {
         for l in [
@@ -163,6 +182,7 @@ impl RateLimits {
             &self.register_per_client,
             &self.reset_per_client,
             &self.writes_per_account,
+            &self.assisted_per_facilitator,
         ] {
             l.retain_recent();
             l.shrink_to_fit();

@@ -13,6 +13,10 @@ use validator::Validate;
 pub enum Role {
     /// Teilnehmende: comments, proposals, votes.
     Participant,
+    /// A participant who may also record comments, proposals and ballots on behalf of people
+    /// without an account (staff of community centres, migrant organisations, counselling
+    /// services; issue 15). Granted by administrators.
+    Facilitator,
     /// Moderation: reviews contributions.
     Moderator,
     /// Administration: catalogue, consultations, users.
@@ -23,6 +27,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Participant => "participant",
+            Self::Facilitator => "facilitator",
             Self::Moderator => "moderator",
             Self::Admin => "admin",
         }
@@ -32,6 +37,7 @@ impl Role {
         match value {
             "admin" => Self::Admin,
             "moderator" => Self::Moderator,
+            "facilitator" => Self::Facilitator,
             _ => Self::Participant,
         }
     }

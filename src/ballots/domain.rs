@@ -4,8 +4,9 @@
 //! commits as it goes.
 
 use super::model::{
-    Allocation, Ballot, BallotSubmission, ConsensusOption, Eligibility, Group, GroupResults,
-    OptionResult, OrganisationVoting, Results, VoterKind,
+    Allocation, AssistedBallot, AssistedBallotSubmission, Ballot, BallotSubmission,
+    ConsensusOption, Eligibility, Group, GroupResults, OptionResult, OrganisationVoting, Results,
+    VoterKind,
 };
 use super::problems::{self, at_allocation};
 use super::store::{self, Voter};
@@ -347,6 +348,105 @@ fn record(
     Ok(view(round, &row, allocations))
 }
 
+/// Records a ballot on behalf of a person without an account (facilitators only, 403
+/// `not_a_facilitator` otherwise) during the voting window, under the rules of any ballot: a
+/// ballot of its own (a facilitator records many), counted inside the person's group and apart
+/// as assisted. The audit log names the facilitator, never the person. Call inside a write
+/// transaction; the window is checked again right before the commit (`at_commit`).
+pub fn cast_assisted(
+    conn: &mut DbConnection,
+    (now, at_commit): (NaiveDateTime, &dyn Fn() -> NaiveDateTime),
+    round: &Round,
+    user: &Verified,
+    submission: ApiResult<AssistedBallotSubmission>,
+) -> ApiResult<AssistedBallot> {
+    crate::contributions::domain::facilitator(&user.0)?;
+    let submission = submission?;
+    submission.validate()?;
+    voting_open(round, now)?;
+    let allocations = checked(
+        round,
+        &BallotSubmission {
+            allocations: submission.allocations.clone(),
+        },
+    )?;
+    let person = &submission.on_behalf_of;
+    let id = store::cast_assisted(
+        conn,
+        now,
+        &store::AssistedCast {
+            consultation_id: round.id,
+            group: person.group,
+            facilitator: user.0.id(),
+            name: &person.name,
+            contact: person.contact.as_deref(),
+            allocations: &allocations,
+        },
+    )?;
+    audit::record(
+        conn,
+        now,
+        Some(user.0.id()),
+        "ballot.assisted_cast",
+        "ballot",
+        Some(id),
+        serde_json::json!({ "consultation": round.id, "group": person.group.as_str(), "assisted": true }),
+    )?;
+    voting_open(round, at_commit())?;
+    let position: HashMap<i64, usize> = round
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (*o, i))
+        .collect();
+    let mut shown: Vec<Allocation> = allocations
+        .iter()
+        .map(|&(option_id, points)| Allocation { option_id, points })
+        .collect();
+    shown.sort_by_key(|a| position.get(&a.option_id).copied().unwrap_or(usize::MAX));
+    Ok(AssistedBallot {
+        id,
+        consultation_id: round.id,
+        group: person.group,
+        points_used: shown.iter().map(|a| a.points).sum(),
+        allocations: shown,
+        points_budget: round.points_budget,
+        cast_at: now.and_utc(),
+        assisted: true,
+    })
+}
+
+/// The facilitator who recorded assisted ballot `id` withdraws it during the voting window
+/// (404 when there is none of theirs); audited.
+pub fn withdraw_assisted(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    round: &Round,
+    user: &Verified,
+    id: i64,
+) -> ApiResult<()> {
+    crate::contributions::domain::facilitator(&user.0)?;
+    voting_open(round, now)?;
+    if !store::withdraw_assisted(conn, round.id, id, user.0.id())? {
+        return Err(ApiError::not_found(
+            crate::error::Text::new(
+                "Einen von Ihnen erfassten Stimmzettel mit dieser Nummer gibt es in dieser Beteiligungsrunde nicht.",
+                "There is no assisted ballot of yours with this id in the consultation.",
+            ),
+        ));
+    }
+    audit::record(
+        conn,
+        now,
+        Some(user.0.id()),
+        "ballot.assisted_withdrawn",
+        "ballot",
+        Some(id),
+        serde_json::json!({ "consultation": round.id }),
+    )?;
+    Ok(())
+}
+
 /// The caller's ballot, or the organisation's (for its members); 404 when there is none.
 pub fn ballot(
     conn: &mut DbConnection,
@@ -541,7 +641,16 @@ fn scope_results(round: &Round, tallies: &BTreeMap<i64, (i64, i64)>) -> Vec<Opti
 pub fn results(conn: &mut DbConnection, now: NaiveDateTime, round: &Round) -> ApiResult<Results> {
     let mut per_group: BTreeMap<String, BTreeMap<i64, (i64, i64)>> = BTreeMap::new();
     let mut all: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    // Assisted ballots count inside their group, and apart (their tallies' key says so).
+    let mut assisted_points: BTreeMap<String, i64> = BTreeMap::new();
     for (group, option, points, supporters) in store::tallies(conn, round.id)? {
+        let group = match group.strip_prefix(store::ASSISTED_PREFIX) {
+            Some(base) => {
+                *assisted_points.entry(base.to_owned()).or_default() += points;
+                base.to_owned()
+            }
+            None => group,
+        };
         let entry = per_group
             .entry(group)
             .or_default()
@@ -553,12 +662,23 @@ pub fn results(conn: &mut DbConnection, now: NaiveDateTime, round: &Round) -> Ap
         entry.0 += points;
         entry.1 += supporters;
     }
-    let counts: BTreeMap<String, i64> = store::ballot_counts(conn, round.id)?.into_iter().collect();
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut assisted_counts: BTreeMap<String, i64> = BTreeMap::new();
+    for (group, n) in store::ballot_counts(conn, round.id)? {
+        if let Some(base) = group.strip_prefix(store::ASSISTED_PREFIX) {
+            *assisted_counts.entry(base.to_owned()).or_default() += n;
+            *counts.entry(base.to_owned()).or_default() += n;
+        } else {
+            *counts.entry(group).or_default() += n;
+        }
+    }
     let groups: Vec<GroupResults> = Group::ALL
         .iter()
         .map(|g| GroupResults {
             group: *g,
             ballots: counts.get(g.as_str()).copied().unwrap_or(0),
+            assisted_ballots: assisted_counts.get(g.as_str()).copied().unwrap_or(0),
+            assisted_points: assisted_points.get(g.as_str()).copied().unwrap_or(0),
             options: scope_results(round, per_group.get(g.as_str()).unwrap_or(&BTreeMap::new())),
         })
         .collect();
@@ -606,6 +726,7 @@ pub fn results(conn: &mut DbConnection, now: NaiveDateTime, round: &Round) -> Ap
         is_final: round.closed(now),
         points_budget: round.points_budget,
         ballots: counts.values().sum(),
+        assisted_ballots: assisted_counts.values().sum(),
         options: scope_results(round, &all),
         groups,
         consensus,

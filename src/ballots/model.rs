@@ -32,6 +32,35 @@ pub struct BallotSubmission {
     pub allocations: Vec<Allocation>,
 }
 
+/// A ballot a facilitator records on behalf of a person without an account (assisted
+/// participation): the person, and their points under the rules of any ballot.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssistedBallotSubmission {
+    #[validate(nested)]
+    pub on_behalf_of: crate::contributions::model::OnBehalfOf,
+    #[validate(length(max = 500), nested)]
+    #[schema(max_items = 500)]
+    pub allocations: Vec<Allocation>,
+}
+
+/// An assisted ballot as its facilitator sees it (the person's name is not repeated here: it
+/// is kept for moderators, and the contact is erased after the consultation).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssistedBallot {
+    /// Id of the ballot, for its withdrawal by the facilitator.
+    pub id: i64,
+    pub consultation_id: i64,
+    /// The participant group it counts for, as assisted.
+    pub group: Group,
+    pub allocations: Vec<Allocation>,
+    pub points_used: i32,
+    pub points_budget: i32,
+    pub cast_at: DateTime<Utc>,
+    /// Always `true`: counted separately inside its group in the results.
+    pub assisted: bool,
+}
+
 /// Whose ballot it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -105,7 +134,12 @@ pub struct OptionResult {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct GroupResults {
     pub group: Group,
+    /// All ballots of the group, assisted ones included.
     pub ballots: i64,
+    /// Of `ballots`, those facilitators recorded on behalf of people without an account.
+    pub assisted_ballots: i64,
+    /// Of the group's points (the sum over `options`), those of assisted ballots.
+    pub assisted_points: i64,
     /// Every option of the ballot, in rank order (ties in ballot order).
     pub options: Vec<OptionResult>,
 }
@@ -131,6 +165,8 @@ pub struct Results {
     pub is_final: bool,
     pub points_budget: i32,
     pub ballots: i64,
+    /// Of `ballots`, those recorded by facilitators (assisted participation).
+    pub assisted_ballots: i64,
     /// The whole city: every option of the ballot, in rank order (ties in ballot order).
     pub options: Vec<OptionResult>,
     /// Each participant group, side by side, all four always present.

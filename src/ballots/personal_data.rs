@@ -10,7 +10,8 @@ use crate::db::schema::{ballot_allocations as allocations, ballots};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::personal_data::{
-    section_schema, Basis, Category, Kind::*, PersonalData, Retention, Section, Subject, Table,
+    section_schema, Basis, Category, Kind::*, PersonalData, Purged, Retention, Rule, Section,
+    Subject, Table,
 };
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -53,6 +54,15 @@ pub struct BallotsSection {
     cast_for_organisations: Vec<ExportedOrganisationBallot>,
 }
 
+/// The name and contact a facilitator recorded with a ballot for a person without an account:
+/// needed while the vote runs and shortly after (questions about the ballot), not for good.
+pub const ASSISTED_VOTERS: Rule = Rule {
+    table: "ballots",
+    what: "names and contacts of people for whom a facilitator recorded a ballot",
+    from: "the close of the voting window",
+    days: 90,
+};
+
 /// Ballots, their allocations and the tallies.
 pub struct Ballots;
 
@@ -81,6 +91,15 @@ impl PersonalData for Ballots {
                     ),
                     ("version", Plain),
                     ("cast_at", Plain),
+                    ("assisted_by", Account),
+                    (
+                        "assisted_name",
+                        Personal("erased 90 days after the voting window closed; never public"),
+                    ),
+                    (
+                        "assisted_contact",
+                        Personal("erased 90 days after the voting window closed; never public"),
+                    ),
                 ],
             },
             Table {
@@ -115,13 +134,46 @@ impl PersonalData for Ballots {
     }
 
     fn processing(&self) -> &'static [Category] {
-        &[Category {
-            data: "ballots: how a person weighed the priorities (may reveal political opinions, Art. 9)",
-            tables: &["ballots"],
-            purpose: "the priority vote of the consultation",
-            basis: Basis::Consent,
-            retention: Retention::Record,
-        }]
+        &[
+            Category {
+                data: "ballots: how a person weighed the priorities (may reveal political opinions, Art. 9)",
+                tables: &["ballots"],
+                purpose: "the priority vote of the consultation",
+                basis: Basis::Consent,
+                retention: Retention::Record,
+            },
+            Category {
+                data: "people without an account for whom a facilitator recorded a ballot: name or pseudonym, optional contact (assisted participation)",
+                tables: &["ballots"],
+                purpose: "letting people without an account vote through community centres and counselling services; moderators can reach them about their ballot",
+                basis: Basis::Consent,
+                retention: Retention::Purged(&ASSISTED_VOTERS),
+            },
+        ]
+    }
+
+    fn retention(&self) -> &'static [&'static Rule] {
+        &[&ASSISTED_VOTERS]
+    }
+
+    /// Erases the name and contact of assisted ballots 90 days after their voting window
+    /// closed: the ballot stays counted, under its pseudonym like every other.
+    fn purge(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<Purged, ApiError> {
+        use crate::db::schema::consultations;
+        let closed = consultations::table
+            .filter(consultations::vote_closes_at.le(ASSISTED_VOTERS.cutoff(now)))
+            .select(consultations::id);
+        let erased = diesel::update(
+            ballots::table
+                .filter(ballots::assisted_name.is_not_null())
+                .filter(ballots::consultation_id.eq_any(closed)),
+        )
+        .set((
+            ballots::assisted_name.eq(None::<String>),
+            ballots::assisted_contact.eq(None::<String>),
+        ))
+        .execute(conn)?;
+        Ok(vec![(&ASSISTED_VOTERS, erased)])
     }
 
     fn export(

@@ -2,7 +2,9 @@
 //! call one of its functions and answer.
 
 use super::domain;
-use super::model::{Ballot, BallotSubmission, Eligibility, Results};
+use super::model::{
+    AssistedBallot, AssistedBallotSubmission, Ballot, BallotSubmission, Eligibility, Results,
+};
 use super::VotingCache;
 use crate::auth::extract::{CurrentUser, MaybeUser, Session, Verified};
 use crate::clock::{Clock, Now};
@@ -10,7 +12,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::Body;
 use actix_web::web;
-use actix_web::{delete, get, put, HttpResponse};
+use actix_web::{delete, get, post, put, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -20,6 +22,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(cast_organisation_ballot)
         .service(organisation_ballot)
         .service(withdraw_organisation_ballot)
+        .service(cast_assisted_ballot)
+        .service(withdraw_assisted_ballot)
         .service(voting)
         .service(results)
         .service(results_csv)
@@ -152,6 +156,95 @@ pub async fn withdraw_ballot(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     withdraw(clock, session, (&db, &cache), id.into_inner(), None).await
+}
+
+/// Record a ballot on behalf of a person without an account (facilitators; assisted
+/// participation), during the voting window and under the rules of any ballot. Every call
+/// records a new ballot; it counts inside the person's group and, apart, as assisted
+/// (`assisted_ballots`, `assisted_points` in the results). The audit log names the
+/// facilitator; at most `ASSISTED_PER_HOUR` assisted entries per facilitator and hour.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation")),
+    request_body = AssistedBallotSubmission,
+    responses(
+        (status = 201, description = "The assisted ballot as stored", body = AssistedBallot, headers(("Location" = String, description = "Address for its withdrawal"))),
+        (status = 400, description = "Invalid body (`validation_failed`, with fields; `consent_required` at `on_behalf_of.consent_declared`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Address not verified (`email_unverified`), or not a facilitator (`not_a_facilitator`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The voting window is not open (`phase_closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Against the rules of the ballot (`option_not_on_ballot`, `option_listed_twice`, `too_many_points_for_option`, `points_budget_exceeded`, `empty_ballot`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/consultations/{id}/assisted-ballots")]
+pub async fn cast_assisted_ballot(
+    clock: Clock,
+    user: Verified,
+    auth: web::Data<crate::auth::Auth>,
+    db: web::Data<Db>,
+    cache: web::Data<VotingCache>,
+    id: web::Path<i64>,
+    body: Body<AssistedBallotSubmission>,
+) -> ApiResult<HttpResponse> {
+    crate::contributions::domain::facilitator(&user.0)?;
+    auth.limits.assisted(user.0.id())?;
+    let (id, now, submission, kept) = (
+        id.into_inner(),
+        clock.now().naive_utc(),
+        body.into_inner(),
+        cache.get_ref().clone(),
+    );
+    let ballot = db
+        .write(move |conn| {
+            let round = kept.round(id, now, || domain::round(conn, id))?;
+            let at_commit = || clock.now().naive_utc();
+            domain::cast_assisted(conn, (now, &at_commit), &round, &user, submission)
+        })
+        .await?;
+    cache.changed(id).await;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/consultations/{id}/assisted-ballots/{}", ballot.id),
+        ))
+        .json(ballot))
+}
+
+/// Withdraw an assisted ballot one recorded (facilitators), during the voting window — to
+/// correct it, withdraw it and record it again.
+#[utoipa::path(
+    tag = "voting",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the consultation"), ("ballot_id" = i64, Path, description = "Id of the assisted ballot")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 403, description = "Address not verified (`email_unverified`), or not a facilitator (`not_a_facilitator`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such consultation, or no assisted ballot of the caller with this id in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The voting window is not open (`phase_closed`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/consultations/{id}/assisted-ballots/{ballot_id}")]
+pub async fn withdraw_assisted_ballot(
+    clock: Clock,
+    user: Verified,
+    db: web::Data<Db>,
+    cache: web::Data<VotingCache>,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let ((id, ballot), now, kept) = (
+        path.into_inner(),
+        clock.now().naive_utc(),
+        cache.get_ref().clone(),
+    );
+    db.write(move |conn| {
+        let round = kept.round(id, now, || domain::round(conn, id))?;
+        domain::withdraw_assisted(conn, now, &round, &user, ballot)?;
+        domain::voting_open(&round, clock.now().naive_utc())
+    })
+    .await?;
+    cache.changed(id).await;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Cast or replace the ballot of an organisation during the voting window: one ballot per

@@ -396,6 +396,103 @@ fn replace_allocations_pg(
     .map(drop)
 }
 
+/// The key under which the tallies count assisted ballots of `group`: inside the group for the
+/// results, and apart from the others (see the migration `assisted`).
+pub fn assisted_group(group: Group) -> String {
+    format!("{ASSISTED_PREFIX}{}", group.as_str())
+}
+
+/// The start of the tally group and of the voter key of an assisted ballot.
+pub const ASSISTED_PREFIX: &str = "assisted:";
+
+/// An assisted ballot to record.
+pub struct AssistedCast<'a> {
+    pub consultation_id: i64,
+    pub group: Group,
+    pub facilitator: i64,
+    pub name: &'a str,
+    pub contact: Option<&'a str>,
+    /// Options with more than 0 points, at most once each.
+    pub allocations: &'a [(i64, i32)],
+}
+
+/// Records a new assisted ballot (every one is a ballot of its own: a facilitator records
+/// many) with its allocations, and counts it under [`assisted_group`]; call inside a write
+/// transaction. Answers its id.
+pub fn cast_assisted(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    new: &AssistedCast,
+) -> QueryResult<i64> {
+    let pseudonym = pseudonym();
+    let values = (
+        ballots::consultation_id.eq(new.consultation_id),
+        ballots::voter.eq(format!("{ASSISTED_PREFIX}{pseudonym}")),
+        ballots::voter_group.eq(new.group.as_str()),
+        ballots::pseudonym.eq(&pseudonym),
+        ballots::cast_by.eq(Some(new.facilitator)),
+        ballots::version.eq(1),
+        ballots::cast_at.eq(now),
+        ballots::assisted_by.eq(Some(new.facilitator)),
+        ballots::assisted_name.eq(Some(new.name)),
+        ballots::assisted_contact.eq(new.contact),
+    );
+    let id: i64 = crate::db_run!(conn, |c| diesel::insert_into(ballots::table)
+        .values(values)
+        .returning(ballots::id)
+        .get_result(c))?;
+    let rows: Vec<_> = new
+        .allocations
+        .iter()
+        .map(|&(option, points)| {
+            (
+                ballot_allocations::ballot_id.eq(id),
+                ballot_allocations::option_id.eq(option),
+                ballot_allocations::points.eq(points),
+            )
+        })
+        .collect();
+    crate::db_run!(conn, |c| diesel::insert_into(ballot_allocations::table)
+        .values(&rows)
+        .execute(c))?;
+    let mut deltas = Deltas::default();
+    deltas.ballot(&assisted_group(new.group), new.allocations, 1);
+    deltas.apply(conn, new.consultation_id)?;
+    Ok(id)
+}
+
+/// Withdraws the assisted ballot `id` of consultation `consultation_id` that `facilitator`
+/// recorded, and takes it out of the tallies; whether there was one. Call inside a write
+/// transaction.
+pub fn withdraw_assisted(
+    conn: &mut DbConnection,
+    consultation_id: i64,
+    id: i64,
+    facilitator: i64,
+) -> QueryResult<bool> {
+    let mine = ballots::table
+        .find(id)
+        .filter(ballots::consultation_id.eq(consultation_id))
+        .filter(ballots::assisted_by.eq(facilitator));
+    // Lock the row first (an update), so that a concurrent withdrawal waits.
+    let locked = diesel::update(mine)
+        .set(ballots::version.eq(ballots::version))
+        .execute(conn)?;
+    if locked == 0 {
+        return Ok(false);
+    }
+    let group: String = mine.select(ballots::voter_group).first(conn)?;
+    let old = allocations(conn, id)?;
+    let mut deltas = Deltas::default();
+    let group = Group::from_stored(&group).unwrap_or(Group::Citizen);
+    deltas.ballot(&assisted_group(group), &old, -1);
+    diesel::delete(ballot_allocations::table.filter(ballot_allocations::ballot_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(ballots::table.find(id)).execute(conn)?;
+    deltas.apply(conn, consultation_id)?;
+    Ok(true)
+}
+
 /// Withdraws the voter's ballot and takes it out of the tallies; whether there was one. Call
 /// inside a write transaction.
 pub fn withdraw(conn: &mut DbConnection, consultation_id: i64, voter: Voter) -> QueryResult<bool> {

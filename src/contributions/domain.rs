@@ -3,10 +3,10 @@
 //! ([`crate::db::Db::write`]); the handlers only extract, call and answer.
 
 use super::model::{
-    AnswerSubmission, AuthorGroup, Contribution, ContributionEdit, ContributionKind,
+    canonical_tag, AnswerSubmission, AuthorGroup, Contribution, ContributionEdit, ContributionKind,
     DecisionSubmission, FlagReceipt, FlagSubmission, ModerationDecision, ModerationItem,
-    NewComment, NewProposal, NewReply, OrganisationAuthor, Reason, Sort, Stored, SupportState,
-    TargetType, EDIT_WINDOW_MINUTES, FLAGS_TO_HIDE, MAX_DEPTH,
+    NewComment, NewProposal, NewReply, OnBehalfOf, OrganisationAuthor, Reason, Sort, Stored,
+    SupportState, TargetType, EDIT_WINDOW_MINUTES, FLAGS_TO_HIDE, MAX_DEPTH, UNDETERMINED,
 };
 use super::problems;
 use super::store::{self, NewRow, Row, Viewer};
@@ -256,6 +256,44 @@ struct Draft<'a> {
     body: &'a str,
     rationale: Option<&'a str>,
     as_organisation: Option<i64>,
+    /// The declared language, as sent (`None`: undetermined).
+    language: Option<&'a str>,
+    /// Recorded by a facilitator for a person without an account.
+    on_behalf_of: Option<&'a OnBehalfOf>,
+}
+
+/// 403 `not_a_facilitator` unless `user` may record on behalf of people without an account.
+pub fn facilitator(user: &CurrentUser) -> ApiResult<()> {
+    match user.role() {
+        Role::Facilitator => Ok(()),
+        _ => Err(problems::NOT_A_FACILITATOR.problem()),
+    }
+}
+
+/// Who a contribution is by, and the group it counts for: for an assisted one the person a
+/// facilitator records it for (never an organisation); otherwise the writer, for themselves or
+/// an organisation.
+fn speaker(
+    conn: &mut DbConnection,
+    user: &Verified,
+    as_organisation: Option<i64>,
+    on_behalf_of: Option<&OnBehalfOf>,
+) -> ApiResult<(Option<OrganisationAuthor>, AuthorGroup)> {
+    let Some(person) = on_behalf_of else {
+        return author_of(conn, user, as_organisation);
+    };
+    facilitator(&user.0)?;
+    if as_organisation.is_some() {
+        return Err(ApiError::invalid_field(
+            "as_organisation",
+            "not_allowed",
+            crate::error::Text::new(
+                "kann nicht mit `on_behalf_of` verbunden werden",
+                "cannot be combined with `on_behalf_of`",
+            ),
+        ));
+    }
+    Ok((None, person.group))
 }
 
 /// Writes a contribution of `user` (for themselves or for an organisation) in consultation
@@ -268,9 +306,17 @@ fn contribute(
     c: &Round,
     draft: Draft,
 ) -> ApiResult<(Contribution, String)> {
-    let (organisation, group) = author_of(conn, user, draft.as_organisation)?;
+    let (organisation, group) = speaker(conn, user, draft.as_organisation, draft.on_behalf_of)?;
     let organisation_id = organisation.as_ref().map(|o| o.id);
     let state = initial_state(c);
+    let language = draft
+        .language
+        .map_or_else(|| UNDETERMINED.to_owned(), canonical_tag);
+    let assisted = draft.on_behalf_of.map(|p| store::Assisted {
+        facilitator: user.0.id(),
+        name: &p.name,
+        contact: p.contact.as_deref(),
+    });
     let row = store::insert(
         conn,
         now,
@@ -288,6 +334,8 @@ fn contribute(
             body: draft.body,
             rationale: draft.rationale,
             state,
+            language: &language,
+            assisted,
         },
     )?;
     if let (Some(parent), Stored::Visible) = (draft.parent, state) {
@@ -299,7 +347,9 @@ fn contribute(
         user.0.id(),
         &format!("{}.created", draft.kind.as_str()),
         row.id,
-        serde_json::json!({"consultation": c.id, "parent": draft.parent.map(|p| p.id), "organisation": organisation_id}),
+        // An assisted entry names its facilitator (the actor) and the group, never the
+        // person's name or contact.
+        serde_json::json!({"consultation": c.id, "parent": draft.parent.map(|p| p.id), "organisation": organisation_id, "assisted": assisted.is_some(), "group": group.as_str(), "language": language}),
     )?;
     Ok(fresh(&row, user, organisation))
 }
@@ -348,6 +398,8 @@ pub fn comment(
         body: &new.body,
         rationale: None,
         as_organisation: new.as_organisation,
+        language: new.language.as_deref(),
+        on_behalf_of: new.on_behalf_of.as_ref(),
     };
     contribute(conn, now, user, &c, draft)
 }
@@ -388,6 +440,8 @@ pub fn reply(
         body: &new.body,
         rationale: None,
         as_organisation: new.as_organisation,
+        language: new.language.as_deref(),
+        on_behalf_of: None,
     };
     contribute(conn, now, user, &c, draft)
 }
@@ -414,6 +468,8 @@ pub fn propose(
         body: &new.body,
         rationale: Some(&new.rationale),
         as_organisation: new.as_organisation,
+        language: new.language.as_deref(),
+        on_behalf_of: new.on_behalf_of.as_ref(),
     };
     contribute(conn, now, user, &c, draft)
 }
@@ -483,7 +539,11 @@ pub fn edit(
     } else {
         None
     };
-    if !store::edit(conn, now, &row, title, body, rationale)? {
+    let language = change
+        .language
+        .as_deref()
+        .map_or_else(|| row.language.clone(), canonical_tag);
+    if !store::edit(conn, now, &row, title, body, rationale, &language)? {
         return Err(stale());
     }
     record(
@@ -640,6 +700,7 @@ pub fn moderation_item(
             author: decorations.author(&row),
             flags: flags.remove(&row.id).unwrap_or_default(),
             etag: row.etag(),
+            assisted_by: decorations.assisted_record(&row),
         })
         .collect())
 }

@@ -148,6 +148,128 @@ fn filled(value: &str) -> Result<(), ValidationError> {
     crate::text::filled(value)
 }
 
+fn tag(value: &str) -> Result<(), ValidationError> {
+    if crate::language::is_tag(value) {
+        return Ok(());
+    }
+    Err(crate::error::rule("invalid_language", LANGUAGE_TAG_MESSAGE))
+}
+
+fn declared(value: &bool) -> Result<(), ValidationError> {
+    if *value {
+        return Ok(());
+    }
+    Err(crate::error::rule(
+        "consent_required",
+        crate::error::Text::new(
+            "die Begleitperson muss erklären, dass die Person eingewilligt hat",
+            "the facilitator must declare that the person consented",
+        ),
+    ))
+}
+
+/// What a refused language tag is told.
+const LANGUAGE_TAG_MESSAGE: crate::error::Text = crate::error::Text::new(
+    "muss eine Sprachangabe wie `tr`, `de` oder `pt-BR` sein",
+    "must be a language tag such as `tr`, `de` or `pt-BR`",
+);
+
+/// The language of a text without a declared one: undetermined (BCP 47 `und`).
+pub const UNDETERMINED: &str = "und";
+
+/// A language tag in its usual case (`pt-BR`, `sr-Latn`, `de-x-ls`): the primary subtag in
+/// lower case, a region of two letters in upper case, a script in title case, the rest lower,
+/// so that `TR` and `tr` are one language for the filters.
+pub fn canonical_tag(tag: &str) -> String {
+    let mut out = Vec::new();
+    let mut private = false;
+    for (i, part) in tag.split('-').enumerate() {
+        let lower = part.to_ascii_lowercase();
+        private |= lower == "x";
+        out.push(match (i, part.len()) {
+            (0, _) => lower,
+            _ if private => lower,
+            (_, 2) if part.bytes().all(|b| b.is_ascii_alphabetic()) => part.to_ascii_uppercase(),
+            (_, 4) if part.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                let mut t = lower;
+                t[..1].make_ascii_uppercase();
+                t
+            }
+            _ => lower,
+        });
+    }
+    out.join("-")
+}
+
+/// A language filter of a list: a checked tag in its usual case, kept inline so that a
+/// listing stays `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LanguageTag {
+    bytes: [u8; crate::language::TAG_MAX],
+    len: u8,
+}
+
+impl LanguageTag {
+    /// The tag, or 400 naming the query parameter `language` when it is not one.
+    pub fn parse(value: &str) -> Result<Self, crate::error::ApiError> {
+        if !crate::language::is_tag(value) {
+            return Err(crate::error::ApiError::invalid_field(
+                "language",
+                "invalid_language",
+                LANGUAGE_TAG_MESSAGE,
+            ));
+        }
+        let canonical = canonical_tag(value);
+        let mut bytes = [0u8; crate::language::TAG_MAX];
+        bytes[..canonical.len()].copy_from_slice(canonical.as_bytes());
+        Ok(Self {
+            bytes,
+            len: canonical.len() as u8,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or(UNDETERMINED)
+    }
+}
+
+/// The language filter of a query, checked (`None` when absent).
+pub fn language_filter(value: Option<&str>) -> Result<Option<LanguageTag>, crate::error::ApiError> {
+    value.map(LanguageTag::parse).transpose()
+}
+
+/// The person a facilitator records a contribution or a ballot for (assisted participation).
+/// Their name or pseudonym is shown publicly; the contact only to moderators, and it is erased
+/// after the consultation (see the processing record).
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnBehalfOf {
+    /// A name or a pseudonym, as the person wishes to appear.
+    #[validate(length(min = 1, max = 80), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 80,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$",
+        example = "Ayşe K."
+    )]
+    pub name: String,
+    /// How to reach the person about the entry (a phone number, an address); moderators only.
+    #[validate(length(min = 1, max = 200), custom(function = "crate::text::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF](?:[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069\\u200B\\u200E\\u200F\\u061C\\u2060-\\u2064\\uFEFF])?$"
+    )]
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// The participant group the person belongs to.
+    pub group: AuthorGroup,
+    /// The facilitator declares that the person consented to the recording and its
+    /// publication; must be `true`.
+    #[validate(custom(function = "declared"))]
+    pub consent_declared: bool,
+}
+
 /// A new comment on a field of action, a measure or a proposal of the consultation.
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -167,6 +289,22 @@ pub struct NewComment {
     /// Write in the name of this organisation (members of a verified organisation).
     #[schema(minimum = 1)]
     pub as_organisation: Option<i64>,
+    /// The language the text is written in, as the writer declares it (BCP 47, e.g. `tr`,
+    /// `de`, `de-x-ls` for Leichte Sprache); `und` (undetermined) when left out.
+    #[validate(length(min = 2, max = 35), custom(function = "tag"))]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$",
+        example = "tr"
+    )]
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Facilitators only: record the comment on behalf of a person without an account
+    /// (assisted participation). The public sees it as assisted, under the person's name.
+    #[validate(nested)]
+    #[serde(default)]
+    pub on_behalf_of: Option<OnBehalfOf>,
 }
 
 /// A reply to a comment.
@@ -183,6 +321,17 @@ pub struct NewReply {
     pub body: String,
     #[schema(minimum = 1)]
     pub as_organisation: Option<i64>,
+    /// The language the text is written in, as the writer declares it (BCP 47, e.g. `tr`,
+    /// `de`, `de-x-ls` for Leichte Sprache); `und` (undetermined) when left out.
+    #[validate(length(min = 2, max = 35), custom(function = "tag"))]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$",
+        example = "tr"
+    )]
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// A proposal of a new measure for a field of action.
@@ -217,6 +366,22 @@ pub struct NewProposal {
     pub rationale: String,
     #[schema(minimum = 1)]
     pub as_organisation: Option<i64>,
+    /// The language the text is written in, as the writer declares it (BCP 47, e.g. `tr`,
+    /// `de`, `de-x-ls` for Leichte Sprache); `und` (undetermined) when left out.
+    #[validate(length(min = 2, max = 35), custom(function = "tag"))]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$",
+        example = "tr"
+    )]
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Facilitators only: record the proposal on behalf of a person without an account
+    /// (assisted participation). The public sees it as assisted, under the person's name.
+    #[validate(nested)]
+    #[serde(default)]
+    pub on_behalf_of: Option<OnBehalfOf>,
 }
 
 /// A new text for one's own contribution, within the edit window. What is left out stays;
@@ -244,6 +409,14 @@ pub struct ContributionEdit {
         pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
     )]
     pub rationale: Option<String>,
+    /// A corrected language of the text (BCP 47).
+    #[validate(length(min = 2, max = 35), custom(function = "tag"))]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$"
+    )]
+    pub language: Option<String>,
 }
 
 /// A report of a contribution to the moderators.
@@ -310,6 +483,9 @@ pub struct CommentFilter {
     pub target_id: Option<i64>,
     #[param(inline)]
     pub author_group: Option<AuthorGroup>,
+    /// Only comments declared in this language (BCP 47; `und` for undeclared ones).
+    #[param(max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$")]
+    pub language: Option<String>,
     /// `newest` (default), `oldest` or `most_supported`.
     #[param(inline)]
     pub sort: Option<Sort>,
@@ -323,6 +499,9 @@ pub struct ProposalFilter {
     pub field_id: Option<i64>,
     #[param(inline)]
     pub author_group: Option<AuthorGroup>,
+    /// Only proposals declared in this language (BCP 47; `und` for undeclared ones).
+    #[param(max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$")]
+    pub language: Option<String>,
     #[param(inline)]
     pub sort: Option<Sort>,
 }
@@ -355,6 +534,13 @@ pub struct QueueFilter {
     pub consultation_id: Option<i64>,
     #[param(inline)]
     pub item_kind: Option<ContributionKind>,
+    /// Only contributions declared in this language (BCP 47; `und` for undeclared ones).
+    #[param(max_length = 35, pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,7}$")]
+    pub language: Option<String>,
+    /// Only assisted contributions (`true`) or only others (`false`).
+    pub assisted: Option<bool>,
+    /// Only contributions recorded by this facilitator.
+    pub facilitator_id: Option<i64>,
 }
 
 /// An organisation a contribution speaks for.
@@ -424,6 +610,12 @@ pub struct Contribution {
     pub mine: bool,
     /// Proposals only: the staff's answer, once given.
     pub answer: Option<ProposalAnswer>,
+    /// The declared language of the text (BCP 47; `und` when undeclared).
+    #[schema(example = "tr")]
+    pub language: String,
+    /// Recorded by a facilitator on behalf of a person without an account (assisted
+    /// participation); `author.display_name` is then the name or pseudonym the person chose.
+    pub assisted: bool,
 }
 
 /// Counts of published comments on one target, in all and per author group.
@@ -475,6 +667,19 @@ pub struct ModerationItem {
     pub flags: Vec<FlagCount>,
     /// Send as `If-Match` with a decision or an answer.
     pub etag: String,
+    /// For assisted contributions: who recorded it and how to reach the person.
+    pub assisted_by: Option<AssistedRecord>,
+}
+
+/// How an assisted contribution came about, as moderators see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AssistedRecord {
+    /// The facilitator's account.
+    pub facilitator_id: i64,
+    /// The facilitator's display name.
+    pub facilitator_name: Option<String>,
+    /// The contact the person left, if any (erased after the consultation).
+    pub contact: Option<String>,
 }
 
 /// Entries in the queue, per kind.

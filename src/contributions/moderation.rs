@@ -4,8 +4,8 @@
 
 use super::domain::{self, viewer};
 use super::model::{
-    AnswerSubmission, DecisionSubmission, ModerationItem, QueueCounts, QueueFilter, QueueKind,
-    Revision,
+    language_filter, AnswerSubmission, DecisionSubmission, ModerationItem, QueueCounts,
+    QueueFilter, QueueKind, Revision,
 };
 use super::store;
 use crate::auth::extract::Staff;
@@ -30,7 +30,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The queue, oldest first: contributions waiting for approval (`pending`), reported ones
 /// (`flagged`) and published proposals without a final answer (`unanswered`) — of one kind, or
-/// all; optionally of one consultation and one kind of item. Each entry has the text, the
+/// all; optionally of one consultation, one kind of item and one declared `language` (so a
+/// Turkish-speaking moderator works through the Turkish ones). With `assisted=true` or a
+/// `facilitator_id` it lists every such assisted contribution that is not deleted — queued or
+/// not — so that moderators review what facilitators recorded and hide it like any other. Each entry has the text, the
 /// author, the open reports by reason and the `etag` a decision sends as `If-Match`.
 #[utoipa::path(
     tag = "moderation",
@@ -50,14 +53,20 @@ pub async fn contribution_queue(
 ) -> ApiResult<web::Json<Page<ModerationItem>>> {
     let page = page.validate()?;
     let filter = filter.into_inner();
+    let scope = store::QueueScope {
+        consultation: filter.consultation_id,
+        item_kind: filter.item_kind,
+        language: language_filter(filter.language.as_deref())?,
+        assisted: filter.assisted,
+        facilitator: filter.facilitator_id,
+    };
     let viewer = viewer(Some(&staff.0));
     let items = db
         .run(move |conn| -> ApiResult<_> {
             let rows = store::queue(
                 conn,
                 filter.kind,
-                filter.consultation_id,
-                filter.item_kind,
+                &scope,
                 page.limit,
                 page.after.map(|c| c.id),
             )?;
@@ -110,13 +119,17 @@ pub async fn queue_counts(
     db: web::Data<Db>,
     filter: web::Query<CountsFilter>,
 ) -> ApiResult<web::Json<QueueCounts>> {
-    let (c, k) = (filter.consultation_id, filter.item_kind);
+    let scope = store::QueueScope {
+        consultation: filter.consultation_id,
+        item_kind: filter.item_kind,
+        ..Default::default()
+    };
     let counts = db
         .run(move |conn| -> ApiResult<_> {
             Ok(QueueCounts {
-                pending: store::queue_count(conn, QueueKind::Pending, c, k)?,
-                flagged: store::queue_count(conn, QueueKind::Flagged, c, k)?,
-                unanswered: store::queue_count(conn, QueueKind::Unanswered, c, k)?,
+                pending: store::queue_count(conn, QueueKind::Pending, &scope)?,
+                flagged: store::queue_count(conn, QueueKind::Flagged, &scope)?,
+                unanswered: store::queue_count(conn, QueueKind::Unanswered, &scope)?,
             })
         })
         .await?;

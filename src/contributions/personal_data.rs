@@ -12,8 +12,8 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::personal_data::{
-    section_schema, utc, utc_or_null, Basis, Category, Kind::*, PersonalData, Retention, Section,
-    Subject, Table,
+    section_schema, utc, utc_or_null, Basis, Category, Kind::*, PersonalData, Purged, Retention,
+    Rule, Section, Subject, Table,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -47,6 +47,11 @@ pub struct ExportedContribution {
     #[serde(serialize_with = "utc_or_null")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub deleted_at: Option<NaiveDateTime>,
+    /// Recorded by the person as a facilitator on behalf of somebody without an account (that
+    /// person's name and contact are not part of this export).
+    #[diesel(select_expression = contributions::assisted_by.is_not_null())]
+    #[diesel(select_expression_type = diesel::dsl::IsNotNull<contributions::assisted_by>)]
+    pub assisted: bool,
 }
 
 /// An earlier text of one of the person's contributions.
@@ -118,6 +123,15 @@ pub struct ContributionsSection {
     decisions: Vec<ExportedDecision>,
 }
 
+/// The contact a facilitator recorded for a person without an account: needed while the
+/// consultation runs (moderators may ask the person about the entry), not after.
+pub const ASSISTED_CONTACTS: Rule = Rule {
+    table: "contributions",
+    what: "contacts of people for whom a facilitator recorded a contribution",
+    from: "the close of the consultation's commenting window",
+    days: 90,
+};
+
 /// Comments, proposals, their supports, reports, earlier texts and moderation decisions.
 pub struct Contributions;
 
@@ -161,6 +175,16 @@ impl PersonalData for Contributions {
                     ("version", Plain),
                     ("created_at", Plain),
                     ("updated_at", Plain),
+                    ("language", Plain),
+                    ("assisted_by", Account),
+                    (
+                        "assisted_name",
+                        Personal("the name or pseudonym a person without an account chose to appear under (assisted participation); public with the text"),
+                    ),
+                    (
+                        "assisted_contact",
+                        Personal("erased 90 days after the consultation's commenting window closed"),
+                    ),
                 ],
             },
             Table {
@@ -241,6 +265,13 @@ impl PersonalData for Contributions {
                 purpose: "the public consultation: what people said about the concept",
                 basis: Basis::Consent,
                 retention: Retention::Record,
+            },
+            Category {
+                data: "people without an account for whom a facilitator recorded a comment or proposal: name or pseudonym, optional contact (assisted participation)",
+                tables: &["contributions"],
+                purpose: "letting people without an account take part through community centres and counselling services; moderators can reach them about their entry",
+                basis: Basis::Consent,
+                retention: Retention::Purged(&ASSISTED_CONTACTS),
             },
             Category {
                 data: "supports: which proposals and comments a person supported",
@@ -352,6 +383,27 @@ impl PersonalData for Contributions {
         section_schema::<ContributionsSection>(schemas)
     }
 
+    fn retention(&self) -> &'static [&'static Rule] {
+        &[&ASSISTED_CONTACTS]
+    }
+
+    /// Erases the contacts of assisted contributions 90 days after their consultation's
+    /// commenting window closed (the name stays, as the public author of the text).
+    fn purge(&self, conn: &mut DbConnection, now: NaiveDateTime) -> Result<Purged, ApiError> {
+        use crate::db::schema::consultations;
+        let closed = consultations::table
+            .filter(consultations::comment_closes_at.le(ASSISTED_CONTACTS.cutoff(now)))
+            .select(consultations::id);
+        let erased = diesel::update(
+            contributions::table
+                .filter(contributions::assisted_contact.is_not_null())
+                .filter(contributions::consultation_id.eq_any(closed)),
+        )
+        .set(contributions::assisted_contact.eq(None::<String>))
+        .execute(conn)?;
+        Ok(vec![(&ASSISTED_CONTACTS, erased)])
+    }
+
     /// Withdraws supports and unlinks reports; when the person asked for it, removes the texts
     /// of their contributions too (placeholders keep the threads whole).
     fn erase(&self, conn: &mut DbConnection, subject: &Subject) -> Result<(), ApiError> {
@@ -360,6 +412,8 @@ impl PersonalData for Contributions {
         if subject.remove_texts {
             let own: Vec<i64> = contributions::table
                 .filter(contributions::author_id.eq(subject.user_id))
+                // What a facilitator recorded for others is those people's, not theirs.
+                .filter(contributions::assisted_by.is_null())
                 .filter(contributions::deleted_at.is_null())
                 .select(contributions::id)
                 .load(conn)?;

@@ -114,6 +114,21 @@ pub const NOT_A_PROPOSAL: Code = Code::new(
     En("Conflict", "Only proposals are answered this way."),
 );
 
+/// Recording on behalf of somebody else (`on_behalf_of`, assisted ballots) is for
+/// facilitators only.
+pub const NOT_A_FACILITATOR: Code = Code::new(
+    "not_a_facilitator",
+    403,
+    De(
+        "Nicht erlaubt",
+        "Nur Begleitpersonen erfassen Beiträge und Stimmzettel für Menschen ohne Konto.",
+    ),
+    En(
+        "Forbidden",
+        "Only facilitators record contributions and ballots on behalf of people without an account.",
+    ),
+);
+
 /// Every problem of this slice.
 pub const ALL: &[Code] = &[
     PHASE_CLOSED,
@@ -127,4 +142,5 @@ pub const ALL: &[Code] = &[
     NOT_OPEN_FOR_REACTIONS,
     DECISION_NOT_APPLICABLE,
     NOT_A_PROPOSAL,
+    NOT_A_FACILITATOR,
 ];

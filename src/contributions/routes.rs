@@ -3,9 +3,9 @@
 
 use super::domain::{self, viewer};
 use super::model::{
-    CommentFilter, Contribution, ContributionEdit, ContributionKind, CountFilter, FlagReceipt,
-    FlagSubmission, NewComment, NewProposal, NewReply, ProposalFilter, PublicDecision, ReplyFilter,
-    Sort, SupportState, TargetCounts, TargetType, TransparencyStatistics,
+    language_filter, CommentFilter, Contribution, ContributionEdit, ContributionKind, CountFilter,
+    FlagReceipt, FlagSubmission, NewComment, NewProposal, NewReply, ProposalFilter, PublicDecision,
+    ReplyFilter, Sort, SupportState, TargetCounts, TargetType, TransparencyStatistics,
 };
 use super::store::{self, Listing, SortCursor, Viewer};
 use super::PageCache;
@@ -69,7 +69,7 @@ async fn create<F>(
     auth: &Auth,
     cache: &PageCache,
     db: &Db,
-    user: Verified,
+    (user, assisted): (Verified, bool),
     write: F,
 ) -> ApiResult<HttpResponse>
 where
@@ -78,6 +78,10 @@ where
         + 'static,
 {
     auth.limits.write(user.0.id())?;
+    if assisted {
+        domain::facilitator(&user.0)?;
+        auth.limits.assisted(user.0.id())?;
+    }
     let made = db.write(move |conn| write(conn, &user)).await?;
     cache.0.clear();
     Ok(created(made))
@@ -181,7 +185,10 @@ fn created((item, etag): (Contribution, String)) -> HttpResponse {
 /// Comment on a field of action, a measure or a proposal of the consultation, during its
 /// commenting window, as oneself or (`as_organisation`) in the name of a verified organisation
 /// one is a member of. In pre-moderation the comment is `pending` until approved; in
-/// post-moderation it is visible at once.
+/// post-moderation it is visible at once. Facilitators record a comment on behalf of a person
+/// without an account with `on_behalf_of` (assisted participation: shown as `assisted` under
+/// the person's name; at most `ASSISTED_PER_HOUR` per facilitator and hour). The text's
+/// `language` is declared by the writer (`und` when left out).
 #[utoipa::path(
     tag = "participation",
     security(("bearer" = [])),
@@ -190,7 +197,7 @@ fn created((item, etag): (Contribution, String)) -> HttpResponse {
     responses(
         (status = 201, description = "The new comment", body = Contribution, headers(("Location" = String, description = "Address of the comment"), ("ETag" = String, description = "Send as `If-Match` to change it"))),
         (status = 400, description = "Invalid body (`validation_failed`, with fields), or the target is not in the consultation's scope (`not_in_scope`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Address not verified (`email_unverified`), or not allowed to act for the organisation (`not_a_member`, `organisation_not_verified`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Address not verified (`email_unverified`), not allowed to act for the organisation (`not_a_member`, `organisation_not_verified`), or `on_behalf_of` from somebody who is not a facilitator (`not_a_facilitator`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation, target or organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The commenting window is not open (`phase_closed`), or the proposal is not published (`not_open_for_reactions`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -206,7 +213,8 @@ pub async fn create_comment(
     body: Body<NewComment>,
 ) -> ApiResult<HttpResponse> {
     let (now, id, new) = (now.naive(), id.into_inner(), body.into_inner());
-    create(&auth, &cache, &db, user, move |conn, user| {
+    let assisted = new.as_ref().is_ok_and(|n| n.on_behalf_of.is_some());
+    create(&auth, &cache, &db, (user, assisted), move |conn, user| {
         domain::comment(conn, now, user, id, new)
     })
     .await
@@ -249,6 +257,7 @@ pub async fn list_comments(
         target_type: filter.target_type,
         target_id: filter.target_id,
         author_group: filter.author_group,
+        language: language_filter(filter.language.as_deref())?,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
     listed(&req, &cache, db, now, session, listing, &page).await
@@ -290,8 +299,9 @@ pub async fn comment_counts(
 }
 
 /// Propose a new measure for a field of action in the consultation's scope, during its
-/// commenting window, as oneself or for a verified organisation. Moderated like comments;
-/// staff answer it publicly.
+/// commenting window, as oneself or for a verified organisation, or (facilitators, with
+/// `on_behalf_of`) for a person without an account. Moderated like comments; staff answer it
+/// publicly.
 #[utoipa::path(
     tag = "participation",
     security(("bearer" = [])),
@@ -300,7 +310,7 @@ pub async fn comment_counts(
     responses(
         (status = 201, description = "The new proposal", body = Contribution, headers(("Location" = String, description = "Address of the proposal"), ("ETag" = String, description = "Send as `If-Match` to change it"))),
         (status = 400, description = "Invalid body (`validation_failed`), or the field is not in the consultation's scope (`not_in_scope`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Address not verified (`email_unverified`), or not allowed to act for the organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Address not verified (`email_unverified`), not allowed to act for the organisation, or `on_behalf_of` from somebody who is not a facilitator (`not_a_facilitator`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such consultation, field or organisation", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The commenting window is not open (`phase_closed`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -316,7 +326,8 @@ pub async fn create_proposal(
     body: Body<NewProposal>,
 ) -> ApiResult<HttpResponse> {
     let (now, id, new) = (now.naive(), id.into_inner(), body.into_inner());
-    create(&auth, &cache, &db, user, move |conn, user| {
+    let assisted = new.as_ref().is_ok_and(|n| n.on_behalf_of.is_some());
+    create(&auth, &cache, &db, (user, assisted), move |conn, user| {
         domain::propose(conn, now, user, id, new)
     })
     .await
@@ -355,6 +366,7 @@ pub async fn list_proposals(
         target_type: Some(TargetType::Field),
         target_id: filter.field_id,
         author_group: filter.author_group,
+        language: language_filter(filter.language.as_deref())?,
         sort: filter.sort.unwrap_or(Sort::Newest),
     };
     listed(&req, &cache, db, now, session, listing, &page).await
@@ -416,6 +428,7 @@ pub async fn list_replies(
         target_type: None,
         target_id: None,
         author_group: None,
+        language: None,
         sort: filter.sort.unwrap_or(Sort::Oldest),
     };
     listed(&req, &cache, db, now, session, listing, &page).await
@@ -447,7 +460,7 @@ pub async fn create_reply(
     body: Body<NewReply>,
 ) -> ApiResult<HttpResponse> {
     let (now, id, new) = (now.naive(), id.into_inner(), body.into_inner());
-    create(&auth, &cache, &db, user, move |conn, user| {
+    create(&auth, &cache, &db, (user, false), move |conn, user| {
         domain::reply(conn, now, user, id, new)
     })
     .await

@@ -2,9 +2,9 @@
 //! function that records or compares a time takes it from the caller's clock (`now`).
 
 use super::model::{
-    AnswerStatus, Author, AuthorGroup, Contribution, ContributionKind, FlagCount, KeyCount,
-    ModerationDecision, OrganisationAuthor, ProposalAnswer, PublicDecision, QueueKind, Reason,
-    Revision, Sort, Status, Stored, TargetCounts, TargetType,
+    AnswerStatus, AssistedRecord, Author, AuthorGroup, Contribution, ContributionKind, FlagCount,
+    KeyCount, LanguageTag, ModerationDecision, OrganisationAuthor, ProposalAnswer, PublicDecision,
+    QueueKind, Reason, Revision, Sort, Status, Stored, TargetCounts, TargetType,
 };
 use crate::db::schema::{
     contribution_flags, contribution_revisions, contribution_supports, contributions,
@@ -49,6 +49,13 @@ pub struct Row {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub language: String,
+    /// The facilitator who recorded it for a person without an account.
+    pub assisted_by: Option<i64>,
+    /// That person's name or pseudonym.
+    pub assisted_name: Option<String>,
+    /// How to reach that person (moderators only; erased after the consultation).
+    pub assisted_contact: Option<String>,
 }
 
 impl Row {
@@ -106,6 +113,17 @@ pub struct NewRow<'a> {
     pub body: &'a str,
     pub rationale: Option<&'a str>,
     pub state: Stored,
+    pub language: &'a str,
+    /// For an assisted contribution: the facilitator, the person's name and contact.
+    pub assisted: Option<Assisted<'a>>,
+}
+
+/// Who recorded an assisted contribution or ballot, and for whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Assisted<'a> {
+    pub facilitator: i64,
+    pub name: &'a str,
+    pub contact: Option<&'a str>,
 }
 
 /// Inserts a contribution and answers it as stored, in one statement.
@@ -126,6 +144,10 @@ pub fn insert(conn: &mut DbConnection, now: NaiveDateTime, new: &NewRow) -> Quer
         contributions::state.eq(new.state.as_str()),
         contributions::created_at.eq(now),
         contributions::updated_at.eq(now),
+        contributions::language.eq(new.language),
+        contributions::assisted_by.eq(new.assisted.map(|a| a.facilitator)),
+        contributions::assisted_name.eq(new.assisted.map(|a| a.name)),
+        contributions::assisted_contact.eq(new.assisted.and_then(|a| a.contact)),
     );
     db_run!(conn, |c| diesel::insert_into(contributions::table)
         .values(values)
@@ -171,6 +193,7 @@ pub fn edit(
     title: Option<&str>,
     body: &str,
     rationale: Option<&str>,
+    language: &str,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         contributions::table
@@ -178,6 +201,7 @@ pub fn edit(
             .filter(contributions::version.eq(row.version)),
     )
     .set((
+        contributions::language.eq(language),
         contributions::title.eq(title),
         contributions::body.eq(body),
         contributions::rationale.eq(rationale),
@@ -545,6 +569,7 @@ pub struct Listing {
     pub target_type: Option<TargetType>,
     pub target_id: Option<i64>,
     pub author_group: Option<AuthorGroup>,
+    pub language: Option<LanguageTag>,
     pub sort: Sort,
 }
 
@@ -574,6 +599,9 @@ fn filtered<'a, S: 'a>(
     }
     if let Some(group) = listing.author_group {
         q = q.filter(contributions::author_group.eq(group.as_str()));
+    }
+    if let Some(language) = listing.language {
+        q = q.filter(contributions::language.eq(language.as_str().to_owned()));
     }
     // Two comparisons rather than `IN (…)`: diesel keeps no prepared statement with an `IN`
     // list on SQLite, and this is the hottest query there is.
@@ -884,6 +912,14 @@ impl Decorations {
 
     /// The author of `row` as shown to everybody.
     pub fn author(&self, row: &Row) -> Author {
+        if let Some(name) = &row.assisted_name {
+            // Assisted: the person it was recorded for, never the facilitator.
+            return Author {
+                display_name: Some(name.clone()),
+                deleted: false,
+                organisation: None,
+            };
+        }
         let (name, deleted) = self
             .people
             .get(&row.author_id)
@@ -936,7 +972,23 @@ impl Decorations {
             supported: self.viewer.user.map(|_| self.supported.contains(&row.id)),
             mine: self.viewer.user == Some(row.author_id),
             answer,
+            language: row.language.clone(),
+            assisted: row.assisted_by.is_some(),
         }
+    }
+
+    /// For moderators: who recorded an assisted contribution, and the person's contact.
+    pub fn assisted_record(&self, row: &Row) -> Option<AssistedRecord> {
+        let facilitator_id = row.assisted_by?;
+        Some(AssistedRecord {
+            facilitator_id,
+            facilitator_name: self
+                .people
+                .get(&facilitator_id)
+                .filter(|(_, deleted)| !deleted)
+                .map(|(name, _)| name.clone()),
+            contact: row.assisted_contact.clone(),
+        })
     }
 }
 
@@ -1044,12 +1096,43 @@ pub fn queue_kind(row: &Row) -> Option<QueueKind> {
     }
 }
 
+/// What the queue is narrowed to besides its kind: a consultation, a kind of item, a language,
+/// assisted entries (or the others), one facilitator's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueScope {
+    pub consultation: Option<i64>,
+    pub item_kind: Option<ContributionKind>,
+    pub language: Option<LanguageTag>,
+    pub assisted: Option<bool>,
+    pub facilitator: Option<i64>,
+}
+
+fn scoped<'a, S: 'a>(mut q: Boxed<'a, S>, scope: &QueueScope) -> Boxed<'a, S> {
+    if let Some(c) = scope.consultation {
+        q = q.filter(contributions::consultation_id.eq(c));
+    }
+    if let Some(k) = scope.item_kind {
+        q = q.filter(contributions::kind.eq(k.as_str()));
+    }
+    if let Some(language) = scope.language {
+        q = q.filter(contributions::language.eq(language.as_str().to_owned()));
+    }
+    match scope.assisted {
+        Some(true) => q = q.filter(contributions::assisted_by.is_not_null()),
+        Some(false) => q = q.filter(contributions::assisted_by.is_null()),
+        None => {}
+    }
+    if let Some(f) = scope.facilitator {
+        q = q.filter(contributions::assisted_by.eq(f));
+    }
+    q
+}
+
 /// The queue, oldest first: entries of one kind, or of every kind.
 pub fn queue(
     conn: &mut DbConnection,
     kind: Option<QueueKind>,
-    consultation: Option<i64>,
-    item_kind: Option<ContributionKind>,
+    scope: &QueueScope,
     limit: i64,
     after: Option<i64>,
 ) -> QueryResult<Vec<Row>> {
@@ -1058,8 +1141,11 @@ pub fn queue(
         .order(contributions::id)
         .limit(limit + 1)
         .into_boxed();
+    let reviewing_assisted = scope.assisted == Some(true) || scope.facilitator.is_some();
     q = match kind {
         Some(kind) => in_queue(q, kind),
+        // Assisted entries are reviewed whether or not they wait for anything.
+        None if reviewing_assisted => q.filter(contributions::deleted_at.is_null()),
         None => q.filter(contributions::deleted_at.is_null()).filter(
             contributions::state
                 .eq(Stored::Pending.as_str())
@@ -1074,12 +1160,7 @@ pub fn queue(
                     )),
         ),
     };
-    if let Some(c) = consultation {
-        q = q.filter(contributions::consultation_id.eq(c));
-    }
-    if let Some(k) = item_kind {
-        q = q.filter(contributions::kind.eq(k.as_str()));
-    }
+    q = scoped(q, scope);
     if let Some(id) = after {
         q = q.filter(contributions::id.gt(id));
     }
@@ -1090,22 +1171,15 @@ pub fn queue(
 pub fn queue_count(
     conn: &mut DbConnection,
     kind: QueueKind,
-    consultation: Option<i64>,
-    item_kind: Option<ContributionKind>,
+    scope: &QueueScope,
 ) -> QueryResult<i64> {
-    let mut q = in_queue(
+    let q = in_queue(
         contributions::table
             .select(diesel::dsl::count_star())
             .into_boxed(),
         kind,
     );
-    if let Some(c) = consultation {
-        q = q.filter(contributions::consultation_id.eq(c));
-    }
-    if let Some(k) = item_kind {
-        q = q.filter(contributions::kind.eq(k.as_str()));
-    }
-    q.get_result(conn)
+    scoped(q, scope).get_result(conn)
 }
 
 /// Records a moderation decision for the public log (and the moderator for the record).

@@ -322,6 +322,10 @@ diesel::table! {
         version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        language -> Text,
+        assisted_by -> Nullable<BigInt>,
+        assisted_name -> Nullable<Text>,
+        assisted_contact -> Nullable<Text>,
     }
 }
 
@@ -393,6 +397,9 @@ diesel::table! {
         cast_by -> Nullable<BigInt>,
         version -> Integer,
         cast_at -> Timestamp,
+        assisted_by -> Nullable<BigInt>,
+        assisted_name -> Nullable<Text>,
+        assisted_contact -> Nullable<Text>,
     }
 }
 

@@ -389,7 +389,7 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
     known.insert(beteiligung::statements::model::RECEIPT_NUMBER_PATTERN.to_owned());
     known.insert(beteiligung::statements::model::SHA256_PATTERN.to_owned());
     // Language tags (BCP 47): a person's choice (`preferred_language`), translations and
-    // their languages; and the names of translatable subjects (issue 15).
+    // their languages, contributions' declared languages and the `language` filters; and the names of translatable subjects (issue 15).
     known.insert(beteiligung::language::TAG_PATTERN.to_owned());
     known.insert(beteiligung::translations::SUBJECT_PATTERN.to_owned());
     assert!(
@@ -442,6 +442,32 @@ fn the_text_patterns_of_the_contract_agree_with_the_validators() {
                 "{pattern} on {sample:?}"
             );
         }
+    }
+    let tag = regex::Regex::new(beteiligung::language::TAG_PATTERN).unwrap();
+    let tags = [
+        "tr",
+        "TR",
+        "und",
+        "de-x-ls",
+        "pt-BR",
+        "sr-Latn-RS",
+        "t",
+        "türkisch",
+        "de_DE",
+        "de-",
+        "-de",
+        "abcd",
+        "de-abcdefghi",
+        "a-b-c-d-e-f-g-h-i",
+        "de-1-2-3-4-5-6-7",
+        "de-1-2-3-4-5-6-7-8",
+    ];
+    for sample in tags.into_iter().chain(samples) {
+        assert_eq!(
+            tag.is_match(sample),
+            beteiligung::language::is_tag(sample),
+            "language tag {sample:?}"
+        );
     }
 }
 

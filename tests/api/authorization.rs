@@ -467,3 +467,12 @@ both_backends! {
         assert!(mismatches.is_empty(), "statement authorisation matrix:\n{}", mismatches.join("\n"));
     }
 }
+
+both_backends! {
+    async fn assisted_participation_authorization_matrix(db) {
+        // Anonymous, participant, facilitator, moderator, admin (tests/api/assisted.rs).
+        let ctx = Ctx::new(db);
+        let mismatches = crate::assisted::assisted_matrix(&ctx).await;
+        assert!(mismatches.is_empty(), "authorisation matrix:\n{}", mismatches.join("\n"));
+    }
+}

@@ -549,7 +549,7 @@ both_backends! {
         let anonymous = store::Viewer { user: None, staff: false };
         let reader = store::Viewer { user: Some(rep.id), staff: false };
         for sort in [model::Sort::Newest, model::Sort::MostSupported] {
-            let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, sort };
+            let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, language: None, sort };
             for signed_in in [false, true] {
                 let mut counts = Vec::new();
                 for limit in [5, 50] {
@@ -614,7 +614,7 @@ both_backends! {
         let anonymous = store::Viewer { user: None, staff: false };
         let viewer = store::Viewer { user: Some(reader.id), staff: false };
         for sort in [model::Sort::Newest, model::Sort::Oldest, model::Sort::MostSupported] {
-            let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, sort };
+            let listing = store::Listing { consultation_id: Some(c), kind: model::ContributionKind::Comment, parent_id: None, target_type: Some(model::TargetType::Measure), target_id: Some(measure), author_group: None, language: None, sort };
             let mut conn = ctx.state.db.pool().get().unwrap();
             let (mut after, mut pages, mut seen) = (None, 0, 0);
             loop {

@@ -6,6 +6,7 @@ mod common;
 
 mod accounts;
 mod architecture;
+mod assisted;
 mod authorization;
 mod ballots;
 mod catalogue;

@@ -208,6 +208,7 @@ impl TestDb {
             ("RATE_LIMIT_REGISTER_PER_CLIENT", "1000"),
             ("RATE_LIMIT_RESET_PER_CLIENT", "1000"),
             ("RATE_LIMIT_WRITES_PER_ACCOUNT", "1000"),
+            ("ASSISTED_PER_HOUR", "1000"),
             ("PUBLIC_BASE_URL", "https://beteiligung.test"),
         ];
         Settings::from_lookup(|name| {

@@ -13,7 +13,7 @@ CREATE TABLE users_rebuilt (
     password_hash TEXT NOT NULL,
     display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 80),
     preferred_language TEXT NOT NULL DEFAULT 'de' CHECK (length(preferred_language) BETWEEN 2 AND 35 AND preferred_language = lower(preferred_language)),
-    role TEXT NOT NULL DEFAULT 'participant' CHECK (role IN ('participant', 'moderator', 'admin')),
+    role TEXT NOT NULL DEFAULT 'participant' CHECK (role IN ('participant', 'facilitator', 'moderator', 'admin')),
     terms_version TEXT NOT NULL CHECK (length(terms_version) BETWEEN 1 AND 32),
     email_verified_at TIMESTAMP,
     blocked_at TIMESTAMP,

@@ -537,6 +537,7 @@ pub fn import(
                     .execute(c))?;
             }
         }
+        super::search::index_all(conn)?;
         Ok(ImportSummary {
             fields: file.fields.len(),
             measures: file.measure_count(),

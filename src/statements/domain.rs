@@ -602,6 +602,7 @@ pub fn withdraw(
     if !store::transition(conn, now, &row, Transition::Withdraw { by: user.0.id() })? {
         return Err(stale());
     }
+    super::search::index(conn, id)?;
     record(
         conn,
         now,
@@ -748,6 +749,7 @@ pub fn publish(
     )? {
         return Err(stale());
     }
+    super::search::index(conn, id)?;
     record(
         conn,
         now,

@@ -21,5 +21,6 @@ mod operations;
 mod organisations;
 mod outbox;
 mod privacy;
+mod search;
 mod statements;
 mod time_rules;

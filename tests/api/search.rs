@@ -174,7 +174,7 @@ both_backends! {
         assert!(found(&app, "Sprachförderung Erwachsene", "&kind=comment").await.is_empty(), "all words must occur");
 
         // The catalogue, by a word of a measure's title; the result links where it belongs.
-        let word = title.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).next().unwrap().to_owned();
+        let word = title.split(|c: char| !c.is_alphanumeric()).find(|w| w.chars().count() >= 4).unwrap().to_owned();
         let body = search(&app, &format!("q={}&kind=measure&limit=100", enc(&word))).await;
         let hit = body["items"].as_array().unwrap().iter().find(|i| i["id"] == measure).unwrap_or_else(|| panic!("{word}: {body}"));
         assert_eq!((hit["title"].as_str(), hit["field_id"].as_i64(), hit["measure_id"].as_i64()), (Some(title.as_str()), Some(field), Some(measure)));
@@ -309,7 +309,7 @@ both_backends! {
                 links: Links { field_id: Some(field), measure_id: Some(measure), ..Links::default() },
                 title: "Çocuklar için dil gelişimi", body: "Anaokullarında Türkçe ve Almanca dil desteği." }).unwrap();
         }
-        let word = title.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).next().unwrap().to_owned();
+        let word = title.split(|c: char| !c.is_alphanumeric()).find(|w| w.chars().count() >= 4).unwrap().to_owned();
         // Turkish readers are matched against the translation…
         for extra in ["&lang=tr", "&lang=tr-TR"] {
             let body = search(&app, &format!("q=gelisimi&kind=measure{extra}")).await;
@@ -368,7 +368,7 @@ both_backends! {
         let consultation = open_consultation(&ctx);
         let (measure, _, title) = first_measure(&ctx);
         let id = comment(&app, &lena, consultation, measure, "Interkulturelle Gärten verbinden.").await;
-        let word = title.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).next().unwrap().to_owned();
+        let word = title.split(|c: char| !c.is_alphanumeric()).find(|w| w.chars().count() >= 4).unwrap().to_owned();
         let mut conn = ctx.db.connection();
         // As after the migration: texts exist, the index is empty and stale.
         diesel::delete(search_documents::table).execute(&mut conn).unwrap();

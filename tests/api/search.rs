@@ -388,3 +388,41 @@ both_backends! {
         assert_eq!(again, put);
     }
 }
+
+both_backends! {
+    async fn catalogue_changes_reach_the_index_in_their_transaction(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let admin = person(&ctx, "admin@example.org", Role::Admin);
+        let (_, first, _) = first_measure(&ctx);
+        let r = call(&app, Method::POST, "/api/v1/admin/catalogue/measures", Some(&admin.token), Some(json!({
+            "field_id": first, "code": "9.1", "title": "Elterncafés im Stadtteil", "description": "Treffpunkte für Mütter und Väter.", "implementation_status": "planned"
+        }))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let measure = r.body["id"].as_i64().unwrap();
+        let body = search(&app, "q=elterncafe&kind=measure").await;
+        assert_eq!((body["items"][0]["id"].as_i64(), body["items"][0]["field_id"].as_i64()), (Some(measure), Some(first)), "{body}");
+        assert!(has(&found(&app, "vater treffpunkte", "").await, "measure", measure), "the description");
+
+        // A status note is searchable; a move to another field changes the link.
+        let r = call_if(&app, Method::POST, &format!("/api/v1/admin/catalogue/measures/{measure}/status"), &admin.token, r.header("etag").unwrap(),
+            Some(json!({"implementation_status": "in_progress", "status_note": "Erste Cafés laufen", "status_date": "2026-11-01"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(has(&found(&app, "cafes laufen", "").await, "measure", measure));
+        let second: i64 = {
+            use beteiligung::db::schema::fields;
+            fields::table.filter(fields::id.ne(first)).order(fields::id).select(fields::id).first(&mut ctx.db.connection()).unwrap()
+        };
+        let r = call_if(&app, Method::PATCH, &format!("/api/v1/admin/catalogue/measures/{measure}"), &admin.token, r.header("etag").unwrap(),
+            Some(json!({"field_id": second, "title": "Familiencafés im Stadtteil"}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(found(&app, "elterncafe", "").await.is_empty(), "the old title is gone");
+        let body = search(&app, "q=familiencafes").await;
+        assert_eq!((body["items"][0]["id"].as_i64(), body["items"][0]["field_id"].as_i64()), (Some(measure), Some(second)), "{body}");
+
+        // Retired: not found any more.
+        let r = call_if(&app, Method::POST, &format!("/api/v1/admin/catalogue/measures/{measure}/retire"), &admin.token, r.header("etag").unwrap(), None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(found(&app, "familiencafes", "").await.is_empty(), "a retired measure is not found");
+    }
+}

@@ -323,7 +323,11 @@ trap 'exit 143' TERM
 # One-shot subcommands (migrate, import, create-admin) get 120 s at most.
 run_bin() {
     local limit=()
-    [[ "$1" == serve ]] || limit=(timeout 120)
+    case "$1" in
+        serve) ;;
+        search) limit=(timeout 1800) ;;  # a rebuild of the whole index
+        *) limit=(timeout 120) ;;
+    esac
     cd "$TMP" && exec "${limit[@]}" env DATABASE_URL="$DB_URL" SEED_DEMO=false RUST_LOG=warn \
         LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" MAIL_LOG=true \
         RECEIPT_SIGNING_KEY="$LOAD_RECEIPT_KEY" ERASURE_KEY="$LOAD_ERASURE_KEY" \

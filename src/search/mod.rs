@@ -68,25 +68,32 @@ pub struct Document<'a> {
     pub body: &'a str,
 }
 
-/// Puts `doc` into the index, replacing what the index held for its subject and language.
+/// Puts `doc` into the index, replacing what the index held for its subject and language (one
+/// upsert on the unique key, so that two writers of the same text never collide).
 pub fn put(conn: &mut DbConnection, doc: &Document) -> QueryResult<()> {
     let language = doc.language.to_ascii_lowercase();
-    remove(conn, doc.kind, doc.subject_id, Some(&language))?;
-    diesel::insert_into(docs::table)
-        .values((
-            docs::kind.eq(doc.kind.as_str()),
-            docs::subject_id.eq(doc.subject_id),
-            docs::language.eq(&language),
-            docs::translation.eq(doc.translation),
-            docs::consultation_id.eq(doc.links.consultation_id),
-            docs::field_id.eq(doc.links.field_id),
-            docs::measure_id.eq(doc.links.measure_id),
-            docs::title.eq(doc.title),
-            docs::body.eq(doc.body),
-            docs::title_terms.eq(fold::fold(doc.title)),
-            docs::body_terms.eq(fold::fold(doc.body)),
-        ))
-        .execute(conn)?;
+    let (title_terms, body_terms) = (fold::fold(doc.title), fold::fold(doc.body));
+    let changes = (
+        docs::translation.eq(doc.translation),
+        docs::consultation_id.eq(doc.links.consultation_id),
+        docs::field_id.eq(doc.links.field_id),
+        docs::measure_id.eq(doc.links.measure_id),
+        docs::title.eq(doc.title),
+        docs::body.eq(doc.body),
+        docs::title_terms.eq(&title_terms),
+        docs::body_terms.eq(&body_terms),
+    );
+    let key = (
+        docs::kind.eq(doc.kind.as_str()),
+        docs::subject_id.eq(doc.subject_id),
+        docs::language.eq(&language),
+    );
+    crate::db_run!(conn, |c| diesel::insert_into(docs::table)
+        .values((key, changes))
+        .on_conflict((docs::kind, docs::subject_id, docs::language))
+        .do_update()
+        .set(changes)
+        .execute(c))?;
     Ok(())
 }
 

@@ -133,6 +133,13 @@ pub async fn search(
     }
     let page = page.validate_as::<Position>()?;
     let params = params.into_inner();
+    if params.consultation_id.is_some_and(|c| c < 1) {
+        return Err(ApiError::invalid_field(
+            "consultation_id",
+            "range",
+            "must be 1 or more",
+        ));
+    }
     let query = Query::parse(
         &params.q,
         params.kind,

@@ -359,6 +359,7 @@ both_backends! {
         call(&app, Method::GET, "/api/v1/search?q=%22%2A", None, None).await.assert_problem(400, "validation_failed");
         call(&app, Method::GET, "/api/v1/search?q=wort&kind=user", None, None).await.assert_problem(400, "invalid_query");
         call(&app, Method::GET, "/api/v1/search?q=wort&limit=0", None, None).await.assert_problem(400, "validation_failed");
+        call(&app, Method::GET, "/api/v1/search?q=wort&consultation_id=0", None, None).await.assert_problem(400, "validation_failed");
     }
 
     async fn a_rebuild_fills_the_index_from_every_slice(db) {

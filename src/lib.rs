@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod personal_data;
 pub mod privacy;
+pub mod search;
 pub mod statements;
 pub mod text;
 pub mod translations;
@@ -167,6 +168,7 @@ pub static PERSONAL_DATA: personal_data::Registry = &[
     &contributions::personal_data::Contributions,
     &ballots::personal_data::Ballots,
     &statements::personal_data::Statements,
+    &search::personal_data::SearchIndex,
     &privacy::Privacy,
 ];
 
@@ -179,6 +181,15 @@ pub static TRANSLATABLE: translations::Registry = &[
     &catalogue::translations::FieldTexts,
     &catalogue::translations::MeasureTexts,
     &consultations::translations::ConsultationTexts,
+];
+
+/// Every slice with searchable texts, in the order a rebuild of the search index runs them
+/// (`beteiligung search rebuild`, and `serve` when the index is stale). A slice that publishes
+/// texts adds itself here and calls `search::put`/`search::remove` on every change.
+pub static SEARCHABLE: search::Registry = &[
+    &catalogue::search::Catalogue,
+    &contributions::search::Contributions,
+    &statements::search::Statements,
 ];
 
 /// Every problem code of the API, by layer: infrastructure first, then each slice's. The
@@ -211,6 +222,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(contributions::routes::routes)
             .configure(ballots::routes::routes)
             .configure(statements::routes::routes)
+            .configure(search::routes::routes)
             .service(
                 scope::scope("/moderation")
                     .wrap(from_fn(auth::extract::require::<auth::extract::Staff>))

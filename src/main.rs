@@ -68,6 +68,13 @@ enum Command {
         #[command(subcommand)]
         action: ErasuresAction,
     },
+    /// The search index: `search rebuild` empties it and fills it again from every searchable
+    /// slice in one transaction (`serve` does it by itself when the index is stale: never built
+    /// since the search migration, or built by older folding rules).
+    Search {
+        #[command(subcommand)]
+        action: SearchAction,
+    },
     /// Create the first administrator, or make an existing account an administrator. For a new
     /// account the password is read from standard input (one line) — never from the command
     /// line, where other users of the machine could see it.
@@ -79,6 +86,12 @@ enum Command {
         #[arg(long, default_value = "Administration")]
         display_name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum SearchAction {
+    /// Rebuild the whole index now and print how many texts each slice put into it.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -134,6 +147,9 @@ fn main() -> ExitCode {
         } => create_admin(&settings, &email, &display_name),
         Command::Purge => purge(&settings),
         Command::Erasures { action } => erasures(&settings, action),
+        Command::Search {
+            action: SearchAction::Rebuild,
+        } => search_rebuild(&settings),
         Command::Openapi | Command::ProcessingRecord => unreachable!("handled above"),
     };
     match result {
@@ -226,6 +242,20 @@ fn purge(settings: &Settings) -> Result<(), String> {
     );
     for (id, code) in &outcome.refused {
         println!("account {id} was not erased ({code}); resolve it, the next purge tries again");
+    }
+    Ok(())
+}
+
+fn search_rebuild(settings: &Settings) -> Result<(), String> {
+    let mut conn = migrate(settings)?;
+    let put = beteiligung::search::rebuild(
+        &mut conn,
+        beteiligung::SEARCHABLE,
+        Clock::System.now().naive_utc(),
+    )
+    .map_err(|e| format!("the rebuild of the search index failed: {e}"))?;
+    for (slice, count) in put {
+        println!("{count:>8}  {slice}");
     }
     Ok(())
 }
@@ -369,6 +399,17 @@ fn serve(settings: Settings) -> Result<(), String> {
                 "loaded the demo catalogue into the empty database"
             );
         }
+    }
+    // Texts written before the search existed, or indexed by older folding rules.
+    if let Some(put) = beteiligung::search::rebuild_if_stale(
+        &mut conn,
+        beteiligung::SEARCHABLE,
+        Clock::System.now().naive_utc(),
+    )
+    .map_err(|e| format!("the rebuild of the search index failed: {e}"))?
+    {
+        let texts: usize = put.iter().map(|(_, n)| n).sum();
+        tracing::info!(texts, "rebuilt the stale search index");
     }
     let database = match settings.database_url.backend {
         Backend::Sqlite => {

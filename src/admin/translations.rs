@@ -257,6 +257,9 @@ where
             write_transaction(conn, |conn| {
                 let before = current(conn, registry, &target.path, &target.if_match)?;
                 let fields = apply(conn, &before)?;
+                if let Some(kind) = translations::find(registry, &before.subject) {
+                    kind.translated(conn, before.subject_id)?;
+                }
                 audit::record(
                     conn,
                     target.at,

@@ -298,6 +298,7 @@ pub fn create_measure(
         new.status_date.as_deref(),
         Some(by),
     )?;
+    super::search::index_measure(conn, id)?;
     Ok(store::measure(conn, id)?)
 }
 
@@ -315,7 +316,7 @@ pub fn update_measure(
         Some(field_id) => Some((field_id, next_position(conn, field_id)?)),
         None => None,
     };
-    guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
+    let changed = guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
         let (field_id, position) = match moved_to {
             Some((to, position)) if to != m.field_id => (to, Some(position)),
             _ => (m.field_id, None),
@@ -343,7 +344,9 @@ pub fn update_measure(
                 .execute(conn)?;
         }
         Ok(updated)
-    })
+    })?;
+    super::search::index_measure(conn, id)?;
+    Ok(changed)
 }
 
 pub fn change_status(
@@ -354,7 +357,7 @@ pub fn change_status(
     change: &StatusChange,
     by: i64,
 ) -> ApiResult<(Measure, Measure)> {
-    guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
+    let changed = guarded(conn, if_match, id, store::measure, |conn, m: &Measure| {
         let target = measures::table
             .find(id)
             .filter(measures::version.eq(m.version));
@@ -379,7 +382,9 @@ pub fn change_status(
             )?;
         }
         Ok(updated)
-    })
+    })?;
+    super::search::index_measure(conn, id)?;
+    Ok(changed)
 }
 
 pub fn retire_measure(
@@ -388,7 +393,7 @@ pub fn retire_measure(
     id: i64,
     if_match: &IfMatch,
 ) -> ApiResult<(Measure, Measure)> {
-    retire(conn, if_match, id, store::measure, |conn, version| {
+    let changed = retire(conn, if_match, id, store::measure, |conn, version| {
         let target = measures::table
             .find(id)
             .filter(measures::version.eq(version));
@@ -399,7 +404,9 @@ pub fn retire_measure(
                 measures::updated_at.eq(now),
             ))
             .execute(conn)
-    })
+    })?;
+    super::search::index_measure(conn, id)?;
+    Ok(changed)
 }
 
 /// One entry of a measure's status history.
@@ -542,6 +549,7 @@ pub fn create_field(
         .values(values)
         .returning(fields::id)
         .get_result(c))?;
+    super::search::index_field(conn, id)?;
     Ok(store::field(conn, id)?)
 }
 
@@ -552,7 +560,7 @@ pub fn update_field(
     if_match: &IfMatch,
     changes: &FieldChanges,
 ) -> ApiResult<(Field, Field)> {
-    guarded(conn, if_match, id, store::field, |conn, f: &Field| {
+    let changed = guarded(conn, if_match, id, store::field, |conn, f: &Field| {
         diesel::update(fields::table.find(id).filter(fields::version.eq(f.version)))
             .set((
                 fields::number.eq(changes.number.unwrap_or(f.number)),
@@ -562,7 +570,9 @@ pub fn update_field(
                 fields::updated_at.eq(now),
             ))
             .execute(conn)
-    })
+    })?;
+    super::search::index_field(conn, id)?;
+    Ok(changed)
 }
 
 /// Retires a field of action; its measures stay readable where they are.
@@ -572,7 +582,7 @@ pub fn retire_field(
     id: i64,
     if_match: &IfMatch,
 ) -> ApiResult<(Field, Field)> {
-    retire(conn, if_match, id, store::field, |conn, version| {
+    let changed = retire(conn, if_match, id, store::field, |conn, version| {
         let target = fields::table.find(id).filter(fields::version.eq(version));
         diesel::update(target)
             .set((
@@ -581,7 +591,9 @@ pub fn retire_field(
                 fields::updated_at.eq(now),
             ))
             .execute(conn)
-    })
+    })?;
+    super::search::index_field(conn, id)?;
+    Ok(changed)
 }
 
 // ---------------------------------------------------------------- vision and goals

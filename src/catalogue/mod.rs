@@ -8,6 +8,7 @@ pub mod model;
 pub mod personal_data;
 pub mod problems;
 pub mod routes;
+pub mod search;
 pub mod store;
 pub mod translations;
 

@@ -603,6 +603,7 @@ pub fn import(
             }
         }
         import_translations(conn, now, file, concept_id)?;
+        super::search::index_all(conn)?;
         Ok(ImportSummary {
             fields: file.fields.len(),
             measures: file.measure_count(),

@@ -125,6 +125,9 @@ impl Translatable for FieldTexts {
     fn originals(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Originals> {
         Ok(originals_of(store::field(conn, id)?))
     }
+    fn translated(&self, conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+        super::search::index_field(conn, id)
+    }
     fn all(&self, conn: &mut DbConnection) -> QueryResult<Vec<(i64, Originals)>> {
         Ok(fields::table
             .filter(fields::retired_at.is_null())
@@ -151,6 +154,9 @@ impl Translatable for MeasureTexts {
     }
     fn originals(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Originals> {
         Ok(originals_of(store::measure(conn, id)?))
+    }
+    fn translated(&self, conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+        super::search::index_measure(conn, id)
     }
     fn all(&self, conn: &mut DbConnection) -> QueryResult<Vec<(i64, Originals)>> {
         Ok(measures::table

@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod personal_data;
 pub mod problems;
 pub mod routes;
+pub mod search;
 pub mod store;
 
 /// The node's cache of anonymous pages of contributions (a type of its own, so that it and the

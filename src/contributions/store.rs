@@ -149,10 +149,12 @@ pub fn insert(conn: &mut DbConnection, now: NaiveDateTime, new: &NewRow) -> Quer
         contributions::assisted_name.eq(new.assisted.map(|a| a.name)),
         contributions::assisted_contact.eq(new.assisted.and_then(|a| a.contact)),
     );
-    db_run!(conn, |c| diesel::insert_into(contributions::table)
+    let row = db_run!(conn, |c| diesel::insert_into(contributions::table)
         .values(values)
         .returning(Row::as_returning())
-        .get_result(c))
+        .get_result(c))?;
+    super::search::index(conn, &row)?;
+    Ok(row)
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Row>> {
@@ -223,7 +225,16 @@ pub fn edit(
             contribution_revisions::replaced_at.eq(now),
         ))
         .execute(conn)?;
+    reindex(conn, row.id)?;
     Ok(true)
+}
+
+/// Puts contribution `id` as it is now into the search index, or takes it out.
+fn reindex(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    match find(conn, id)? {
+        Some(row) => super::search::index(conn, &row),
+        None => super::search::unindex(conn, id),
+    }
 }
 
 /// Removes the text of a contribution and its earlier versions; the row stays as a
@@ -243,7 +254,7 @@ pub fn remove_text(conn: &mut DbConnection, now: NaiveDateTime, row: &Row) -> Qu
         contribution_revisions::table.filter(contribution_revisions::contribution_id.eq(row.id)),
     )
     .execute(conn)?;
-    Ok(())
+    super::search::unindex(conn, row.id)
 }
 
 /// Sets the moderation state of `row` (at its version) and resolves its open flags.
@@ -277,6 +288,7 @@ pub fn moderate(
     )
     .set(contribution_flags::resolved_at.eq(Some(now)))
     .execute(conn)?;
+    reindex(conn, row.id)?;
     Ok(true)
 }
 
@@ -440,7 +452,7 @@ pub fn hide_by_flags(conn: &mut DbConnection, now: NaiveDateTime, id: i64) -> Qu
         contributions::version.eq(contributions::version + 1),
     ))
     .execute(conn)?;
-    Ok(())
+    reindex(conn, id)
 }
 
 /// Unlinks `user` from their flags (their account is deleted): the flags stay counted.

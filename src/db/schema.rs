@@ -578,3 +578,28 @@ diesel::allow_tables_to_appear_in_same_query!(
     statement_attachments,
     statement_responses,
 );
+
+diesel::table! {
+    search_documents (id) {
+        id -> BigInt,
+        kind -> Text,
+        subject_id -> BigInt,
+        language -> Text,
+        translation -> Bool,
+        consultation_id -> Nullable<BigInt>,
+        field_id -> Nullable<BigInt>,
+        measure_id -> Nullable<BigInt>,
+        title -> Text,
+        body -> Text,
+        title_terms -> Text,
+        body_terms -> Text,
+    }
+}
+
+diesel::table! {
+    search_status (id) {
+        id -> Integer,
+        folding_version -> Integer,
+        built_at -> Nullable<Timestamp>,
+    }
+}

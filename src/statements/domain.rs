@@ -619,6 +619,7 @@ pub fn withdraw(
     if !store::transition(conn, now, &row, Transition::Withdraw { by: user.0.id() })? {
         return Err(stale());
     }
+    super::search::index(conn, id)?;
     record(
         conn,
         now,
@@ -768,6 +769,7 @@ pub fn publish(
     )? {
         return Err(stale());
     }
+    super::search::index(conn, id)?;
     record(
         conn,
         now,

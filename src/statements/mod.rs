@@ -21,6 +21,7 @@ pub mod personal_data;
 pub mod problems;
 pub mod receipt;
 pub mod routes;
+pub mod search;
 pub mod store;
 pub mod table;
 

@@ -197,6 +197,11 @@ pub trait Translatable: Sync {
     fn originals(&self, conn: &mut DbConnection, id: i64) -> QueryResult<Originals>;
     /// Every current subject with its originals, by ascending id: what may need translating.
     fn all(&self, conn: &mut DbConnection) -> QueryResult<Vec<(i64, Originals)>>;
+    /// Called in the transaction that changed the subject's translations, for what depends on
+    /// them (the search index).
+    fn translated(&self, _conn: &mut DbConnection, _id: i64) -> QueryResult<()> {
+        Ok(())
+    }
 }
 
 /// The pattern of a subject's name in the API (`measure`, `priority_goal`, …).
@@ -397,6 +402,22 @@ pub fn all_of(conn: &mut DbConnection, subject: &str) -> QueryResult<Vec<AnyText
             translations::language,
             translations::field,
         ))
+        .select((
+            translations::subject_id,
+            translations::language,
+            translations::field,
+            translations::body,
+            translations::source_hash,
+        ))
+        .load(conn)
+}
+
+/// Every translated text of one subject (all languages), as [`all_of`] gives them.
+pub fn all_of_one(conn: &mut DbConnection, subject: &str, id: i64) -> QueryResult<Vec<AnyText>> {
+    translations::table
+        .filter(translations::subject.eq(subject))
+        .filter(translations::subject_id.eq(id))
+        .order((translations::language, translations::field))
         .select((
             translations::subject_id,
             translations::language,

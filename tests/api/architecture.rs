@@ -35,6 +35,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("personal_data", 3),
     ("audit", 4),
     ("mail", 4),
+    ("search", 5),
     ("auth", 10),
     ("organisations", 20),
     ("catalogue", 30),
@@ -176,20 +177,24 @@ struct ColumnName {
     column_name: String,
 }
 
-/// Every (table, column) of the migrated database.
+/// Every (table, column) of the migrated database. Full-text indexes over classified columns
+/// (SQLite's FTS5 tables, PostgreSQL's `tsvector` columns) follow the columns they index and
+/// are not columns of their own here.
 fn columns_in_database(conn: &mut DbConnection) -> BTreeSet<(String, String)> {
     let rows: Vec<ColumnName> = match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(
             "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
              JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
-             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'",
+             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations' \
+             AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%' AND NOT EXISTS (SELECT 1 FROM sqlite_master v \
+             WHERE v.sql LIKE 'CREATE VIRTUAL TABLE%' AND substr(m.name, 1, length(v.name) + 1) = v.name || '_')",
         )
         .load(c)
         .unwrap(),
         DbConnection::Postgresql(c) => diesel::sql_query(
             "SELECT table_name::text AS table_name, column_name::text AS column_name \
              FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name <> '__diesel_schema_migrations'",
+             AND table_name <> '__diesel_schema_migrations' AND data_type <> 'tsvector'",
         )
         .load(c)
         .unwrap(),

@@ -65,6 +65,15 @@
 #   field and measure of the run's catalogue has a Turkish translation), alternating twice, with
 #   and without the catalogue cache; the ratio German req/s / Turkish req/s (at most 1.25).
 #
+# Scenario "search" - issue 15's search (tests/load/make_search.py, written straight into the
+#   database): SEARCH_COMMENTS (default 50,000) visible comments of 300 participants in German,
+#   Turkish and Arabic beside the load catalogue; `beteiligung search rebuild` fills the index
+#   (timed). On one start of the server: (a) GET /healthz, then (s) a mix of searches
+#   (tests/load/search.lua, paths from the list below: common and rare words, prefixes, umlauts
+#   with and without dots, Turkish, Arabic, two words, kind and consultation filters, a second
+#   page), CONNECTIONS connections. Table: req/s, p50, p99 against issue 15's target of
+#   p99 <= 50 ms on both backends.
+#
 # Raw wrk outputs, server logs and the summary go to tests/load/results/<UTC time>/
 # (git-ignored).
 #
@@ -77,7 +86,9 @@
 #   BIN           binary to test (default target/release/beteiligung; built with
 #                 `cargo build --release` if that default does not exist yet)
 #   BACKENDS      "sqlite postgres" (default), or one of them
-#   SCENARIOS     "read signin comments ballots statements export translated" (default), or some of them
+#   SCENARIOS     "read signin comments ballots statements export translated search" (default),
+#                 or some of them
+#   SEARCH_COMMENTS  comments the index of "search" holds besides the catalogue (50000)
 #   STATEMENTS_SMALL, STATEMENTS_LARGE  statements of the two tables of "statements" (2000, 20000)
 #   EXPORT_COMMENTS  comments of the participant whose data "export" downloads (50000)
 #   VOTE_BALLOTS  ballots in the closed vote of "ballots" (default 100000)
@@ -108,7 +119,8 @@ cd "$ROOT"
 
 BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
-SCENARIOS="${SCENARIOS:-read signin comments ballots statements export translated}"
+SCENARIOS="${SCENARIOS:-read signin comments ballots statements export translated search}"
+SEARCH_COMMENTS="${SEARCH_COMMENTS:-50000}"
 STATEMENTS_SMALL="${STATEMENTS_SMALL:-2000}"
 STATEMENTS_LARGE="${STATEMENTS_LARGE:-20000}"
 EXPORT_COMMENTS="${EXPORT_COMMENTS:-50000}"
@@ -171,9 +183,9 @@ fi
 for backend in $BACKENDS; do
     case "$backend" in sqlite|postgres) ;; *) die "unknown backend '$backend' (sqlite, postgres)" ;; esac
 done
-[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots, statements, export, translated)"
+[[ -n "${SCENARIOS// /}" ]] || die "SCENARIOS is empty (read, signin, comments, ballots, statements, export, translated, search)"
 for scenario in $SCENARIOS; do
-    case "$scenario" in read|signin|comments|ballots|statements|export|translated) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots, statements, export, translated)" ;; esac
+    case "$scenario" in read|signin|comments|ballots|statements|export|translated|search) ;; *) die "unknown scenario '$scenario' (read, signin, comments, ballots, statements, export, translated, search)" ;; esac
 done
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
@@ -315,7 +327,11 @@ trap 'exit 143' TERM
 # One-shot subcommands (migrate, import, create-admin) get 120 s at most.
 run_bin() {
     local limit=()
-    [[ "$1" == serve ]] || limit=(timeout 120)
+    case "$1" in
+        serve) ;;
+        search) limit=(timeout 1800) ;;  # a rebuild of the whole index
+        *) limit=(timeout 120) ;;
+    esac
     cd "$TMP" && exec "${limit[@]}" env DATABASE_URL="$DB_URL" SEED_DEMO=false RUST_LOG=warn \
         LOG_FORMAT=text BIND="$LOAD_BIND" JWT_SECRET="$LOAD_JWT_SECRET" MAIL_LOG=true \
         RECEIPT_SIGNING_KEY="$LOAD_RECEIPT_KEY" ERASURE_KEY="$LOAD_ERASURE_KEY" \
@@ -448,6 +464,7 @@ EXPORT_ROWS=()
 DATA_EXPORT_ROWS=()
 TRANSLATED_ROWS=()
 TRANSLATED_RATIOS=()
+SEARCH_ROWS=()
 NOTES=()
 WARNINGS=()
 
@@ -942,6 +959,70 @@ scenario_translated() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Scenario "search": issue 15's search over 50,000 comments and the catalogue
+# ---------------------------------------------------------------------------------------------
+
+scenario_search() {
+    local backend="$1" measures info paths out started rebuilt q
+    measures="$(db_query "$backend" "SELECT id FROM measures ORDER BY id LIMIT 200" | paste -sd, -)"
+    seed "$backend" search "$ROOT/tests/load/make_search.py" --backend "$backend" \
+        --measures "$measures" --comments "$SEARCH_COMMENTS"
+    info="$SEED_INFO"
+    started="$EPOCHREALTIME"
+    ( run_bin search rebuild ) >"$RESULTS/$backend-search-rebuild.log" 2>&1 \
+        || { cat "$RESULTS/$backend-search-rebuild.log" >&2; die "search rebuild failed"; }
+    rebuilt="$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
+    log "search index rebuilt in $rebuilt s: $(tr '\n' ' ' <"$RESULTS/$backend-search-rebuild.log")"
+    [[ "$backend" != postgres ]] || db_query "$backend" "ANALYZE" >/dev/null
+
+    # The mix: common and rare words, prefixes, umlauts with and without dots, Turkish,
+    # Arabic, two words, filters, a second page (every query URL-encoded by python).
+    paths="$TMP/search-paths.txt"
+    python3 - >"$paths" <<'PY'
+import urllib.parse
+queries = [
+    ("Sprachförderung", ""), ("sprachforderung", ""), ("sprach", ""), ("Kita", ""),
+    ("Schule", ""), ("beratung", ""), ("wohnen", ""), ("Quartier", "&kind=comment"),
+    ("Praktikumsbörse", ""), ("praktikumsborse", ""), ("Väterarbeit", ""), ("muttertreff", ""),
+    ("fahrrad", ""), ("Straßenfest", ""), ("strassenfest", ""), ("Öffnungszeiten", ""),
+    ("turkce", ""), ("kurs", ""), ("çocuklar", ""), ("اللغة", ""), ("دروس", ""),
+    ("Kita Eltern", ""), ("Schule Ausbildung", ""), ("Integration", "&kind=measure"),
+    ("Begegnung", "&consultation_id=5001"), ("Sprachförderung Kinder", "&limit=50"),
+    ("Kita", "&limit=20&cursor=czE6MjA"), ("mehrsprachig", ""), ("xylophon", ""),
+]
+for q, extra in queries:
+    print(f"/api/v1/search?q={urllib.parse.quote(q)}{extra}")
+PY
+    export SEARCH_PATHS="$paths"
+    start_server "$backend-search"
+    # Every query of the mix answers 200 before it is measured.
+    while read -r q; do
+        [[ "$(http_status "$BASE$q")" == 200 ]] || die "$q does not answer 200 (see $SERVER_LOG)"
+    done <"$paths"
+    for what in healthz search; do
+        out="$RESULTS/$backend-search-$what.txt"
+        if [[ "$what" == healthz ]]; then
+            warm_up /healthz
+            log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: GET /healthz"
+            measure "$out" "$backend search /healthz" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$BASE/healthz"
+            SEARCH_ROWS+=("| $backend | \`GET /healthz\` | $CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms | |")
+        else
+            if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
+                wrk -t1 -c4 -d"$WARMUP" -s "$ROOT/tests/load/search.lua" "$BASE" >/dev/null
+            fi
+            log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: the search mix ($(wc -l <"$paths") queries)"
+            measure "$out" "$backend search mix" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
+                -s "$ROOT/tests/load/search.lua" "$BASE"
+            local verdict="met"
+            awk -v p="$W_P99" 'BEGIN { exit !(p > 50) }' && verdict="missed"
+            SEARCH_ROWS+=("| $backend | \`GET /api/v1/search\` (mix) | $CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms | $verdict |")
+        fi
+    done
+    NOTES+=("$backend, search: $info, plus the load catalogue; index rebuilt in $rebuilt s; peak RSS (VmHWM) of the server after the mix: $(server_hwm)")
+    stop_server
+}
+
+# ---------------------------------------------------------------------------------------------
 # One backend
 # ---------------------------------------------------------------------------------------------
 
@@ -974,6 +1055,7 @@ run_backend() {
     if has_scenario statements; then scenario_statements "$backend"; fi
     if has_scenario export; then scenario_export "$backend"; fi
     if has_scenario translated; then scenario_translated "$backend"; fi
+    if has_scenario search; then scenario_search "$backend"; fi
 
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
@@ -1072,6 +1154,16 @@ WRK_VERSION="$(wrk -v 2>&1 | awk 'NR == 1 {print $2}' || true)"  # wrk -v exits 
         printf '%s\n' "${TRANSLATED_ROWS[@]}"
         echo
         printf -- '- %s\n' "${TRANSLATED_RATIOS[@]}"
+    fi
+    if [[ ${#SEARCH_ROWS[@]} -gt 0 ]]; then
+        echo
+        echo "### Search over $SEARCH_COMMENTS comments and the catalogue (target: p99 <= 50 ms)"
+        echo
+        echo "wrk: $THREADS threads, $DURATION per endpoint (warm-up $WARMUP); the mix cycles through tests/load/search.lua's list of queries."
+        echo
+        echo "| backend | endpoint | conns | req/s | p50 | p99 | p99 target |"
+        echo "|---|---|---:|---:|---:|---:|---|"
+        printf '%s\n' "${SEARCH_ROWS[@]}"
     fi
     if [[ ${#COMMENT_ROWS[@]} -gt 0 ]]; then
         echo

@@ -1,0 +1,2 @@
+DROP TABLE search_status;
+DROP TABLE search_documents;

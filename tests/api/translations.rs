@@ -329,3 +329,31 @@ both_backends! {
         assert_eq!(item["languages"]["texts"]["description"]["outdated"], true);
     }
 }
+
+both_backends! {
+    async fn a_translation_is_found_in_its_language_and_leaves_the_index_with_it(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let admin = fixtures::account(&ctx.state, "admin@example.org", Role::Admin);
+        let admin = admin["access_token"].as_str().unwrap().to_owned();
+        let id = first_measure(&app).await;
+        let uri = format!("/api/v1/admin/translations/measure/{id}/tr");
+        let doc = call(&app, Method::GET, &uri, Some(&admin), None).await;
+        let written = change(&app, Method::PUT, &uri, &admin, &etag(&doc), Some(json!({"texts": [{"field": "title", "text": "Çocuklar için dil kursları"}]}))).await;
+        assert_eq!(written.status, 200, "{}", written.text);
+        let found = |r: &Reply| r.body["items"].as_array().unwrap().iter()
+            .filter(|h| h["kind"] == "measure" && h["id"] == id)
+            .map(|h| (h["language"].as_str().unwrap().to_owned(), h["translation"].as_bool().unwrap()))
+            .collect::<Vec<_>>();
+        let turkish = read(&app, "/api/v1/search?q=cocuklar%20kurs", Some("tr")).await;
+        assert_eq!(turkish.status, 200, "{}", turkish.text);
+        assert_eq!(found(&turkish), [("tr".to_owned(), true)], "{}", turkish.text);
+        let german_reader = read(&app, "/api/v1/search?q=cocuklar%20kurs", None).await;
+        assert!(found(&german_reader).is_empty(), "German readers search the German text: {}", german_reader.text);
+        // Gone from the index with the translation.
+        let removed = change(&app, Method::DELETE, &uri, &admin, &etag(&written), None).await;
+        assert_eq!(removed.status, 204);
+        let after = read(&app, "/api/v1/search?q=cocuklar%20kurs&lang=tr", None).await;
+        assert!(found(&after).is_empty(), "{}", after.text);
+    }
+}

@@ -181,6 +181,8 @@ pub static TRANSLATABLE: translations::Registry = &[
     &catalogue::translations::FieldTexts,
     &catalogue::translations::MeasureTexts,
     &consultations::translations::ConsultationTexts,
+    &contributions::translations::AnswerTexts,
+    &statements::translations::ResponseTexts,
 ];
 
 /// Every slice with searchable texts, in the order a rebuild of the search index runs them

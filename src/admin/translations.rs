@@ -34,7 +34,9 @@ pub const TEXT_MAX: u64 = 10_000;
 #[into_params(parameter_in = Path)]
 pub struct TranslationPath {
     /// The kind of subject: `concept`, `vision_statement`, `priority_goal`, `field`,
-    /// `measure` or `consultation`.
+    /// `measure`, `consultation`, `proposal_answer` (the staff's answer to a proposal, by the
+    /// proposal's id) or `statement_response` (the city's published response, by the
+    /// statement's id).
     #[param(min_length = 1, max_length = 40, pattern = "^[a-z_]{1,40}$")]
     pub subject: String,
     /// Id of the subject.
@@ -494,7 +496,7 @@ pub struct MissingFilter {
     )]
     pub language: String,
     /// Only subjects of this kind (`concept`, `vision_statement`, `priority_goal`, `field`,
-    /// `measure`, `consultation`).
+    /// `measure`, `consultation`, `proposal_answer`, `statement_response`).
     #[param(min_length = 1, max_length = 40, pattern = "^[a-z_]{1,40}$")]
     pub subject: Option<String>,
 }

@@ -86,7 +86,7 @@ fn put_measure(conn: &mut DbConnection, row: &MeasureRow) -> QueryResult<()> {
                 subject_id: *id,
                 language: &language,
                 translation: language != ORIGINAL,
-                links: links.clone(),
+                links,
                 title: &text("title", title),
                 body: &body,
             },

@@ -21,8 +21,10 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, Text};
 use crate::http::cache::{stale, IfMatch};
 use crate::http::pagination::{Page, PageCursor, PageRequest};
+use crate::language::Preferences;
 use crate::mail;
 use crate::organisations::acting::{Author, Capability};
+use crate::translations::localize_all;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::HashSet;
@@ -920,6 +922,7 @@ pub fn list(
     viewer: Viewer,
     listing: &store::Listing,
     page: &PageRequest<store::SortCursor>,
+    prefs: &Preferences,
 ) -> ApiResult<Listed> {
     if page.after.is_some_and(|c| c.sort != listing.sort) {
         return Err(ApiError::invalid_field(
@@ -942,8 +945,14 @@ pub fn list(
     let (rows, next) = store::page(conn, now, listing, viewer, page.limit, page.after)?;
     let plain: Vec<Row> = rows.iter().map(|(r, _)| r.clone()).collect();
     let decorations = store::decorations(conn, &plain, viewer)?;
+    let mut items: Vec<Contribution> = plain.iter().map(|r| decorations.view(r)).collect();
+    localize_all(
+        conn,
+        prefs,
+        items.iter_mut().filter_map(|c| c.answer.as_mut()).collect(),
+    )?;
     Ok(Listed {
-        items: plain.iter().map(|r| decorations.view(r)).collect(),
+        items,
         places: rows.iter().map(|(r, key)| (r.author_id, *key)).collect(),
         sort: listing.sort,
         at: page
@@ -1037,7 +1046,12 @@ pub fn merged(public: &Listed, own: &OwnShare, me: i64, limit: i64) -> Page<Cont
 
 /// One contribution as `viewer` sees it, with its entity tag; 404 when they may not, 410 when
 /// its author deleted it (the lists keep its placeholder, so threads stay whole).
-pub fn one(conn: &mut DbConnection, viewer: Viewer, id: i64) -> ApiResult<(Contribution, String)> {
+pub fn one(
+    conn: &mut DbConnection,
+    viewer: Viewer,
+    id: i64,
+    prefs: &Preferences,
+) -> ApiResult<(Contribution, String)> {
     let row = store::find(conn, id)?
         .filter(|r| viewer.sees(r))
         .ok_or_else(no_such_contribution)?;
@@ -1045,5 +1059,7 @@ pub fn one(conn: &mut DbConnection, viewer: Viewer, id: i64) -> ApiResult<(Contr
         return Err(problems::CONTRIBUTION_GONE.problem());
     }
     let decorations = store::decorations(conn, std::slice::from_ref(&row), viewer)?;
-    Ok((decorations.view(&row), row.etag()))
+    let mut view = decorations.view(&row);
+    localize_all(conn, prefs, view.answer.iter_mut().collect())?;
+    Ok((view, row.etag()))
 }

@@ -17,6 +17,7 @@ pub mod problems;
 pub mod routes;
 pub mod search;
 pub mod store;
+pub mod translations;
 
 /// The node's cache of anonymous pages of contributions (a type of its own, so that it and the
 /// catalogue's cache are two different pieces of application data). Every change of a

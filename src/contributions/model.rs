@@ -2,6 +2,7 @@
 //! reject unknown fields, so no client can set a state, a count or an author it was not given.
 
 use crate::organisations::model::OrganisationKind;
+use crate::translations::{Languages, Localized};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -573,6 +574,26 @@ pub struct ProposalAnswer {
     /// The consultation whose ballot an accepted proposal joined.
     pub consultation_id: Option<i64>,
     pub answered_at: DateTime<Utc>,
+    /// The language of `explanation` in this answer (it can be translated), and the languages
+    /// it can be read in.
+    #[serde(default)]
+    pub languages: Languages,
+    /// The proposal it answers (the subject of its translations).
+    #[serde(skip)]
+    pub proposal_id: i64,
+}
+
+impl Localized for ProposalAnswer {
+    const SUBJECT: &'static str = "proposal_answer";
+    fn subject_id(&self) -> i64 {
+        self.proposal_id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        (
+            vec![("explanation", &mut self.explanation)],
+            &mut self.languages,
+        )
+    }
 }
 
 /// A comment or a proposal as the caller may see it. Placeholders (hidden, deleted) have no

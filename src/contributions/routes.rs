@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::http::cache::required_if_match;
 use crate::http::pagination::{Cursor, Page, PageParams};
 use crate::http::Body;
+use crate::language::{LangParam, Preferences};
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -109,11 +110,16 @@ async fn listed(
         None => None,
     };
     let viewer = viewer(reader.as_ref());
+    // Proposals' answers are given in the reader's languages.
+    let prefs = Preferences::of(req);
     let public = {
         let db = db.clone();
+        let prefs = prefs.clone();
         cache.0.entry(req, move || async move {
             let listed = db
-                .run(move |conn| domain::list(conn, now, Viewer::ANONYMOUS, &listing, &page))
+                .run(move |conn| {
+                    domain::list(conn, now, Viewer::ANONYMOUS, &listing, &page, &prefs)
+                })
                 .await?;
             Ok((listed.page(), listed))
         })
@@ -123,16 +129,17 @@ async fn listed(
             return Ok(cache.0.respond(req, &*public.await?));
         }
         let found = db
-            .run(move |conn| domain::list(conn, now, viewer, &listing, &page))
+            .run(move |conn| domain::list(conn, now, viewer, &listing, &page, &prefs))
             .await?;
         return Ok(HttpResponse::Ok().json(found.page()));
     };
+    let prefs_own = prefs.clone();
     let entry = match public.await {
         Ok(entry) => entry,
         // The thread's first comment is the reader's own, still pending.
         Err(refused) if refused.status == actix_web::http::StatusCode::NOT_FOUND => {
             let found = db
-                .run(move |conn| domain::list(conn, now, viewer, &listing, &page))
+                .run(move |conn| domain::list(conn, now, viewer, &listing, &page, &prefs_own))
                 .await?;
             return Ok(HttpResponse::Ok().json(found.page()));
         }
@@ -228,7 +235,7 @@ pub async fn create_comment(
 #[utoipa::path(
     tag = "participation",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Id of the consultation"), CommentFilter, PageParams),
+    params(("id" = i64, Path, description = "Id of the consultation"), CommentFilter, PageParams, LangParam),
     responses(
         (status = 200, description = "One page of comments", body = Page<Contribution>, headers(("ETag" = String, description = "For anonymous callers: send as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),
@@ -338,7 +345,7 @@ pub async fn create_proposal(
 #[utoipa::path(
     tag = "participation",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Id of the consultation"), ProposalFilter, PageParams),
+    params(("id" = i64, Path, description = "Id of the consultation"), ProposalFilter, PageParams, LangParam),
     responses(
         (status = 200, description = "One page of proposals", body = Page<Contribution>, headers(("ETag" = String, description = "For anonymous callers: send as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),
@@ -377,7 +384,7 @@ pub async fn list_proposals(
 #[utoipa::path(
     tag = "participation",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Id of the contribution")),
+    params(("id" = i64, Path, description = "Id of the contribution"), LangParam),
     responses(
         (status = 200, description = "The contribution", body = Contribution, headers(("ETag" = String, description = "Send as `If-Match` to change it"))),
         (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
@@ -387,12 +394,16 @@ pub async fn list_proposals(
 )]
 #[get("/contributions/{id}")]
 pub async fn get_contribution(
+    req: HttpRequest,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (viewer, id) = (viewer(user.as_ref()), id.into_inner());
-    let found = db.run(move |conn| domain::one(conn, viewer, id)).await?;
+    let prefs = Preferences::of(&req);
+    let found = db
+        .run(move |conn| domain::one(conn, viewer, id, &prefs))
+        .await?;
     Ok(answer(HttpResponse::Ok(), found))
 }
 
@@ -400,7 +411,7 @@ pub async fn get_contribution(
 #[utoipa::path(
     tag = "participation",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Id of the comment"), ReplyFilter, PageParams),
+    params(("id" = i64, Path, description = "Id of the comment"), ReplyFilter, PageParams, LangParam),
     responses(
         (status = 200, description = "One page of replies", body = Page<Contribution>, headers(("ETag" = String, description = "For anonymous callers: send as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current (anonymous callers)"),

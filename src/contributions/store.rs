@@ -958,6 +958,8 @@ impl Decorations {
                     measure_id: row.answer_measure_id,
                     consultation_id: row.answer_consultation_id,
                     answered_at: at.and_utc(),
+                    languages: crate::translations::Languages::default(),
+                    proposal_id: row.id,
                 })
             }
             _ => None,

@@ -23,10 +23,12 @@ use crate::error::{ApiError, ApiResult, Text};
 use crate::http::cache::{stale, IfMatch};
 use crate::http::pagination::{Cursor, Page, PageRequest};
 use crate::language::Language;
+use crate::language::Preferences;
 use crate::mail;
 use crate::organisations::acting::{self, Capability};
 use crate::organisations::model::OrganisationKind;
 use crate::organisations::store as organisations;
+use crate::translations::localize_all;
 use chrono::{NaiveDateTime, Timelike};
 use validator::Validate;
 
@@ -190,6 +192,8 @@ fn published_response(
         body: response.body.clone(),
         version: response.version,
         published_at: at.and_utc(),
+        languages: crate::translations::Languages::default(),
+        statement_id: row.id,
     })
 }
 
@@ -263,18 +267,25 @@ pub enum Seen {
 }
 
 /// One statement as the caller may see it.
-pub fn one(conn: &mut DbConnection, user: Option<&CurrentUser>, id: i64) -> ApiResult<Seen> {
+/// The published response's text is given in the reader's languages.
+pub fn one(
+    conn: &mut DbConnection,
+    user: Option<&CurrentUser>,
+    id: i64,
+    prefs: &Preferences,
+) -> ApiResult<Seen> {
     let row = store::find(conn, id)?.ok_or_else(no_such_statement)?;
     match access(conn, user, &row)? {
         access @ (Access::Member | Access::Staff) => {
-            let (view, etag) = full(conn, &row, access)?;
+            let (mut view, etag) = full(conn, &row, access)?;
+            localize_all(conn, prefs, view.response.iter_mut().collect())?;
             Ok(Seen::Full(Box::new(view), etag))
         }
         Access::Public => {
             let parts = store::parts_of(conn, std::slice::from_ref(&row))?;
-            published_view(&row, &parts)
-                .map(|v| Seen::Published(Box::new(v)))
-                .ok_or_else(no_such_statement)
+            let mut view = published_view(&row, &parts).ok_or_else(no_such_statement)?;
+            localize_all(conn, prefs, vec![&mut view.response])?;
+            Ok(Seen::Published(Box::new(view)))
         }
     }
 }
@@ -815,12 +826,13 @@ pub fn list_full(
     Ok(page.finish(views, cursor, |(v, _)| v))
 }
 
-/// One page of published statements with their responses, in the order of submission, from
-/// three queries.
+/// One page of published statements with their responses (in the reader's languages), in the
+/// order of submission, from five queries.
 pub fn list_published(
     conn: &mut DbConnection,
     listing: &Listing,
     page: &PageRequest,
+    prefs: &Preferences,
 ) -> ApiResult<Page<PublishedStatement>> {
     let mut listing = listing.clone();
     listing.states = vec![StatementState::Answered];
@@ -828,10 +840,15 @@ pub fn list_published(
     let after = page.after.map(|c| (c.key, c.id));
     let rows = store::list(conn, &listing, after, page.fetch_limit())?;
     let parts = store::parts_of(conn, &rows)?;
-    let views: Vec<(PublishedStatement, (i64, i64))> = rows
+    let mut views: Vec<(PublishedStatement, (i64, i64))> = rows
         .iter()
         .filter_map(|r| published_view(r, &parts).map(|v| (v, Order::Submitted.position(r))))
         .collect();
+    localize_all(
+        conn,
+        prefs,
+        views.iter_mut().map(|(v, _)| &mut v.response).collect(),
+    )?;
     Ok(page.finish(views, cursor, |(v, _)| v))
 }
 

@@ -24,6 +24,7 @@ pub mod routes;
 pub mod search;
 pub mod store;
 pub mod table;
+pub mod translations;
 
 pub use domain::ATTACHMENT_LIMIT_BYTES;
 

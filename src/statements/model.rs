@@ -2,6 +2,7 @@
 //! client body never becomes a row.
 
 use crate::organisations::model::OrganisationKind;
+use crate::translations::{Languages, Localized};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -165,6 +166,23 @@ pub struct PublishedResponse {
     /// The version of the response that was published.
     pub version: i32,
     pub published_at: DateTime<Utc>,
+    /// The language of `body` in this answer (it can be translated), and the languages it can
+    /// be read in.
+    #[serde(default)]
+    pub languages: Languages,
+    /// The statement it answers (the subject of its translations).
+    #[serde(skip)]
+    pub statement_id: i64,
+}
+
+impl Localized for PublishedResponse {
+    const SUBJECT: &'static str = "statement_response";
+    fn subject_id(&self) -> i64 {
+        self.statement_id
+    }
+    fn texts(&mut self) -> (Vec<(&'static str, &mut String)>, &mut Languages) {
+        (vec![("body", &mut self.body)], &mut self.languages)
+    }
 }
 
 /// A statement as the organisation's members and the staff see it.

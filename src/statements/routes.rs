@@ -18,6 +18,7 @@ use crate::error::{ApiError, ApiResult, Problem, Text};
 use crate::http::cache::required_if_match;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::Body;
+use crate::language::{LangParam, Preferences};
 use crate::organisations::acting::{self, Capability};
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
@@ -151,7 +152,7 @@ pub async fn own_statements(
 #[utoipa::path(
     tag = "statements",
     security(()),
-    params(PublishedFilter, PageParams),
+    params(PublishedFilter, PageParams, LangParam),
     responses(
         (status = 200, description = "One page of published statements", body = Page<PublishedStatement>, headers(("ETag" = String, description = "Send as `If-None-Match` to revalidate"))),
         (status = 304, description = "Not modified: the `If-None-Match` tag is current"),
@@ -167,6 +168,7 @@ pub async fn published_statements(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let (filter, page) = (filter.into_inner(), page.validate()?);
+    let prefs = Preferences::of(&req);
     let listing = Listing {
         consultation_id: filter.consultation_id,
         field_id: filter.field_id,
@@ -176,7 +178,7 @@ pub async fn published_statements(
     };
     desk.published
         .json(&req, || async move {
-            db.run(move |conn| domain::list_published(conn, &listing, &page))
+            db.run(move |conn| domain::list_published(conn, &listing, &page, &prefs))
                 .await
         })
         .await
@@ -188,7 +190,7 @@ pub async fn published_statements(
 #[utoipa::path(
     tag = "statements",
     security((), ("bearer" = [])),
-    params(("id" = i64, Path, description = "Id of the statement")),
+    params(("id" = i64, Path, description = "Id of the statement"), LangParam),
     responses(
         (status = 200, description = "The statement", body = StatementView, headers(("ETag" = String, description = "For members: send as `If-Match` to change or submit it"))),
         (status = 401, description = "An `Authorization` header without a valid access token", body = Problem, content_type = "application/problem+json"),
@@ -197,13 +199,15 @@ pub async fn published_statements(
 )]
 #[get("/statements/{id}")]
 pub async fn get_statement(
+    req: HttpRequest,
     MaybeUser(user): MaybeUser,
     db: web::Data<Db>,
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let prefs = Preferences::of(&req);
     let seen = db
-        .run(move |conn| domain::one(conn, user.as_ref(), id))
+        .run(move |conn| domain::one(conn, user.as_ref(), id, &prefs))
         .await?;
     Ok(match seen {
         Seen::Full(view, etag) => answer(HttpResponse::Ok(), (*view, etag)),

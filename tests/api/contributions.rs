@@ -563,7 +563,7 @@ both_backends! {
                     });
                     let page = beteiligung::http::pagination::PageRequest { limit, after: None };
                     // A participant's page is the public's page and their own share of it.
-                    let public = domain::list(&mut conn, now, anonymous, &listing, &page).unwrap();
+                    let public = domain::list(&mut conn, now, anonymous, &listing, &page, &Default::default()).unwrap();
                     let found = if signed_in {
                         let own = domain::own_share(&mut conn, reader, &listing, &page, &public).unwrap();
                         domain::merged(&public, &own, rep.id, limit)
@@ -619,8 +619,8 @@ both_backends! {
             let (mut after, mut pages, mut seen) = (None, 0, 0);
             loop {
                 let page = PageRequest { limit: 4, after };
-                let direct = domain::list(&mut conn, now, viewer, &listing, &page).unwrap().page();
-                let public = domain::list(&mut conn, now, anonymous, &listing, &page).unwrap();
+                let direct = domain::list(&mut conn, now, viewer, &listing, &page, &Default::default()).unwrap().page();
+                let public = domain::list(&mut conn, now, anonymous, &listing, &page, &Default::default()).unwrap();
                 let own = domain::own_share(&mut conn, viewer, &listing, &page, &public).unwrap();
                 let built = domain::merged(&public, &own, reader.id, 4);
                 assert_eq!(serde_json::to_value(&built).unwrap(), serde_json::to_value(&direct).unwrap(), "{sort:?}, page {pages}");

@@ -357,3 +357,60 @@ both_backends! {
         assert!(found(&after).is_empty(), "{}", after.text);
     }
 }
+
+both_backends! {
+    async fn published_responses_and_answers_to_proposals_can_be_read_translated(db) {
+        use crate::contributions::person;
+        use crate::statements::{answer, draft, on_concept, org, submit};
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let admin = fixtures::account(&ctx.state, "admin@example.org", Role::Admin);
+        let admin = admin["access_token"].as_str().unwrap().to_owned();
+        let moderator = person(&ctx, "moderation@example.org", Role::Moderator);
+        let lena = person(&ctx, "lena@example.org", Role::Participant);
+        let consultation = fixtures::consultation(&ctx.state, "commenting");
+
+        // The city's response to a statement.
+        let org = org(&ctx, "Verein A", "migrant_organisation", "a");
+        let statement = draft(&app, &org.rep, org.id, on_concept(consultation, "Stellungnahme")).await.body["id"].as_i64().unwrap();
+        assert_eq!(submit(&app, &org.rep, statement, "name").await.status, 200);
+        answer(&app, &moderator, statement, "Die Stadt greift die Anregung auf.").await;
+        let uri = format!("/api/v1/admin/translations/statement_response/{statement}/ar");
+        let doc = call(&app, Method::GET, &uri, Some(&admin), None).await;
+        assert_eq!(doc.status, 200, "{}", doc.text);
+        assert_eq!(doc.body["texts"][0]["original"], "Die Stadt greift die Anregung auf.");
+        let r = change(&app, Method::PUT, &uri, &admin, &etag(&doc), Some(json!({"texts": [{"field": "body", "text": "تأخذ المدينة الاقتراح بعين الاعتبار."}]}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let one = read(&app, &format!("/api/v1/statements/{statement}"), Some("ar")).await;
+        assert_eq!(one.body["response"]["body"], "تأخذ المدينة الاقتراح بعين الاعتبار.", "{}", one.text);
+        assert_eq!(one.body["response"]["languages"]["texts"]["body"]["language"], "ar");
+        assert_eq!(one.body["body"], "Wir regen an, die Sprachförderung früher zu beginnen.\nZweite Zeile.", "the organisation's own words stay");
+        let list = read(&app, &format!("/api/v1/statements?consultation_id={consultation}&lang=ar"), None).await;
+        assert_eq!(list.body["items"][0]["response"]["body"], "تأخذ المدينة الاقتراح بعين الاعتبار.", "{}", list.text);
+        let german = read(&app, &format!("/api/v1/statements?consultation_id={consultation}"), None).await;
+        assert_eq!(german.body["items"][0]["response"]["body"], "Die Stadt greift die Anregung auf.");
+        assert_eq!(german.body["items"][0]["response"]["languages"]["available"], json!(["de", "ar"]));
+
+        // The staff's answer to a proposal.
+        let field = read(&app, "/api/v1/fields", None).await.body["items"][0]["id"].as_i64().unwrap();
+        let r = call(&app, Method::POST, &format!("/api/v1/consultations/{consultation}/proposals"), Some(&lena.token),
+            Some(json!({"field_id": field, "title": "Elterncafé", "body": "Ein offener Treffpunkt.", "rationale": "Eltern erreichen."}))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let proposal = r.body["id"].as_i64().unwrap();
+        let r = change(&app, Method::POST, &format!("/api/v1/moderation/proposals/{proposal}/answer"), &moderator.token, "*",
+            Some(json!({"status": "rejected", "explanation": "Das gibt es schon."}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let uri = format!("/api/v1/admin/translations/proposal_answer/{proposal}/en");
+        let doc = call(&app, Method::GET, &uri, Some(&admin), None).await;
+        let r = change(&app, Method::PUT, &uri, &admin, &etag(&doc), Some(json!({"texts": [{"field": "explanation", "text": "This exists already."}]}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let one = read(&app, &format!("/api/v1/contributions/{proposal}"), Some("en")).await;
+        assert_eq!(one.body["answer"]["explanation"], "This exists already.", "{}", one.text);
+        assert_eq!(one.body["title"], "Elterncafé", "what the participant wrote stays");
+        let list = read(&app, &format!("/api/v1/consultations/{consultation}/proposals?lang=en"), None).await;
+        let item = list.body["items"].as_array().unwrap().iter().find(|p| p["id"] == proposal).unwrap().clone();
+        assert_eq!(item["answer"]["explanation"], "This exists already.", "{}", list.text);
+        let missing = call(&app, Method::GET, "/api/v1/admin/translations/missing?language=en&subject=statement_response", Some(&admin), None).await;
+        assert_eq!(missing.body["items"][0]["subject_id"], statement, "{}", missing.text);
+    }
+}

@@ -137,14 +137,11 @@ fn language_of(path: &TranslationPath) -> ApiResult<String> {
         ));
     }
     if language == ORIGINAL {
-        return Err(ApiError::invalid_field(
-            "language",
-            "original",
-            Text::new(
-                "ist die Sprache der Originale; übersetzen Sie in eine andere",
-                "is the language of the originals; translate into another one",
-            ),
-        ));
+        // German is the originals' language: there is no translation into it.
+        return Err(ApiError::not_found(Text::new(
+            "Deutsch ist die Sprache der Originale; eine Übersetzung ins Deutsche gibt es nicht.",
+            "German is the language of the originals; there is no translation into it.",
+        )));
     }
     Ok(language)
 }
@@ -214,7 +211,7 @@ fn current(
     responses(
         (status = 200, description = "The translation", body = Translation, headers(("ETag" = String, description = "Send as `If-Match` when changing it"))),
         (status = 400, description = "Invalid language (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subject", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subject, or `de` (the originals' language)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/translations/{subject}/{id}/{language}")]
@@ -309,7 +306,7 @@ fn target(req: &HttpRequest, now: Now, admin: &Admin, path: TranslationPath) -> 
     responses(
         (status = 200, description = "The translation after the change", body = Translation, headers(("ETag" = String, description = "Send as `If-Match` when changing it again"))),
         (status = 400, description = "Invalid body or language; a field the subject has no text for (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subject", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subject, or `de` (the originals' language)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/translations/{subject}/{id}/{language}")]
@@ -324,18 +321,6 @@ pub async fn put_translation(
 ) -> ApiResult<HttpResponse> {
     body.validate()?;
     let body = body.into_inner();
-    for (i, text) in body.texts.iter().enumerate() {
-        if body.texts[..i].iter().any(|t| t.field == text.field) {
-            return Err(ApiError::invalid_field(
-                &format!("texts[{i}].field"),
-                "duplicate",
-                Text::new(
-                    "nennt ein Feld, das schon vorher genannt wurde",
-                    "names a field given before",
-                ),
-            ));
-        }
-    }
     let target = target(&req, Now::of(&req), &admin, path.into_inner())?;
     let at = target.at;
     let doc = change(
@@ -347,6 +332,16 @@ pub async fn put_translation(
         move |conn, before| {
             let mut changed = Vec::new();
             for (i, text) in body.texts.iter().enumerate() {
+                if body.texts[..i].iter().any(|t| t.field == text.field) {
+                    return Err(ApiError::invalid_field(
+                        &format!("texts[{i}].field"),
+                        "duplicate",
+                        Text::new(
+                            "nennt ein Feld, das schon vorher genannt wurde",
+                            "names a field given before",
+                        ),
+                    ));
+                }
                 if !before.texts.iter().any(|t| t.field == text.field) {
                     return Err(ApiError::invalid_field(
                         &format!("texts[{i}].field"),
@@ -397,7 +392,7 @@ pub async fn put_translation(
     responses(
         (status = 200, description = "The translation after the confirmation", body = Translation, headers(("ETag" = String, description = "Send as `If-Match` when changing it again"))),
         (status = 400, description = "Invalid language (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subject", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subject, or `de` (the originals' language)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/translations/{subject}/{id}/{language}/confirmation")]
@@ -450,7 +445,7 @@ pub async fn confirm_translation(
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "Invalid language (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subject", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subject, or `de` (the originals' language)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/translations/{subject}/{id}/{language}")]
@@ -522,7 +517,7 @@ pub struct MissingText {
     params(MissingFilter, PageParams),
     responses(
         (status = 200, description = "One page of texts", body = Page<MissingText>),
-        (status = 400, description = "Invalid `language`, `subject`, `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid `language`, `subject`, `limit` or `cursor` (`invalid_query`, `validation_failed`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/translations/missing")]
@@ -535,11 +530,17 @@ pub async fn missing_translations(
 ) -> ApiResult<web::Json<Page<MissingText>>> {
     let page = page.validate()?;
     let filter = filter.into_inner();
-    let language = language_of(&TranslationPath {
-        subject: String::new(),
-        id: 0,
-        language: filter.language,
-    })?;
+    let language = filter.language.to_ascii_lowercase();
+    if !is_tag(&language) {
+        return Err(ApiError::invalid_field(
+            "language",
+            "pattern",
+            Text::format(
+                format!("muss eine Sprachangabe sein ({TAG_PATTERN})"),
+                format!("must be a language tag ({TAG_PATTERN})"),
+            ),
+        ));
+    }
     let registry = **registry;
     let kinds: Vec<(usize, &'static dyn translations::Translatable)> = registry
         .iter()
@@ -547,15 +548,12 @@ pub async fn missing_translations(
         .enumerate()
         .filter(|(_, k)| filter.subject.as_deref().is_none_or(|s| s == k.subject()))
         .collect();
-    if kinds.is_empty() {
-        return Err(ApiError::invalid_field(
-            "subject",
-            "invalid_value",
-            Text::new(
-                "ist keine Art von Gegenstand, die übersetzt werden kann",
-                "is not a kind of subject that can be translated",
-            ),
-        ));
+    // Nothing lacks a German text, and a kind that does not exist has nothing to translate.
+    if kinds.is_empty() || language == ORIGINAL {
+        return Ok(web::Json(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
     }
     let after = page.after.map(|c| (c.key / 100, c.id, c.key % 100));
     let limit = page.fetch_limit() as usize;

@@ -220,6 +220,11 @@ pub const MAX_TERMS: usize = 8;
 pub const PREFIX_FROM: usize = 3;
 /// The results a search pages through at most (the best ones).
 pub const MAX_RESULTS: i64 = 1000;
+
+/// Participants' texts (comments, proposals, statements) are ranked among the newest this many
+/// that match (on SQLite: the newest this many matching documents of any kind); measures and
+/// fields always are.
+pub const RANKED_WINDOW: i64 = 2000;
 /// Most languages of the reader taken into account (each is one condition more).
 const MAX_LANGUAGES: usize = 6;
 
@@ -427,18 +432,36 @@ pub fn find(
         binds: Vec::new(),
         postgres,
     };
+    // Ranking reads every candidate, so participants' texts are ranked among the newest
+    // RANKED_WINDOW that match (the catalogue's few texts always take part): a common word
+    // costs the same with 50,000 comments as with 5,000.
     if postgres {
         sql.push(&format!(
             "SELECT {COLUMNS} FROM search_documents d, to_tsquery('simple', "
         ));
         sql.bind(Bind::Text(query.tsquery()));
-        sql.push(") q WHERE d.terms @@ q");
+        sql.push(
+            ") q WHERE d.terms @@ q AND (d.kind IN ('measure', 'field') OR d.id >= COALESCE((\
+             SELECT w.id FROM search_documents w WHERE w.terms @@ q \
+             AND w.kind NOT IN ('measure', 'field') ORDER BY w.id DESC LIMIT 1 OFFSET ",
+        );
+        sql.bind(Bind::Int(RANKED_WINDOW - 1));
+        sql.push("), 0))");
     } else {
+        let matched = query.fts5();
         sql.push(&format!(
             "SELECT {COLUMNS} FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid \
              WHERE search_fts MATCH "
         ));
-        sql.bind(Bind::Text(query.fts5()));
+        sql.bind(Bind::Text(matched.clone()));
+        sql.push(
+            " AND (d.kind IN ('measure', 'field') OR search_fts.rowid >= COALESCE((\
+             SELECT rowid FROM search_fts WHERE search_fts MATCH ",
+        );
+        sql.bind(Bind::Text(matched));
+        sql.push(" ORDER BY rowid DESC LIMIT 1 OFFSET ");
+        sql.bind(Bind::Int(RANKED_WINDOW - 1));
+        sql.push("), 0))");
     }
     if let Some(kind) = query.kind {
         sql.push(" AND d.kind = ");

@@ -88,6 +88,18 @@ pub struct Translation {
     pub texts: Vec<TranslatedText>,
 }
 
+impl Translation {
+    /// The address of one of its texts.
+    fn key<'a>(&'a self, field: &'a str) -> TextKey<'a> {
+        TextKey {
+            subject: &self.subject,
+            id: self.subject_id,
+            language: &self.language,
+            field,
+        }
+    }
+}
+
 /// One text to write.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,19 +135,25 @@ fn not_found() -> ApiError {
     ))
 }
 
-/// The language of a path, lower-case; 400 for German, which is the originals' language.
-fn language_of(path: &TranslationPath) -> ApiResult<String> {
-    let language = path.language.to_ascii_lowercase();
-    if !is_tag(&language) {
-        return Err(ApiError::invalid_field(
-            "language",
-            "pattern",
-            Text::format(
-                format!("muss eine Sprachangabe sein ({TAG_PATTERN})"),
-                format!("must be a language tag ({TAG_PATTERN})"),
-            ),
-        ));
+/// A `language` parameter as stored (lower-case); 400 when it is no language tag.
+fn tag_of(value: &str) -> ApiResult<String> {
+    let language = value.to_ascii_lowercase();
+    if is_tag(&language) {
+        return Ok(language);
     }
+    Err(ApiError::invalid_field(
+        "language",
+        "pattern",
+        Text::format(
+            format!("muss eine Sprachangabe sein ({TAG_PATTERN})"),
+            format!("must be a language tag ({TAG_PATTERN})"),
+        ),
+    ))
+}
+
+/// The language of a path, lower-case; 404 for German, the originals' language.
+fn language_of(path: &TranslationPath) -> ApiResult<String> {
+    let language = tag_of(&path.language)?;
     if language == ORIGINAL {
         // German is the originals' language: there is no translation into it.
         return Err(ApiError::not_found(Text::new(
@@ -354,12 +372,7 @@ pub async fn put_translation(
                 }
             }
             for t in &before.texts {
-                let key = TextKey {
-                    subject: &before.subject,
-                    id: before.subject_id,
-                    language: &before.language,
-                    field: &t.field,
-                };
+                let key = before.key(&t.field);
                 match body.texts.iter().find(|n| n.field == t.field) {
                     // Written again as it is, and current: nothing changes.
                     Some(new)
@@ -420,12 +433,7 @@ pub async fn confirm_translation(
                 .iter()
                 .filter(|t| t.state == TextState::Outdated)
             {
-                let key = TextKey {
-                    subject: &before.subject,
-                    id: before.subject_id,
-                    language: &before.language,
-                    field: &t.field,
-                };
+                let key = before.key(&t.field);
                 translations::confirm(conn, at, key, &t.original)?;
                 confirmed.push(t.field.clone());
             }
@@ -530,17 +538,7 @@ pub async fn missing_translations(
 ) -> ApiResult<web::Json<Page<MissingText>>> {
     let page = page.validate()?;
     let filter = filter.into_inner();
-    let language = filter.language.to_ascii_lowercase();
-    if !is_tag(&language) {
-        return Err(ApiError::invalid_field(
-            "language",
-            "pattern",
-            Text::format(
-                format!("muss eine Sprachangabe sein ({TAG_PATTERN})"),
-                format!("must be a language tag ({TAG_PATTERN})"),
-            ),
-        ));
-    }
+    let language = tag_of(&filter.language)?;
     let registry = **registry;
     let kinds: Vec<(usize, &'static dyn translations::Translatable)> = registry
         .iter()

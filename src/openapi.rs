@@ -247,8 +247,10 @@ impl Modify for CommonErrors {
                         .any(|r| serde_json::to_value(r).is_ok_and(|v| v.get("bearer").is_some()))
                 });
                 let mut if_match = false;
+                let mut lang = false;
                 for param in op.parameters.iter_mut().flatten() {
                     if let RefOr::T(param) = param {
+                        lang |= param.name == "lang";
                         if param.name.eq_ignore_ascii_case("if-match") {
                             if_match = true;
                             // RFC 9110: `*` or a list of entity tags, never empty.
@@ -276,6 +278,12 @@ impl Modify for CommonErrors {
                 if if_match {
                     shared.push(("412", "Changed since the given ETag, or `If-Match` names no entity tag (`precondition_failed`)"));
                     shared.push(("428", "No `If-Match` header (`precondition_required`)"));
+                }
+                if lang {
+                    shared.push((
+                        "400",
+                        "`lang` is no language tag (`invalid_query`, field `lang`)",
+                    ));
                 }
                 shared.push((
                     "500",

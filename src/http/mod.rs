@@ -86,7 +86,18 @@ pub async fn observe(
         None => None,
     };
     let span = tracing::info_span!("request", request_id = %id);
-    let res = next.call(req).instrument(span.clone()).await?;
+    // `lang` chooses the language of every answer: one that is no language tag is refused
+    // here, for every route, rather than silently read as German.
+    let res = match invalid_lang(req.query_string()) {
+        Some(problem) => req
+            .into_response(actix_web::ResponseError::error_response(&problem))
+            .map_into_boxed_body(),
+        None => next
+            .call(req)
+            .instrument(span.clone())
+            .await?
+            .map_into_boxed_body(),
+    };
     // A preflight that CORS refuses (an origin not on the list, a header not allowed) is
     // answered like any other: 200 without `Access-Control-Allow-*`, so the browser blocks the
     // request. actix-cors answers 400, which tells a browser nothing more and reads as a
@@ -637,6 +648,32 @@ pub fn path_config() -> web::PathConfig {
 
 /// The detail of every 404 for an address that names nothing.
 pub const NOTHING_HERE: Text = crate::error::codes::NOT_FOUND.meaning();
+
+/// The refusal of a query string whose `lang` is present but no language tag
+/// ([`crate::language::TAG_PATTERN`]): 400 `invalid_query` naming the field.
+fn invalid_lang(query: &str) -> Option<crate::error::ApiError> {
+    let value = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(k, _)| *k == "lang")?
+        .1;
+    if crate::language::is_tag(value) {
+        return None;
+    }
+    let mut problem = crate::error::codes::INVALID_QUERY.problem();
+    problem.errors = vec![crate::error::FieldError::new(
+        "lang",
+        "pattern",
+        crate::error::Text::format(
+            format!(
+                "muss eine Sprachangabe sein ({})",
+                crate::language::TAG_PATTERN
+            ),
+            format!("must be a language tag ({})", crate::language::TAG_PATTERN),
+        ),
+    )];
+    Some(problem)
+}
 
 /// The routes the API serves, with their methods, to tell 405 from 404.
 #[derive(Debug, Clone, Default)]

@@ -417,3 +417,16 @@ both_backends! {
         assert_eq!(missing.body["items"][0]["subject_id"], statement, "{}", missing.text);
     }
 }
+
+both_backends! {
+    async fn a_lang_that_is_no_language_tag_is_refused_everywhere(db) {
+        let ctx = Ctx::new(db);
+        let app = test::init_service(beteiligung::build_app(&ctx.state)).await;
+        for uri in ["/api/v1/concept?lang=00", "/api/v1/fields/1?lang=-Infinity", "/api/v1/measures/1?lang=", "/api/v1/search?q=kita&lang=de-", "/api/v1/consultations?lang"] {
+            let r = read(&app, uri, Some("tr")).await;
+            r.assert_problem(400, "invalid_query");
+            assert_eq!(r.body["errors"][0]["field"], "lang", "{uri}: {}", r.text);
+        }
+        assert_eq!(read(&app, "/api/v1/concept?lang=TR", None).await.status, 200, "tags are case-insensitive");
+    }
+}

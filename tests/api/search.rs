@@ -328,7 +328,7 @@ both_backends! {
             assert!(has(&found(&app, &word, &format!("&kind=measure{extra}")).await, "measure", measure), "{extra}");
             assert!(found(&app, "gelisimi", extra).await.is_empty(), "{extra}");
         }
-        call(&app, Method::GET, "/api/v1/search?q=wort&lang=%3Cx", None, None).await.assert_problem(400, "validation_failed");
+        call(&app, Method::GET, "/api/v1/search?q=wort&lang=%3Cx", None, None).await.assert_problem(400, "invalid_query");
         // Removing the translation leaves the original for everybody.
         search::remove(&mut ctx.db.connection(), Kind::Measure, measure, Some("TR")).unwrap();
         assert!(has(&found(&app, &word, "&kind=measure&lang=tr").await, "measure", measure));

@@ -111,7 +111,7 @@ fn result(hit: Hit, terms: &[String]) -> SearchResult {
     params(SearchParams, LangParam, PageParams),
     responses(
         (status = 200, description = "One page of results", body = Page<SearchResult>),
-        (status = 400, description = "Invalid `q` (too short or long, no word, more than 8 words), filter, `lang`, `limit` or `cursor` (`validation_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid `q` (too short or long, no word, more than 8 words), filter, `limit` or `cursor` (`validation_failed`); `lang` no language tag (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/search")]
@@ -119,21 +119,10 @@ pub async fn search(
     req: HttpRequest,
     db: web::Data<Db>,
     params: web::Query<SearchParams>,
-    lang: web::Query<LangParam>,
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
-    if let Some(tag) = lang.lang.as_deref() {
-        if !crate::language::is_tag(tag) {
-            return Err(ApiError::invalid_field(
-                "lang",
-                "pattern",
-                crate::error::Text::new(
-                    "ist keine Sprachangabe wie `tr`, `ar` oder `de-x-ls`",
-                    "is not a language tag such as `tr`, `ar` or `de-x-ls`",
-                ),
-            ));
-        }
-    }
+    // `lang` is read by `Preferences::of`; one that is no tag never gets here
+    // (`http::observe` refuses it for every route).
     let page = page.validate_as::<Position>()?;
     let params = params.into_inner();
     if params.consultation_id.is_some_and(|c| c < 1) {

@@ -39,6 +39,14 @@ crate::stored_enum! {
     }
 }
 
+impl Kind {
+    /// The city's texts (measures, fields of action), always ranked; the others are the
+    /// participants' texts, ranked among the newest [`RANKED_WINDOW`] that match.
+    pub fn is_catalogue(self) -> bool {
+        matches!(self, Self::Measure | Self::Field)
+    }
+}
+
 /// The language tag of texts written by participants, whose language nobody recorded
 /// (BCP 47 "undetermined"): matched whatever the reader's language.
 pub const UNDETERMINED: &str = "und";
@@ -71,6 +79,32 @@ pub struct Document<'a> {
 /// Puts `doc` into the index, replacing what the index held for its subject and language (one
 /// upsert on the unique key, so that two writers of the same text never collide).
 pub fn put(conn: &mut DbConnection, doc: &Document) -> QueryResult<()> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        // On SQLite the catalogue's documents take negative ids and the participants' texts
+        // positive ones: the only index FTS5 has besides the words is the rowid, and a range
+        // of it is how `find` ranks the catalogue apart from the participants' texts. SQLite
+        // would number a new row one above the highest, below zero while only the catalogue
+        // is there, so the id is chosen here, inside a write transaction (a savepoint when
+        // the caller's is open) so that two writers never pick the same; an update keeps its
+        // id (the upsert does not change it).
+        return write_transaction(conn, |conn| {
+            let id = if doc.kind.is_catalogue() {
+                let lowest: Option<i64> =
+                    docs::table.select(diesel::dsl::min(docs::id)).first(conn)?;
+                lowest.unwrap_or(0).min(0) - 1
+            } else {
+                let highest: Option<i64> =
+                    docs::table.select(diesel::dsl::max(docs::id)).first(conn)?;
+                highest.unwrap_or(0).max(0) + 1
+            };
+            upsert(conn, doc, Some(id))
+        });
+    }
+    upsert(conn, doc, None)
+}
+
+/// The upsert of [`put`]; `id` for a new row when the caller chose it.
+fn upsert(conn: &mut DbConnection, doc: &Document, id: Option<i64>) -> QueryResult<()> {
     let language = doc.language.to_ascii_lowercase();
     let (title_terms, body_terms) = (fold::fold(doc.title), fold::fold(doc.body));
     let changes = (
@@ -88,12 +122,20 @@ pub fn put(conn: &mut DbConnection, doc: &Document) -> QueryResult<()> {
         docs::subject_id.eq(doc.subject_id),
         docs::language.eq(&language),
     );
-    crate::db_run!(conn, |c| diesel::insert_into(docs::table)
-        .values((key, changes))
-        .on_conflict((docs::kind, docs::subject_id, docs::language))
-        .do_update()
-        .set(changes)
-        .execute(c))?;
+    match id {
+        Some(id) => crate::db_run!(conn, |c| diesel::insert_into(docs::table)
+            .values((docs::id.eq(id), key, changes))
+            .on_conflict((docs::kind, docs::subject_id, docs::language))
+            .do_update()
+            .set(changes)
+            .execute(c))?,
+        None => crate::db_run!(conn, |c| diesel::insert_into(docs::table)
+            .values((key, changes))
+            .on_conflict((docs::kind, docs::subject_id, docs::language))
+            .do_update()
+            .set(changes)
+            .execute(c))?,
+    };
     Ok(())
 }
 
@@ -222,9 +264,9 @@ pub const PREFIX_FROM: usize = 3;
 pub const MAX_RESULTS: i64 = 1000;
 
 /// Participants' texts (comments, proposals, statements) are ranked among the newest this many
-/// that match (on SQLite: the newest this many matching documents of any kind); measures and
-/// fields always are.
-pub const RANKED_WINDOW: i64 = 2000;
+/// that match the words (whatever the filters); measures and fields always are. As many as a
+/// search pages through at most.
+pub const RANKED_WINDOW: i64 = MAX_RESULTS;
 /// Most languages of the reader taken into account (each is one condition more).
 const MAX_LANGUAGES: usize = 6;
 
@@ -420,6 +462,22 @@ const COLUMNS: &str = "d.id, d.kind, d.subject_id, d.language, d.translation, d.
 
 /// The hits of `query` in order of relevance (then id), `fetch` of them after the first
 /// `offset`: one statement whatever the page size.
+///
+/// Ranking reads every candidate, so it is bounded: the catalogue's texts always take part,
+/// the participants' texts only among the newest [`RANKED_WINDOW`] that match the words
+/// (whatever the filters), so a common word costs about the same with 50,000 comments as with
+/// 5,000. Two arms, each with an index of its own, are ranked together:
+/// - SQLite: FTS5 keeps each word's documents in rowid order, so the window's lower bound is
+///   the `RANKED_WINDOW`th rowid from the top (a walk backwards that stops there), and the
+///   participants' arm is a rowid range of the same match; the catalogue's documents have
+///   negative rowids ([`put`]), its arm is the range below zero. bm25 of both comes from the
+///   one FTS5 table, so the scores compare.
+/// - PostgreSQL: the lower bound comes from the primary key walked backwards (or the GIN index
+///   when the words are rare, as the planner sees fit); the catalogue's arm has a partial GIN
+///   index of its own (`catalogue`, a generated column), so a word common in comments does not
+///   make the catalogue's long texts be read one by one.
+///
+/// The page is cut from ids and scores alone; only its rows are read in full.
 pub fn find(
     conn: &mut DbConnection,
     query: &Query,
@@ -428,63 +486,99 @@ pub fn find(
 ) -> QueryResult<Vec<Hit>> {
     let postgres = matches!(conn, DbConnection::Postgresql(_));
     let mut sql = Sql {
-        text: String::with_capacity(1024),
+        text: String::with_capacity(2048),
         binds: Vec::new(),
         postgres,
     };
-    // Ranking reads every candidate, so participants' texts are ranked among the newest
-    // RANKED_WINDOW that match (the catalogue's few texts always take part): a common word
-    // costs the same with 50,000 comments as with 5,000.
-    if postgres {
-        sql.push(&format!(
-            "SELECT {COLUMNS} FROM search_documents d, to_tsquery('simple', "
-        ));
-        sql.bind(Bind::Text(query.tsquery()));
-        sql.push(
-            ") q WHERE d.terms @@ q AND (d.kind IN ('measure', 'field') OR d.id >= COALESCE((\
-             SELECT w.id FROM search_documents w WHERE w.terms @@ q \
-             AND w.kind NOT IN ('measure', 'field') ORDER BY w.id DESC LIMIT 1 OFFSET ",
-        );
-        sql.bind(Bind::Int(RANKED_WINDOW - 1));
-        sql.push("), 0))");
+    let arms: &[bool] = match query.kind {
+        Some(kind) if kind.is_catalogue() => &[true],
+        Some(_) => &[false],
+        None => &[false, true],
+    };
+    sql.push("SELECT ");
+    sql.push(COLUMNS);
+    sql.push(" FROM (SELECT h.id, h.score FROM (");
+    for (i, catalogue) in arms.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        if postgres {
+            arm_postgres(&mut sql, query, *catalogue);
+        } else {
+            arm_sqlite(&mut sql, query, *catalogue);
+        }
+        if let Some(kind) = query.kind {
+            sql.push(" AND d.kind = ");
+            sql.bind(Bind::Text(kind.as_str().to_owned()));
+        }
+        if let Some(c) = query.consultation_id {
+            sql.push(" AND d.consultation_id = ");
+            sql.bind(Bind::Int(c));
+        }
+        languages(&mut sql, &query.languages);
+    }
+    // ts_rank is better the higher it is, bm25 the lower.
+    let (ranked, page) = if postgres {
+        ("h.score DESC, h.id", "p.score DESC, p.id")
     } else {
-        let matched = query.fts5();
-        sql.push(&format!(
-            "SELECT {COLUMNS} FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid \
-             WHERE search_fts MATCH "
-        ));
-        sql.bind(Bind::Text(matched.clone()));
-        sql.push(
-            " AND (d.kind IN ('measure', 'field') OR search_fts.rowid >= COALESCE((\
-             SELECT rowid FROM search_fts WHERE search_fts MATCH ",
-        );
-        sql.bind(Bind::Text(matched));
-        sql.push(" ORDER BY rowid DESC LIMIT 1 OFFSET ");
-        sql.bind(Bind::Int(RANKED_WINDOW - 1));
-        sql.push("), 0))");
-    }
-    if let Some(kind) = query.kind {
-        sql.push(" AND d.kind = ");
-        sql.bind(Bind::Text(kind.as_str().to_owned()));
-    }
-    if let Some(c) = query.consultation_id {
-        sql.push(" AND d.consultation_id = ");
-        sql.bind(Bind::Int(c));
-    }
-    languages(&mut sql, &query.languages);
-    if postgres {
-        sql.push(" ORDER BY ts_rank(d.terms, q) DESC, d.id");
-    } else {
-        // bm25 is better the lower it is; titles weigh four times as much as bodies.
-        sql.push(" ORDER BY bm25(search_fts, 4.0, 1.0), d.id");
-    }
+        ("h.score, h.id", "p.score, p.id")
+    };
+    sql.push(") h ORDER BY ");
+    sql.push(ranked);
     sql.push(" LIMIT ");
     sql.bind(Bind::Int(fetch));
     sql.push(" OFFSET ");
     sql.bind(Bind::Int(offset));
+    sql.push(") p JOIN search_documents d ON d.id = p.id ORDER BY ");
+    sql.push(page);
     match conn {
         DbConnection::Postgresql(pg) => bound!(diesel::pg::Pg, sql).load(pg),
         DbConnection::Sqlite(lite) => bound!(diesel::sqlite::Sqlite, sql).load(lite),
+    }
+}
+
+/// One arm of [`find`] on SQLite: `d.id` and `score` of the catalogue's or the newest
+/// participants' matches, conditions on `d` to follow.
+fn arm_sqlite(sql: &mut Sql, query: &Query, catalogue: bool) {
+    let matched = query.fts5();
+    // bm25 is better the lower it is; titles weigh four times as much as bodies.
+    sql.push(
+        "SELECT d.id, bm25(search_fts, 4.0, 1.0) AS score FROM search_fts \
+         JOIN search_documents d ON d.id = search_fts.rowid WHERE search_fts MATCH ",
+    );
+    sql.bind(Bind::Text(matched.clone()));
+    if catalogue {
+        sql.push(" AND search_fts.rowid < 0");
+    } else {
+        sql.push(
+            " AND search_fts.rowid >= COALESCE((SELECT rowid FROM search_fts \
+             WHERE search_fts MATCH ",
+        );
+        sql.bind(Bind::Text(matched));
+        sql.push(" AND rowid > 0 ORDER BY rowid DESC LIMIT 1 OFFSET ");
+        sql.bind(Bind::Int(RANKED_WINDOW - 1));
+        sql.push("), 1)");
+    }
+}
+
+/// One arm of [`find`] on PostgreSQL, as [`arm_sqlite`].
+fn arm_postgres(sql: &mut Sql, query: &Query, catalogue: bool) {
+    let tsquery = query.tsquery();
+    sql.push("SELECT d.id, ts_rank(d.terms, to_tsquery('simple', ");
+    sql.bind(Bind::Text(tsquery.clone()));
+    sql.push(")) AS score FROM search_documents d WHERE d.terms @@ to_tsquery('simple', ");
+    sql.bind(Bind::Text(tsquery.clone()));
+    if catalogue {
+        sql.push(") AND d.catalogue");
+    } else {
+        sql.push(
+            ") AND NOT d.catalogue AND d.id >= COALESCE((SELECT w.id FROM search_documents w \
+             WHERE w.terms @@ to_tsquery('simple', ",
+        );
+        sql.bind(Bind::Text(tsquery));
+        sql.push(") AND NOT w.catalogue ORDER BY w.id DESC LIMIT 1 OFFSET ");
+        sql.bind(Bind::Int(RANKED_WINDOW - 1));
+        sql.push("), 0)");
     }
 }
 

@@ -178,8 +178,9 @@ struct ColumnName {
 }
 
 /// Every (table, column) of the migrated database. Full-text indexes over classified columns
-/// (SQLite's FTS5 tables, PostgreSQL's `tsvector` columns) follow the columns they index and
-/// are not columns of their own here.
+/// (SQLite's FTS5 tables) and PostgreSQL's generated columns (the `tsvector` of the search,
+/// its `catalogue` flag) follow the columns they are computed from and are not columns of
+/// their own here.
 fn columns_in_database(conn: &mut DbConnection) -> BTreeSet<(String, String)> {
     let rows: Vec<ColumnName> = match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(
@@ -194,7 +195,7 @@ fn columns_in_database(conn: &mut DbConnection) -> BTreeSet<(String, String)> {
         DbConnection::Postgresql(c) => diesel::sql_query(
             "SELECT table_name::text AS table_name, column_name::text AS column_name \
              FROM information_schema.columns WHERE table_schema = current_schema() \
-             AND table_name <> '__diesel_schema_migrations' AND data_type <> 'tsvector'",
+             AND table_name <> '__diesel_schema_migrations' AND is_generated = 'NEVER'",
         )
         .load(c)
         .unwrap(),

@@ -231,6 +231,41 @@ both_backends! {
         r.assert_problem(400, "validation_failed");
     }
 
+    async fn participants_texts_are_ranked_among_the_newest_window_the_catalogue_always(db) {
+        let ctx = Ctx::new(db);
+        let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;
+        let consultation = open_consultation(&ctx);
+        let window = search::RANKED_WINDOW;
+        {
+            let mut conn = ctx.db.connection();
+            let put = |conn: &mut beteiligung::db::DbConnection, kind: Kind, id: i64, title: &str, body: &str| {
+                search::put(conn, &Document { kind, subject_id: id, language: "und", translation: false,
+                    links: Links { consultation_id: Some(consultation), ..Links::default() }, title, body }).unwrap();
+            };
+            // The oldest comment is the best match of all (the word alone); then a measure;
+            // then as many comments as the window holds, each with the word among others.
+            put(&mut conn, Kind::Comment, 20_000, "", "Zaunkönig");
+            put(&mut conn, Kind::Measure, 20_001, "Zaunkönigpfad am Obersee", "Ein Lehrpfad.");
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                for n in 0..window {
+                    put(conn, Kind::Comment, 30_000 + n, "", &format!("Der Zaunkönig singt im Garten hinter dem Haus Nummer {n}."));
+                }
+                Ok(())
+            }).unwrap();
+        }
+        let top = found(&app, "zaunkönig", "").await;
+        assert_eq!(top[0], ("measure".to_owned(), 20_001), "the catalogue takes part whatever the comments: {top:?}");
+        assert!(top[1..].iter().all(|(k, i)| k == "comment" && (30_000..30_000 + window).contains(i)), "{top:?}");
+        assert!(!has(&found(&app, "zaunkönig", "&kind=comment").await, "comment", 20_000),
+            "the best comment is older than the newest {window} matches, so it is not ranked");
+        // One comment fewer in the window, and the oldest is ranked again, first of the comments.
+        search::remove(&mut ctx.db.connection(), Kind::Comment, 30_000 + window - 1, None).unwrap();
+        let top = found(&app, "zaunkönig", "&kind=comment").await;
+        assert_eq!(top[0], ("comment".to_owned(), 20_000), "{top:?}");
+        // A word of the measure alone.
+        assert_eq!(found(&app, "zaunkonigpfad", "").await, [("measure".to_owned(), 20_001)]);
+    }
+
     async fn hidden_deleted_and_unpublished_texts_are_not_found(db) {
         let ctx = Ctx::new(db);
         let app = actix_web::test::init_service(beteiligung::build_app(&ctx.state)).await;

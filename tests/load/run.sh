@@ -107,6 +107,8 @@
 #   WORKERS, DB_POOL_SIZE, DB_POOL_TIMEOUT_SECS, COMMENT_CACHE_TTL_SECS, CATALOGUE_CACHE_TTL_SECS (0 = measure without
 #                 the catalogue cache), PASSWORD_HASH_CONCURRENCY (default: cores) reach the
 #                 server from the environment when set.
+#   LOAD_KEEP=1   keeps the temporary directory (the SQLite database, the seeds) and the
+#                 PostgreSQL load database at the end, for a look at the data afterwards
 #   A random JWT_SECRET is generated per run and given to every run of the binary.
 #
 # Needs: python3, wrk (installed with apt-get if missing), psql (for the postgres backend).
@@ -307,8 +309,12 @@ cleanup() {
     trap - EXIT INT TERM
     stop_signin
     stop_server
-    if [[ "$PG_CREATED" == 1 ]]; then drop_pg; fi
-    rm -rf "$TMP"
+    if [[ "${LOAD_KEEP:-}" == 1 ]]; then
+        log "LOAD_KEEP=1: kept $TMP and, on PostgreSQL, the database $PG_LOAD_DB"
+    else
+        if [[ "$PG_CREATED" == 1 ]]; then drop_pg; fi
+        rm -rf "$TMP"
+    fi
     exit "$rc"
 }
 trap cleanup EXIT
@@ -1057,6 +1063,7 @@ run_backend() {
     if has_scenario translated; then scenario_translated "$backend"; fi
     if has_scenario search; then scenario_search "$backend"; fi
 
+    [[ "${LOAD_KEEP:-}" != 1 ]] || return 0
     if [[ "$backend" == postgres ]]; then drop_pg; fi
     rm -f "$TMP"/load-sqlite.db*
 }

@@ -1,0 +1,2 @@
+DROP INDEX search_documents_catalogue_terms;
+ALTER TABLE search_documents DROP COLUMN catalogue;

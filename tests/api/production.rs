@@ -1,0 +1,539 @@
+//! Production proof against the real binary (issue 16): backups taken under write load and
+//! restored, and slow or idle clients that must not keep anyone else waiting.
+
+use crate::common::{TestDb, TEST_ERASURE_KEY, TEST_JWT_SECRET, TEST_RECEIPT_KEY};
+use diesel::prelude::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_beteiligung");
+const ADMIN: &str = "backup-admin@example.org";
+const PASSWORD: &str = "Sparrenburg bei Nacht";
+
+/// The binary with a clean environment: only what the test passes.
+fn beteiligung(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `serve`, killed when the test ends however it ends.
+struct Server {
+    child: Child,
+    port: u16,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `serve` on a free port and waits until it listens.
+    fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let mut all = env.to_vec();
+        all.push(("BIND", &bind));
+        all.push(("WORKERS", "2"));
+        let mut child = beteiligung(dir, &all)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = BufReader::new(child.stderr.take().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the server did not start: {:?}", log.lock().unwrap());
+            }
+            log.lock().unwrap().push(line.trim_end().to_owned());
+            if line.contains("starting service") {
+                break;
+            }
+        }
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Self { child, port, log }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One request on its own connection; the whole answer (empty when the server is gone).
+fn http(port: u16, head: &str) -> String {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let _ = s.write_all(head.as_bytes());
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+fn get(port: u16, path: &str) -> String {
+    http(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    http(
+        port,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+fn json_body(response: &str) -> serde_json::Value {
+    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+/// Creates the administrator through the command line (the password on standard input).
+fn create_admin(dir: &Path, env: &[(&str, &str)]) {
+    let mut child = beteiligung(dir, env)
+        .args(["create-admin", "--email", ADMIN])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn sign_in(port: u16) -> String {
+    let res = post_json(
+        port,
+        "/api/v1/auth/login",
+        None,
+        &format!(r#"{{"email":"{ADMIN}","password":"{PASSWORD}"}}"#),
+    );
+    assert!(res.starts_with("HTTP/1.1 200"), "{res}");
+    json_body(&res)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A write the API acknowledged: the new priority goal's id and when its 201 arrived.
+type Ack = (i64, Instant);
+
+/// Writers that keep adding priority goals through the API (administrators' writes: every one
+/// is a transaction with its audit entry) until stopped; each acknowledged write is recorded.
+struct Writers {
+    stop: Arc<AtomicBool>,
+    acks: Arc<Mutex<Vec<Ack>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Writers {
+    fn start(port: u16, token: &str, clients: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let acks = Arc::new(Mutex::new(Vec::new()));
+        let threads = (0..clients)
+            .map(|client| {
+                let (stop, acks, token) = (stop.clone(), acks.clone(), token.to_owned());
+                std::thread::spawn(move || {
+                    // Bounded even if nobody stops it.
+                    let deadline = Instant::now() + Duration::from_secs(120);
+                    for n in 0..5_000 {
+                        if stop.load(Ordering::Relaxed) || Instant::now() > deadline {
+                            break;
+                        }
+                        let res = post_json(
+                            port,
+                            "/api/v1/admin/catalogue/priority-goals",
+                            Some(&token),
+                            &format!(r#"{{"text":"Ziel {client}-{n}"}}"#),
+                        );
+                        if res.starts_with("HTTP/1.1 201") {
+                            let id = json_body(&res)["id"].as_i64().unwrap();
+                            acks.lock().unwrap().push((id, Instant::now()));
+                        } else if res.starts_with("HTTP/1.1 409") && res.contains("already_exists") {
+                            // On PostgreSQL two goals added at once can compute the same
+                            // position; the loser is refused and nothing of it is stored.
+                            continue;
+                        } else {
+                            assert!(stop.load(Ordering::Relaxed), "a write failed: {res}");
+                        }
+                    }
+                })
+            })
+            .collect();
+        Self {
+            stop,
+            acks,
+            threads,
+        }
+    }
+
+    fn acknowledged(&self) -> usize {
+        self.acks.lock().unwrap().len()
+    }
+
+    /// Waits until `n` writes are acknowledged (bounded).
+    fn wait_for(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.acknowledged() < n {
+            assert!(Instant::now() < deadline, "the writers are stuck");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(self) -> Vec<Ack> {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads {
+            t.join().expect("a writer failed");
+        }
+        Arc::try_unwrap(self.acks).unwrap().into_inner().unwrap()
+    }
+}
+
+/// What a backup taken between `started` and `ended` must hold: every write acknowledged
+/// before it started; none acknowledged after it ended (it is one snapshot, not a file that
+/// went on growing). Returns how many writes were acknowledged while it ran.
+fn check_backup_contents(acks: &[Ack], stored: &[i64], started: Instant, ended: Instant) -> usize {
+    let before: Vec<i64> = acks
+        .iter()
+        .filter(|(_, at)| *at < started)
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(!before.is_empty());
+    let lost: Vec<_> = before.iter().filter(|id| !stored.contains(id)).collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged before the backup started, missing from it: {lost:?}"
+    );
+    let later: Vec<_> = acks
+        .iter()
+        .filter(|(id, at)| *at > ended && stored.contains(id))
+        .collect();
+    assert!(
+        later.is_empty(),
+        "acknowledged after the backup ended, yet in it: {later:?}"
+    );
+    acks.iter()
+        .filter(|(_, at)| *at >= started && *at <= ended)
+        .count()
+}
+
+fn priority_goal_ids(url: &str) -> Vec<i64> {
+    use beteiligung::db::schema::priority_goals;
+    let mut conn =
+        beteiligung::db::establish(&beteiligung::config::DatabaseUrl::parse(url).unwrap()).unwrap();
+    priority_goals::table
+        .select(priority_goals::id)
+        .load(&mut conn)
+        .unwrap()
+}
+
+#[test]
+fn a_sqlite_backup_under_write_load_holds_every_acknowledged_write_and_restores() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let source = db.url.target.clone();
+    // Ballast of 48 MiB, so the copy takes a few dozen steps while the writers write.
+    {
+        let mut conn = diesel::SqliteConnection::establish(&source).unwrap();
+        diesel::sql_query("CREATE TABLE backup_ballast (b BLOB NOT NULL)")
+            .execute(&mut conn)
+            .unwrap();
+        for _ in 0..48 {
+            diesel::sql_query("INSERT INTO backup_ballast VALUES (randomblob(1048576))")
+                .execute(&mut conn)
+                .unwrap();
+        }
+    }
+    let env = [("DATABASE_URL", source.as_str())];
+    create_admin(dir.path(), &env);
+    let server = Server::start(dir.path(), &env);
+    let token = sign_in(server.port);
+    let writers = Writers::start(server.port, &token, 4);
+    writers.wait_for(40);
+
+    let copy = dir.path().join("backup.db");
+    let started = Instant::now();
+    let out = beteiligung(dir.path(), &env)
+        .args(["backup", copy.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let ended = Instant::now();
+    // A few more writes after the backup, which must not be in it.
+    let after = writers.acknowledged() + 20;
+    writers.wait_for(after);
+    let acks = writers.stop();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("integrity_check ok"), "{said}");
+    let steps: u32 = said
+        .split(" step(s)")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no step count in {said}"));
+    assert!(steps > 10, "48 MiB in steps of 4 MiB: {said}");
+
+    // Only the copy is left: no temporary file beside it, and it is private.
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("partial")), "{names:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+
+    // The copy on its own, as an independent reader sees it.
+    let copy_path = copy.to_str().unwrap();
+    {
+        #[derive(QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let mut conn = diesel::SqliteConnection::establish(copy_path).unwrap();
+        let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(check.len(), 1);
+        assert_eq!(check[0].integrity_check, "ok");
+    }
+    let stored = priority_goal_ids(copy_path);
+    let during = check_backup_contents(&acks, &stored, started, ended);
+    eprintln!("{said}{} writes acknowledged in all, {during} while the backup ran", acks.len());
+    assert!(during > 0, "no write was acknowledged while the backup ran: the writers waited for it");
+    // One snapshot: SQLite commits one writer after the other, so the copy holds the writes
+    // up to one point and none after it — no acknowledged write is missing below one it has.
+    let newest = stored.iter().max().copied().unwrap();
+    let gaps: Vec<_> = acks
+        .iter()
+        .filter(|(id, _)| *id < newest && !stored.contains(id))
+        .collect();
+    assert!(gaps.is_empty(), "writes missing below the newest in the copy: {gaps:?}");
+
+    // A second backup to the same name is refused and leaves the first one alone.
+    let before = std::fs::read(&copy).unwrap();
+    let out = beteiligung(dir.path(), &env)
+        .args(["backup", copy_path])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--force"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&copy).unwrap() == before, "the earlier backup was changed");
+    drop(server);
+
+    // Restore as the README says: the service stopped, the file in place of the database
+    // (without the old -wal and -shm), the service started on it.
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored = restored_dir.path().join("beteiligung.db");
+    std::fs::copy(&copy, &restored).unwrap();
+    let restored_url = restored.to_str().unwrap();
+    let server = Server::start(restored_dir.path(), &[("DATABASE_URL", restored_url)]);
+    let ready = get(server.port, "/readyz");
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    let token = sign_in(server.port);
+    let res = post_json(
+        server.port,
+        "/api/v1/admin/catalogue/priority-goals",
+        Some(&token),
+        r#"{"text":"Nach der Wiederherstellung"}"#,
+    );
+    assert!(res.starts_with("HTTP/1.1 201"), "{res}");
+    drop(server);
+    assert_eq!(priority_goal_ids(restored_url).len(), stored.len() + 1);
+}
+
+#[test]
+fn backup_refuses_clearly_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.db");
+    let target = target.to_str().unwrap();
+    let missing = dir.path().join("missing.db");
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (
+            &[("DATABASE_URL", missing.to_str().unwrap())],
+            "there is no database file",
+        ),
+        (
+            &[(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/does_not_matter",
+            )],
+            "pg_dump -Fc",
+        ),
+        (&[("DATABASE_URL", ":memory:")], "in-memory"),
+    ];
+    for (env, says) in cases {
+        let out = beteiligung(dir.path(), env)
+            .args(["backup", target])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.starts_with("error: ") && err.contains(says), "{err}");
+        assert!(!missing.exists(), "a mistyped database path is not created");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The PostgreSQL equivalent the README documents, `pg_dump -Fc` and `pg_restore`, under the
+/// same write load: the restored database holds every write acknowledged before the dump
+/// started, and a node serves it.
+#[test]
+fn a_postgres_dump_under_write_load_restores_every_acknowledged_write() {
+    let Some(db) = TestDb::postgres() else { return };
+    for tool in ["pg_dump", "pg_restore"] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            assert!(
+                std::env::var("REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "{tool} is missing (.ci/run installs postgresql-client)"
+            );
+            eprintln!("skipped: {tool} is not installed");
+            return;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url.target.clone();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("JWT_SECRET", TEST_JWT_SECRET),
+        ("RECEIPT_SIGNING_KEY", TEST_RECEIPT_KEY),
+        ("ERASURE_KEY", TEST_ERASURE_KEY),
+        ("MAIL_LOG", "true"),
+    ];
+    let out = beteiligung(dir.path(), &env)
+        .args(["backup", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump -Fc"));
+
+    create_admin(dir.path(), &env);
+    let server = Server::start(dir.path(), &env);
+    let token = sign_in(server.port);
+    let writers = Writers::start(server.port, &token, 4);
+    writers.wait_for(40);
+    let dump = dir.path().join("beteiligung.dump");
+    let started = Instant::now();
+    let out = Command::new("pg_dump")
+        .args(["-Fc", "--file", dump.to_str().unwrap(), &url])
+        .output()
+        .unwrap();
+    let ended = Instant::now();
+    let after = writers.acknowledged() + 20;
+    writers.wait_for(after);
+    let acks = writers.stop();
+    drop(server);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let restore = Scratch::create(&url);
+    let out = Command::new("pg_restore")
+        .args(["--no-owner", "--exit-on-error", "--dbname", &restore.url])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stored = priority_goal_ids(&restore.url);
+    let during = check_backup_contents(&acks, &stored, started, ended);
+    eprintln!(
+        "pg_dump took {:?}; {} writes acknowledged in all, {during} while it ran",
+        ended - started,
+        acks.len()
+    );
+
+    let mut env = env.to_vec();
+    env[0] = ("DATABASE_URL", &restore.url);
+    let server = Server::start(dir.path(), &env);
+    let ready = get(server.port, "/readyz");
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    let token = sign_in(server.port);
+    let res = post_json(
+        server.port,
+        "/api/v1/admin/catalogue/priority-goals",
+        Some(&token),
+        r#"{"text":"Nach der Wiederherstellung"}"#,
+    );
+    assert!(res.starts_with("HTTP/1.1 201"), "{res}");
+}
+
+/// An empty PostgreSQL database for a restore, dropped at the end.
+struct Scratch {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Scratch {
+    fn create(beside: &str) -> Self {
+        let admin = std::env::var("TEST_DATABASE_URL").unwrap();
+        let name = format!(
+            "beteiligung_test_restore_{}_{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap()
+        );
+        let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .unwrap();
+        let (base, _) = beside.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}");
+        Self { admin, name, url }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+                .execute(&mut conn);
+        }
+    }
+}

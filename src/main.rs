@@ -396,18 +396,24 @@ fn export(settings: &Settings) -> Result<(), String> {
 fn backup(settings: &Settings, file: &std::path::Path, force: bool) -> Result<(), String> {
     let source = match settings.database_url.backend {
         Backend::Postgres => {
-            return Err("backup copies a SQLite database; for PostgreSQL use its own tool: \
+            return Err(
+                "backup copies a SQLite database; for PostgreSQL use its own tool: \
                  pg_dump -Fc --file=FILE \"$DATABASE_URL\" (restore with pg_restore, see the \
                  README, \"Backup and restore\")"
-                .into())
+                    .into(),
+            )
         }
         Backend::Sqlite if settings.database_url.target == ":memory:" => {
             return Err("an in-memory database has nothing to back up".into())
         }
         Backend::Sqlite => std::path::Path::new(&settings.database_url.target),
     };
-    let report = db::backup::sqlite(source, file, force)
-        .map_err(|e| format!("backup failed: {e}; nothing was written to {}", file.display()))?;
+    let report = db::backup::sqlite(source, file, force).map_err(|e| {
+        format!(
+            "backup failed: {e}; nothing was written to {}",
+            file.display()
+        )
+    })?;
     println!(
         "backed up {} to {}: {} pages of {} bytes ({:.1} MiB) from one snapshot, in {} step(s); \
          integrity_check ok, {} migrations recorded; {:.2} s",

@@ -175,7 +175,9 @@ fn check(copy: &Path) -> Result<i64, String> {
     }
     let migrations: i64 = conn
         .value("SELECT count(*) FROM __diesel_schema_migrations")
-        .map_err(|e| format!("the copy has no migrations table, so it is no beteiligung database: {e}"))?;
+        .map_err(|e| {
+            format!("the copy has no migrations table, so it is no beteiligung database: {e}")
+        })?;
     if migrations == 0 {
         return Err("the copy records no migration, so it is no beteiligung database".into());
     }
@@ -248,9 +250,8 @@ impl Connection {
         let mut handle = std::ptr::null_mut();
         // SAFETY: the path is NUL-terminated and `handle` a valid out pointer; SQLite allocates
         // a handle even on failure, which `Connection`'s drop closes.
-        let rc = unsafe {
-            ffi::sqlite3_open_v2(c_path.as_ptr(), &mut handle, flags, std::ptr::null())
-        };
+        let rc =
+            unsafe { ffi::sqlite3_open_v2(c_path.as_ptr(), &mut handle, flags, std::ptr::null()) };
         let conn = Self(handle);
         if rc != ffi::SQLITE_OK {
             return Err(format!("cannot open {}: {}", path.display(), conn.error()));

@@ -39,7 +39,6 @@ fn free_port() -> u16 {
 struct Server {
     child: Child,
     port: u16,
-    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -55,7 +54,7 @@ impl Server {
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut log = Vec::new();
         let mut reader = BufReader::new(child.stderr.take().unwrap());
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut line = String::new();
@@ -63,20 +62,16 @@ impl Server {
             line.clear();
             if reader.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("the server did not start: {:?}", log.lock().unwrap());
+                panic!("the server did not start: {log:?}");
             }
-            log.lock().unwrap().push(line.trim_end().to_owned());
+            log.push(line.trim_end().to_owned());
             if line.contains("starting service") {
                 break;
             }
         }
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in reader.lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Self { child, port, log }
+        // Keep reading the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in reader.lines().map_while(Result::ok) {});
+        Self { child, port }
     }
 }
 
@@ -137,7 +132,11 @@ fn create_admin(dir: &Path, env: &[(&str, &str)]) {
         .write_all(format!("{PASSWORD}\n").as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn sign_in(port: u16) -> String {
@@ -148,10 +147,7 @@ fn sign_in(port: u16) -> String {
         &format!(r#"{{"email":"{ADMIN}","password":"{PASSWORD}"}}"#),
     );
     assert!(res.starts_with("HTTP/1.1 200"), "{res}");
-    json_body(&res)["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    json_body(&res)["access_token"].as_str().unwrap().to_owned()
 }
 
 /// A write the API acknowledged: the new priority goal's id and when its 201 arrived.
@@ -188,7 +184,8 @@ impl Writers {
                         if res.starts_with("HTTP/1.1 201") {
                             let id = json_body(&res)["id"].as_i64().unwrap();
                             acks.lock().unwrap().push((id, Instant::now()));
-                        } else if res.starts_with("HTTP/1.1 409") && res.contains("already_exists") {
+                        } else if res.starts_with("HTTP/1.1 409") && res.contains("already_exists")
+                        {
                             // On PostgreSQL two goals added at once can compute the same
                             // position; the loser is refused and nothing of it is stored.
                             continue;
@@ -343,8 +340,14 @@ fn a_sqlite_backup_under_write_load_holds_every_acknowledged_write_and_restores(
     }
     let stored = priority_goal_ids(copy_path);
     let during = check_backup_contents(&acks, &stored, started, ended);
-    eprintln!("{said}{} writes acknowledged in all, {during} while the backup ran", acks.len());
-    assert!(during > 0, "no write was acknowledged while the backup ran: the writers waited for it");
+    eprintln!(
+        "{said}{} writes acknowledged in all, {during} while the backup ran",
+        acks.len()
+    );
+    assert!(
+        during > 0,
+        "no write was acknowledged while the backup ran: the writers waited for it"
+    );
     // One snapshot: SQLite commits one writer after the other, so the copy holds the writes
     // up to one point and none after it — no acknowledged write is missing below one it has.
     let newest = stored.iter().max().copied().unwrap();
@@ -352,7 +355,10 @@ fn a_sqlite_backup_under_write_load_holds_every_acknowledged_write_and_restores(
         .iter()
         .filter(|(id, _)| *id < newest && !stored.contains(id))
         .collect();
-    assert!(gaps.is_empty(), "writes missing below the newest in the copy: {gaps:?}");
+    assert!(
+        gaps.is_empty(),
+        "writes missing below the newest in the copy: {gaps:?}"
+    );
 
     // A second backup to the same name is refused and leaves the first one alone.
     let before = std::fs::read(&copy).unwrap();
@@ -366,7 +372,10 @@ fn a_sqlite_backup_under_write_load_holds_every_acknowledged_write_and_restores(
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(std::fs::read(&copy).unwrap() == before, "the earlier backup was changed");
+    assert!(
+        std::fs::read(&copy).unwrap() == before,
+        "the earlier backup was changed"
+    );
     drop(server);
 
     // Restore as the README says: the service stopped, the file in place of the database
@@ -472,7 +481,11 @@ fn a_postgres_dump_under_write_load_restores_every_acknowledged_write() {
     writers.wait_for(after);
     let acks = writers.stop();
     drop(server);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let restore = Scratch::create(&url);
     let out = Command::new("pg_restore")
@@ -480,7 +493,11 @@ fn a_postgres_dump_under_write_load_restores_every_acknowledged_write() {
         .arg(&dump)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stored = priority_goal_ids(&restore.url);
     let during = check_backup_contents(&acks, &stored, started, ended);
     eprintln!(
@@ -532,8 +549,160 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                .execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
         }
     }
+}
+
+/// Answers one GET on a fresh connection: the status line and how long the whole answer took.
+fn timed_get(port: u16, path: &str) -> (String, Duration) {
+    let started = Instant::now();
+    let answer = get(port, path);
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    (status, started.elapsed())
+}
+
+/// Whether the server has closed `s` (EOF, or an error other than "no data yet"); reads and
+/// discards whatever answer came before.
+fn closed_by_server(mut s: &TcpStream) -> bool {
+    s.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 4096];
+    let closed = loop {
+        match s.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break false,
+            Err(_) => break true,
+        }
+    };
+    s.set_nonblocking(false).unwrap();
+    closed
+}
+
+/// Hundreds of idle connections, a hundred that send their headers byte by byte and fifty that
+/// stall in the middle of a body do not keep `/healthz` or a catalogue page waiting, and the
+/// server closes each of them after the timeout the README documents.
+#[test]
+fn idle_and_slow_connections_do_not_keep_other_requests_waiting() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let body_timeout = 2u64;
+    let body_secs = body_timeout.to_string();
+    let server = Server::start(
+        dir.path(),
+        &[
+            ("DATABASE_URL", db.url.target.as_str()),
+            ("BODY_READ_TIMEOUT_SECS", &body_secs),
+        ],
+    );
+    let port = server.port;
+    let (status, _) = timed_get(port, "/api/v1/fields");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let connect = || TcpStream::connect(("127.0.0.1", port)).unwrap();
+
+    let opened = Instant::now();
+    let idle: Vec<TcpStream> = (0..300).map(|_| connect()).collect();
+    // Heads far longer than what a byte every 100 ms delivers before the timeout.
+    let mut trickling: Vec<(TcpStream, Vec<u8>)> = (0..100)
+        .map(|n| {
+            let head = format!(
+                "GET /api/v1/fields HTTP/1.1\r\nHost: localhost\r\nX-Slow-{n}: {}\r\n\r\n",
+                "a".repeat(400)
+            );
+            (connect(), head.into_bytes())
+        })
+        .collect();
+    let stalled: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut s = connect();
+            s.write_all(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\":")
+                .unwrap();
+            s
+        })
+        .collect();
+
+    // One thread trickles a byte to every slow connection each 100 ms until the server
+    // closes it (or 20 s pass); it reports when each was closed.
+    let trickler = std::thread::spawn(move || {
+        let mut closed_after = vec![None; trickling.len()];
+        for round in 0..200 {
+            for (i, (s, head)) in trickling.iter_mut().enumerate() {
+                if closed_after[i].is_some() {
+                    continue;
+                }
+                let byte = &head[round.min(head.len() - 1)..=round.min(head.len() - 1)];
+                if s.write_all(byte).is_err() || closed_by_server(s) {
+                    closed_after[i] = Some(opened.elapsed());
+                }
+            }
+            if closed_after.iter().all(Option::is_some) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        closed_after
+    });
+
+    // Meanwhile: the health check and a catalogue page, again and again, for 4 s (less than
+    // the request timeout, so every slow connection is still open).
+    let mut slowest = Duration::ZERO;
+    let mut probes = 0;
+    while opened.elapsed() < Duration::from_secs(4) {
+        for path in [
+            "/healthz",
+            "/api/v1/fields",
+            "/api/v1/fields/1/measures?limit=20",
+        ] {
+            let (status, took) = timed_get(port, path);
+            assert!(status.starts_with("HTTP/1.1 200"), "{path}: {status}");
+            slowest = slowest.max(took);
+            probes += 1;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("{probes} probes while 450 connections were idle or slow; slowest {slowest:?}");
+    // Generous for a loaded two-core machine; a server serving one connection at a time
+    // answers none of them before the slow connections time out.
+    assert!(
+        slowest < Duration::from_secs(3),
+        "slowest probe: {slowest:?}"
+    );
+    let still_open = idle.iter().filter(|s| !closed_by_server(s)).count();
+    assert_eq!(
+        still_open,
+        idle.len(),
+        "idle connections closed before the timeout"
+    );
+
+    // After the documented timeout (plus a little), the server has closed every one of them.
+    let limit = beteiligung::CLIENT_REQUEST_TIMEOUT + beteiligung::CLIENT_DISCONNECT_TIMEOUT;
+    let deadline = opened + limit + Duration::from_secs(4);
+    while Instant::now() < deadline && !idle.iter().all(closed_by_server) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let open = idle.iter().filter(|s| !closed_by_server(s)).count();
+    assert_eq!(
+        open,
+        0,
+        "idle connections still open {:?} after connecting",
+        opened.elapsed()
+    );
+    let open = stalled.iter().filter(|s| !closed_by_server(s)).count();
+    assert_eq!(open, 0, "connections with a stalled body still open");
+    let closed_after = trickler.join().unwrap();
+    let latest = closed_after
+        .iter()
+        .map(|c| c.expect("a slow head was never closed"))
+        .max();
+    eprintln!("slow heads closed at the latest {latest:?} after connecting");
+    assert!(
+        latest.unwrap() < limit + Duration::from_secs(4),
+        "a slow head was served for {latest:?}"
+    );
+    let (status, _) = timed_get(port, "/healthz");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
 }

@@ -706,3 +706,242 @@ fn idle_and_slow_connections_do_not_keep_other_requests_waiting() {
     let (status, _) = timed_get(port, "/healthz");
     assert!(status.starts_with("HTTP/1.1 200"), "{status}");
 }
+
+/// One row of the README's table of limits: the bound, its value as written (a number, with a
+/// unit that may scale it) and where it is set (the first `…` of the third column).
+struct Limit {
+    bound: String,
+    value: Option<u64>,
+    set_in: String,
+}
+
+fn readme_limits() -> Vec<Limit> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("<!-- limits -->")
+        .nth(1)
+        .and_then(|t| t.split("<!-- /limits -->").next())
+        .expect("the README has a table of limits");
+    table
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| bound") && !l.starts_with("| ---"))
+        .map(|line| {
+            let cells: Vec<&str> = line
+                .split(" | ")
+                .map(|c| c.trim_matches(['|', ' ']))
+                .collect();
+            assert_eq!(cells.len(), 4, "{line}");
+            let mut words = cells[1].split(' ');
+            let number = words.next().unwrap().replace(',', "");
+            let scale = match words.next() {
+                Some("KiB") => 1 << 10,
+                Some("MiB") => 1 << 20,
+                _ => 1,
+            };
+            Limit {
+                bound: cells[0].to_owned(),
+                value: number.parse::<u64>().ok().map(|n| n * scale),
+                set_in: cells[2].split('`').nth(1).expect(line).to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The table of limits in the README says what the code does: every value agrees with its
+/// constant, setting default or OpenAPI property, and every constant below is in the table.
+#[test]
+fn the_readme_table_of_limits_agrees_with_the_code() {
+    use beteiligung::*;
+    let secs = |d: Duration| d.as_secs();
+    let constants: Vec<(&str, u64)> = vec![
+        ("CLIENT_REQUEST_TIMEOUT", secs(CLIENT_REQUEST_TIMEOUT)),
+        ("CLIENT_DISCONNECT_TIMEOUT", secs(CLIENT_DISCONNECT_TIMEOUT)),
+        ("KEEP_ALIVE", secs(KEEP_ALIVE)),
+        (
+            "MAX_CONNECTIONS_PER_WORKER",
+            MAX_CONNECTIONS_PER_WORKER as u64,
+        ),
+        (
+            "catalogue::admin::IMPORT_LIMIT_BYTES",
+            catalogue::admin::IMPORT_LIMIT_BYTES as u64,
+        ),
+        (
+            "statements::ATTACHMENT_LIMIT_BYTES",
+            statements::ATTACHMENT_LIMIT_BYTES as u64,
+        ),
+        (
+            "statements::model::MAX_ATTACHMENTS",
+            statements::model::MAX_ATTACHMENTS as u64,
+        ),
+        (
+            "http::BODY_MIN_RATE_BYTES_PER_SEC",
+            http::BODY_MIN_RATE_BYTES_PER_SEC,
+        ),
+        (
+            "http::pagination::MAX_LIMIT",
+            http::pagination::MAX_LIMIT as u64,
+        ),
+        ("search::Q_MAX", search::Q_MAX as u64),
+        ("search::MAX_TERMS", search::MAX_TERMS as u64),
+        (
+            "auth::password::MAX_LENGTH",
+            auth::password::MAX_LENGTH as u64,
+        ),
+        (
+            "auth::password::QUEUE_TIMEOUT",
+            secs(auth::password::QUEUE_TIMEOUT),
+        ),
+        (
+            "contributions::model::MAX_TEXT",
+            contributions::model::MAX_TEXT,
+        ),
+        (
+            "statements::model::MAX_TITLE_CHARS",
+            statements::model::MAX_TITLE_CHARS,
+        ),
+        (
+            "statements::model::MAX_BODY_CHARS",
+            statements::model::MAX_BODY_CHARS,
+        ),
+        (
+            "admin::translations::TEXT_MAX",
+            admin::translations::TEXT_MAX,
+        ),
+    ];
+    let defaults = config::Settings::from_lookup(|_| None).unwrap();
+    let rates = &defaults.rate_limits;
+    let settings: Vec<(&str, Option<u64>)> = vec![
+        ("JSON_LIMIT_BYTES", Some(defaults.json_limit_bytes as u64)),
+        (
+            "BODY_READ_TIMEOUT_SECS",
+            Some(secs(defaults.body_read_timeout)),
+        ),
+        ("DB_POOL_SIZE", Some(u64::from(defaults.db_pool_size))),
+        ("DB_POOL_TIMEOUT_SECS", Some(secs(defaults.db_pool_timeout))),
+        // Depends on the machine; the README says how.
+        ("PASSWORD_HASH_CONCURRENCY", None),
+        (
+            "RATE_LIMIT_LOGIN_PER_ADDRESS",
+            Some(u64::from(rates.login_per_address)),
+        ),
+        (
+            "RATE_LIMIT_LOGIN_PER_CLIENT",
+            Some(u64::from(rates.login_per_client)),
+        ),
+        (
+            "RATE_LIMIT_REGISTER_PER_CLIENT",
+            Some(u64::from(rates.register_per_client)),
+        ),
+        (
+            "RATE_LIMIT_RESET_PER_CLIENT",
+            Some(u64::from(rates.reset_per_client)),
+        ),
+        (
+            "RATE_LIMIT_WRITES_PER_ACCOUNT",
+            Some(u64::from(rates.writes_per_account)),
+        ),
+        (
+            "ASSISTED_PER_HOUR",
+            Some(u64::from(rates.assisted_per_hour)),
+        ),
+    ];
+    let spec: serde_json::Value = serde_json::from_str(&api_doc_json()).unwrap();
+    let limits = readme_limits();
+    for limit in &limits {
+        let Limit {
+            bound,
+            value,
+            set_in,
+        } = limit;
+        let expected = if let Some((_, v)) = constants.iter().find(|(n, _)| n == set_in) {
+            Some(*v)
+        } else if let Some((_, v)) = settings.iter().find(|(n, _)| n == set_in) {
+            *v
+        } else if let Some((schema, property)) = set_in.split_once('.') {
+            let max = &spec["components"]["schemas"][schema]["properties"][property]["maxLength"];
+            Some(
+                max.as_u64()
+                    .unwrap_or_else(|| panic!("{bound}: no maxLength at {set_in}")),
+            )
+        } else if set_in == "actix-http" {
+            // Checked on the wire by `the_limits_of_a_request_head_hold_on_the_wire`.
+            continue;
+        } else {
+            panic!("{bound}: the README says it is set in `{set_in}`, which this test does not know; add it");
+        };
+        match expected {
+            Some(expected) => assert_eq!(*value, Some(expected), "{bound} (`{set_in}`)"),
+            None => assert!(
+                value.is_none(),
+                "{bound}: a number for a default that depends on the machine"
+            ),
+        }
+    }
+    for name in constants
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(settings.iter().map(|(n, _)| *n))
+    {
+        assert!(
+            limits.iter().any(|l| l.set_in == name),
+            "`{name}` is missing from the README's table of limits"
+        );
+    }
+}
+
+/// The head limits the README's table gives for actix-http, tried on the binary: at the limit
+/// a request is served, one beyond it gets 431.
+#[test]
+fn the_limits_of_a_request_head_hold_on_the_wire() {
+    let limits = readme_limits();
+    let of = |bound: &str| {
+        limits
+            .iter()
+            .find(|l| l.set_in == "actix-http" && l.bound.contains(bound))
+            .and_then(|l| l.value)
+            .unwrap_or_else(|| panic!("no actix-http row for {bound}")) as usize
+    };
+    let (count, size) = (of("number of header lines"), of("size"));
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[("DATABASE_URL", db.url.target.as_str())]);
+    // `Host` and `Connection` are two of the lines.
+    let with_headers = |n: usize| {
+        let extra: String = (0..n - 2).map(|i| format!("X-H{i}: x\r\n")).collect();
+        http(
+            server.port,
+            &format!(
+                "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{extra}\r\n"
+            ),
+        )
+    };
+    let answer = with_headers(count);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{count} header lines: {answer}"
+    );
+    let answer = with_headers(count + 1);
+    assert!(
+        answer.starts_with("HTTP/1.1 431"),
+        "{} header lines: {answer}",
+        count + 1
+    );
+    let with_size = |n: usize| {
+        let start = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-Pad: ";
+        let pad = "a".repeat(n - start.len() - 4);
+        http(server.port, &format!("{start}{pad}\r\n\r\n"))
+    };
+    let answer = with_size(size - 1024);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "a head of {} bytes: {answer}",
+        size - 1024
+    );
+    let answer = with_size(size + 1024);
+    assert!(
+        answer.starts_with("HTTP/1.1 431"),
+        "a head of {} bytes: {answer}",
+        size + 1024
+    );
+}

@@ -97,6 +97,21 @@ impl AppState {
     }
 }
 
+/// How long a client may take to send a request's headers after connecting (or after the
+/// previous answer on a kept-alive connection); a slower one gets `408` and is closed. This is
+/// what ends idle and slowly-sending connections: they cost a socket and a few KiB, never a
+/// worker, so hundreds of them do not keep other requests waiting.
+pub const CLIENT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a connection is kept after its answer for the client to close it.
+pub const CLIENT_DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long an idle kept-alive connection waits for its next request before it is closed.
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5);
+/// Connections one worker serves at once; beyond it the node stops accepting until some
+/// close. Each idle connection lives at most [`CLIENT_REQUEST_TIMEOUT`], so the practical
+/// bound is the process's open-file limit (`LimitNOFILE`), which the README asks operators to
+/// raise; actix-server's default, named here so the README's table can be checked against it.
+pub const MAX_CONNECTIONS_PER_WORKER: usize = 25_600;
+
 /// The HTTP server of a node on `listener`: the application on every worker, with an
 /// `Expect: 100-continue` handler that refuses an announced body over the limit at once (413)
 /// instead of inviting the client to send it. actix-web's `HttpServer` has no way to set that
@@ -112,6 +127,7 @@ pub fn http_server(
     let limit = state.settings.json_limit_bytes;
     let builder = actix_server::Server::build()
         .workers(workers)
+        .max_concurrent_connections(MAX_CONNECTIONS_PER_WORKER)
         .shutdown_timeout(30);
     // Idle keep-alive connections close when the server stops, as with `HttpServer`.
     let shutdown = builder.graceful_shutdown_signal();
@@ -126,8 +142,9 @@ pub fn http_server(
                     let signal = shutdown.clone();
                     async move { signal.notified().await }
                 })
-                .client_request_timeout(std::time::Duration::from_secs(5))
-                .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                .client_request_timeout(CLIENT_REQUEST_TIMEOUT)
+                .client_disconnect_timeout(CLIENT_DISCONNECT_TIMEOUT)
+                .keep_alive(KEEP_ALIVE)
                 .expect(fn_service(move |req: actix_http::Request| async move {
                     let limit = body_limit(req.path(), limit);
                     match http::refuse_announced_body(req.head(), limit) {

@@ -54,6 +54,16 @@ enum Command {
     },
     /// Print the loaded catalogue in the import format (JSON) to standard output.
     Export,
+    /// Copy the SQLite database to FILE while the service keeps running (SQLite's online
+    /// backup API: one consistent snapshot), check the copy and only then give it its name.
+    /// On PostgreSQL use `pg_dump -Fc` instead (see the README).
+    Backup {
+        /// Path of the copy; its directory must exist.
+        file: PathBuf,
+        /// Replace FILE if it exists (otherwise the backup refuses).
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
     /// Print the processing record (Art. 30 GDPR, Markdown) generated from the code's
@@ -141,6 +151,7 @@ fn main() -> ExitCode {
         Command::Seed => seed(&settings),
         Command::Import { file, replace } => import(&settings, &file, replace),
         Command::Export => export(&settings),
+        Command::Backup { file, force } => backup(&settings, &file, force),
         Command::CreateAdmin {
             email,
             display_name,
@@ -379,6 +390,42 @@ fn export(settings: &Settings) -> Result<(), String> {
     let mut json = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
     json.push('\n');
     print!("{json}");
+    Ok(())
+}
+
+fn backup(settings: &Settings, file: &std::path::Path, force: bool) -> Result<(), String> {
+    let source = match settings.database_url.backend {
+        Backend::Postgres => {
+            return Err(
+                "backup copies a SQLite database; for PostgreSQL use its own tool: \
+                 pg_dump -Fc --file=FILE \"$DATABASE_URL\" (restore with pg_restore, see the \
+                 README, \"Backup and restore\")"
+                    .into(),
+            )
+        }
+        Backend::Sqlite if settings.database_url.target == ":memory:" => {
+            return Err("an in-memory database has nothing to back up".into())
+        }
+        Backend::Sqlite => std::path::Path::new(&settings.database_url.target),
+    };
+    let report = db::backup::sqlite(source, file, force).map_err(|e| {
+        format!(
+            "backup failed: {e}; nothing was written to {}",
+            file.display()
+        )
+    })?;
+    println!(
+        "backed up {} to {}: {} pages of {} bytes ({:.1} MiB) from one snapshot, in {} step(s); \
+         integrity_check ok, {} migrations recorded; {:.2} s",
+        source.display(),
+        report.target.display(),
+        report.pages,
+        report.page_size,
+        report.bytes() as f64 / f64::from(1 << 20),
+        report.steps,
+        report.migrations,
+        report.elapsed.as_secs_f64()
+    );
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! portable schema serves both. All database work from request handlers goes through
 //! [`Db::run`], which runs it on the blocking thread pool, never on an actix worker.
 
+pub mod backup;
 pub mod schema;
 
 use crate::config::{Backend, DatabaseUrl};

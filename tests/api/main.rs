@@ -23,6 +23,7 @@ mod operations;
 mod organisations;
 mod outbox;
 mod privacy;
+mod production;
 mod search;
 mod statements;
 mod time_rules;

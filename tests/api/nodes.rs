@@ -3,7 +3,7 @@
 //! mounts. Sessions, mail, ballots, moderation and receipt numbers must hold across the nodes,
 //! and nginx must keep answering when a node is gone.
 
-use crate::cli::{free_port, sigterm, start_server, Log};
+use crate::cli::{free_port, start_server, Log};
 use crate::common::smtp::SmtpSink;
 use crate::common::{
     compose, fixtures, TestDb, TEST_ERASURE_KEY, TEST_JWT_SECRET, TEST_RECEIPT_KEY,
@@ -88,7 +88,10 @@ impl Running {
             return;
         };
         if child.try_wait().ok().flatten().is_none() {
-            sigterm(&child);
+            // Not `cli::sigterm`, which asserts: the process may end by itself meanwhile.
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
             let deadline = Instant::now() + Duration::from_secs(15);
             while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(50));

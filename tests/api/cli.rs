@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_beteiligung");
 
 /// The binary with a clean environment: only what the test passes.
-fn beteiligung(dir: &Path, env: &[(&str, &str)]) -> Command {
+pub(crate) fn beteiligung(dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir)
         .env_clear()
@@ -31,7 +31,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -223,11 +223,11 @@ fn import_and_seed_postgres() {
 }
 
 /// The server's log, collected while it runs.
-type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+pub(crate) type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// Starts `serve` and waits until it listens; returns the child and its log so far, which
 /// keeps growing until the server exits.
-fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
+pub(crate) fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
     let bind = format!("127.0.0.1:{port}");
     let mut all_env = env.to_vec();
     all_env.push(("BIND", &bind));
@@ -261,7 +261,7 @@ fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
     (child, log)
 }
 
-fn sigterm(child: &Child) {
+pub(crate) fn sigterm(child: &Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -269,7 +269,7 @@ fn sigterm(child: &Child) {
     assert!(status.success());
 }
 
-fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+pub(crate) fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + within;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -790,48 +790,10 @@ fn slow_bodies_oversized_announcements_and_malformed_requests_on_the_wire() {
     );
 }
 
-/// The `api` service's environment in docker-compose.yml with every `${VAR:-default}` at its
+/// The API nodes' environment in docker-compose.yml with every `${VAR:-default}` at its
 /// default; `${VAR:?…}` (the secrets the file names) get the values in `secrets`.
 fn compose_environment(secrets: &[(&str, &str)]) -> Vec<(String, String)> {
-    let compose =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docker-compose.yml"))
-            .unwrap();
-    let api = compose.split("\n  api:\n").nth(1).expect("an api service");
-    let env = api
-        .split("\n    environment:\n")
-        .nth(1)
-        .expect("its environment");
-    let mut vars = Vec::new();
-    for line in env.lines() {
-        if !line.starts_with("      ") {
-            break;
-        }
-        let line = line.trim();
-        if line.starts_with('#') {
-            continue;
-        }
-        let (name, raw) = line.split_once(':').unwrap();
-        let mut value = String::new();
-        let mut rest = raw.trim();
-        while let Some(at) = rest.find("${") {
-            value.push_str(&rest[..at]);
-            let end = rest[at..].find('}').unwrap() + at;
-            let inner = &rest[at + 2..end];
-            if let Some((_, default)) = inner.split_once(":-") {
-                value.push_str(default);
-            } else if let Some((var, _)) = inner.split_once(":?") {
-                let secret = secrets
-                    .iter()
-                    .find(|(k, _)| *k == var)
-                    .unwrap_or_else(|| panic!("a value for the secret {var}"));
-                value.push_str(secret.1);
-            }
-            rest = &rest[end + 1..];
-        }
-        value.push_str(rest);
-        vars.push((name.trim().to_owned(), value));
-    }
-    vars
+    crate::common::compose::api_environment(secrets)
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod compose;
 pub mod contract;
 pub mod fixtures;
 pub mod smtp;

@@ -80,6 +80,12 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start() -> Self {
+        Self::with_delay(std::time::Duration::ZERO)
+    }
+
+    /// A server that takes `delay` to accept each message, like a real one under load: a
+    /// worker sending a batch then takes long enough for another worker to poll meanwhile.
+    pub fn with_delay(delay: std::time::Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -122,6 +128,7 @@ impl SmtpSink {
                                         .unwrap_or(&line),
                                 );
                             }
+                            std::thread::sleep(delay);
                             store.lock().unwrap().push(Received {
                                 rcpt_to: rcpt.clone(),
                                 raw,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_beteiligung");
 
 /// The binary with a clean environment: only what the test passes.
-fn beteiligung(dir: &Path, env: &[(&str, &str)]) -> Command {
+pub(crate) fn beteiligung(dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir)
         .env_clear()
@@ -31,7 +31,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -40,7 +40,7 @@ fn free_port() -> u16 {
 }
 
 /// A minimal HTTP/1.1 client: sends `head` and returns the whole answer.
-fn http(port: u16, head: &str) -> String {
+pub(crate) fn http(port: u16, head: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(head.as_bytes()).unwrap();
@@ -49,7 +49,7 @@ fn http(port: u16, head: &str) -> String {
     out
 }
 
-fn http_get(port: u16, path: &str) -> String {
+pub(crate) fn http_get(port: u16, path: &str) -> String {
     http(
         port,
         &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
@@ -223,11 +223,11 @@ fn import_and_seed_postgres() {
 }
 
 /// The server's log, collected while it runs.
-type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+pub(crate) type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// Starts `serve` and waits until it listens; returns the child and its log so far, which
 /// keeps growing until the server exits.
-fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
+pub(crate) fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
     let bind = format!("127.0.0.1:{port}");
     let mut all_env = env.to_vec();
     all_env.push(("BIND", &bind));
@@ -261,7 +261,7 @@ fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
     (child, log)
 }
 
-fn sigterm(child: &Child) {
+pub(crate) fn sigterm(child: &Child) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -269,7 +269,7 @@ fn sigterm(child: &Child) {
     assert!(status.success());
 }
 
-fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+pub(crate) fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + within;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -469,7 +469,7 @@ fn create_admin(dir: &Path, env: &[(&str, &str)], email: &str, password: &str) -
     child.wait_with_output().unwrap()
 }
 
-fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
+pub(crate) fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     http(
         port,
@@ -480,7 +480,7 @@ fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
     )
 }
 
-fn json_body(response: &str) -> serde_json::Value {
+pub(crate) fn json_body(response: &str) -> serde_json::Value {
     serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
 }
 

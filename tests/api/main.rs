@@ -19,6 +19,7 @@ mod errors;
 mod fixtures;
 mod hardening;
 mod languages;
+mod limits_shared;
 mod operations;
 mod organisations;
 mod outbox;

@@ -238,13 +238,17 @@ fn without_redis_each_node_counts_on_its_own(db: TestDb) {
     assert!(retry_after.is_some());
     let readiness = http_get(nodes.ports[0], "/readyz");
     assert!(readiness.contains(r#""notes":[]"#), "{readiness}");
+    assert!(nodes
+        .log(0)
+        .contains("rate limits are counted per node (no REDIS_URL set)"));
 }
 
 /// With Redis down, every node counts on its own (fail open to per-node limits), answers
 /// within the bound, says so in `/readyz`, `/metrics` and once in its log — without the
 /// password of `REDIS_URL`.
 fn with_redis_down_each_node_counts_on_its_own(db: TestDb) {
-    let url = format!("redis://:redis-password-1@127.0.0.1:{}/0", closed_port());
+    let port = closed_port();
+    let url = format!("redis://:redis-password-1@127.0.0.1:{port}/0");
     let nodes = Nodes::start(&db, &[("REDIS_URL", &url)]);
     for n in [0, 1] {
         for attempt in 0..PER_CLIENT {
@@ -281,6 +285,10 @@ fn with_redis_down_each_node_counts_on_its_own(db: TestDb) {
             "one warning per node: {log}"
         );
         assert!(!log.contains("redis-password-1"), "{log}");
+        assert!(
+            log.contains(&format!("shared through Redis at 127.0.0.1:{port} db 0")),
+            "{log}"
+        );
     }
 }
 

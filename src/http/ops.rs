@@ -78,6 +78,7 @@ pub type ReadinessNote = Arc<dyn Fn() -> Option<&'static str> + Send + Sync>;
 pub struct ReadinessNotes(Vec<ReadinessNote>);
 
 impl ReadinessNotes {
+    /// The notes of these checks, asked at every `/readyz`.
     pub fn new(checks: Vec<ReadinessNote>) -> Self {
         Self(checks)
     }

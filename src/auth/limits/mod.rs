@@ -338,12 +338,14 @@ impl RateLimits {
         }
     }
 
+    /// A registration, per client.
     pub async fn register(&self, req: &HttpRequest) -> ApiResult<()> {
         let client = self.client(req);
         self.check(self.inner.quotas.register_per_client, &client)
             .await
     }
 
+    /// A password-reset request or confirmation, or a verification-mail request, per client.
     pub async fn reset(&self, req: &HttpRequest) -> ApiResult<()> {
         let client = self.client(req);
         self.check(self.inner.quotas.reset_per_client, &client)

@@ -10,8 +10,9 @@
 //! runs one single-threaded runtime per worker, and a multiplexed async connection is bound to
 //! the runtime that made it, so the async client would need a runtime of its own or one
 //! connection per worker; a few blocking calls of a millisecond on actix's blocking pool
-//! (where the database calls already run) need neither. Every call is bounded by the
-//! configured timeout, connecting included.
+//! (where the database calls already run) need neither. Every check is bounded by the
+//! configured timeout, connecting included (only the first check after Redis lost its scripts
+//! waits for two more replies, each bounded the same way).
 
 use super::store::{LimitStore, Quota, StoreUnavailable};
 use crate::config::RedisSettings;
@@ -74,10 +75,7 @@ impl RedisStore {
         if let Some(con) = self.idle.lock().expect("not poisoned").pop() {
             return Ok(con);
         }
-        let con = self.client.get_connection_with_timeout(self.timeout)?;
-        con.set_read_timeout(Some(self.timeout))?;
-        con.set_write_timeout(Some(self.timeout))?;
-        Ok(con)
+        self.client.get_connection_with_timeout(self.timeout)
     }
 
     fn give_back(&self, con: redis::Connection) {
@@ -111,8 +109,17 @@ impl LimitStore for RedisStore {
     fn hit(&self, quota: &Quota, key: &str) -> Result<Option<Duration>, StoreUnavailable> {
         let interval = quota.interval().as_micros().max(1);
         let tolerance = interval * u128::from(quota.count.max(1) - 1);
+        let started = std::time::Instant::now();
         let mut con = self
             .connection()
+            .map_err(|e| StoreUnavailable(e.kind_text()))?;
+        // Connecting and the script share one timeout.
+        let left = self
+            .timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
+        con.set_read_timeout(Some(left))
+            .and_then(|()| con.set_write_timeout(Some(left)))
             .map_err(|e| StoreUnavailable(e.kind_text()))?;
         let wait: i64 = self
             .script

@@ -171,6 +171,45 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Password hashes computed at the same time on this node (each takes 19 MiB).
     pub password_hash_concurrency: usize,
+    /// Redis for rate limits shared by all nodes (`REDIS_URL`); without it each node counts
+    /// on its own.
+    pub redis: Option<RedisSettings>,
+}
+
+/// Where the nodes keep their shared rate limits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisSettings {
+    /// `redis://[user:password@]host[:port][/db]` or `redis+unix:///path` (may hold a
+    /// password: never printed).
+    pub url: Secret,
+    /// Prefix of every key (`REDIS_KEY_PREFIX`), so installations can share a server.
+    pub key_prefix: String,
+    /// Bound of each Redis call, connecting included (`REDIS_TIMEOUT_MS`).
+    pub timeout: Duration,
+}
+
+impl RedisSettings {
+    /// Where the server is, safe for logs: host and port (or socket path) and database,
+    /// without user or password.
+    pub fn redacted(&self) -> String {
+        match redis::Client::open(self.url.expose()) {
+            Ok(client) => {
+                let info = client.get_connection_info();
+                format!("{} db {}", info.addr(), info.redis_settings().db())
+            }
+            Err(_) => "[invalid]".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("server", &self.redacted())
+            .field("key_prefix", &self.key_prefix)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// Rate limits of the endpoints an attacker hammers. Each is a number of requests per window
@@ -243,6 +282,7 @@ impl fmt::Debug for Settings {
             .field("rate_limits", &self.rate_limits)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("password_hash_concurrency", &self.password_hash_concurrency)
+            .field("redis", &self.redis)
             .finish()
     }
 }
@@ -540,6 +580,11 @@ impl Settings {
             1,
             256,
         )? as usize;
+        let redis = parse_redis(
+            get("REDIS_URL"),
+            get("REDIS_KEY_PREFIX"),
+            get("REDIS_TIMEOUT_MS"),
+        )?;
         Ok(Self {
             database_url,
             bind,
@@ -570,8 +615,62 @@ impl Settings {
             rate_limits,
             trust_forwarded_for,
             password_hash_concurrency,
+            redis,
         })
     }
+}
+
+/// `REDIS_URL` with its companions, checked without connecting. Errors never repeat the URL,
+/// which may hold a password.
+fn parse_redis(
+    url: Option<String>,
+    prefix: Option<String>,
+    timeout_ms: Option<String>,
+) -> Result<Option<RedisSettings>, ConfigError> {
+    let key_prefix = prefix.unwrap_or_else(|| "beteiligung:limits:".into());
+    let key_prefix = key_prefix.trim().to_owned();
+    if key_prefix.is_empty()
+        || key_prefix.len() > 64
+        || !key_prefix.chars().all(|c| c.is_ascii_graphic())
+    {
+        return Err(ConfigError::new(
+            "REDIS_KEY_PREFIX",
+            "is not a key prefix",
+            "accepted: 1 to 64 visible ASCII characters without spaces, e.g. beteiligung:limits:",
+        ));
+    }
+    let timeout_ms = parse_number(timeout_ms, "REDIS_TIMEOUT_MS", 250, 10, 5000)?;
+    let Some(url) = url.map(|u| u.trim().to_owned()) else {
+        return Ok(None);
+    };
+    const ACCEPTED: &str =
+        "accepted: redis://[user:password@]host[:port][/db] or redis+unix:///path/to/socket";
+    if url.starts_with("rediss://") {
+        return Err(ConfigError::new(
+            "REDIS_URL",
+            "asks for TLS (rediss://), which this build does not include",
+            "accepted: redis:// on a trusted network or loopback, or redis+unix://",
+        ));
+    }
+    if !(url.starts_with("redis://") || url.starts_with("redis+unix://")) {
+        return Err(ConfigError::new(
+            "REDIS_URL",
+            "has an unsupported scheme",
+            ACCEPTED,
+        ));
+    }
+    if redis::Client::open(url.as_str()).is_err() {
+        return Err(ConfigError::new(
+            "REDIS_URL",
+            "is not a valid URL",
+            ACCEPTED,
+        ));
+    }
+    Ok(Some(RedisSettings {
+        url: Secret::new(url),
+        key_prefix,
+        timeout: Duration::from_millis(timeout_ms.into()),
+    }))
 }
 
 /// 32 bytes written as base64 (standard alphabet, padded) — an Ed25519 key's seed or public
@@ -704,6 +803,11 @@ mod tests {
             ("MAIL_FROM", "not a mailbox"),
             ("RATE_LIMIT_LOGIN_PER_CLIENT", "0"),
             ("TRUST_FORWARDED_FOR", "yes"),
+            ("REDIS_URL", "http://127.0.0.1:6379"),
+            ("REDIS_URL", "rediss://cache.example:6380"),
+            ("REDIS_URL", "redis://127.0.0.1:notaport"),
+            ("REDIS_KEY_PREFIX", "has space"),
+            ("REDIS_TIMEOUT_MS", "0"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name, "{value}");
@@ -722,12 +826,29 @@ mod tests {
                 "SMTP_URL",
                 "smtp://user:mailpassword@mail.example:587?tls=required",
             ),
+            (
+                "REDIS_URL",
+                "redis://limits:redispassword@cache.example:6380/2",
+            ),
         ])
         .unwrap();
         let printed = format!("{s:?}");
+        assert!(printed.contains("cache.example:6380 db 2"), "{printed}");
+        assert!(!printed.contains("redispassword"), "{printed}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("aHVudGVy"), "{printed}");
         assert!(!printed.contains("mailpassword"), "{printed}");
+    }
+
+    #[test]
+    fn redis_is_optional_with_a_prefix_and_a_bounded_timeout() {
+        assert_eq!(settings(&[]).unwrap().redis, None);
+        let s = settings(&[("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
+        let redis = s.redis.unwrap();
+        assert_eq!(redis.key_prefix, "beteiligung:limits:");
+        assert_eq!(redis.timeout, Duration::from_millis(250));
+        let err = settings(&[("REDIS_URL", "redis://:pw-in-url@127.0.0.1:notaport")]).unwrap_err();
+        assert!(!err.to_string().contains("pw-in-url"), "{err}");
     }
 
     #[test]

@@ -74,10 +74,15 @@ impl AppState {
         let voting_cache = ballots::VotingCache::new(settings.comment_cache_ttl);
         let statement_desk = statements::Desk::from_settings(&settings)?;
         let privacy = privacy::Desk::from_settings(&settings)?;
+        let auth = auth::Auth::new(&settings, &key)?;
+        let metrics = Metrics::new();
+        for collector in auth.limits.collectors() {
+            metrics.register(collector);
+        }
         Ok(Self {
-            auth: auth::Auth::new(&settings, &key),
+            auth,
             db,
-            metrics: Metrics::new(),
+            metrics,
             settings,
             catalogue_cache,
             contribution_cache,
@@ -86,6 +91,12 @@ impl AppState {
             privacy,
             clock: clock::Clock::System,
         })
+    }
+
+    /// What `/readyz` notes while the node serves in a lesser mode.
+    pub fn readiness_notes(&self) -> http::ops::ReadinessNotes {
+        let limits = self.auth.limits.clone();
+        http::ops::ReadinessNotes::new(vec![std::sync::Arc::new(move || limits.degraded())])
     }
 
     /// How requests of this node may arrive.
@@ -338,6 +349,7 @@ pub fn build_app(
         .app_data(web::Data::new(state.privacy.clone()))
         .app_data(web::Data::new(state.clock.clone()))
         .app_data(web::Data::new(state.request_limits()))
+        .app_data(web::Data::new(state.readiness_notes()))
         .app_data(web::Data::new(PERSONAL_DATA))
         .app_data(web::Data::new(TRANSLATABLE))
         .into_utoipa_app()

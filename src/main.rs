@@ -473,6 +473,14 @@ fn serve(settings: Settings) -> Result<(), String> {
     tracing::info!("API:      {base}/api/v1");
     tracing::info!("docs:     {base}/docs/");
     tracing::info!("database: {database}");
+    match &settings.redis {
+        None => tracing::info!("limits:   rate limits are counted per node (no REDIS_URL set)"),
+        Some(redis) => tracing::info!(
+            "limits:   rate limits are shared through Redis at {} (key prefix {})",
+            redis.redacted(),
+            redis.key_prefix
+        ),
+    }
     if settings.public_base_url.is_none() {
         tracing::warn!(
             "PUBLIC_BASE_URL is not set: links in mails (verification, password reset, \

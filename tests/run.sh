@@ -8,6 +8,9 @@
 # databases (each test creates and drops its own); without it, a server on 127.0.0.1:5432
 # with the `postgres` user is used when one answers. REQUIRE_POSTGRES=1 makes its absence an
 # error instead of a skip (CI sets it).
+#
+# Redis (the shared rate limits): TEST_REDIS_URL names it; without it a Redis answering on
+# 127.0.0.1:6379 is used. REQUIRE_REDIS=1 makes its absence an error instead of a skip (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +25,17 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 [ -n "${TEST_DATABASE_URL:-}" ] && echo "tests/run.sh: PostgreSQL variants run against ${TEST_DATABASE_URL%%\?*}" | sed -E 's#//[^@/]*@#//…@#'
+
+if [ -z "${TEST_REDIS_URL:-}" ]; then
+  if command -v redis-cli >/dev/null 2>&1 && redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -qx PONG; then
+    export TEST_REDIS_URL="redis://127.0.0.1:6379"
+  elif [ "${REQUIRE_REDIS:-}" = 1 ]; then
+    echo "tests/run.sh: REQUIRE_REDIS=1 but no Redis answers on 127.0.0.1:6379 and TEST_REDIS_URL is unset" >&2
+    exit 1
+  else
+    echo "tests/run.sh: no Redis on 127.0.0.1:6379 and TEST_REDIS_URL unset: the shared rate-limit tests are skipped" >&2
+  fi
+fi
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings

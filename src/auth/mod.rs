@@ -69,11 +69,12 @@ impl Auth {
         }
     }
 
-    pub fn new(settings: &Settings, signing_key: &[u8]) -> Self {
-        Self {
+    /// What the account endpoints need; fails only on a `REDIS_URL` the client refuses.
+    pub fn new(settings: &Settings, signing_key: &[u8]) -> Result<Self, String> {
+        Ok(Self {
             tokens: AccessTokens::new(signing_key, settings.access_token_ttl),
             passwords: Passwords::new(settings.password_hash_concurrency),
-            limits: RateLimits::new(&settings.rate_limits, settings.trust_forwarded_for),
+            limits: RateLimits::new(settings, signing_key)?,
             link_base: settings
                 .public_base_url
                 .clone()
@@ -83,6 +84,6 @@ impl Auth {
                 privacy_version: settings.privacy_version.clone(),
             }),
             session_ttl: settings.session_ttl,
-        }
+        })
     }
 }

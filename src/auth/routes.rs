@@ -86,7 +86,7 @@ pub async fn register(
     body: crate::http::Json<Registration>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
-    auth.limits.register(&req)?;
+    auth.limits.register(&req).await?;
     let mut form = body.into_inner();
     form.email = normalize_email(&form.email);
     form.validate()?;
@@ -211,7 +211,7 @@ pub async fn resend_verification(
     body: crate::http::Json<EmailSubmission>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
-    auth.limits.reset(&req)?;
+    auth.limits.reset(&req).await?;
     body.validate()?;
     let started = std::time::Instant::now();
     let email = normalize_email(&body.email);
@@ -273,7 +273,7 @@ pub async fn login(
         privacy_version,
     } = body.into_inner();
     let email = normalize_email(&email);
-    auth.limits.login_client(&req)?;
+    auth.limits.login_client(&req).await?;
     let lookup = email.clone();
     let user = db
         .run(move |conn| store::user_by_email(conn, &lookup))
@@ -281,7 +281,7 @@ pub async fn login(
     let device = device_token
         .zip(user.as_ref())
         .and_then(|(token, user)| auth.tokens.device(&token, &email, &user.password_hash));
-    auth.limits.login_account(&email, device.as_deref())?;
+    auth.limits.login_account(&email, device.as_deref()).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = auth.passwords.verify(password, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
@@ -446,7 +446,7 @@ pub async fn change_password(
         current_password,
         new_password,
     } = body;
-    auth.limits.password_check(user.id())?;
+    auth.limits.password_check(user.id()).await?;
     check_policy("new_password", &new_password, &user.user.email)
         .map_err(|e| ApiError::validation(vec![e]))?;
     auth.confirm_password(&user, current_password, "current_password")
@@ -492,7 +492,7 @@ pub async fn request_password_reset(
     body: crate::http::Json<EmailSubmission>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
-    auth.limits.reset(&req)?;
+    auth.limits.reset(&req).await?;
     body.validate()?;
     let started = std::time::Instant::now();
     let email = normalize_email(&body.email);
@@ -540,7 +540,7 @@ pub async fn confirm_password_reset(
     body: crate::http::Json<PasswordResetConfirmation>,
 ) -> ApiResult<HttpResponse> {
     let now = now.naive();
-    auth.limits.reset(&req)?;
+    auth.limits.reset(&req).await?;
     body.validate()?;
     let PasswordResetConfirmation {
         token,

@@ -188,7 +188,7 @@ pub async fn cast_assisted_ballot(
     body: Body<AssistedBallotSubmission>,
 ) -> ApiResult<HttpResponse> {
     crate::contributions::domain::facilitator(&user.0)?;
-    auth.limits.assisted(user.0.id())?;
+    auth.limits.assisted(user.0.id()).await?;
     let (id, now, submission, kept) = (
         id.into_inner(),
         clock.now().naive_utc(),

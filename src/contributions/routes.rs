@@ -78,10 +78,10 @@ where
         + Send
         + 'static,
 {
-    auth.limits.write(user.0.id())?;
+    auth.limits.write(user.0.id()).await?;
     if assisted {
         domain::facilitator(&user.0)?;
-        auth.limits.assisted(user.0.id())?;
+        auth.limits.assisted(user.0.id()).await?;
     }
     let made = db.write(move |conn| write(conn, &user)).await?;
     cache.0.clear();
@@ -504,7 +504,7 @@ pub async fn edit_contribution(
     id: web::Path<i64>,
     body: Body<ContributionEdit>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
+    auth.limits.write(user.0.id()).await?;
     let (now, id, change) = (now.naive(), id.into_inner(), body.into_inner());
     let if_match = required_if_match(&req);
     let changed = db
@@ -622,7 +622,7 @@ pub async fn flag_contribution(
     id: web::Path<i64>,
     body: Body<FlagSubmission>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.id())?;
+    auth.limits.write(user.id()).await?;
     let (now, id, submission) = (now.naive(), id.into_inner(), body.into_inner());
     let receipt = db
         .write(move |conn| domain::flag(conn, now, &user, id, submission))

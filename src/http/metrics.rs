@@ -72,6 +72,13 @@ impl Metrics {
         }
     }
 
+    /// Adds a metric kept elsewhere (the shared rate limits' fallbacks) to this node's output.
+    pub fn register(&self, collector: Box<dyn prometheus::core::Collector>) {
+        self.registry
+            .register(collector)
+            .expect("metric registered once");
+    }
+
     /// Records one answered request. `route` is the route pattern, never the concrete path,
     /// so the number of series stays bounded.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

@@ -76,7 +76,7 @@ pub async fn delete_me(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner()?;
     body.validate()?;
-    auth.limits.password_check(user.id())?;
+    auth.limits.password_check(user.id()).await?;
     auth.confirm_password(&user, body.password, "password")
         .await?;
     let registry = *registry.get_ref();

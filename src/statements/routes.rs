@@ -94,7 +94,7 @@ pub async fn create_statement(
     id: web::Path<i64>,
     body: Body<NewStatement>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
+    auth.limits.write(user.0.id()).await?;
     let (now, org, new) = (now.naive(), id.into_inner(), body.into_inner());
     let made = db
         .write(move |conn| domain::create(conn, now, &user, org, new))
@@ -241,7 +241,7 @@ pub async fn edit_statement(
     id: web::Path<i64>,
     body: Body<StatementEdit>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
+    auth.limits.write(user.0.id()).await?;
     let (now, id, change) = (now.naive(), id.into_inner(), body.into_inner());
     let if_match = required_if_match(&req);
     let changed = db
@@ -306,7 +306,7 @@ pub async fn add_attachment(
     query: web::Query<AttachmentQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
+    auth.limits.write(user.0.id()).await?;
     let (now, id) = (now.naive(), id.into_inner());
     let caller = user.0.clone();
     db.run(move |conn| domain::may_attach(conn, &caller, id))
@@ -474,7 +474,7 @@ pub async fn submit_statement(
     id: web::Path<i64>,
     body: Body<Submission>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.write(user.0.id())?;
+    auth.limits.write(user.0.id()).await?;
     let (now, id, submission) = (now.naive(), id.into_inner(), body.into_inner());
     let if_match = required_if_match(&req);
     let desk = desk.get_ref().clone();

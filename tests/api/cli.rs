@@ -40,7 +40,7 @@ pub(crate) fn free_port() -> u16 {
 }
 
 /// A minimal HTTP/1.1 client: sends `head` and returns the whole answer.
-fn http(port: u16, head: &str) -> String {
+pub(crate) fn http(port: u16, head: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(head.as_bytes()).unwrap();
@@ -49,7 +49,7 @@ fn http(port: u16, head: &str) -> String {
     out
 }
 
-fn http_get(port: u16, path: &str) -> String {
+pub(crate) fn http_get(port: u16, path: &str) -> String {
     http(
         port,
         &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
@@ -469,7 +469,7 @@ fn create_admin(dir: &Path, env: &[(&str, &str)], email: &str, password: &str) -
     child.wait_with_output().unwrap()
 }
 
-fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
+pub(crate) fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     http(
         port,
@@ -480,7 +480,7 @@ fn post_json(port: u16, path: &str, token: Option<&str>, body: &str) -> String {
     )
 }
 
-fn json_body(response: &str) -> serde_json::Value {
+pub(crate) fn json_body(response: &str) -> serde_json::Value {
     serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
 }
 

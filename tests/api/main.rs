@@ -19,6 +19,7 @@ mod errors;
 mod fixtures;
 mod hardening;
 mod languages;
+mod limits_shared;
 mod nodes;
 mod operations;
 mod organisations;

@@ -31,7 +31,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -223,11 +223,11 @@ fn import_and_seed_postgres() {
 }
 
 /// The server's log, collected while it runs.
-type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+pub(crate) type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// Starts `serve` and waits until it listens; returns the child and its log so far, which
 /// keeps growing until the server exits.
-fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
+pub(crate) fn start_server(dir: &Path, env: &[(&str, &str)], port: u16) -> (Child, Log) {
     let bind = format!("127.0.0.1:{port}");
     let mut all_env = env.to_vec();
     all_env.push(("BIND", &bind));

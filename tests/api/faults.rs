@@ -615,6 +615,12 @@ fn postgres_stopped_and_started_under_load_fails_fast_and_recovers_without_resta
         "requests failing after the database came back: {failing:?}"
     );
     assert!(node.still_running(), "the same process serves on");
+    let longest = down.iter().map(|s| s.answer.took).max().unwrap();
+    eprintln!(
+        "{} answers while down, the slowest in {longest:?}; ready again {:?} after the restart",
+        down.len(),
+        resumed - started
+    );
 
     // Every comment that was acknowledged is stored.
     let acknowledged: Vec<i64> = samples

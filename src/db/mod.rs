@@ -48,6 +48,24 @@ PRAGMA synchronous = FULL;
 PRAGMA busy_timeout = 10000;
 PRAGMA foreign_keys = ON;";
 
+/// How long libpq may take to open a PostgreSQL connection (its `connect_timeout`) unless the
+/// URL sets one: without it a connection attempt to a host that drops packets hangs for minutes
+/// (the kernel's SYN retries) and holds one of the pool's few connecting threads all that time.
+pub const CONNECT_TIMEOUT_SECS: u64 = 5;
+
+/// The PostgreSQL URL with libpq's `connect_timeout` added when it has none.
+fn with_connect_timeout(url: &str) -> std::borrow::Cow<'_, str> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    if query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("connect_timeout"))
+    {
+        return url.into();
+    }
+    let glue = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{glue}connect_timeout={CONNECT_TIMEOUT_SECS}").into()
+}
+
 /// Opens connections of the configured backend for the r2d2 pool.
 #[derive(Debug, Clone)]
 pub struct DbManager {
@@ -63,9 +81,8 @@ impl DbManager {
 /// Opens one connection to the configured database, with the SQLite settings applied.
 pub fn establish(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
     match url.backend {
-        Backend::Postgres => {
-            diesel::PgConnection::establish(&url.target).map(DbConnection::Postgresql)
-        }
+        Backend::Postgres => diesel::PgConnection::establish(&with_connect_timeout(&url.target))
+            .map(DbConnection::Postgresql),
         Backend::Sqlite => {
             let mut conn = diesel::SqliteConnection::establish(&url.target)?;
             conn.batch_execute(SQLITE_PRAGMAS)
@@ -105,6 +122,12 @@ thread_local! {
 
 /// How long after a failed query every connection is checked as it is handed out.
 const SUSPICION: Duration = Duration::from_secs(5);
+
+/// How long a request waits for a connection while the database is taken for unreachable (a
+/// connection died or none could be opened, and none is open now): it answers 503 after this
+/// instead of after the whole `DB_POOL_TIMEOUT_SECS`, while r2d2 keeps trying to connect in
+/// the background (at least every `DB_POOL_TIMEOUT_SECS / 2`).
+pub const UNREACHABLE_WAIT: Duration = Duration::from_secs(1);
 
 pub type Pool = r2d2::Pool<DbManager>;
 pub type PooledConnection = r2d2::PooledConnection<DbManager>;
@@ -185,13 +208,14 @@ impl Db {
     }
 
     /// One of the pool's permits, for work that holds a connection outside [`Db::run`] (a
-    /// streamed export): it counts against the same bound.
+    /// streamed export): it counts against the same bound, and is waited for at most
+    /// `DB_POOL_TIMEOUT_SECS` (then 503).
     pub async fn permit(&self) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
-        self.permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| ApiError::unavailable())
+        let wait = self.pool.connection_timeout();
+        match actix_web::rt::time::timeout(wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::unavailable()),
+        }
     }
 
     /// A place among the node's long downloads, or `503` with `Retry-After` at once when they
@@ -209,6 +233,10 @@ impl Db {
 
     /// Runs `f` with a pooled connection on the blocking thread pool; both the wait for a
     /// connection and the query happen there, never on an actix worker.
+    ///
+    /// The wait for a permit and a connection together lasts at most `DB_POOL_TIMEOUT_SECS`
+    /// (the pool's connection timeout), and at most [`UNREACHABLE_WAIT`] while the database
+    /// is taken for unreachable; then the answer is 503 `database_unavailable`.
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -216,14 +244,19 @@ impl Db {
         E: Send + 'static,
         ApiError: From<E>,
     {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ApiError::unavailable())?;
+        let wait = self.pool.connection_timeout();
+        let deadline = std::time::Instant::now() + wait;
+        let _permit = match actix_web::rt::time::timeout(wait, self.permits.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => return Err(ApiError::unavailable()),
+            Err(_) => {
+                tracing::warn!("no database connection: every one is busy or unreachable");
+                return Err(ApiError::unavailable());
+            }
+        };
         let db = self.clone();
         let outcome = actix_web::web::block(move || -> Result<Result<T, ApiError>, DbError> {
-            let mut conn = match db.connection() {
+            let mut conn = match db.connection(deadline) {
                 Ok(conn) => conn,
                 // Every connection tried was dead.
                 Err(DbError::Query(_)) => return Ok(Err(ApiError::unavailable())),
@@ -237,10 +270,7 @@ impl Db {
                 // as it goes back, the others are checked before their next use for a while,
                 // and the caller hears that the database is unavailable (503, `Retry-After`).
                 CHECK_ON_RETURN.with(|check| check.set(true));
-                db.suspect_until.store(
-                    db.millis() + SUSPICION.as_millis() as u64,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
+                db.suspect();
                 return Ok(Err(ApiError::unavailable()));
             }
             Ok(outcome)
@@ -253,37 +283,62 @@ impl Db {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// A connection from the pool; while connections are suspect, one that answers.
-    fn connection(&self) -> Result<PooledConnection, DbError> {
-        let suspect = self
-            .suspect_until
-            .load(std::sync::atomic::Ordering::Relaxed);
-        if self.millis() >= suspect {
-            return Ok(self.pool.get()?);
-        }
-        self.answering(None)
+    /// From now on for [`SUSPICION`], connections are checked before use and, while none is
+    /// open, waited for only [`UNREACHABLE_WAIT`].
+    fn suspect(&self) {
+        self.suspect_until.store(
+            self.millis() + SUSPICION.as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
-    /// A connection that answers `SELECT 1`, waiting for each at most `timeout` (the pool's
-    /// when `None`); the dead ones met on the way are dropped from the pool.
-    fn answering(&self, timeout: Option<Duration>) -> Result<PooledConnection, DbError> {
-        let get = || match timeout {
-            Some(t) => self.pool.get_timeout(t),
-            None => self.pool.get(),
-        };
-        let mut conn = get()?;
+    fn suspected(&self) -> bool {
+        self.millis()
+            < self
+                .suspect_until
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A connection from the pool; while connections are suspect, one that answers.
+    fn connection(&self, deadline: std::time::Instant) -> Result<PooledConnection, DbError> {
+        if !self.suspected() {
+            return Ok(self.wait(deadline)?);
+        }
+        self.answering(deadline)
+    }
+
+    /// Waits for a pooled connection until `deadline` — only [`UNREACHABLE_WAIT`] when the
+    /// database is suspect and no connection is open. A wait that ends with no connection open
+    /// (none could be made) makes the database suspect.
+    fn wait(&self, deadline: std::time::Instant) -> Result<PooledConnection, PoolError> {
+        let mut wait = deadline.saturating_duration_since(std::time::Instant::now());
+        if self.suspected() && self.pool.state().connections == 0 {
+            wait = wait.min(UNREACHABLE_WAIT);
+        }
+        self.pool.get_timeout(wait).inspect_err(|_| {
+            if self.pool.state().connections == 0 {
+                self.suspect();
+            }
+        })
+    }
+
+    /// A connection that answers `SELECT 1`, waiting until `deadline` at most; the dead ones
+    /// met on the way are dropped from the pool.
+    fn answering(&self, deadline: std::time::Instant) -> Result<PooledConnection, DbError> {
+        let mut conn = self.wait(deadline)?;
         for attempt in 0..=self.pool.max_size() {
             match conn.batch_execute("SELECT 1") {
                 Ok(()) => return Ok(conn),
                 Err(dead) => {
                     CHECK_ON_RETURN.with(|check| check.set(true));
+                    self.suspect();
                     if attempt == self.pool.max_size() {
                         return Err(DbError::Query(dead));
                     }
                 }
             }
             drop(conn);
-            conn = get()?;
+            conn = self.wait(deadline)?;
         }
         unreachable!("the last attempt returns")
     }
@@ -304,7 +359,8 @@ impl Db {
     /// that died meanwhile (a database restart) leave the pool on the way.
     pub async fn ping(&self, timeout: Duration) -> Result<(), DbError> {
         let db = self.clone();
-        actix_web::web::block(move || db.answering(Some(timeout)).map(drop))
+        let deadline = std::time::Instant::now() + timeout;
+        actix_web::web::block(move || db.answering(deadline).map(drop))
             .await
             .map_err(|_| DbError::Query(diesel::result::Error::BrokenTransactionManager))?
     }

@@ -16,6 +16,7 @@ mod consultations;
 mod contributions;
 mod database;
 mod errors;
+mod faults;
 mod fixtures;
 mod hardening;
 mod languages;

@@ -165,6 +165,15 @@ impl TestDb {
         })
     }
 
+    /// A database on a server the test runs itself (tests/api/faults.rs): nothing to drop.
+    pub fn at(url: &str) -> Self {
+        Self {
+            url: DatabaseUrl::parse(url).unwrap(),
+            _dir: None,
+            drop: None,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.url.backend
     }

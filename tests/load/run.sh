@@ -89,6 +89,8 @@
 #   SCENARIOS     "read signin comments ballots statements export translated search" (default),
 #                 or some of them
 #   SEARCH_COMMENTS  comments the index of "search" holds besides the catalogue (50000)
+#   SEARCH_CONNECTIONS  wrk connections of the search mix, one run each ("4 64"); p99 <= 50 ms
+#                 is judged for runs of at most two connections per core
 #   STATEMENTS_SMALL, STATEMENTS_LARGE  statements of the two tables of "statements" (2000, 20000)
 #   EXPORT_COMMENTS  comments of the participant whose data "export" downloads (50000)
 #   VOTE_BALLOTS  ballots in the closed vote of "ballots" (default 100000)
@@ -123,6 +125,8 @@ BIN="${BIN:-target/release/beteiligung}"
 BACKENDS="${BACKENDS:-sqlite postgres}"
 SCENARIOS="${SCENARIOS:-read signin comments ballots statements export translated search}"
 SEARCH_COMMENTS="${SEARCH_COMMENTS:-50000}"
+SEARCH_CONNECTIONS="${SEARCH_CONNECTIONS:-4 64}"
+CORES="$(nproc)"
 STATEMENTS_SMALL="${STATEMENTS_SMALL:-2000}"
 STATEMENTS_LARGE="${STATEMENTS_LARGE:-20000}"
 EXPORT_COMMENTS="${EXPORT_COMMENTS:-50000}"
@@ -1016,12 +1020,21 @@ PY
             if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then
                 wrk -t1 -c4 -d"$WARMUP" -s "$ROOT/tests/load/search.lua" "$BASE" >/dev/null
             fi
-            log "wrk $DURATION, $CONNECTIONS connections, $THREADS threads: the search mix ($(wc -l <"$paths") queries)"
-            measure "$out" "$backend search mix" -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" \
-                -s "$ROOT/tests/load/search.lua" "$BASE"
-            local verdict="met"
-            awk -v p="$W_P99" 'BEGIN { exit !(p > 50) }' && verdict="missed"
-            SEARCH_ROWS+=("| $backend | \`GET /api/v1/search\` (mix) | $CONNECTIONS | $W_RPS | $W_P50 ms | $W_P99 ms | $verdict |")
+            local c verdict
+            for c in $SEARCH_CONNECTIONS; do
+                out="$RESULTS/$backend-search-$what-c$c.txt"
+                log "wrk $DURATION, $c connections, $THREADS threads: the search mix ($(wc -l <"$paths") queries)"
+                measure "$out" "$backend search mix, $c connections" -t"$THREADS" -c"$c" -d"$DURATION" \
+                    -s "$ROOT/tests/load/search.lua" "$BASE"
+                # The target (p99 <= 50 ms) is a latency: judged where the clients do not
+                # outnumber two per core; more connections only queue (their row shows throughput).
+                verdict="throughput"
+                if (( c <= 2 * CORES )); then
+                    verdict="met"
+                    awk -v p="$W_P99" 'BEGIN { exit !(p > 50) }' && verdict="missed"
+                fi
+                SEARCH_ROWS+=("| $backend | \`GET /api/v1/search\` (mix) | $c | $W_RPS | $W_P50 ms | $W_P99 ms | $verdict |")
+            done
         fi
     done
     NOTES+=("$backend, search: $info, plus the load catalogue; index rebuilt in $rebuilt s; peak RSS (VmHWM) of the server after the mix: $(server_hwm)")

@@ -53,17 +53,41 @@ PRAGMA foreign_keys = ON;";
 /// (the kernel's SYN retries) and holds one of the pool's few connecting threads all that time.
 pub const CONNECT_TIMEOUT_SECS: u64 = 5;
 
-/// The PostgreSQL URL with libpq's `connect_timeout` added when it has none.
+/// libpq's parameters a PostgreSQL URL gets unless it sets them itself: the connect timeout,
+/// and bounds on a connection that is already open when the server vanishes without closing it
+/// (a network partition, not a restart). Without them a query on such a connection, or the
+/// `/readyz` ping on an idle one, waits for the kernel's TCP retries (about 15 minutes) or its
+/// keepalive (2 hours), holding a permit, a blocking thread and the connection; with them it
+/// fails within about 20 s (unacknowledged data for 20 s, or an idle connection unanswered for
+/// 10 + 3 × 5 s), the connection is dropped as broken and the node answers 503 until the
+/// server is back.
+pub const LIBPQ_DEFAULTS: &[(&str, &str)] = &[
+    ("connect_timeout", "5"),
+    ("keepalives", "1"),
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "5"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "20000"),
+];
+
+/// The PostgreSQL URL with each of [`LIBPQ_DEFAULTS`] added that it does not set itself.
 fn with_connect_timeout(url: &str) -> std::borrow::Cow<'_, str> {
+    debug_assert_eq!(LIBPQ_DEFAULTS[0].1, CONNECT_TIMEOUT_SECS.to_string());
     let query = url.split_once('?').map_or("", |(_, q)| q);
-    if query
+    let given: Vec<&str> = query
         .split('&')
-        .any(|pair| pair.split('=').next() == Some("connect_timeout"))
-    {
+        .filter_map(|pair| pair.split('=').next())
+        .collect();
+    let missing: Vec<String> = LIBPQ_DEFAULTS
+        .iter()
+        .filter(|(name, _)| !given.contains(name))
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    if missing.is_empty() {
         return url.into();
     }
     let glue = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{glue}connect_timeout={CONNECT_TIMEOUT_SECS}").into()
+    format!("{url}{glue}{}", missing.join("&")).into()
 }
 
 /// Opens connections of the configured backend for the r2d2 pool.
@@ -482,4 +506,29 @@ macro_rules! stored_enum {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_connect_timeout;
+
+    #[test]
+    fn a_postgres_url_gets_the_bounds_it_does_not_set_itself() {
+        let all = "connect_timeout=5&keepalives=1&keepalives_idle=10&keepalives_interval=5\
+                   &keepalives_count=3&tcp_user_timeout=20000";
+        assert_eq!(
+            with_connect_timeout("postgres://u@db/app"),
+            format!("postgres://u@db/app?{all}")
+        );
+        let own = with_connect_timeout("postgres://u@db/app?sslmode=require&tcp_user_timeout=5000");
+        assert!(
+            own.starts_with(
+                "postgres://u@db/app?sslmode=require&tcp_user_timeout=5000&connect_timeout=5&"
+            ),
+            "{own}"
+        );
+        assert_eq!(own.matches("tcp_user_timeout").count(), 1, "{own}");
+        let complete = format!("postgres://u@db/app?{all}");
+        assert_eq!(with_connect_timeout(&complete), complete);
+    }
 }

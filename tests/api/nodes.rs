@@ -983,6 +983,13 @@ fn the_nginx_configuration_fits_the_api() {
         mebibytes << 20 > largest && mebibytes << 20 <= largest + (1 << 20),
         "client_max_body_size {mebibytes}m against the API's largest body of {largest} bytes"
     );
+    let idle = directive("keepalive_timeout");
+    assert_eq!(idle.len(), 1, "{idle:?}");
+    let idle: u64 = idle[0].trim_end_matches('s').parse().unwrap();
+    assert!(
+        std::time::Duration::from_secs(idle) < beteiligung::KEEP_ALIVE,
+        "nginx keeps idle connections to a node ({idle} s) as long as the node does or longer"
+    );
     let next = directive("proxy_next_upstream");
     assert_eq!(next.len(), 1);
     assert!(!next[0].contains("non_idempotent"), "{next:?}");

@@ -1,2 +1,3 @@
+ALTER INDEX search_documents_terms RESET (fastupdate);
 DROP INDEX search_documents_catalogue_terms;
 ALTER TABLE search_documents DROP COLUMN catalogue;

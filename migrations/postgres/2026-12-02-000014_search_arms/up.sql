@@ -4,4 +4,8 @@
 ALTER TABLE search_documents
     ADD COLUMN catalogue BOOLEAN GENERATED ALWAYS AS (kind IN ('measure', 'field')) STORED;
 CREATE INDEX search_documents_catalogue_terms ON search_documents USING GIN (terms)
-    WHERE catalogue;
+    WITH (fastupdate = off) WHERE catalogue;
+-- No pending list: with it, new entries wait in an unordered list (up to 4 MB) that every
+-- search reads through until a vacuum merges it. Texts are written one at a time and read far
+-- more often, so each write updates the index itself.
+ALTER INDEX search_documents_terms SET (fastupdate = off);

@@ -71,11 +71,22 @@ impl RedisStore {
         format!("{}{}:{key}", self.prefix, quota.name)
     }
 
-    fn connection(&self) -> redis::RedisResult<redis::Connection> {
-        if let Some(con) = self.idle.lock().expect("not poisoned").pop() {
-            return Ok(con);
+    /// An idle connection (`true`: reused) or a new one.
+    fn connection(&self, reuse: bool) -> redis::RedisResult<(redis::Connection, bool)> {
+        if reuse {
+            if let Some(con) = self.idle.lock().expect("not poisoned").pop() {
+                return Ok((con, true));
+            }
         }
-        self.client.get_connection_with_timeout(self.timeout)
+        self.client
+            .get_connection_with_timeout(self.timeout)
+            .map(|con| (con, false))
+    }
+
+    /// Drops every idle connection: after one failed, the others are likely gone too (Redis
+    /// restarted, or closed idle connections after its `timeout`).
+    fn forget_idle(&self) {
+        self.idle.lock().expect("not poisoned").clear();
     }
 
     fn give_back(&self, con: redis::Connection) {
@@ -107,12 +118,38 @@ impl KindText for redis::RedisError {
 
 impl LimitStore for RedisStore {
     fn hit(&self, quota: &Quota, key: &str) -> Result<Option<Duration>, StoreUnavailable> {
+        let started = std::time::Instant::now();
+        match self.try_hit(quota, key, started, true) {
+            Ok(wait) => Ok(wait),
+            Err((error, reused)) => {
+                self.forget_idle();
+                // A reused connection the server had closed meanwhile says nothing about
+                // Redis now: once more on a new one, within what is left of the timeout.
+                let dropped = error.is_connection_dropped() || error.is_io_error();
+                if reused && dropped && started.elapsed() < self.timeout {
+                    return self
+                        .try_hit(quota, key, started, false)
+                        .map_err(|(e, _)| StoreUnavailable(e.kind_text()));
+                }
+                Err(StoreUnavailable(error.kind_text()))
+            }
+        }
+    }
+}
+
+impl RedisStore {
+    /// One check on an idle (`reuse`) or new connection; an error says whether the connection
+    /// was reused.
+    fn try_hit(
+        &self,
+        quota: &Quota,
+        key: &str,
+        started: std::time::Instant,
+        reuse: bool,
+    ) -> Result<Option<Duration>, (redis::RedisError, bool)> {
         let interval = quota.interval().as_micros().max(1);
         let tolerance = interval * u128::from(quota.count.max(1) - 1);
-        let started = std::time::Instant::now();
-        let mut con = self
-            .connection()
-            .map_err(|e| StoreUnavailable(e.kind_text()))?;
+        let (mut con, reused) = self.connection(reuse).map_err(|e| (e, false))?;
         // Connecting and the script share one timeout.
         let left = self
             .timeout
@@ -120,14 +157,14 @@ impl LimitStore for RedisStore {
             .max(Duration::from_millis(1));
         con.set_read_timeout(Some(left))
             .and_then(|()| con.set_write_timeout(Some(left)))
-            .map_err(|e| StoreUnavailable(e.kind_text()))?;
+            .map_err(|e| (e, reused))?;
         let wait: i64 = self
             .script
             .key(self.key(quota, key))
             .arg(interval.to_string())
             .arg(tolerance.to_string())
             .invoke(&mut con)
-            .map_err(|e| StoreUnavailable(e.kind_text()))?;
+            .map_err(|e| (e, reused))?;
         // Only a connection that answered goes back: one that failed may hold half a reply.
         self.give_back(con);
         Ok((wait > 0).then(|| Duration::from_micros(wait.unsigned_abs())))

@@ -719,6 +719,16 @@ pub fn create_priority_goal(
     let Some(concept_id) = concept_id(conn)? else {
         return Err(no_catalogue());
     };
+    if let DbConnection::Postgresql(pg) = conn {
+        // Two goals created at once would both take the highest position + 1 and one would
+        // be refused as a duplicate: the concept's row puts them one after the other (SQLite's
+        // write transaction already does).
+        crate::db::schema::concepts::table
+            .find(concept_id)
+            .select(crate::db::schema::concepts::id)
+            .for_update()
+            .first::<i64>(pg)?;
+    }
     let max: Option<i32> = priority_goals::table
         .filter(priority_goals::concept_id.eq(concept_id))
         .select(diesel::dsl::max(priority_goals::position))

@@ -263,6 +263,26 @@ both_backends! {
         assert_eq!(fields_log.body["items"][0]["details"]["after"]["title"], "Bildung von Anfang an");
     }
 
+    async fn priority_goals_created_at_once_each_get_a_position(db) {
+        let ctx = Ctx::new(db);
+        let app = std::rc::Rc::new(test::init_service(beteiligung::build_app(&ctx.state)).await);
+        let token = admin_token(&*app, &ctx).await;
+        let before = call(&*app, Method::GET, "/api/v1/concept", None, None).await.body["priority_goals"].as_array().unwrap().len();
+        let creations = (0..8).map(|n| {
+            let (app, token) = (app.clone(), token.clone());
+            async move {
+                send(&*app, with_if_match(Method::POST, "/api/v1/admin/catalogue/priority-goals", &token, None,
+                    Some(json!({"text": format!("Gleichzeitig angelegtes Ziel {n}")})))).await
+            }
+        });
+        for r in futures_util::future::join_all(creations).await {
+            assert_eq!(r.status, 201, "{}", r.text);
+        }
+        let goals = call(&*app, Method::GET, "/api/v1/concept", None, None).await.body["priority_goals"].clone();
+        let positions: Vec<i64> = goals.as_array().unwrap().iter().map(|g| g["position"].as_i64().unwrap()).collect();
+        assert_eq!(positions, (1..=(before as i64 + 8)).collect::<Vec<_>>(), "one after the other, none twice");
+    }
+
     async fn imported_measures_start_their_history(db) {
         let ctx = Ctx::new(db);
         let app = test::init_service(beteiligung::build_app(&ctx.state)).await;

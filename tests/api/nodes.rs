@@ -983,9 +983,23 @@ fn the_nginx_configuration_fits_the_api() {
         mebibytes << 20 > largest && mebibytes << 20 <= largest + (1 << 20),
         "client_max_body_size {mebibytes}m against the API's largest body of {largest} bytes"
     );
-    let idle = directive("keepalive_timeout");
+    // The upstream block's own keepalive_timeout (the server block's is for clients).
+    let upstream = template
+        .split("upstream beteiligung_nodes")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}").next())
+        .expect("an upstream block");
+    let idle: Vec<&str> = upstream
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("keepalive_timeout "))
+        .collect();
     assert_eq!(idle.len(), 1, "{idle:?}");
-    let idle: u64 = idle[0].trim_end_matches('s').parse().unwrap();
+    let idle: u64 = idle[0]
+        .trim_end_matches(';')
+        .trim_end_matches('s')
+        .parse()
+        .unwrap();
     assert!(
         std::time::Duration::from_secs(idle) < beteiligung::KEEP_ALIVE,
         "nginx keeps idle connections to a node ({idle} s) as long as the node does or longer"

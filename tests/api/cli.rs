@@ -452,7 +452,12 @@ fn postgres_without_jwt_secret_stops_before_touching_the_database() {
 }
 
 /// `create-admin` reads the password from standard input.
-fn create_admin(dir: &Path, env: &[(&str, &str)], email: &str, password: &str) -> Output {
+pub(crate) fn create_admin(
+    dir: &Path,
+    env: &[(&str, &str)],
+    email: &str,
+    password: &str,
+) -> Output {
     let mut child = beteiligung(dir, env)
         .args(["create-admin", "--email", email])
         .stdin(Stdio::piped())

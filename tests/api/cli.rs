@@ -859,14 +859,9 @@ fn the_compose_environment_is_one_the_binary_accepts() {
 /// One request over loopback from 127.0.0.2 (so the client's address is one the server's own
 /// log lines never name), with a forwarded address and a user agent that must not be kept
 /// anywhere. Answers the status, the head and the JSON body (`Null` when there is none).
-fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    headers: &[(&str, &str)],
-    body: Option<&serde_json::Value>,
-) -> (u16, String, serde_json::Value) {
+/// A connection to the server on `port` from 127.0.0.2, a client address the tests can look
+/// for in logs and databases.
+pub(crate) fn from_127_0_0_2(port: u16) -> TcpStream {
     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     socket
         .bind(
@@ -877,9 +872,23 @@ fn request(
         )
         .unwrap();
     socket
-        .connect(&std::net::SocketAddr::from(([127, 0, 0, 1], port)).into())
-        .unwrap();
-    let mut s: TcpStream = socket.into();
+        .connect_timeout(
+            &std::net::SocketAddr::from(([127, 0, 0, 1], port)).into(),
+            Duration::from_secs(5),
+        )
+        .unwrap_or_else(|e| panic!("connect to {port}: {e}"));
+    socket.into()
+}
+
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&serde_json::Value>,
+) -> (u16, String, serde_json::Value) {
+    let mut s = from_127_0_0_2(port);
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let mut head = format!(

@@ -292,22 +292,7 @@ fn exchange_announcing(
     body: &[u8],
     length: usize,
 ) -> Answer {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket
-        .bind(
-            &"127.0.0.2:0"
-                .parse::<std::net::SocketAddr>()
-                .unwrap()
-                .into(),
-        )
-        .unwrap();
-    socket
-        .connect_timeout(
-            &std::net::SocketAddr::from(([127, 0, 0, 1], port)).into(),
-            Duration::from_secs(5),
-        )
-        .unwrap_or_else(|e| panic!("connect to {port}: {e}"));
-    let mut s: TcpStream = socket.into();
+    let mut s = crate::cli::from_127_0_0_2(port);
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: beteiligung.test\r\nConnection: close\r\nContent-Length: {length}\r\n"

@@ -4,10 +4,10 @@
 use crate::cli::{beteiligung, free_port, json_body};
 use crate::common::{TestDb, TEST_ERASURE_KEY, TEST_JWT_SECRET, TEST_RECEIPT_KEY};
 use diesel::prelude::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,35 +22,11 @@ struct Server {
 }
 
 impl Server {
-    /// Starts `serve` on a free port and waits until it listens.
+    /// Starts `serve` on a free port and waits until it listens (the command-line tests'
+    /// start, which also keeps reading its log).
     fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let bind = format!("127.0.0.1:{port}");
-        let mut all = env.to_vec();
-        all.push(("BIND", &bind));
-        all.push(("WORKERS", "2"));
-        let mut child = beteiligung(dir, &all)
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut log = Vec::new();
-        let mut reader = BufReader::new(child.stderr.take().unwrap());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("the server did not start: {log:?}");
-            }
-            log.push(line.trim_end().to_owned());
-            if line.contains("starting service") {
-                break;
-            }
-        }
-        // Keep reading the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in reader.lines().map_while(Result::ok) {});
+        let (child, _log) = crate::cli::start_server(dir, env, port);
         Self { child, port }
     }
 }

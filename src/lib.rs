@@ -144,6 +144,11 @@ pub fn http_server(
     let shutdown = builder.graceful_shutdown_signal();
     builder
         .listen("beteiligung", listener, move || {
+            // One worker at a time: registering the routes collects their part of the
+            // OpenAPI document for a moment (a few MiB); one after the other, the workers'
+            // peaks do not add up.
+            static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _building = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
             let app = build_app(&state)
                 .into_factory()
                 .map_err(|err: actix_web::Error| err.error_response());
@@ -296,6 +301,19 @@ fn complete_doc(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     )
 }
 
+/// The OpenAPI document this binary serves at `/openapi.json`: `openapi/openapi.json` as
+/// committed, which `committed_openapi_document_matches_the_code` keeps equal to what the
+/// routes generate ([`api_doc_json`]). Building the document costs about 25 MiB for a moment
+/// and keeping it about 20 MiB per worker; served from the binary it costs neither, and every
+/// request gets the same bytes without serialising anything.
+pub const OPENAPI_JSON: &str = include_str!("../openapi/openapi.json");
+
+async fn openapi_json() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(OPENAPI_JSON)
+}
+
 /// The OpenAPI document as pretty JSON with a trailing newline, exactly as committed in
 /// `openapi/openapi.json`.
 pub fn api_doc_json() -> String {
@@ -356,13 +374,20 @@ pub fn build_app(
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    let api = complete_doc(api);
-    app.app_data(web::Data::new(http::RouteTable::from_openapi(&api)))
+    // What the registration collected gives the routes for 405 and is dropped here: the
+    // document served is the committed one (below), not one built per worker.
+    let table = http::RouteTable::from_openapi(&api);
+    drop(api);
+    app.app_data(web::Data::new(table))
+        .service(
+            web::resource("/openapi.json")
+                .guard(actix_web::guard::Get())
+                .to(openapi_json),
+        )
         // No validator badge: it would make every visitor's browser call a third-party site.
         .service(
             SwaggerUi::new("/docs/{_:.*}")
-                .url("/openapi.json", api)
-                .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none")),
         )
         .default_service(web::to(http::fallback))
         .wrap(http::cors(&state.settings.cors_origins))

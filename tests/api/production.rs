@@ -873,3 +873,35 @@ fn the_limits_of_a_request_head_hold_on_the_wire() {
         size + 1024
     );
 }
+
+/// The README shows the latest load report as `tests/load/run.sh` published it: the section
+/// between its markers is `docs/load-report.md`, byte for byte, and that is a whole report.
+#[test]
+fn the_readme_shows_the_latest_load_report() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let report = std::fs::read_to_string(format!("{root}/docs/load-report.md")).expect(
+        "docs/load-report.md: run `bash tests/load/run.sh` (every scenario, both backends)",
+    );
+    let (begin, end) = ("<!-- load-report:begin -->\n", "<!-- load-report:end -->");
+    assert_eq!(readme.matches(begin).count(), 1, "one begin marker");
+    assert_eq!(readme.matches(end).count(), 1, "one end marker");
+    let shown = readme
+        .split(begin)
+        .nth(1)
+        .and_then(|rest| rest.split(end).next())
+        .unwrap();
+    assert_eq!(
+        shown, report,
+        "the README's load report is not docs/load-report.md; the load script writes both"
+    );
+    assert!(report.starts_with("### Load report "), "{report:.200}");
+    for section in [
+        "#### Targets",
+        "#### Peak resident memory",
+        "- machine:",
+        "- build:",
+    ] {
+        assert!(report.contains(section), "the report has no {section:?}");
+    }
+}

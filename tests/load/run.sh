@@ -422,7 +422,7 @@ server_hwm_mib() {
 
 # A over B with two decimals ("-" when B is 0): throughput relative to /healthz, or to pgbench.
 ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) printf "-"; else if (a / b >= 0.1) printf "%.2f", a / b; else printf "%.2g", a / b }'
 }
 
 # A row of the targets table, and a warning when it is missed:

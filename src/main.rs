@@ -39,17 +39,17 @@ mod allocator {
         pub fn mi_option_get(option: c_int) -> c_long;
     }
 
-    /// Freed memory goes back to the system after 10 ms (mimalloc 2's default), not after
-    /// mimalloc 3's 1 s (10 s for its arena): otherwise what one moment needed stayed resident
-    /// while the next moment allocated anew, and a node's peak RSS was the sum of such moments
-    /// rather than the largest one. Measured with the load script on SQLite: with 1 s the peaks
-    /// were 49.6 MiB (read) and 66.0 MiB (sign-ins, over its bound of 64); with 0 (at once) the
-    /// memory bounds held by a wider margin, but every short-lived allocation of a search went
-    /// back to the system and came again: searches ran at half the throughput (141 against 360
-    /// req/s) and a rebuild of the index took 42 s instead of 10; 10 ms keeps both.
-    pub const PURGE_DELAY_MS: c_long = 10;
+    /// Freed memory goes back to the system at once, not after mimalloc 3's default of 1 s
+    /// (10 s for its arena): otherwise what one moment needed stayed resident while the next
+    /// moment allocated anew, and a node's peak RSS was the sum of such moments rather than
+    /// the largest one. Measured with the load script on SQLite (one run each): with 1 s the
+    /// sign-in burst peaked at 66.0 MiB (over its bound of 64), with 10 ms at 61.4 and 63.2,
+    /// at once at 59.2; the search mix (the allocation-heaviest) ran at 437 req/s (p99 28 ms)
+    /// at once, 365 with 10 ms and 360 with 1 s: returning memory at once costs nothing
+    /// measurable here.
+    pub const PURGE_DELAY_MS: c_long = 0;
 
-    pub fn return_freed_memory_soon() {
+    pub fn return_freed_memory_at_once() {
         // mimalloc's own variable, when set, wins (for measurements and operators).
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
             return;
@@ -178,7 +178,7 @@ enum ErasuresAction {
 fn main() -> ExitCode {
     #[cfg(not(feature = "system-allocator"))]
     {
-        allocator::return_freed_memory_soon();
+        allocator::return_freed_memory_at_once();
         allocator::no_transparent_huge_pages();
     }
     let cli = Cli::parse();
@@ -727,7 +727,7 @@ mod tests {
         }
         // SAFETY: reads one of mimalloc's options.
         assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, 1000);
-        return_freed_memory_soon();
+        return_freed_memory_at_once();
         // SAFETY: as above.
         assert_eq!(unsafe { mi_option_get(PURGE_DELAY) }, PURGE_DELAY_MS);
     }
